@@ -1,0 +1,222 @@
+// A real, local Kubernetes control plane: etcd, kube-apiserver and kube-controller-manager on
+// 127.0.0.1, with envtest's API server flags plus RBAC fixtures for the tool's issuer identities.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { issuerRules } from '../../src/core/issuer-rbac.ts';
+import { ensureBinaries, type BinaryName } from './binaries.ts';
+import { httpsRequest, type HttpsResponse } from './https.ts';
+import { writeKubeconfig } from './kubeconfig.ts';
+import { CLIENTS, createPki, pkiPaths } from './pki.ts';
+import { freePorts, isClusterProcess, logTail, spawnDetached, stopClusterProcesses } from './processes.ts';
+import { waitFor } from './wait.ts';
+
+export interface ClusterInfo {
+  dir: string;
+  /** https://127.0.0.1:PORT */
+  server: string;
+  caFile: string;
+  /** Contexts admin, issuer (current) and issuer-noescalate. */
+  kubeconfig: string;
+  /** JSON lines, level Metadata for every request. */
+  auditLog: string;
+  pids: { etcd: number; apiserver: number; controllerManager: number };
+  kubernetesVersion: string;
+  etcdVersion: string;
+}
+
+/** What a request to the API server needs; the admin client cert is found from `dir`. */
+type ClusterEndpoint = Pick<ClusterInfo, 'dir' | 'server' | 'caFile'>;
+
+export const clusterJsonPath = (dir: string): string => path.join(dir, 'cluster.json');
+
+/** The ClusterRoles the tool's two issuer identities hold: with and without RBAC `escalate`/`bind`. */
+const ISSUER_GRANTS = [
+  { clusterRole: 'tempcreds-issuer', user: CLIENTS.issuer.commonName, withEscalation: true },
+  { clusterRole: 'tempcreds-issuer-noescalate', user: CLIENTS['issuer-noescalate'].commonName, withEscalation: false },
+];
+
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+`;
+
+export async function startCluster(opts: { dir?: string } = {}): Promise<ClusterInfo> {
+  const binDir = await ensureBinaries();
+  const dir = path.resolve(opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-tempcreds-cluster-')));
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    return await bootstrap(dir, binDir);
+  } catch (err) {
+    await stopClusterProcesses(dir);
+    throw err;
+  }
+}
+
+/** Stops every control-plane process of the cluster and removes its dir. */
+export async function stopCluster(cluster: ClusterInfo | string): Promise<void> {
+  const dir = path.resolve(typeof cluster === 'string' ? cluster : cluster.dir);
+  if (!fs.existsSync(dir)) return;
+  // Guards the recursive delete against a mistyped TEMPCREDS_CLUSTER_DIR.
+  const entries = fs.readdirSync(dir);
+  if (entries.length > 0 && !entries.includes('pki') && !entries.includes('cluster.json')) {
+    throw new Error(`${dir} does not look like a test cluster dir (no pki/ or cluster.json); not removing it`);
+  }
+  await stopClusterProcesses(dir);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+export function readClusterInfo(dir: string): ClusterInfo | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(clusterJsonPath(dir), 'utf8')) as ClusterInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** All three processes alive and the API server ready. */
+export async function isClusterHealthy(info: ClusterInfo): Promise<boolean> {
+  const alive =
+    isClusterProcess(info.pids.etcd, info.dir, 'etcd') &&
+    isClusterProcess(info.pids.apiserver, info.dir, 'kube-apiserver') &&
+    isClusterProcess(info.pids.controllerManager, info.dir, 'kube-controller-manager');
+  return alive && (await isApiServerReady(info).catch(() => false));
+}
+
+export interface ApiRequest {
+  method?: string;
+  path: string;
+  token?: string;
+  body?: unknown;
+  /** Authenticate with the admin client cert (system:masters) instead of a token. */
+  identity?: 'admin';
+}
+
+export function apiRequest(cluster: ClusterEndpoint, request: ApiRequest): Promise<HttpsResponse> {
+  const admin = pkiPaths(cluster.dir).client('admin');
+  return httpsRequest({
+    url: cluster.server + request.path,
+    ca: fs.readFileSync(cluster.caFile),
+    method: request.method,
+    token: request.token,
+    body: request.body,
+    clientCert: request.identity === 'admin' ? { cert: fs.readFileSync(admin.cert), key: fs.readFileSync(admin.key) } : undefined,
+  });
+}
+
+async function isApiServerReady(cluster: ClusterEndpoint): Promise<boolean> {
+  return (await apiRequest(cluster, { path: '/readyz' })).status === 200; // anonymous access is allowed here
+}
+
+async function bootstrap(dir: string, binDir: string): Promise<ClusterInfo> {
+  const pki = pkiPaths(dir);
+  createPki(dir);
+  const [etcdPort, etcdPeerPort, apiserverPort] = (await freePorts(3)) as [number, number, number];
+  const etcdUrl = `http://127.0.0.1:${etcdPort}`;
+  const etcdPeerUrl = `http://127.0.0.1:${etcdPeerPort}`;
+  const server = `https://127.0.0.1:${apiserverPort}`;
+  const cluster = { dir, server, caFile: pki.ca.cert };
+  const auditLog = path.join(dir, 'audit.log');
+  const auditPolicy = path.join(dir, 'audit-policy.yaml');
+  fs.writeFileSync(auditPolicy, AUDIT_POLICY);
+
+  const start = (binary: BinaryName, args: string[]) => {
+    const logFile = path.join(dir, `${binary}.log`);
+    return { binary, logFile, pid: spawnDetached(path.join(binDir, binary), args, logFile) };
+  };
+  const awaitReady = async (component: ReturnType<typeof start>, ready: () => Promise<boolean>, timeoutMs: number) => {
+    const outcome = await waitFor(
+      async () => (!isClusterProcess(component.pid, dir, component.binary) ? 'exited' : (await ready().catch(() => false)) && 'ready'),
+      { timeoutMs, intervalMs: 200 },
+    ).catch(() => 'not ready');
+    if (outcome === 'ready') return;
+    process.stderr.write(`--- last lines of ${component.logFile} ---\n${logTail(component.logFile)}\n---\n`);
+    const what = outcome === 'exited' ? 'exited during startup' : `was not ready within ${timeoutMs / 1000} s`;
+    throw new Error(`${component.binary} ${what}; full log: ${component.logFile}`);
+  };
+
+  // Test data is disposable: no fsync makes etcd several times faster on slow disks.
+  const etcd = start('etcd', [
+    '--name=default', `--data-dir=${path.join(dir, 'etcd')}`, '--unsafe-no-fsync', '--log-level=warn',
+    `--listen-client-urls=${etcdUrl}`, `--advertise-client-urls=${etcdUrl}`,
+    `--listen-peer-urls=${etcdPeerUrl}`, `--initial-advertise-peer-urls=${etcdPeerUrl}`, `--initial-cluster=default=${etcdPeerUrl}`,
+  ]);
+  await awaitReady(etcd, async () => ((await (await fetch(`${etcdUrl}/health`)).json()) as { health?: string }).health === 'true', 30_000);
+
+  const apiserver = start('kube-apiserver', [
+    `--etcd-servers=${etcdUrl}`,
+    `--secure-port=${apiserverPort}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
+    `--cert-dir=${pki.dir}`, `--tls-cert-file=${pki.serving.cert}`, `--tls-private-key-file=${pki.serving.key}`,
+    `--client-ca-file=${pki.ca.cert}`, '--authorization-mode=RBAC',
+    '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+    `--service-account-key-file=${pki.serviceAccountPublicKey}`, `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+    // Tokens live exactly as long as requested, so expiry behaviour is testable.
+    '--service-account-extend-token-expiration=false',
+    // No ServiceAccount admission: pods need no default ServiceAccount (no controller creates one).
+    '--disable-admission-plugins=ServiceAccount',
+    '--service-cluster-ip-range=10.0.0.0/24',
+    // The `kubernetes` Service's Endpoints would point at 127.0.0.1, which validation rejects every 10 s.
+    '--endpoint-reconciler-type=none',
+    // Blocking: an entry is on disk before the response is sent, so benchmarks can count calls right after.
+    `--audit-log-path=${auditLog}`, `--audit-policy-file=${auditPolicy}`, '--audit-log-mode=blocking',
+  ]);
+  await awaitReady(apiserver, () => isApiServerReady(cluster), 90_000);
+
+  const controllerManagerKubeconfig = path.join(dir, 'kube-controller-manager.kubeconfig');
+  writeKubeconfig(controllerManagerKubeconfig, {
+    server, caFile: pki.ca.cert,
+    users: { 'kube-controller-manager': pki.client('kube-controller-manager') }, currentContext: 'kube-controller-manager',
+  });
+  // Garbage collection of ownerReferences and namespace cleanup; no serving port, no leader election.
+  // Per-controller ServiceAccount credentials, as in kubeadm: the GC's own role may delete anything.
+  const controllerManager = start('kube-controller-manager', [
+    `--kubeconfig=${controllerManagerKubeconfig}`, '--controllers=garbage-collector-controller,namespace-controller',
+    '--leader-elect=false', '--secure-port=0', '--use-service-account-credentials=true',
+  ]);
+
+  for (const grant of ISSUER_GRANTS) await grantIssuerRole(cluster, grant);
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  writeKubeconfig(kubeconfig, {
+    server, caFile: pki.ca.cert, currentContext: 'issuer',
+    users: { admin: pki.client('admin'), issuer: pki.client('issuer'), 'issuer-noescalate': pki.client('issuer-noescalate') },
+  });
+
+  // Ready once it has talked to the API server: its requests show up in the audit log.
+  const controllerManagerUser = `"username":"${CLIENTS['kube-controller-manager'].commonName}"`;
+  await awaitReady(controllerManager, async () => fs.readFileSync(auditLog, 'utf8').includes(controllerManagerUser), 30_000);
+
+  const info: ClusterInfo = {
+    dir, server, caFile: pki.ca.cert, kubeconfig, auditLog,
+    pids: { etcd: etcd.pid, apiserver: apiserver.pid, controllerManager: controllerManager.pid },
+    kubernetesVersion: ((await apiRequest(cluster, { path: '/version' })).body as { gitVersion: string }).gitVersion,
+    etcdVersion: ((await (await fetch(`${etcdUrl}/version`)).json()) as { etcdserver: string }).etcdserver,
+  };
+  fs.writeFileSync(clusterJsonPath(dir), `${JSON.stringify(info, null, 2)}\n`);
+  return info;
+}
+
+async function grantIssuerRole(
+  cluster: ClusterEndpoint,
+  { clusterRole, user, withEscalation }: (typeof ISSUER_GRANTS)[number],
+): Promise<void> {
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  const objects = [
+    { path: `${rbac}/clusterroles`, body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterRole }, rules: issuerRules(withEscalation) } },
+    {
+      path: `${rbac}/clusterrolebindings`,
+      body: {
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: clusterRole },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+      },
+    },
+  ];
+  for (const object of objects) {
+    const response = await apiRequest(cluster, { method: 'POST', path: object.path, body: object.body, identity: 'admin' });
+    if (response.status !== 201) {
+      throw new Error(`creating ${object.body.kind} ${clusterRole} failed: HTTP ${response.status} ${JSON.stringify(response.body)}`);
+    }
+  }
+}

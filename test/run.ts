@@ -1,0 +1,152 @@
+// `npm test [-- selector… --node-test-flag=value…]`: builds, starts ONE control plane for the run (unless
+// only unit tests run), runs node's test runner under a Secret Service (keytar), always stops the cluster.
+// A selector is a test file, a dir, or a substring of test file paths: `npm test -- test/unit`.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureBinaries } from './controlplane/binaries.ts';
+import { clusterJsonPath, startCluster, stopCluster, type ClusterInfo } from './controlplane/cluster.ts';
+
+const TEST_DIRS = ['test/unit', 'test/integration'];
+
+class UsageError extends Error {}
+
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
+
+function testFilesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => path.join(dir, file))
+    .sort();
+}
+
+function selectTestFiles(selectors: string[]): string[] {
+  const all = TEST_DIRS.flatMap(testFilesUnder);
+  if (selectors.length === 0) return all;
+  const selected = selectors.flatMap((selector) => {
+    const stat = fs.statSync(selector, { throwIfNoEntry: false });
+    const matches = stat?.isDirectory() ? testFilesUnder(path.normalize(selector)) : stat ? [path.normalize(selector)] : all.filter((file) => file.includes(selector));
+    if (matches.length === 0) throw new UsageError(`no test file matches ${selector}`);
+    return matches;
+  });
+  return [...new Set(selected)];
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, command), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * keytar needs a Secret Service on D-Bus; headless runs get a private bus and a gnome-keyring unlocked
+ * with a random password. Its keyrings live in a throwaway dir: a login keyring kept from an earlier
+ * run would stay locked under a new password.
+ */
+function withSecretService(command: string[]): { command: string[]; keyringHome?: string } {
+  if (process.env.DBUS_SESSION_BUS_ADDRESS) return { command };
+  for (const tool of ['dbus-run-session', 'gnome-keyring-daemon']) {
+    if (!onPath(tool)) throw new Error(`${tool} is missing; keytar tests need it: apt-get install -y dbus gnome-keyring`);
+  }
+  const keyringHome = fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-tempcreds-keyring-'));
+  const script = 'printf %s "$1" | XDG_DATA_HOME="$2" gnome-keyring-daemon --unlock --components=secrets >/dev/null; shift 2; exec "$@"';
+  const password = randomBytes(16).toString('hex');
+  return { command: ['dbus-run-session', '--', 'sh', '-c', script, 'sh', password, keyringHome, ...command], keyringHome };
+}
+
+function build(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const { status } = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  if (status !== 0) throw new Error('the build (tsc -p tsconfig.json) failed; see above');
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const files = selectTestFiles(args.filter((arg) => !arg.startsWith('-')));
+  const runnerFlags = args.filter((arg) => arg.startsWith('-'));
+  build();
+
+  let clusterDir: string | undefined;
+  let startup: Promise<ClusterInfo> | undefined;
+  let keyringHome: string | undefined;
+  let runner: ChildProcess | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanUpOnce = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      const dir = clusterDir;
+      if (dir) {
+        await startup?.catch(() => undefined); // a startup in flight finishes first: nothing it spawns may outlive the run
+        await stopCluster(dir);
+      }
+      // Last: a keyring daemon orphaned by an interrupt may still be writing there.
+      if (keyringHome) fs.rmSync(keyringHome, { recursive: true, force: true });
+    })());
+  let interruptedBy: NodeJS.Signals | undefined;
+  const exitCodeFor = (signal: NodeJS.Signals): number => 128 + os.constants.signals[signal];
+  // The runner runs in its own process group, signalled as a whole: dbus-run-session does not forward signals.
+  const signalRunner = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-runner!.pid!, signal);
+    } catch {
+      // already gone
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      interruptedBy = signal;
+      if (runner) {
+        signalRunner(signal); // main() cleans up once the runner has exited
+        setTimeout(() => signalRunner('SIGKILL'), 10_000).unref();
+      } else {
+        void cleanUpOnce().finally(() => process.exit(exitCodeFor(signal)));
+      }
+    });
+  }
+
+  try {
+    const env = { ...process.env };
+    if (files.some((file) => !file.startsWith('test/unit/'))) {
+      await ensureBinaries(); // outside the startup, so an interrupt never waits for a build
+      clusterDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-tempcreds-test-'));
+      const started = Date.now();
+      startup = startCluster({ dir: clusterDir });
+      const cluster = await startup.catch((err: Error) => {
+        clusterDir = undefined; // startCluster stopped what it started; its logs stay for a look
+        throw new Error(`the test cluster did not start: ${err.message}`);
+      });
+      process.stderr.write(`npm test: cluster ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${cluster.server} (Kubernetes ${cluster.kubernetesVersion})\n`);
+      env.TEMPCREDS_CLUSTER = clusterJsonPath(cluster.dir);
+      env.KUBECONFIG = cluster.kubeconfig;
+    }
+    if (interruptedBy) return exitCodeFor(interruptedBy); // interrupted during startup: the handler cleans up
+    const wrapped = withSecretService([process.execPath, '--import', 'tsx', '--test', '--test-concurrency=2', ...runnerFlags, ...files]);
+    keyringHome = wrapped.keyringHome;
+    const [command, ...commandArgs] = wrapped.command;
+    runner = spawn(command!, commandArgs, { stdio: 'inherit', env, detached: true });
+    const code = await new Promise<number>((resolve, reject) => {
+      runner!.on('error', reject);
+      runner!.on('close', (exitCode) => resolve(exitCode ?? 1));
+    });
+    return interruptedBy ? exitCodeFor(interruptedBy) : code;
+  } finally {
+    await cleanUpOnce();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`npm test: ${err.message}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);
