@@ -1,7 +1,151 @@
-// The exec credential entry (kubectl runs `kubectl-tempcreds token …`); it arrives with the exec plugin.
-import type { ExitCode } from '../core/errors.js';
+// The exec credential entry: kubectl runs `kubectl-tempcreds token ROLE -n NS …` before
+// each API call and reads an ExecCredential from stdout. This is the hot path: a cache
+// hit parses arguments with node:util, reads the role and kubeconfig, looks the token up
+// and prints — it never loads yargs or the Kubernetes client (imported only on a miss).
 
-export async function main(): Promise<ExitCode> {
-  process.stderr.write('kubectl-tempcreds: the token command is not available yet\n');
-  return 1;
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { getCredential, type RecentFailure } from '../app/get-credential.js';
+import { parseTokenCacheMode, openTokenCache } from '../adapters/token-cache.js';
+import { readIssuer } from '../adapters/kubeconfig.js';
+import { parseJsonFile, readTextIfExists, writeFileAtomic } from '../adapters/files.js';
+import { parseDuration } from '../core/duration.js';
+import { exitCodeOf, invalidInput, type ExitCode } from '../core/errors.js';
+import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
+import { roleDigest } from '../core/role-spec.js';
+import { DEFAULT_REFRESH, refreshAt, tokenCacheKey, type RefreshPolicy } from '../core/token-cache.js';
+import { createRuntime } from '../runtime.js';
+import { faultsFrom } from '../faults.js';
+
+const usage = `Usage: kubectl-tempcreds token ROLE -n NAMESPACE [options]
+
+Prints an ExecCredential for kubectl with a short-lived token from ROLE, cached until
+shortly before it expires. Meant for a kubeconfig exec entry (see: kubectl tempcreds kubeconfig).
+
+Options:
+  -n, --namespace NS         namespace of the credential (may be omitted if the role allows one)
+      --context NAME         issuer kubeconfig context (default: the role's, else the current one)
+      --kubeconfig FILE      issuer kubeconfig (default: $KUBECONFIG or ~/.kube/config)
+      --ttl D                token lifetime (default: the role's default TTL, else 1h)
+      --cluster-role-binding bind cluster-wide instead of in the namespace
+      --audience A           token audience (repeatable)
+      --token-cache MODE     auto|keychain|file|none (default auto; env KUBECTL_TEMPCREDS_TOKEN_CACHE)
+      --refresh-margin M     renew this long before expiry: a percentage of the lifetime (default 10%,
+                             at least 60s) or a duration (e.g. 5m)
+      --request-timeout D    API request timeout (default 15s)
+  -h, --help                 show this help
+`;
+
+const FAILURE_MEMORY_MS = 5000;
+
+function parseRefreshMargin(text: string | undefined): RefreshPolicy {
+  if (text === undefined) return DEFAULT_REFRESH;
+  const percent = text.match(/^(\d+(?:\.\d+)?)%$/);
+  if (percent && Number(percent[1]) < 100) return { fraction: Number(percent[1]) / 100, minSeconds: DEFAULT_REFRESH.minSeconds };
+  const seconds = parseDuration(text);
+  if (seconds === undefined) throw invalidInput(`--refresh-margin "${text}" is neither a percentage under 100% nor a duration`);
+  return { fraction: 0, minSeconds: seconds };
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        namespace: { type: 'string', short: 'n' },
+        context: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        ttl: { type: 'string' },
+        'cluster-role-binding': { type: 'boolean' },
+        audience: { type: 'string', multiple: true },
+        'token-cache': { type: 'string' },
+        'refresh-margin': { type: 'string' },
+        'request-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw invalidInput(`${(error as Error).message} (see: kubectl-tempcreds token --help)`);
+  }
+}
+
+export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
+  try {
+    const { values, positionals } = parse(args);
+    if (values.help) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    if (positionals.length !== 1) throw invalidInput('give exactly one ROLE (see: kubectl-tempcreds token --help)');
+    const roleName = positionals[0]!;
+    const apiVersion = execApiVersion(env.KUBERNETES_EXEC_INFO);
+    const refresh = parseRefreshMargin(values['refresh-margin']);
+    const timeout = parseDuration(values['request-timeout'] ?? '15s');
+    if (!timeout) throw invalidInput(`--request-timeout "${values['request-timeout']}" is not a duration`);
+    const runtime = createRuntime({ kubeconfig: values.kubeconfig, context: values.context, requestTimeoutMs: timeout * 1000 }, env);
+
+    const role = await runtime.roles.get(roleName);
+    if (!role) throw invalidInput(`role "${roleName}" does not exist (see: kubectl tempcreds role list)`);
+    const issuer = readIssuer({ kubeconfig: values.kubeconfig, context: values.context ?? role.spec.issuerContext }, env);
+    if (issuer.execCommand && basename(issuer.execCommand).startsWith('kubectl-tempcreds')) {
+      throw invalidInput(`the issuer context "${issuer.context}" itself runs kubectl-tempcreds: pass --context with an issuer context that has its own credentials`);
+    }
+    const namespace = values.namespace ?? (role.spec.allowedNamespaces.length === 1 && !role.spec.namespaceSelector ? role.spec.allowedNamespaces[0] : undefined);
+    const request = {
+      role: roleName,
+      namespace: values.namespace,
+      ttl: values.ttl,
+      clusterRoleBinding: values['cluster-role-binding'] ?? false,
+      audiences: values.audience ?? [],
+    };
+    const key = tokenCacheKey({
+      server: issuer.server,
+      caDigest: issuer.caDigest,
+      issuerUser: `${issuer.user}:${issuer.userDigest}`,
+      role: roleName,
+      roleDigest: roleDigest(role),
+      namespace: namespace ?? '',
+      ...(request.ttl ? { ttlSeconds: parseDuration(request.ttl) ?? -1 } : {}),
+      clusterRoleBinding: request.clusterRoleBinding,
+      audiences: request.audiences,
+    });
+
+    const cache = await openTokenCache(parseTokenCacheMode(values['token-cache'] ?? env.KUBECTL_TEMPCREDS_TOKEN_CACHE), runtime.paths.cache, env);
+    const failureFile = join(runtime.paths.cache, 'failures', `${key}.json`);
+    const { entry, source, warnings } = await getCredential(
+      {
+        cache,
+        withLock: async (lockKey, work) =>
+          (await import('../adapters/locks.js')).withLock(join(runtime.paths.cache, 'locks', lockKey), async () => {
+            await faultsFrom(env).whileLocked();
+            return work();
+          }),
+        leaseIsLive: async (leaseId) => (await runtime.leases.get(leaseId).catch(() => undefined)) !== undefined,
+        issue: async () => {
+          const { issueLease } = await import('../app/issue.js');
+          return issueLease({ ...runtime, getRole: async () => role, saveLease: (lease) => runtime.leases.save({ ...lease, tokenCacheKey: key }) }, request);
+        },
+        recentFailure: async () => {
+          const text = await readTextIfExists(failureFile).catch(() => undefined);
+          if (!text) return undefined;
+          const failure = parseJsonFile(failureFile, text) as RecentFailure & { until: number };
+          return failure.until > Date.now() ? failure : undefined;
+        },
+        rememberFailure: (_, failure) => writeFileAtomic(failureFile, JSON.stringify({ ...failure, until: Date.now() + FAILURE_MEMORY_MS })).catch(() => undefined),
+        now: runtime.now,
+        refresh,
+      },
+      key,
+    );
+    if (source === 'issued') {
+      for (const message of [...warnings, ...(cache.notice ? [cache.notice] : [])]) process.stderr.write(`kubectl-tempcreds: ${message}\n`);
+    }
+    process.stdout.write(renderExecCredential(apiVersion, entry.token, refreshAt(entry, refresh)));
+    return 0;
+  } catch (error) {
+    process.stderr.write(`kubectl-tempcreds: ${(error as Error).message ?? String(error)}\n`);
+    return exitCodeOf(error);
+  }
 }

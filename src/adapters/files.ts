@@ -1,0 +1,86 @@
+// Private, atomic files: directories 0700, files 0600, every write to a temporary file
+// renamed into place, so a reader never sees half a file and a crash never truncates one.
+
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { operationFailed } from '../core/errors.js';
+
+export async function ensurePrivateDir(path: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    const info = await stat(path);
+    // mkdir leaves an existing directory's mode alone; a pre-existing open one is tightened.
+    if ((info.mode & 0o077) !== 0) await chmod(path, 0o700);
+  } catch (error) {
+    throw fileError('cannot create the directory', path, error);
+  }
+}
+
+export async function writeFileAtomic(path: string, content: string): Promise<void> {
+  await ensurePrivateDir(dirname(path));
+  const temporary = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temporary, 'wx', 0o600);
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw fileError('cannot write', path, error);
+  }
+}
+
+/** The file's text, or undefined when it does not exist. */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw fileError('cannot read', path, error);
+  }
+}
+
+/** Parses a JSON state file; a corrupt one is an error naming the file, never silently replaced. */
+export function parseJsonFile(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw operationFailed(`${path} is corrupt (${(error as Error).message}); fix or remove that file — the other records are untouched`, error);
+  }
+}
+
+export async function listFiles(directory: string, suffix: string): Promise<string[]> {
+  try {
+    return (await readdir(directory)).filter((name) => name.endsWith(suffix) && !name.startsWith('.')).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw fileError('cannot list', directory, error);
+  }
+}
+
+/** true when it was there. */
+export async function removeFile(path: string): Promise<boolean> {
+  try {
+    await rm(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw fileError('cannot remove', path, error);
+  }
+}
+
+function fileError(action: string, path: string, error: unknown) {
+  const code = (error as NodeJS.ErrnoException).code;
+  const hint =
+    code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+      ? ' (no permission: check the directory, or point KUBECTL_TEMPCREDS_HOME at a writable one)'
+      : code === 'ENOSPC'
+        ? ' (the disk is full: free some space)'
+        : '';
+  return operationFailed(`${action} ${path}: ${(error as Error).message}${hint}`, error);
+}

@@ -1,0 +1,121 @@
+// A light kubeconfig reader for the exec hot path: which cluster and user a context
+// names, fingerprinted for the token cache key, without loading the Kubernetes client.
+// It merges KUBECONFIG files as kubectl does: the first file to define a name wins.
+
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, join } from 'node:path';
+import yaml from 'js-yaml';
+import { digestOf } from '../core/digest.js';
+import { invalidInput } from '../core/errors.js';
+import { upsertNamed, type NamedEntry } from '../core/kubeconfig-entry.js';
+import { writeFileAtomic } from './files.js';
+
+interface Named<T> {
+  name: string;
+  [key: string]: T | string;
+}
+
+interface KubeconfigFile {
+  path: string;
+  'current-context'?: string;
+  clusters?: Named<Record<string, unknown>>[];
+  users?: Named<Record<string, unknown>>[];
+  contexts?: Named<Record<string, string>>[];
+}
+
+export interface IssuerFingerprint {
+  context: string;
+  cluster: string;
+  server: string;
+  caDigest: string;
+  user: string;
+  userDigest: string;
+  /** The user's exec command, if any: an issuer must not itself run through tempcreds. */
+  execCommand?: string;
+}
+
+export function kubeconfigPaths(explicit: string | undefined, env: NodeJS.ProcessEnv): string[] {
+  if (explicit) return [explicit];
+  const fromEnv = (env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  return fromEnv.length > 0 ? fromEnv : [join(homedir(), '.kube', 'config')];
+}
+
+function load(path: string, required: boolean): KubeconfigFile | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw invalidInput(`cannot read the kubeconfig ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return { ...((yaml.load(text) as object) ?? {}), path } as KubeconfigFile;
+  } catch (error) {
+    throw invalidInput(`the kubeconfig ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+function find<T>(files: KubeconfigFile[], list: 'clusters' | 'users' | 'contexts', name: string): { entry: T; file: KubeconfigFile } | undefined {
+  for (const file of files) {
+    const found = (file[list] as Named<T>[] | undefined)?.find((item) => item.name === name);
+    if (found) return { entry: found[list.slice(0, -1)] as T, file };
+  }
+  return undefined;
+}
+
+export function readIssuer(options: { kubeconfig?: string; context?: string }, env: NodeJS.ProcessEnv = process.env): IssuerFingerprint {
+  const paths = kubeconfigPaths(options.kubeconfig, env);
+  // An explicit --kubeconfig must exist; KUBECONFIG entries may be missing, as for kubectl.
+  const files = paths.map((path) => load(path, Boolean(options.kubeconfig))).filter((file): file is KubeconfigFile => file !== undefined);
+  const contextName = options.context ?? files.map((file) => file['current-context']).find(Boolean);
+  if (!contextName) throw invalidInput(`no context given and the kubeconfig (${paths.join(delimiter)}) has no current context: pass --context`);
+  const context = find<Record<string, string>>(files, 'contexts', contextName);
+  if (!context) throw invalidInput(`context "${contextName}" is not in the kubeconfig (${paths.join(delimiter)})`);
+  const cluster = find<Record<string, unknown>>(files, 'clusters', context.entry.cluster ?? '');
+  const user = find<Record<string, unknown>>(files, 'users', context.entry.user ?? '');
+  if (!cluster || typeof cluster.entry.server !== 'string') throw invalidInput(`context "${contextName}" names cluster "${context.entry.cluster}", which the kubeconfig does not define`);
+  if (!user) throw invalidInput(`context "${contextName}" names user "${context.entry.user}", which the kubeconfig does not define`);
+  return {
+    context: contextName,
+    cluster: context.entry.cluster!,
+    server: cluster.entry.server,
+    caDigest: caDigest(cluster.entry, cluster.file.path),
+    user: context.entry.user!,
+    userDigest: digestOf(user.entry, 16),
+    ...(execCommandOf(user.entry) ? { execCommand: execCommandOf(user.entry) } : {}),
+  };
+}
+
+function caDigest(cluster: Record<string, unknown>, kubeconfigPath: string): string {
+  if (typeof cluster['certificate-authority-data'] === 'string') return digestOf(cluster['certificate-authority-data'], 16);
+  const file = cluster['certificate-authority'];
+  if (typeof file === 'string') {
+    const path = isAbsolute(file) ? file : join(dirname(kubeconfigPath), file);
+    try {
+      return digestOf(readFileSync(path, 'utf8'), 16);
+    } catch {
+      return digestOf(path, 16);
+    }
+  }
+  return cluster['insecure-skip-tls-verify'] ? 'insecure' : 'system-roots';
+}
+
+function execCommandOf(user: Record<string, unknown>): string | undefined {
+  const exec = user.exec as { command?: unknown } | undefined;
+  return typeof exec?.command === 'string' ? exec.command : undefined;
+}
+
+/** Adds or replaces a user and a context in one kubeconfig file, atomically and privately. */
+export async function upsertKubeconfigEntries(path: string, user: NamedEntry, context: NamedEntry): Promise<void> {
+  const file = (load(path, false) ?? { path }) as KubeconfigFile & Record<string, unknown>;
+  const { path: _path, ...content } = file;
+  const next = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    ...content,
+    users: upsertNamed(file.users as NamedEntry[] | undefined, user),
+    contexts: upsertNamed(file.contexts as NamedEntry[] | undefined, context),
+  };
+  await writeFileAtomic(path, yaml.dump(next, { noRefs: true, lineWidth: -1 }));
+}

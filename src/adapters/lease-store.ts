@@ -1,0 +1,57 @@
+// Lease records on disk, one private JSON file per lease under a folder per role: the
+// fast, API-free record of what each issuance created. Never holds a token.
+
+import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { parseLeaseId, type LeaseRecord } from '../core/lease.js';
+import { listFiles, parseJsonFile, readTextIfExists, removeFile, writeFileAtomic } from './files.js';
+
+export class LeaseStore {
+  constructor(private readonly directory: string) {}
+
+  private file(id: string): string {
+    const { role, suffix } = parseLeaseId(id);
+    return join(this.directory, role, `${suffix}.json`);
+  }
+
+  async save(lease: LeaseRecord): Promise<void> {
+    await writeFileAtomic(this.file(lease.id), `${JSON.stringify(lease, null, 2)}\n`);
+  }
+
+  async get(id: string): Promise<LeaseRecord | undefined> {
+    const path = this.file(id);
+    const text = await readTextIfExists(path);
+    return text === undefined ? undefined : (parseJsonFile(path, text) as LeaseRecord);
+  }
+
+  /** Records of one role (exactly that role) or of all; unreadable files are reported, not fatal. */
+  async list(role?: string): Promise<{ leases: LeaseRecord[]; unreadable: string[] }> {
+    const roles = role ? [role] : await this.roleFolders();
+    const leases: LeaseRecord[] = [];
+    const unreadable: string[] = [];
+    for (const roleName of roles) {
+      for (const file of await listFiles(join(this.directory, roleName), '.json')) {
+        try {
+          const lease = await this.get(`${roleName}/${file.slice(0, -'.json'.length)}`);
+          if (lease) leases.push(lease);
+        } catch (error) {
+          unreadable.push((error as Error).message);
+        }
+      }
+    }
+    return { leases, unreadable };
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return removeFile(this.file(id));
+  }
+
+  private async roleFolders(): Promise<string[]> {
+    try {
+      return (await readdir(this.directory, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw error;
+    }
+  }
+}

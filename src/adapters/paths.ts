@@ -1,0 +1,26 @@
+// Where state lives: XDG base directories, or one root for everything when
+// KUBECTL_TEMPCREDS_HOME is set (tests and CI isolate themselves with it).
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface StatePaths {
+  /** Role definitions: configuration the user wrote. */
+  roles: string;
+  /** Lease records and the audit log. */
+  leases: string;
+  /** The file token cache and its locks. */
+  cache: string;
+}
+
+export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
+  const root = env.KUBECTL_TEMPCREDS_HOME;
+  if (root) return { roles: join(root, 'roles'), leases: join(root, 'leases'), cache: join(root, 'cache') };
+  const home = homedir();
+  const base = (variable: string, fallback: string) => join(env[variable] || join(home, fallback), 'kubectl-tempcreds');
+  return {
+    roles: join(base('XDG_CONFIG_HOME', '.config'), 'roles'),
+    leases: join(base('XDG_STATE_HOME', join('.local', 'state')), 'leases'),
+    cache: base('XDG_CACHE_HOME', '.cache'),
+  };
+}

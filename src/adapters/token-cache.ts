@@ -1,0 +1,163 @@
+// Where issued tokens are cached until they expire: the OS keychain (keytar, one entry
+// per cache key), private files, or nowhere. `auto` prefers the keychain and falls back
+// to files, with a one-line notice, when no keychain answers (headless Linux, containers).
+
+import { join } from 'node:path';
+import { invalidInput } from '../core/errors.js';
+import { parseCachedToken, type CachedToken } from '../core/token-cache.js';
+import { readTextIfExists, removeFile, writeFileAtomic } from './files.js';
+
+export const TOKEN_CACHE_MODES = ['auto', 'keychain', 'file', 'none'] as const;
+export type TokenCacheMode = (typeof TOKEN_CACHE_MODES)[number];
+
+export interface TokenCacheStore {
+  readonly kind: 'keychain' | 'file' | 'none';
+  get(key: string): Promise<CachedToken | undefined>;
+  set(key: string, entry: CachedToken): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Said once when a token is stored, e.g. that the keychain was unavailable. */
+  notice?: string;
+}
+
+const KEYCHAIN_SERVICE = 'kubectl-tempcreds';
+const KEYCHAIN_TIMEOUT_MS = 3000;
+
+type Keytar = typeof import('keytar');
+
+class KeychainStore implements TokenCacheStore {
+  readonly kind = 'keychain';
+  constructor(private readonly keytar: Keytar) {}
+
+  private async call<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the keychain did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000}s`)), KEYCHAIN_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([operation, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async get(key: string) {
+    return parseCachedToken(await this.call(this.keytar.getPassword(KEYCHAIN_SERVICE, key)));
+  }
+  async set(key: string, entry: CachedToken) {
+    await this.call(this.keytar.setPassword(KEYCHAIN_SERVICE, key, JSON.stringify(entry)));
+  }
+  async delete(key: string) {
+    await this.call(this.keytar.deletePassword(KEYCHAIN_SERVICE, key));
+  }
+}
+
+export class FileTokenStore implements TokenCacheStore {
+  readonly kind = 'file';
+  constructor(
+    readonly directory: string,
+    readonly notice?: string,
+  ) {}
+  private file(key: string) {
+    return join(this.directory, `${key}.json`);
+  }
+  async get(key: string) {
+    return parseCachedToken(await readTextIfExists(this.file(key)));
+  }
+  async set(key: string, entry: CachedToken) {
+    await writeFileAtomic(this.file(key), JSON.stringify(entry));
+  }
+  async delete(key: string) {
+    await removeFile(this.file(key));
+  }
+}
+
+class NoTokenStore implements TokenCacheStore {
+  readonly kind = 'none';
+  async get() {
+    return undefined;
+  }
+  async set() {}
+  async delete() {}
+}
+
+/** Uses the keychain until it fails once, then the file store for the rest of the process. */
+class FallbackStore implements TokenCacheStore {
+  private current: TokenCacheStore;
+  notice?: string;
+  constructor(
+    primary: TokenCacheStore,
+    private readonly fallback: () => FileTokenStore,
+  ) {
+    this.current = primary;
+  }
+  get kind() {
+    return this.current.kind;
+  }
+  private async attempt<T>(operation: (store: TokenCacheStore) => Promise<T>): Promise<T> {
+    if (this.current.kind === 'file') return operation(this.current);
+    try {
+      return await operation(this.current);
+    } catch (error) {
+      const fileStore = this.fallback();
+      this.current = fileStore;
+      this.notice = fileFallbackNotice(error, fileStore.directory);
+      return operation(this.current);
+    }
+  }
+  get(key: string) {
+    return this.attempt((store) => store.get(key));
+  }
+  set(key: string, entry: CachedToken) {
+    return this.attempt((store) => store.set(key, entry));
+  }
+  delete(key: string) {
+    return this.attempt((store) => store.delete(key));
+  }
+}
+
+function fileFallbackNotice(error: unknown, directory: string): string {
+  return `no OS keychain answered (${(error as Error).message.split('\n')[0]}); caching tokens in private files under ${directory} (choose with --token-cache)`;
+}
+
+async function loadKeytar(): Promise<Keytar> {
+  try {
+    const module = (await import('keytar')) as Keytar & { default?: Keytar };
+    return module.default ?? module;
+  } catch (error) {
+    throw new Error(`keytar is not installed or did not load: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+export function parseTokenCacheMode(value: string | undefined): TokenCacheMode {
+  const mode = (value ?? 'auto').toLowerCase();
+  if (!(TOKEN_CACHE_MODES as readonly string[]).includes(mode)) {
+    throw invalidInput(`token cache "${value}" is not one of ${TOKEN_CACHE_MODES.join(', ')} (--token-cache or KUBECTL_TEMPCREDS_TOKEN_CACHE)`);
+  }
+  return mode as TokenCacheMode;
+}
+
+export async function openTokenCache(mode: TokenCacheMode, cacheDirectory: string, env: NodeJS.ProcessEnv = process.env): Promise<TokenCacheStore> {
+  const directory = join(cacheDirectory, 'tokens');
+  const fileStore = (notice?: string) => new FileTokenStore(directory, notice);
+  if (mode === 'none') return new NoTokenStore();
+  if (mode === 'file') return fileStore();
+  // Without a session bus libsecret cannot reach a Secret Service: don't even try.
+  const noBus = process.platform === 'linux' && !env.DBUS_SESSION_BUS_ADDRESS;
+  if (mode === 'keychain') {
+    if (noBus) throw invalidInput('--token-cache keychain: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service can answer; start one, or use --token-cache file|none');
+    return new KeychainStore(await loadKeytar().catch((error: Error) => Promise.reject(invalidInput(`--token-cache keychain: ${error.message}; use --token-cache file|none`))));
+  }
+  if (noBus) return fileStore(fileFallbackNotice(new Error('no D-Bus session'), directory));
+  try {
+    return new FallbackStore(new KeychainStore(await loadKeytar()), () => fileStore());
+  } catch (error) {
+    return fileStore(fileFallbackNotice(error, directory));
+  }
+}
+
+/** Best effort: drops the entries from every store they may be in. */
+export async function evictTokens(keys: string[], cacheDirectory: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (keys.length === 0) return;
+  const stores = [await openTokenCache('file', cacheDirectory, env), await openTokenCache('auto', cacheDirectory, env)];
+  await Promise.all(keys.flatMap((key) => stores.map((store) => store.delete(key).catch(() => undefined))));
+}

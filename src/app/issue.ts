@@ -1,0 +1,141 @@
+// Issuing a lease: resolve the role, namespace and TTL (pure, before any API call),
+// plan the objects, create them round by round, request the bound token, record the
+// lease. Any failure rolls back, in reverse order, everything this issuance created.
+
+import { parseDuration } from '../core/duration.js';
+import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
+import { checkBinding, ownedByAnchor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
+import { LEASE_SUFFIX_BYTES, leaseSuffixFrom, type LeaseRecord, type ObjectRef } from '../core/lease.js';
+import { checkSelector, decideNamespace } from '../core/namespace-policy.js';
+import { roleDigest, ttlSeconds, type RoleDefinition } from '../core/role-spec.js';
+import { resolveTtl, shortenedWarning } from '../core/ttl.js';
+import type { CreatedRef, KubernetesPort } from './ports.js';
+
+export interface IssueRequest {
+  role: string;
+  namespace?: string;
+  ttl?: string;
+  clusterRoleBinding?: boolean;
+  audiences?: string[];
+}
+
+export interface IssuedLease {
+  lease: LeaseRecord;
+  token: string;
+  warnings: string[];
+}
+
+export interface IssueDeps {
+  getRole(name: string): Promise<RoleDefinition | undefined>;
+  saveLease(lease: LeaseRecord): Promise<void>;
+  connect(context: string | undefined): Promise<KubernetesPort>;
+  now(): Date;
+  randomBytes(count: number): Uint8Array;
+  /** Test-only fault injection: called after each API call of an issuance. */
+  afterApiCall?(step: string): void;
+}
+
+export async function issueLease(deps: IssueDeps, request: IssueRequest): Promise<IssuedLease> {
+  const role = await deps.getRole(request.role);
+  if (!role) throw invalidInput(`role "${request.role}" does not exist (see: kubectl tempcreds role list)`);
+  let requestedSeconds: number | undefined;
+  if (request.ttl !== undefined) {
+    requestedSeconds = parseDuration(request.ttl);
+    if (requestedSeconds === undefined) throw invalidInput(`--ttl "${request.ttl}" is not a duration (use e.g. 30m, 1h or seconds)`);
+  }
+  const ttl = resolveTtl({ requestedSeconds, roleDefaultSeconds: ttlSeconds(role.spec.defaultTtl), roleMaxSeconds: ttlSeconds(role.spec.maxTtl) });
+  const decision = decideNamespace(role, request.namespace);
+  const audiences = request.audiences?.length ? request.audiences : (role.spec.defaultAudiences ?? []);
+  if (audiences.some((audience) => audience.trim() === '')) throw invalidInput('--audience must not be empty');
+  checkBinding(role, request.clusterRoleBinding ?? false);
+
+  const kube = await deps.connect(role.spec.issuerContext);
+  const now = deps.now();
+  const plan = planGrant({
+    role,
+    namespace: decision.namespace,
+    ttlSeconds: ttl.seconds,
+    clusterRoleBinding: request.clusterRoleBinding ?? false,
+    audiences,
+    leaseSuffix: leaseSuffixFrom(deps.randomBytes(LEASE_SUFFIX_BYTES)),
+    issuedBy: kube.issuer.user,
+    now,
+  });
+  if (decision.verdict === 'needs-selector') checkSelector(role, decision.namespace, await kube.namespaceLabels(decision.namespace));
+
+  const created: CreatedRef[] = [];
+  try {
+    const issued = await applyPlan(kube, plan, created, deps.afterApiCall);
+    const lease = leaseRecord(role, plan, kube, now, ttl.seconds, issued.expiresAt, created);
+    // Without its record a lease could not be revoked by id: a failed save rolls back too.
+    await deps.saveLease(lease);
+    const shortened = shortenedWarning(ttl.seconds, Math.round((issued.expiresAt.getTime() - now.getTime()) / 1000));
+    return { lease, token: issued.token, warnings: [...ttl.warnings, ...(shortened ? [shortened] : [])] };
+  } catch (error) {
+    throw await rolledBack(kube, created, error);
+  }
+}
+
+function leaseRecord(role: RoleDefinition, plan: GrantPlan, kube: KubernetesPort, now: Date, ttlSeconds: number, expiresAt: Date, created: CreatedRef[]): LeaseRecord {
+  return {
+    id: plan.leaseId,
+    role: role.name,
+    roleDigest: roleDigest(role),
+    namespace: plan.namespace,
+    serviceAccountName: plan.serviceAccountName,
+    serviceAccountCreated: plan.serviceAccountCreated,
+    ...(plan.bindingKind ? { bindingKind: plan.bindingKind } : {}),
+    issuedAt: now.toISOString(),
+    expiresAt: expiresAt.toISOString(),
+    ttlSeconds,
+    context: kube.issuer.context,
+    cluster: kube.issuer.server,
+    issuedBy: kube.issuer.user,
+    objects: created.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), uid })),
+  };
+}
+
+async function applyPlan(kube: KubernetesPort, plan: GrantPlan, created: CreatedRef[], afterApiCall?: (step: string) => void) {
+  const create = async (manifest: Manifest) => {
+    const ref = await kube.create(manifest);
+    created.push(ref);
+    afterApiCall?.(`create ${manifest.kind}`);
+    return ref;
+  };
+  const anchor = await create(plan.anchor);
+  let issued;
+  for (const round of plan.rounds) {
+    const results = await Promise.allSettled([
+      ...round.create.map((manifest) => create(ownedByAnchor(manifest, anchor))),
+      ...(round.requestToken ? [kube.requestToken(plan.token, anchor)] : []),
+    ]);
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    if (round.requestToken) {
+      issued = (results.at(-1) as PromiseFulfilledResult<Awaited<ReturnType<KubernetesPort['requestToken']>>>).value;
+      afterApiCall?.('request token');
+    }
+  }
+  return issued!;
+}
+
+/** Deletes what was created, newest first; the error says what failed and what is left. */
+async function rolledBack(kube: KubernetesPort, created: ObjectRef[], error: unknown): Promise<Error> {
+  const leftOver: string[] = [];
+  for (const ref of [...created].reverse()) {
+    try {
+      await kube.delete(ref);
+    } catch (deleteError) {
+      leftOver.push(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} (${(deleteError as Error).message})`);
+    }
+  }
+  const message = (error as Error).message ?? String(error);
+  const outcome =
+    created.length === 0
+      ? 'nothing was created'
+      : leftOver.length === 0
+        ? `rolled back the ${created.length} object(s) it had created`
+        : `could not roll back ${leftOver.join('; ')} — they carry the lease's labels; remove them with kubectl tempcreds gc`;
+  const summary = `${message}; ${outcome}`;
+  return error instanceof ApiError ? new ApiError(summary, error.status, { cause: error }) : operationFailed(summary, error);
+}

@@ -1,0 +1,53 @@
+// Role definitions: create, update (only what is given), apply documents, delete.
+// Every write validates first, so nothing invalid is ever stored.
+
+import { invalidInput } from '../core/errors.js';
+import { isExpired, type LeaseRecord } from '../core/lease.js';
+import { canonicalJson } from '../core/digest.js';
+import { mergeRoleSpec, validateRoleSpec, type RoleDefinition } from '../core/role-spec.js';
+
+export interface RoleWriter {
+  update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition>;
+  delete(name: string): Promise<boolean>;
+}
+
+export async function createRole(store: RoleWriter, name: string, rawSpec: Record<string, unknown>): Promise<RoleDefinition> {
+  const role = validateRoleSpec(name, rawSpec);
+  return store.update(name, (current) => {
+    if (current) throw invalidInput(`role "${name}" already exists; change it with "kubectl tempcreds role update ${name}" or replace it with "role apply"`);
+    return role;
+  });
+}
+
+export async function updateRole(store: RoleWriter, name: string, patch: Record<string, unknown>): Promise<RoleDefinition> {
+  if (Object.keys(patch).length === 0) throw invalidInput('nothing to update: give at least one field flag (see kubectl tempcreds role update --help)');
+  return store.update(name, (current) => {
+    if (!current) throw invalidInput(`role "${name}" does not exist; create it with "kubectl tempcreds role create ${name}"`);
+    return validateRoleSpec(name, mergeRoleSpec(current.spec, patch));
+  });
+}
+
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+/** `roles` are already validated; all of them were, before any is stored. */
+export async function applyRoles(store: RoleWriter, roles: RoleDefinition[]): Promise<{ name: string; action: ApplyAction }[]> {
+  const names = roles.map((role) => role.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate) throw invalidInput(`role "${duplicate}" is defined more than once in the input`);
+  const results: { name: string; action: ApplyAction }[] = [];
+  for (const role of roles) {
+    let action: ApplyAction = 'created';
+    await store.update(role.name, (current) => {
+      if (current) action = canonicalJson(current.spec) === canonicalJson(role.spec) ? 'unchanged' : 'configured';
+      return role;
+    });
+    results.push({ name: role.name, action });
+  }
+  return results;
+}
+
+/** Leases are not revoked (as in Vault); the caller is told how many are still live. */
+export async function deleteRole(store: RoleWriter, name: string, leasesOfRole: LeaseRecord[], now: Date): Promise<{ liveLeases: number }> {
+  if (!(await store.delete(name))) throw invalidInput(`role "${name}" does not exist (see: kubectl tempcreds role list)`);
+  return { liveLeases: leasesOfRole.filter((lease) => !isExpired(lease, now)).length };
+}

@@ -1,0 +1,55 @@
+// `kubeconfig ROLE -n NS`: a kubeconfig context whose credentials come from
+// `kubectl-tempcreds token` — plain kubectl then works on short-lived tokens.
+
+import { basename, resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { kubeconfigPaths, readIssuer, upsertKubeconfigEntries } from '../../adapters/kubeconfig.js';
+import { invalidInput } from '../../core/errors.js';
+import { defaultContextName, execEntries } from '../../core/kubeconfig-entry.js';
+import { decideNamespace } from '../../core/namespace-policy.js';
+import { TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
+import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { print } from '../io.js';
+
+type KubeconfigArgs = GlobalArgs & { role: string; 'context-name'?: string; ttl?: string; 'cluster-role-binding': boolean; audience?: string[]; 'token-cache'?: string };
+
+export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
+  command: 'kubeconfig <role>',
+  describe: 'Add a kubeconfig context that gets short-lived tokens from a role (exec credential plugin)',
+  builder: (cli) =>
+    (cli as Argv<GlobalArgs>)
+      .positional('role', { type: 'string', demandOption: true })
+      .option('context-name', { type: 'string', describe: 'Name of the new context and user (default tempcreds-ROLE-NAMESPACE)' })
+      .option('ttl', { type: 'string', describe: 'Token lifetime for each issuance' })
+      .option('cluster-role-binding', { type: 'boolean', default: false, describe: 'Bind cluster-wide' })
+      .option('audience', { type: 'string', array: true, describe: 'Token audience (repeatable)' })
+      .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Where the plugin caches tokens (default auto: the OS keychain, else private files)' })
+      .example('$0 kubeconfig existing-role -n demo && kubectl --context tempcreds-existing-role-demo get pods', 'kubectl on a short-lived token') as never,
+  handler: async (args) => {
+    const runtime = runtimeFor(args);
+    const role = await runtime.roles.get(args.role);
+    if (!role) throw invalidInput(`role "${args.role}" does not exist (see: kubectl tempcreds role list)`);
+    const { namespace } = decideNamespace(role, args.namespace);
+    const issuer = readIssuer({ kubeconfig: args.kubeconfig, context: args.context ?? role.spec.issuerContext });
+    if (issuer.execCommand && basename(issuer.execCommand).startsWith('kubectl-tempcreds')) {
+      throw invalidInput(`context "${issuer.context}" itself gets its credentials from kubectl-tempcreds; pass --context with an issuer context that has its own credentials`);
+    }
+    const contextName = args['context-name'] ?? defaultContextName(role.name, namespace);
+    if (contextName === issuer.context) throw invalidInput(`--context-name "${contextName}" is the issuer context; choose another name`);
+    const target = args.kubeconfig ?? kubeconfigPaths(undefined, process.env)[0]!;
+    const { user, context } = execEntries({
+      role: role.name,
+      namespace,
+      issuerContext: issuer.context,
+      cluster: issuer.cluster,
+      contextName,
+      ...(args.kubeconfig ? { kubeconfig: resolve(args.kubeconfig) } : {}),
+      ttl: args.ttl,
+      clusterRoleBinding: args['cluster-role-binding'],
+      audiences: args.audience,
+      tokenCache: args['token-cache'],
+    });
+    await upsertKubeconfigEntries(target, user, context);
+    print(`context "${contextName}" written to ${target}: kubectl --context ${contextName} get pods`);
+  },
+};

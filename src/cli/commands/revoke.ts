@@ -1,0 +1,62 @@
+// `revoke ID | --role ROLE | --all`: delete what leases created; their tokens die.
+
+import type { Argv, CommandModule } from 'yargs';
+import { revokeLeases } from '../../app/revoke.js';
+import { invalidInput, operationFailed } from '../../core/errors.js';
+import { parseLeaseId, type LeaseRecord } from '../../core/lease.js';
+import { roleNameProblem } from '../../core/role-spec.js';
+import { evictTokens } from '../../adapters/token-cache.js';
+import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { print, warn } from '../io.js';
+import type { Runtime } from '../../runtime.js';
+
+type RevokeArgs = GlobalArgs & { id?: string; role?: string; all: boolean };
+
+async function selectLeases(runtime: Runtime, args: RevokeArgs): Promise<LeaseRecord[]> {
+  const chosen = [args.id !== undefined, args.role !== undefined, args.all].filter(Boolean).length;
+  if (chosen !== 1) throw invalidInput('say what to revoke: a LEASE_ID, --role ROLE or --all (exactly one)');
+  if (args.id !== undefined) {
+    parseLeaseId(args.id);
+    const lease = await runtime.leases.get(args.id);
+    if (!lease) throw invalidInput(`lease "${args.id}" is not known here (see: kubectl tempcreds lease list)`);
+    return [lease];
+  }
+  if (args.role !== undefined) {
+    const problem = roleNameProblem(args.role);
+    if (problem) throw invalidInput(problem);
+  }
+  const { leases, unreadable } = await runtime.leases.list(args.role);
+  unreadable.forEach(warn);
+  return leases;
+}
+
+export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
+  command: 'revoke [id]',
+  describe: 'Revoke leases: delete what they created, so their tokens stop working',
+  builder: (cli) =>
+    (cli as Argv<GlobalArgs>)
+      .positional('id', { type: 'string', describe: 'Lease id (ROLE/ID)' })
+      .option('role', { type: 'string', describe: 'Every lease of exactly this role' })
+      .option('all', { type: 'boolean', default: false, describe: 'Every lease' })
+      .example('$0 revoke --role existing-role', "all leases of one role (Vault: lease revoke -prefix)")
+      .example('$0 revoke sample-app/k3j9x0q2m1zt', 'one lease') as never,
+  handler: async (args) => {
+    const runtime = runtimeFor(args);
+    const leases = await selectLeases(runtime, args);
+    if (leases.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
+    const outcomes = await revokeLeases(
+      {
+        ...runtime,
+        deleteLease: (id) => runtime.leases.delete(id),
+        evictTokens: (revoked) => evictTokens(revoked.flatMap((lease) => lease.tokenCacheKey ?? []), runtime.paths.cache),
+      },
+      leases,
+    );
+    const failed = outcomes.filter((outcome) => outcome.failures.length > 0);
+    for (const { lease, deleted, alreadyGone, failures } of outcomes) {
+      if (failures.length === 0) print(`lease "${lease.id}" revoked (${deleted} object(s) deleted${alreadyGone ? `, ${alreadyGone} already gone` : ''})`);
+      else failures.forEach((failure) => warn(`lease "${lease.id}": ${failure}`));
+    }
+    if (failed.length > 0) throw operationFailed(`${failed.length} of ${outcomes.length} lease(s) could not be fully revoked; their records are kept — run the same command again`);
+  },
+};

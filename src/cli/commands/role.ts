@@ -1,0 +1,175 @@
+// `role create|update|get|list|delete|apply`: role definitions.
+
+import { readFileSync } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { applyRoles, createRole, deleteRole, updateRole } from '../../app/roles.js';
+import { invalidInput, invalidInputs } from '../../core/errors.js';
+import { formatSelector } from '../../core/label-selector.js';
+import { roleFromDocument, roleMode, roleRefKind, roleToDocument, type RoleDefinition } from '../../core/role-spec.js';
+import { parseDocuments } from '../../core/structured-text.js';
+import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { print, warn } from '../io.js';
+import { columns, keyValues, structured, type OutputFormat } from '../render.js';
+import { roleFieldOptions, roleSpecPatch, type RoleFieldArgs } from '../role-flags.js';
+
+type RoleArgs = GlobalArgs & RoleFieldArgs & { name: string; output: OutputFormat; filename?: string };
+
+const outputOption = { alias: 'o', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' };
+
+function grants(role: RoleDefinition): string {
+  const { spec } = role;
+  switch (roleMode(spec)) {
+    case 'serviceAccount':
+      return `ServiceAccount ${spec.serviceAccount}`;
+    case 'kubernetesRole':
+      return `${roleRefKind(spec)} ${spec.kubernetesRole}`;
+    case 'rules':
+      return `generated ${spec.roleType ?? 'Role'} (${spec.rules!.length} rule${spec.rules!.length === 1 ? '' : 's'})`;
+  }
+}
+
+function namespaces(role: RoleDefinition): string {
+  const { allowedNamespaces, namespaceSelector } = role.spec;
+  return [allowedNamespaces.join(','), namespaceSelector ? `selector ${formatSelector(namespaceSelector)}` : ''].filter(Boolean).join(' + ');
+}
+
+function renderRole(role: RoleDefinition, format: OutputFormat): string {
+  if (format !== 'table') return structured(roleToDocument(role), format);
+  const { spec } = role;
+  const entries: [string, string | undefined][] = [
+    ['name', role.name],
+    ['grants', grants(role)],
+    ['allowed_namespaces', namespaces(role)],
+    ['default_ttl', spec.defaultTtl ?? '1h (global default)'],
+    ['max_ttl', spec.maxTtl ?? 'none'],
+    ['default_audiences', spec.defaultAudiences?.join(',')],
+    ['rules', spec.rules ? JSON.stringify(spec.rules) : undefined],
+    ['name_template', spec.nameTemplate],
+    ['extra_labels', spec.extraLabels ? Object.entries(spec.extraLabels).map(([key, value]) => `${key}=${value}`).join(',') : undefined],
+    ['extra_annotations', spec.extraAnnotations ? Object.entries(spec.extraAnnotations).map(([key, value]) => `${key}=${value}`).join(',') : undefined],
+    ['issuer_context', spec.issuerContext ?? '(current context)'],
+  ];
+  return keyValues(entries.filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function readInput(filename: string): string {
+  try {
+    return readFileSync(filename === '-' ? 0 : filename, 'utf8');
+  } catch (error) {
+    throw invalidInput(`cannot read ${filename}: ${(error as Error).message}`);
+  }
+}
+
+/** Every document is validated before any is stored: a bad one stores nothing. */
+function rolesFromInput(filename: string): RoleDefinition[] {
+  const where = filename === '-' ? 'stdin' : filename;
+  const documents = parseDocuments(readInput(filename), where);
+  if (documents.length === 0) throw invalidInput(`${where} holds no role documents`);
+  const roles: RoleDefinition[] = [];
+  const problems: string[] = [];
+  documents.forEach((document, index) => {
+    try {
+      roles.push(roleFromDocument(document, `${where} document ${index + 1}`));
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  });
+  if (problems.length > 0) throw invalidInputs(`${where}: nothing was applied`, problems);
+  return roles;
+}
+
+const create: CommandModule<GlobalArgs, RoleArgs> = {
+  command: 'create <name>',
+  describe: 'Create a role: what a lease grants, where, for how long',
+  builder: (cli) =>
+    (cli as Argv<GlobalArgs>)
+      .positional('name', { type: 'string', demandOption: true, describe: 'Role name (a DNS-1123 label)' })
+      .options(roleFieldOptions)
+      .option('output', outputOption)
+      .example('$0 role create sample-app --service-account sample-app --allowed-namespaces demo --max-ttl 80h --default-ttl 1h', 'tokens for an existing ServiceAccount')
+      .example('$0 role create existing-role --kubernetes-role demo-role-list-pods --allowed-namespaces demo', 'a new ServiceAccount bound to an existing Role per lease')
+      .example(`$0 role create rules --allowed-namespaces default,demo --role-type ClusterRole --rules '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list","get"]}]}'`, 'a generated ClusterRole per lease') as never,
+  handler: async (args) => {
+    const role = await createRole(runtimeFor(args).roles, args.name, roleSpecPatch(args));
+    print(args.output === 'table' ? `role "${role.name}" created` : renderRole(role, args.output));
+  },
+};
+
+const update: CommandModule<GlobalArgs, RoleArgs> = {
+  command: 'update <name>',
+  describe: 'Change the given fields of a role; a new mode (--service-account, --kubernetes-role, --rules) replaces the old one',
+  builder: (cli) =>
+    (cli as Argv<GlobalArgs>)
+      .positional('name', { type: 'string', demandOption: true })
+      .options(roleFieldOptions)
+      .option('output', outputOption)
+      .example(`$0 role update rules --rules '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list","get","delete"]}]}'`, 'replace the generated rules') as never,
+  handler: async (args) => {
+    const role = await updateRole(runtimeFor(args).roles, args.name, roleSpecPatch(args));
+    print(args.output === 'table' ? `role "${role.name}" updated` : renderRole(role, args.output));
+  },
+};
+
+const get: CommandModule<GlobalArgs, RoleArgs> = {
+  command: 'get <name>',
+  describe: 'Show a role',
+  builder: (cli) => (cli as Argv<GlobalArgs>).positional('name', { type: 'string', demandOption: true }).option('output', outputOption).example('$0 role get rules -o yaml', 'the role as an applyable document') as never,
+  handler: async (args) => {
+    const role = await runtimeFor(args).roles.get(args.name);
+    if (!role) throw invalidInput(`role "${args.name}" does not exist (see: kubectl tempcreds role list)`);
+    print(renderRole(role, args.output));
+  },
+};
+
+const list: CommandModule<GlobalArgs, RoleArgs> = {
+  command: 'list',
+  aliases: ['ls'],
+  describe: 'List roles',
+  builder: (cli) => (cli as Argv<GlobalArgs>).option('output', outputOption).example('$0 role list -o yaml', 'every role as a document') as never,
+  handler: async (args) => {
+    const { roles, unreadable } = await runtimeFor(args).roles.list();
+    unreadable.forEach(warn);
+    if (args.output !== 'table') print(structured({ apiVersion: 'v1', kind: 'List', items: roles.map(roleToDocument) }, args.output));
+    else if (roles.length === 0) print('No roles yet. Create one with: kubectl tempcreds role create NAME --help');
+    else
+      print(
+        columns(
+          ['NAME', 'GRANTS', 'NAMESPACES', 'DEFAULT TTL', 'MAX TTL'],
+          roles.map((role) => [role.name, grants(role), namespaces(role), role.spec.defaultTtl ?? '1h', role.spec.maxTtl ?? '-']),
+        ),
+      );
+  },
+};
+
+const remove: CommandModule<GlobalArgs, RoleArgs> = {
+  command: 'delete <name>',
+  describe: 'Delete a role; its leases stay valid until revoked or expired (as in Vault)',
+  builder: (cli) => (cli as Argv<GlobalArgs>).positional('name', { type: 'string', demandOption: true }).example('$0 role delete rules && $0 revoke --role rules', 'delete a role and revoke its leases') as never,
+  handler: async (args) => {
+    const runtime = runtimeFor(args);
+    const { leases } = await runtime.leases.list(args.name);
+    const { liveLeases } = await deleteRole(runtime.roles, args.name, leases, runtime.now());
+    print(`role "${args.name}" deleted`);
+    if (liveLeases > 0) warn(`${liveLeases} lease(s) of role "${args.name}" are still live; revoke them with: kubectl tempcreds revoke --role ${args.name}`);
+  },
+};
+
+const apply: CommandModule<GlobalArgs, RoleArgs> = {
+  command: 'apply',
+  describe: `Create or replace roles from YAML/JSON documents (apiVersion, kind, metadata.name, spec)`,
+  builder: (cli) =>
+    (cli as Argv<GlobalArgs>)
+      .option('filename', { alias: 'f', type: 'string', demandOption: true, describe: 'File with one or more role documents ("-" for stdin)' })
+      .example('$0 role get rules -o yaml > rules.yaml && $0 role apply -f rules.yaml', 'edit a role as a file') as never,
+  handler: async (args) => {
+    const results = await applyRoles(runtimeFor(args).roles, rolesFromInput(args.filename!));
+    print(results.map(({ name, action }) => `role "${name}" ${action}`).join('\n'));
+  },
+};
+
+export const roleCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'role <command>',
+  describe: 'Manage role definitions (create, update, get, list, delete, apply)',
+  builder: (cli) => cli.command([create, update, get, list, remove, apply] as CommandModule<GlobalArgs, never>[]).demandCommand(1, 'give a role subcommand') as never,
+  handler: () => undefined,
+};

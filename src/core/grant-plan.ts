@@ -1,0 +1,171 @@
+// Plans the objects one lease needs (pure): an anchor Secret first, then what the
+// role's mode requires, grouped into rounds whose objects do not depend on each other,
+// so the API calls of an issuance run as few sequential rounds as the dependencies allow.
+//
+//   existing ServiceAccount: anchor → token                          (2 rounds)
+//   existing Role:           anchor → ServiceAccount + binding → token (3 rounds)
+//   generated rules:         anchor → ServiceAccount + role → binding + token (3 rounds)
+//
+// The token is bound to the anchor (boundObjectRef), so deleting the anchor revokes it
+// even for an existing ServiceAccount; namespaced objects are owned by the anchor.
+
+import { invalidInput } from './errors.js';
+import {
+  EXPIRES_AT_ANNOTATION,
+  ISSUED_BY_ANNOTATION,
+  LEASE_ID_ANNOTATION,
+  formatLeaseId,
+  leaseLabels,
+  type ObjectRef,
+} from './lease.js';
+import { renderObjectName } from './naming.js';
+import { roleMode, roleRefKind, type RoleDefinition } from './role-spec.js';
+
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    ownerReferences?: OwnerReference[];
+  };
+  [field: string]: unknown;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+}
+
+export interface TokenSpec {
+  serviceAccountName: string;
+  namespace: string;
+  expirationSeconds: number;
+  audiences: string[];
+}
+
+export interface GrantRound {
+  create: Manifest[];
+  requestToken: boolean;
+}
+
+export interface GrantPlan {
+  leaseId: string;
+  namespace: string;
+  serviceAccountName: string;
+  serviceAccountCreated: boolean;
+  bindingKind?: 'RoleBinding' | 'ClusterRoleBinding';
+  anchor: Manifest;
+  /** Rounds after the anchor; each round's calls run concurrently. */
+  rounds: GrantRound[];
+  token: TokenSpec;
+}
+
+export interface GrantRequest {
+  role: RoleDefinition;
+  namespace: string;
+  ttlSeconds: number;
+  clusterRoleBinding: boolean;
+  audiences: string[];
+  leaseSuffix: string;
+  issuedBy: string;
+  now: Date;
+}
+
+const RBAC = 'rbac.authorization.k8s.io';
+
+/** Refuses a binding request the role cannot satisfy (checked before any API call). */
+export function checkBinding(role: RoleDefinition, clusterRoleBinding: boolean): void {
+  if (!clusterRoleBinding) return;
+  if (roleMode(role.spec) === 'serviceAccount') {
+    throw invalidInput(`--cluster-role-binding does not apply to role "${role.name}": it uses the existing ServiceAccount "${role.spec.serviceAccount}" and creates no binding`);
+  }
+  if (roleRefKind(role.spec) === 'Role') {
+    throw invalidInput(`--cluster-role-binding cannot be used with role "${role.name}": a ClusterRoleBinding cannot ref a Role (set --role-type ClusterRole on the role, or drop --cluster-role-binding)`);
+  }
+}
+
+export function planGrant(request: GrantRequest): GrantPlan {
+  const { role, namespace, leaseSuffix, now } = request;
+  const spec = role.spec;
+  const mode = roleMode(spec);
+  const refKind = roleRefKind(spec);
+  checkBinding(role, request.clusterRoleBinding);
+  const leaseId = formatLeaseId(role.name, leaseSuffix);
+  const name = renderObjectName(spec.nameTemplate, {
+    role: role.name,
+    lease: leaseSuffix,
+    namespace,
+    unix: String(Math.floor(now.getTime() / 1000)),
+  });
+  const expiresAt = new Date(now.getTime() + request.ttlSeconds * 1000).toISOString();
+  const metadata = (namespaced: boolean): Manifest['metadata'] => ({
+    name,
+    ...(namespaced ? { namespace } : {}),
+    labels: { ...spec.extraLabels, ...leaseLabels(role.name, leaseSuffix) },
+    annotations: {
+      ...spec.extraAnnotations,
+      [LEASE_ID_ANNOTATION]: leaseId,
+      [EXPIRES_AT_ANNOTATION]: expiresAt,
+      [ISSUED_BY_ANNOTATION]: request.issuedBy,
+    },
+  });
+
+  const anchor: Manifest = { apiVersion: 'v1', kind: 'Secret', metadata: metadata(true), type: 'Opaque' };
+  const token = (serviceAccountName: string): TokenSpec => ({
+    serviceAccountName,
+    namespace,
+    expirationSeconds: request.ttlSeconds,
+    audiences: request.audiences,
+  });
+  const base = { leaseId, namespace, anchor };
+
+  if (mode === 'serviceAccount') {
+    const serviceAccountName = spec.serviceAccount!;
+    return { ...base, serviceAccountName, serviceAccountCreated: false, rounds: [{ create: [], requestToken: true }], token: token(serviceAccountName) };
+  }
+
+  const serviceAccount: Manifest = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(true) };
+  const bindingKind = request.clusterRoleBinding ? 'ClusterRoleBinding' : 'RoleBinding';
+  const binding: Manifest = {
+    apiVersion: `${RBAC}/v1`,
+    kind: bindingKind,
+    metadata: metadata(bindingKind === 'RoleBinding'),
+    roleRef: { apiGroup: RBAC, kind: refKind, name: mode === 'rules' ? name : spec.kubernetesRole! },
+    subjects: [{ kind: 'ServiceAccount', name, namespace }],
+  };
+  const common = { ...base, serviceAccountName: name, serviceAccountCreated: true, bindingKind, token: token(name) } as const;
+  if (mode === 'kubernetesRole') {
+    return { ...common, rounds: [{ create: [serviceAccount, binding], requestToken: false }, { create: [], requestToken: true }] };
+  }
+  const roleKind = spec.roleType ?? 'Role';
+  const generatedRole: Manifest = {
+    apiVersion: `${RBAC}/v1`,
+    kind: roleKind,
+    metadata: metadata(roleKind === 'Role'),
+    rules: spec.rules,
+  };
+  return {
+    ...common,
+    rounds: [
+      { create: [serviceAccount, generatedRole], requestToken: false },
+      { create: [binding], requestToken: true },
+    ],
+  };
+}
+
+/** Namespaced objects are owned by the anchor, so the garbage collector removes them with it. */
+export function ownedByAnchor(manifest: Manifest, anchor: ObjectRef & { uid: string }): Manifest {
+  if (!manifest.metadata.namespace) return manifest;
+  const owner: OwnerReference = { apiVersion: anchor.apiVersion, kind: anchor.kind, name: anchor.name, uid: anchor.uid };
+  return { ...manifest, metadata: { ...manifest.metadata, ownerReferences: [owner] } };
+}
+
+export function refOf(manifest: Manifest, uid?: string): ObjectRef {
+  const { apiVersion, kind, metadata } = manifest;
+  return { apiVersion, kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), ...(uid ? { uid } : {}) };
+}

@@ -1,0 +1,58 @@
+// The kubeconfig entries that make kubectl run kubectl-tempcreds as an exec credential
+// plugin: a user whose exec entry calls the binary directly (not through kubectl, which
+// would add ~100 ms per call) and a context pairing it with the issuer's cluster.
+// No token is ever written into a kubeconfig.
+
+import { EXEC_API_VERSIONS } from './exec-credential.js';
+
+export interface ExecEntryOptions {
+  role: string;
+  namespace: string;
+  issuerContext: string;
+  cluster: string;
+  contextName: string;
+  /** Set when the issuer lives in an explicitly named kubeconfig file. */
+  kubeconfig?: string;
+  ttl?: string;
+  clusterRoleBinding?: boolean;
+  audiences?: string[];
+  tokenCache?: string;
+}
+
+export interface NamedEntry {
+  name: string;
+  [key: string]: unknown;
+}
+
+export function execEntries(options: ExecEntryOptions): { user: NamedEntry; context: NamedEntry } {
+  const args = [
+    'token',
+    options.role,
+    '--namespace',
+    options.namespace,
+    '--context',
+    options.issuerContext,
+    ...(options.kubeconfig ? ['--kubeconfig', options.kubeconfig] : []),
+    ...(options.ttl ? ['--ttl', options.ttl] : []),
+    ...(options.clusterRoleBinding ? ['--cluster-role-binding'] : []),
+    ...(options.audiences ?? []).flatMap((audience) => ['--audience', audience]),
+    ...(options.tokenCache ? ['--token-cache', options.tokenCache] : []),
+  ];
+  return {
+    user: {
+      name: options.contextName,
+      user: { exec: { apiVersion: EXEC_API_VERSIONS[0], command: 'kubectl-tempcreds', args, interactiveMode: 'Never', provideClusterInfo: false } },
+    },
+    context: { name: options.contextName, context: { cluster: options.cluster, user: options.contextName, namespace: options.namespace } },
+  };
+}
+
+/** Replaces the entry of the same name, or appends it: running the command twice changes nothing. */
+export function upsertNamed(list: NamedEntry[] | undefined, entry: NamedEntry): NamedEntry[] {
+  const entries = list ?? [];
+  return entries.some((item) => item.name === entry.name) ? entries.map((item) => (item.name === entry.name ? entry : item)) : [...entries, entry];
+}
+
+export function defaultContextName(role: string, namespace: string): string {
+  return `tempcreds-${role}-${namespace}`;
+}

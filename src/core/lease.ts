@@ -1,0 +1,91 @@
+// Leases: their ids, the record revocation needs, and the labels and annotations that
+// mark every object a lease creates (a public contract: `gc` and `lease list` read them).
+
+import { invalidInput } from './errors.js';
+import { checkDns1123Label } from './kube-names.js';
+
+export const RESERVED_PREFIX = 'tempcreds.dev/';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'kubectl-tempcreds';
+export const ROLE_LABEL = 'tempcreds.dev/role';
+export const LEASE_LABEL = 'tempcreds.dev/lease';
+export const LEASE_ID_ANNOTATION = 'tempcreds.dev/lease-id';
+export const EXPIRES_AT_ANNOTATION = 'tempcreds.dev/expires-at';
+export const ISSUED_BY_ANNOTATION = 'tempcreds.dev/issued-by';
+
+/** Selects every object the tool manages. */
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+
+const SUFFIX_LENGTH = 12;
+const suffixAlphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid?: string;
+}
+
+export interface LeaseRecord {
+  id: string;
+  role: string;
+  roleDigest: string;
+  namespace: string;
+  serviceAccountName: string;
+  /** False when the role named an existing ServiceAccount: revocation must not delete it. */
+  serviceAccountCreated: boolean;
+  bindingKind?: 'RoleBinding' | 'ClusterRoleBinding';
+  issuedAt: string;
+  expiresAt: string;
+  ttlSeconds: number;
+  /** Who issued it: the issuer's kubeconfig context, its cluster's server and user. */
+  context: string;
+  cluster: string;
+  issuedBy: string;
+  /** Everything the issuance created, in creation order; revocation deletes it in reverse. */
+  objects: ObjectRef[];
+  /** Set when the exec command issued it: revocation evicts that cache entry. */
+  tokenCacheKey?: string;
+}
+
+/** A lease suffix from random bytes: lower-case alphanumerics, valid in names and labels. */
+export function leaseSuffixFrom(randomBytes: Uint8Array): string {
+  if (randomBytes.length < SUFFIX_LENGTH) throw new Error(`need ${SUFFIX_LENGTH} random bytes`);
+  // byte % 36 slightly favours a–d (8/256 instead of 7/256): under 0.1 of the suffix's 62 bits.
+  return Array.from(randomBytes.subarray(0, SUFFIX_LENGTH), (byte) => suffixAlphabet[byte % 36]).join('');
+}
+
+export const LEASE_SUFFIX_BYTES = SUFFIX_LENGTH;
+
+export function formatLeaseId(role: string, suffix: string): string {
+  return `${role}/${suffix}`;
+}
+
+export interface LeaseIdParts {
+  role: string;
+  suffix: string;
+}
+
+export function parseLeaseId(id: string): LeaseIdParts {
+  const [role, suffix, ...rest] = id.split('/');
+  const valid = role && suffix && rest.length === 0 && !checkDns1123Label(role) && /^[a-z0-9]{12}$/.test(suffix);
+  if (!valid) throw invalidInput(`"${id}" is not a lease id (expected ROLE/ID as printed by issue or lease list)`);
+  return { role, suffix };
+}
+
+export function isExpired(lease: Pick<LeaseRecord, 'expiresAt'>, now: Date): boolean {
+  return Date.parse(lease.expiresAt) <= now.getTime();
+}
+
+export function leaseLabels(role: string, suffix: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ROLE_LABEL]: role, [LEASE_LABEL]: suffix };
+}
+
+export function leaseSelector(lease: LeaseIdParts): string {
+  return `${MANAGED_SELECTOR},${LEASE_LABEL}=${lease.suffix}`;
+}
+
+export function roleSelector(role: string): string {
+  return `${MANAGED_SELECTOR},${ROLE_LABEL}=${role}`;
+}

@@ -1,0 +1,288 @@
+// A role definition: which identity a lease gets (an existing ServiceAccount, an existing
+// Role/ClusterRole bound to a new ServiceAccount, or generated rules), where, for how long.
+// Parsed and validated strictly in one place, for flags and for `role apply` documents alike.
+
+import { digestOf } from './digest.js';
+import { parseDuration, formatDuration } from './duration.js';
+import { invalidInputs } from './errors.js';
+import {
+  annotationMapProblems,
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkPathSegmentName,
+  labelMapProblems,
+} from './kube-names.js';
+import { parseSelectorString, selectorProblems, type LabelSelector } from './label-selector.js';
+import { checkNameTemplate } from './naming.js';
+import { ruleProblems, unwrapRules, type PolicyRule } from './policy-rules.js';
+import { MAX_TTL_SECONDS, MIN_TTL_SECONDS } from './ttl.js';
+import { RESERVED_PREFIX } from './lease.js';
+
+export const ROLE_API_VERSION = 'tempcreds.dev/v1alpha1';
+export const ROLE_KIND = 'CredentialRole';
+
+export type RoleKind = 'Role' | 'ClusterRole';
+
+export interface RoleSpec {
+  allowedNamespaces: string[];
+  namespaceSelector?: LabelSelector;
+  defaultTtl?: string;
+  maxTtl?: string;
+  defaultAudiences?: string[];
+  serviceAccount?: string;
+  kubernetesRole?: string;
+  rules?: PolicyRule[];
+  roleType?: RoleKind;
+  roleRefType?: RoleKind;
+  nameTemplate?: string;
+  extraLabels?: Record<string, string>;
+  extraAnnotations?: Record<string, string>;
+  /** The issuer's kubeconfig context; absent means the current context. */
+  issuerContext?: string;
+}
+
+export interface RoleDefinition {
+  name: string;
+  spec: RoleSpec;
+}
+
+export type RoleMode = 'serviceAccount' | 'kubernetesRole' | 'rules';
+
+export const specKeys = [
+  'allowedNamespaces',
+  'namespaceSelector',
+  'defaultTtl',
+  'maxTtl',
+  'defaultAudiences',
+  'serviceAccount',
+  'kubernetesRole',
+  'rules',
+  'roleType',
+  'roleRefType',
+  'nameTemplate',
+  'extraLabels',
+  'extraAnnotations',
+  'issuerContext',
+] as const satisfies readonly (keyof RoleSpec)[];
+
+export const modeKeys = ['serviceAccount', 'kubernetesRole', 'rules'] as const satisfies readonly RoleMode[];
+
+export function roleMode(spec: RoleSpec): RoleMode {
+  return modeKeys.find((key) => spec[key] !== undefined)!;
+}
+
+/** The kind the binding's roleRef names. */
+export function roleRefKind(spec: RoleSpec): RoleKind {
+  return spec.roleRefType ?? spec.roleType ?? 'Role';
+}
+
+export function ttlSeconds(duration: string | undefined): number | undefined {
+  return duration === undefined ? undefined : parseDuration(duration);
+}
+
+type Raw = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Raw {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Validates a role name: it goes into label values, lease ids and object names. */
+export function roleNameProblem(name: unknown): string | undefined {
+  if (typeof name !== 'string' || name === '') return 'a role name is required';
+  const problem = checkDns1123Label(name);
+  return problem ? `role name "${name}" ${problem}` : undefined;
+}
+
+/**
+ * Turns a raw spec (from flags or a document) into a normalized RoleSpec, or throws
+ * an exit-code-2 error listing every problem.
+ */
+export function validateRoleSpec(name: string, raw: unknown): RoleDefinition {
+  const problems: string[] = [];
+  const nameProblem = roleNameProblem(name);
+  if (nameProblem) problems.push(nameProblem);
+  if (!isRecord(raw)) throw invalidInputs(`invalid role "${name}"`, [...problems, 'spec must be an object']);
+  for (const key of Object.keys(raw)) {
+    if (!(specKeys as readonly string[]).includes(key)) problems.push(`unknown field "${key}" (known fields: ${specKeys.join(', ')})`);
+  }
+  const spec: RoleSpec = { allowedNamespaces: [] };
+  spec.allowedNamespaces = namespaceList(raw.allowedNamespaces, problems);
+  if (raw.namespaceSelector !== undefined && raw.namespaceSelector !== null && raw.namespaceSelector !== '') {
+    const selector = toSelector(raw.namespaceSelector, problems);
+    if (selector) spec.namespaceSelector = selector;
+  }
+  if (spec.allowedNamespaces.length === 0 && !spec.namespaceSelector) {
+    problems.push('allowedNamespaces is empty and there is no namespaceSelector: no namespace could ever be used (use --allowed-namespaces NS[,NS…], "*" for all, or --namespace-selector)');
+  }
+
+  const ttls: Partial<Record<'defaultTtl' | 'maxTtl', number>> = {};
+  for (const key of ['defaultTtl', 'maxTtl'] as const) {
+    const value = raw[key];
+    if (value === undefined || value === null || value === '') continue;
+    const seconds = typeof value === 'number' ? value : typeof value === 'string' ? parseDuration(value) : undefined;
+    if (seconds === undefined || !Number.isInteger(seconds) || seconds < 0) {
+      problems.push(`${key} "${String(value)}" is not a duration (use e.g. 30m, 1h, 80h or seconds)`);
+    } else if (seconds < MIN_TTL_SECONDS) {
+      problems.push(`${key} ${formatDuration(seconds)} is under 10m, the shortest lifetime Kubernetes gives a token`);
+    } else if (seconds > MAX_TTL_SECONDS) {
+      problems.push(`${key} ${formatDuration(seconds)} is over ${MAX_TTL_SECONDS}s, the longest lifetime Kubernetes gives a token`);
+    } else {
+      ttls[key] = seconds;
+      spec[key] = formatDuration(seconds);
+    }
+  }
+  if (ttls.defaultTtl !== undefined && ttls.maxTtl !== undefined && ttls.defaultTtl > ttls.maxTtl) {
+    problems.push(`defaultTtl ${spec.defaultTtl} cannot be greater than maxTtl ${spec.maxTtl}`);
+  }
+
+  if (raw.defaultAudiences !== undefined && raw.defaultAudiences !== null) {
+    const audiences = stringList(raw.defaultAudiences);
+    if (!audiences || audiences.some((audience) => audience === '')) problems.push('defaultAudiences must be a list of non-empty strings');
+    else if (audiences.length > 0) spec.defaultAudiences = [...new Set(audiences)];
+  }
+
+  const modes = modeKeys.filter((key) => raw[key] !== undefined && raw[key] !== null && raw[key] !== '');
+  if (modes.length !== 1) {
+    problems.push(
+      `exactly one of serviceAccount, kubernetesRole or rules must be set (flags --service-account, --kubernetes-role, --rules)${modes.length > 1 ? `; got ${modes.join(' and ')}` : ''}`,
+    );
+  }
+  const roleType = roleKind(raw.roleType, 'roleType', problems);
+  const roleRefType = roleKind(raw.roleRefType, 'roleRefType', problems);
+  const mode = modes.length === 1 ? modes[0] : undefined;
+  if (mode === 'serviceAccount') {
+    const problem = typeof raw.serviceAccount === 'string' ? checkDns1123Subdomain(raw.serviceAccount) : 'must be a string';
+    if (problem) problems.push(`serviceAccount "${String(raw.serviceAccount)}" ${problem}`);
+    else spec.serviceAccount = raw.serviceAccount as string;
+    if (roleType || roleRefType) problems.push('roleType and roleRefType apply only with kubernetesRole or rules, not with serviceAccount');
+  } else if (mode === 'kubernetesRole') {
+    const problem = typeof raw.kubernetesRole === 'string' ? checkPathSegmentName(raw.kubernetesRole) : 'must be a string';
+    if (problem) problems.push(`kubernetesRole "${String(raw.kubernetesRole)}" ${problem}`);
+    else spec.kubernetesRole = raw.kubernetesRole as string;
+  } else if (mode === 'rules') {
+    const rules = unwrapRules(raw.rules);
+    const ruleIssues = ruleProblems(rules, (roleType ?? 'Role') === 'ClusterRole');
+    if (ruleIssues.length > 0) problems.push(...ruleIssues);
+    else spec.rules = rules as PolicyRule[];
+    if (roleRefType && roleRefType !== (roleType ?? 'Role')) {
+      problems.push(`roleRefType ${roleRefType} must match roleType ${roleType ?? 'Role'} for generated rules: the binding references the generated role`);
+    }
+  }
+  if (mode !== 'serviceAccount') {
+    if (roleType) spec.roleType = roleType;
+    if (roleRefType) spec.roleRefType = roleRefType;
+  }
+
+  if (raw.nameTemplate !== undefined && raw.nameTemplate !== null && raw.nameTemplate !== '') {
+    const problem = typeof raw.nameTemplate === 'string' ? checkNameTemplate(raw.nameTemplate) : 'must be a string';
+    if (problem) problems.push(`nameTemplate ${problem}`);
+    else spec.nameTemplate = raw.nameTemplate as string;
+  }
+  for (const key of ['extraLabels', 'extraAnnotations'] as const) {
+    const value = raw[key];
+    if (value === undefined || value === null) continue;
+    if (!isRecord(value) || Object.values(value).some((item) => typeof item !== 'string')) {
+      problems.push(`${key} must be a map of strings (key=value pairs)`);
+      continue;
+    }
+    const map = value as Record<string, string>;
+    const mapProblems = key === 'extraLabels' ? labelMapProblems('extraLabels', map) : annotationMapProblems('extraAnnotations', map);
+    problems.push(...mapProblems);
+    for (const mapKey of Object.keys(map)) {
+      if (mapKey.startsWith(RESERVED_PREFIX)) problems.push(`${key} key "${mapKey}" uses the prefix ${RESERVED_PREFIX}, which kubectl-tempcreds reserves for its own labels`);
+    }
+    if (Object.keys(map).length > 0) spec[key] = map;
+  }
+  if (raw.issuerContext !== undefined && raw.issuerContext !== null && raw.issuerContext !== '') {
+    if (typeof raw.issuerContext !== 'string') problems.push('issuerContext must be the name of a kubeconfig context');
+    else spec.issuerContext = raw.issuerContext;
+  }
+  if (problems.length > 0) throw invalidInputs(`invalid role "${name}"`, problems);
+  return { name, spec };
+}
+
+function stringList(value: unknown): string[] | undefined {
+  if (typeof value === 'string') return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value.map((item) => item.trim());
+  return undefined;
+}
+
+/** Trimmed, lower-cased, de-duplicated (as Vault); "*" stands alone. */
+function namespaceList(value: unknown, problems: string[]): string[] {
+  if (value === undefined || value === null) return [];
+  const list = stringList(value);
+  if (!list) {
+    problems.push('allowedNamespaces must be a list of namespace names or "*"');
+    return [];
+  }
+  const namespaces = [...new Set(list.map((item) => item.toLowerCase()).filter((item) => item !== ''))];
+  for (const namespace of namespaces) {
+    const problem = namespace === '*' ? undefined : checkDns1123Label(namespace);
+    if (problem) problems.push(`allowedNamespaces entry "${namespace}" ${problem}`);
+  }
+  return namespaces.includes('*') ? ['*'] : namespaces;
+}
+
+function toSelector(value: unknown, problems: string[]): LabelSelector | undefined {
+  let selector: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      selector = parseSelectorString(value);
+    } catch (error) {
+      problems.push(`namespaceSelector: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+  const selectorIssues = selectorProblems(selector);
+  problems.push(...selectorIssues.map((problem) => `namespaceSelector ${problem}`));
+  return selectorIssues.length === 0 ? (selector as LabelSelector) : undefined;
+}
+
+function roleKind(value: unknown, key: string, problems: string[]): RoleKind | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const normalized = typeof value === 'string' ? value.toLowerCase() : '';
+  if (normalized === 'role') return 'Role';
+  if (normalized === 'clusterrole') return 'ClusterRole';
+  problems.push(`${key} must be either Role or ClusterRole (got "${String(value)}")`);
+  return undefined;
+}
+
+/**
+ * Applies an update: only the given fields change. A new mode replaces the old one;
+ * switching to another mode also drops the old mode's role types.
+ */
+export function mergeRoleSpec(current: RoleSpec, patch: Raw): Raw {
+  const merged: Raw = { ...current };
+  const newMode = modeKeys.find((key) => patch[key] !== undefined);
+  if (newMode) {
+    for (const key of modeKeys) delete merged[key];
+    if (newMode !== roleMode(current)) for (const key of ['roleType', 'roleRefType']) delete merged[key];
+  }
+  for (const [key, value] of Object.entries(patch)) if (value !== undefined) merged[key] = value;
+  return merged;
+}
+
+/** A Kubernetes-style document (apiVersion, kind, metadata.name, spec) → a validated role. */
+export function roleFromDocument(document: unknown, where: string): RoleDefinition {
+  if (!isRecord(document)) throw invalidInputs(where, ['a role document must be a mapping with apiVersion, kind, metadata and spec']);
+  const problems: string[] = [];
+  for (const key of Object.keys(document)) {
+    if (!['apiVersion', 'kind', 'metadata', 'spec'].includes(key)) problems.push(`unknown top-level field "${key}" (expected apiVersion, kind, metadata, spec)`);
+  }
+  if (document.apiVersion !== ROLE_API_VERSION) problems.push(`apiVersion must be ${ROLE_API_VERSION} (got ${JSON.stringify(document.apiVersion ?? null)})`);
+  if (document.kind !== ROLE_KIND) problems.push(`kind must be ${ROLE_KIND} (got ${JSON.stringify(document.kind ?? null)})`);
+  const metadata = document.metadata;
+  if (!isRecord(metadata) || typeof metadata.name !== 'string') problems.push('metadata.name is required');
+  else for (const key of Object.keys(metadata)) if (key !== 'name') problems.push(`unknown metadata field "${key}" (only name is used)`);
+  if (problems.length > 0) throw invalidInputs(where, problems);
+  return validateRoleSpec((metadata as { name: string }).name, document.spec);
+}
+
+export function roleToDocument(role: RoleDefinition): Raw {
+  return { apiVersion: ROLE_API_VERSION, kind: ROLE_KIND, metadata: { name: role.name }, spec: role.spec };
+}
+
+/** Identifies a role definition: any change to it changes the digest. */
+export function roleDigest(role: RoleDefinition): string {
+  return digestOf(roleToDocument(role), 16);
+}

@@ -1,0 +1,20 @@
+// The reference walkthrough, steps 1–15 and beyond, against the real API server with
+// the tool acting as the non-admin issuer: every 200/403/401 is the server's own answer.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { testCluster } from '../helpers/cluster.ts';
+import { tempcreds } from '../helpers/tempcreds.ts';
+import { createFixtures, walkthrough } from '../walkthrough/walkthrough.ts';
+
+describe('the Vault tutorial walkthrough, with kubectl tempcreds', () => {
+  it('gives every step its expected outcome', async (t) => {
+    const cluster = testCluster();
+    await createFixtures(cluster);
+    for await (const result of walkthrough(cluster, tempcreds(cluster.kubeconfig))) {
+      await t.test(`step ${result.step}: ${result.title}`, () => {
+        assert.ok(result.ok, `expected ${result.expected}, got ${result.actual}`);
+      });
+    }
+  });
+});

@@ -1,0 +1,265 @@
+// Shared builders and small in-memory fakes of the ports for the unit tests. No mocking
+// library: each fake records what it was asked and can be told to fail.
+
+import type { CredentialDeps, RecentFailure } from '../../src/app/get-credential.ts';
+import type { IssueDeps, IssuedLease } from '../../src/app/issue.ts';
+import type { CreatedRef, IssuedToken, IssuerIdentity, KubernetesPort } from '../../src/app/ports.ts';
+import type { RoleWriter } from '../../src/app/roles.ts';
+import { ApiError } from '../../src/core/errors.ts';
+import type { Manifest, TokenSpec } from '../../src/core/grant-plan.ts';
+import type { LeaseRecord, ObjectRef } from '../../src/core/lease.ts';
+import { validateRoleSpec, type RoleDefinition } from '../../src/core/role-spec.ts';
+import { DEFAULT_REFRESH, type CachedToken } from '../../src/core/token-cache.ts';
+
+/** The fixed "now" of every test. */
+export const NOW = new Date('2025-01-01T00:00:00.000Z');
+
+export function secondsAfter(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}
+
+/** What `assert.throws`/`assert.rejects` should see for invalid input (exit code 2). */
+export function invalid(message: string | RegExp) {
+  return { name: 'TempcredsError', exitCode: 2, message };
+}
+
+/** A validated role; allowed namespace `dev` unless the spec says otherwise. */
+export function role(name: string, spec: Record<string, unknown>): RoleDefinition {
+  return validateRoleSpec(name, { allowedNamespaces: ['dev'], ...spec });
+}
+
+export const RULES = [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }];
+
+/** Twelve bytes 0..11: the lease suffix is then "abcdefghijkl". */
+export const FIXED_BYTES = Uint8Array.from({ length: 12 }, (_, index) => index);
+export const FIXED_SUFFIX = 'abcdefghijkl';
+
+export const ISSUER: IssuerIdentity = { context: 'ci-admin', cluster: 'test', server: 'https://127.0.0.1:6443', user: 'tempcreds-issuer' };
+
+export function refKey(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}
+
+export type KubeCall =
+  | { op: 'create'; manifest: Manifest }
+  | { op: 'requestToken'; spec: TokenSpec; boundTo: CreatedRef }
+  | { op: 'delete'; ref: ObjectRef }
+  | { op: 'namespaceLabels'; name: string };
+
+/**
+ * An in-memory API server: records every call, assigns uids ("uid-1", "uid-2", …),
+ * keeps live objects, and fails when told to.
+ */
+export class FakeKube implements KubernetesPort {
+  readonly calls: KubeCall[] = [];
+  /** Live objects by refKey. */
+  readonly objects = new Map<string, CreatedRef>();
+  /** Namespaces and their labels. */
+  namespaces: Record<string, Record<string, string>> = { dev: {} };
+  /** 1-based index of the create call that fails with a 403. */
+  failCreateAt?: number;
+  /** Makes the token request fail with a 403. */
+  failToken = false;
+  /** Deletes of objects whose refKey is listed fail with a 403. */
+  readonly failDeletes = new Set<string>();
+  /** The API server's --service-account-max-token-expiration, if any. */
+  maxTokenSeconds?: number;
+  private creates = 0;
+  private uids = 0;
+
+  constructor(
+    readonly issuer: IssuerIdentity = ISSUER,
+    private readonly now: () => Date = () => NOW,
+  ) {}
+
+  /** The manifests passed to create, in call order. */
+  get createdManifests(): Manifest[] {
+    return this.calls.flatMap((call) => (call.op === 'create' ? [call.manifest] : []));
+  }
+
+  /** The refs passed to delete, in call order. */
+  get deletedRefs(): ObjectRef[] {
+    return this.calls.flatMap((call) => (call.op === 'delete' ? [call.ref] : []));
+  }
+
+  async create(manifest: Manifest): Promise<CreatedRef> {
+    this.calls.push({ op: 'create', manifest });
+    this.creates++;
+    if (this.creates === this.failCreateAt) throw new ApiError(`cannot create ${manifest.kind}: 403 forbidden`, 403);
+    const { name, namespace } = manifest.metadata;
+    const ref: CreatedRef = { apiVersion: manifest.apiVersion, kind: manifest.kind, name, ...(namespace ? { namespace } : {}), uid: `uid-${++this.uids}` };
+    this.objects.set(refKey(ref), ref);
+    return ref;
+  }
+
+  async requestToken(spec: TokenSpec, boundTo: CreatedRef): Promise<IssuedToken> {
+    this.calls.push({ op: 'requestToken', spec, boundTo });
+    if (this.failToken) throw new ApiError('cannot request a token: 403 forbidden', 403);
+    const seconds = Math.min(spec.expirationSeconds, this.maxTokenSeconds ?? Infinity);
+    return { token: `token-of-${spec.serviceAccountName}-bound-to-${boundTo.uid}`, expiresAt: secondsAfter(this.now(), seconds) };
+  }
+
+  async delete(ref: ObjectRef): Promise<'deleted' | 'absent'> {
+    this.calls.push({ op: 'delete', ref });
+    const key = refKey(ref);
+    if (this.failDeletes.has(key)) throw new ApiError(`cannot delete ${key}: 403 forbidden`, 403);
+    return this.objects.delete(key) ? 'deleted' : 'absent';
+  }
+
+  async namespaceLabels(name: string): Promise<Record<string, string> | undefined> {
+    this.calls.push({ op: 'namespaceLabels', name });
+    return this.namespaces[name];
+  }
+}
+
+/** A connect() that hands out one FakeKube per context and records which contexts were asked for. */
+export function fakeConnect(make: (context: string | undefined) => FakeKube = () => new FakeKube()) {
+  const kubes = new Map<string | undefined, FakeKube>();
+  const connected: (string | undefined)[] = [];
+  const connect = async (context: string | undefined): Promise<KubernetesPort> => {
+    connected.push(context);
+    if (!kubes.has(context)) kubes.set(context, make(context));
+    return kubes.get(context)!;
+  };
+  return { connect, kubes, connected };
+}
+
+export interface IssueFixture {
+  deps: IssueDeps;
+  kube: FakeKube;
+  saved: LeaseRecord[];
+  connected: (string | undefined)[];
+}
+
+/** issueLease's dependencies over one FakeKube and the given roles. */
+export function issueFixture(roles: RoleDefinition[], kube = new FakeKube()): IssueFixture {
+  const saved: LeaseRecord[] = [];
+  const connected: (string | undefined)[] = [];
+  const deps: IssueDeps = {
+    getRole: async (name) => roles.find((candidate) => candidate.name === name),
+    saveLease: async (lease) => void saved.push(lease),
+    connect: async (context) => {
+      connected.push(context);
+      return kube;
+    },
+    now: () => NOW,
+    randomBytes: (count) => FIXED_BYTES.subarray(0, count),
+  };
+  return { deps, kube, saved, connected };
+}
+
+export function leaseRecord(overrides: Partial<LeaseRecord> = {}): LeaseRecord {
+  const suffix = overrides.id?.split('/')[1] ?? FIXED_SUFFIX;
+  return {
+    id: `reader/${suffix}`,
+    role: 'reader',
+    roleDigest: '0123456789abcdef',
+    namespace: 'dev',
+    serviceAccountName: `tc-reader-${suffix}`,
+    serviceAccountCreated: true,
+    bindingKind: 'RoleBinding',
+    issuedAt: NOW.toISOString(),
+    expiresAt: secondsAfter(NOW, 3600).toISOString(),
+    ttlSeconds: 3600,
+    context: ISSUER.context,
+    cluster: ISSUER.server,
+    issuedBy: ISSUER.user,
+    objects: [
+      { apiVersion: 'v1', kind: 'Secret', name: `tc-reader-${suffix}`, namespace: 'dev', uid: 'uid-1' },
+      { apiVersion: 'v1', kind: 'ServiceAccount', name: `tc-reader-${suffix}`, namespace: 'dev', uid: 'uid-2' },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', name: `tc-reader-${suffix}`, namespace: 'dev', uid: 'uid-3' },
+    ],
+    ...overrides,
+  };
+}
+
+/** An in-memory role store with the update-under-lock semantics of the real one. */
+export class MemoryRoleStore implements RoleWriter {
+  readonly roles = new Map<string, RoleDefinition>();
+  writes = 0;
+
+  constructor(initial: RoleDefinition[] = []) {
+    for (const definition of initial) this.roles.set(definition.name, definition);
+  }
+
+  async update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition> {
+    const next = change(this.roles.get(name));
+    this.roles.set(name, next);
+    this.writes++;
+    return next;
+  }
+
+  async delete(name: string): Promise<boolean> {
+    return this.roles.delete(name);
+  }
+}
+
+export function cachedToken(overrides: Partial<CachedToken> = {}): CachedToken {
+  return {
+    token: 'cached-token',
+    leaseId: `reader/${FIXED_SUFFIX}`,
+    issuedAt: NOW.toISOString(),
+    expiresAt: secondsAfter(NOW, 3600).toISOString(),
+    ...overrides,
+  };
+}
+
+export interface CredentialFixture {
+  deps: CredentialDeps;
+  cache: Map<string, CachedToken>;
+  failures: Map<string, RecentFailure>;
+  liveLeases: Set<string>;
+  /** What happened, in order: "lock", "issue", "set", "remember". */
+  events: string[];
+  /** The clock; tests move it. */
+  clock: { now: Date };
+}
+
+/**
+ * getCredential's dependencies over in-memory maps. `issue` issues a fresh lease of one
+ * hour from the clock unless replaced; `onLock` runs when the lock is taken (e.g. to play
+ * another process that filled the cache meanwhile).
+ */
+export function credentialFixture(options: { issue?: () => Promise<IssuedLease>; onLock?: (fixture: CredentialFixture) => void } = {}): CredentialFixture {
+  const fixture = {
+    cache: new Map<string, CachedToken>(),
+    failures: new Map<string, RecentFailure>(),
+    liveLeases: new Set<string>(),
+    events: [] as string[],
+    clock: { now: NOW },
+  } as CredentialFixture;
+  let issued = 0;
+  const defaultIssue = async (): Promise<IssuedLease> => {
+    const suffix = `issued${String(++issued).padStart(6, '0')}`;
+    const lease = leaseRecord({ id: `reader/${suffix}`, issuedAt: fixture.clock.now.toISOString(), expiresAt: secondsAfter(fixture.clock.now, 3600).toISOString() });
+    fixture.liveLeases.add(lease.id);
+    return { lease, token: `token-${suffix}`, warnings: [] };
+  };
+  fixture.deps = {
+    cache: {
+      get: async (key) => fixture.cache.get(key),
+      set: async (key, entry) => {
+        fixture.events.push('set');
+        fixture.cache.set(key, entry);
+      },
+    },
+    withLock: async (_key, work) => {
+      fixture.events.push('lock');
+      options.onLock?.(fixture);
+      return work();
+    },
+    leaseIsLive: async (leaseId) => fixture.liveLeases.has(leaseId),
+    issue: async () => {
+      fixture.events.push('issue');
+      return (options.issue ?? defaultIssue)();
+    },
+    recentFailure: async (key) => fixture.failures.get(key),
+    rememberFailure: async (key, failure) => {
+      fixture.events.push('remember');
+      fixture.failures.set(key, failure);
+    },
+    now: () => fixture.clock.now,
+    refresh: DEFAULT_REFRESH,
+  };
+  return fixture;
+}

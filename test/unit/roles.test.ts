@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applyRoles, createRole, deleteRole, updateRole } from '../../src/app/roles.ts';
+import { MemoryRoleStore, NOW, RULES, invalid, leaseRecord, role, secondsAfter } from './fakes.ts';
+
+describe('createRole', () => {
+  it('validates, normalizes and stores a new role', async () => {
+    const store = new MemoryRoleStore();
+    const created = await createRole(store, 'reader', { allowedNamespaces: 'Dev,staging', rules: { rules: RULES }, maxTtl: '7200' });
+    assert.deepEqual(created, { name: 'reader', spec: { allowedNamespaces: ['dev', 'staging'], rules: RULES, maxTtl: '2h' } });
+    assert.deepEqual(store.roles.get('reader'), created);
+  });
+  it('refuses an existing name and keeps the stored role', async () => {
+    const existing = role('reader', { serviceAccount: 'deployer' });
+    const store = new MemoryRoleStore([existing]);
+    await assert.rejects(
+      createRole(store, 'reader', { allowedNamespaces: ['dev'], kubernetesRole: 'view' }),
+      invalid('role "reader" already exists; change it with "kubectl tempcreds role update reader" or replace it with "role apply"'),
+    );
+    assert.equal(store.roles.get('reader'), existing);
+  });
+  it('refuses an invalid role without touching the store', async () => {
+    const store = new MemoryRoleStore();
+    await assert.rejects(createRole(store, 'reader', { allowedNamespaces: ['dev'] }), invalid(/^invalid role "reader": exactly one of/));
+    assert.equal(store.writes, 0);
+  });
+});
+
+describe('updateRole', () => {
+  const existing = role('reader', { rules: RULES, defaultTtl: '30m', extraLabels: { team: 'a' } });
+
+  it('changes only the given fields', async () => {
+    const store = new MemoryRoleStore([existing]);
+    const updated = await updateRole(store, 'reader', { maxTtl: '2h', allowedNamespaces: ['dev', 'prod'] });
+    assert.deepEqual(updated.spec, { ...existing.spec, maxTtl: '2h', allowedNamespaces: ['dev', 'prod'] });
+    assert.deepEqual(store.roles.get('reader'), updated);
+  });
+  it('a new mode replaces the old one', async () => {
+    const store = new MemoryRoleStore([existing]);
+    const updated = await updateRole(store, 'reader', { kubernetesRole: 'view' });
+    assert.deepEqual(updated.spec, { allowedNamespaces: ['dev'], defaultTtl: '30m', kubernetesRole: 'view', extraLabels: { team: 'a' } });
+  });
+  it('validates the merged role (e.g. default TTL over a new max)', async () => {
+    const store = new MemoryRoleStore([existing]);
+    await assert.rejects(updateRole(store, 'reader', { maxTtl: '20m' }), invalid('invalid role "reader": defaultTtl 30m cannot be greater than maxTtl 20m'));
+    assert.equal(store.roles.get('reader'), existing);
+  });
+  it('refuses an empty patch', async () => {
+    await assert.rejects(
+      updateRole(new MemoryRoleStore([existing]), 'reader', {}),
+      invalid('nothing to update: give at least one field flag (see kubectl tempcreds role update --help)'),
+    );
+  });
+  it('refuses a role that does not exist', async () => {
+    await assert.rejects(
+      updateRole(new MemoryRoleStore(), 'ghost', { maxTtl: '1h' }),
+      invalid('role "ghost" does not exist; create it with "kubectl tempcreds role create ghost"'),
+    );
+  });
+
+  // `role update reader --service-account deployer` on a role that generated a ClusterRole:
+  // the new mode replaces the old one, but the old mode's roleType stays behind, so the
+  // update is refused for a field the user never gave.
+  it('switching a ClusterRole-typed role to serviceAccount mode drops the role type', async () => {
+    const store = new MemoryRoleStore([role('reader', { rules: RULES, roleType: 'ClusterRole' })]);
+    const updated = await updateRole(store, 'reader', { serviceAccount: 'deployer' });
+    assert.deepEqual(updated.spec, { allowedNamespaces: ['dev'], serviceAccount: 'deployer' });
+  });
+});
+
+describe('applyRoles', () => {
+  const reader = role('reader', { rules: RULES });
+  const writer = role('writer', { kubernetesRole: 'edit' });
+  const viewer = role('viewer', { kubernetesRole: 'view' });
+
+  it('reports created, configured and unchanged', async () => {
+    const store = new MemoryRoleStore([reader, role('writer', { kubernetesRole: 'admin' })]);
+    const reorderedReader = { name: 'reader', spec: { rules: RULES, allowedNamespaces: ['dev'] } };
+    const results = await applyRoles(store, [reorderedReader, writer, viewer]);
+    assert.deepEqual(results, [
+      { name: 'reader', action: 'unchanged' },
+      { name: 'writer', action: 'configured' },
+      { name: 'viewer', action: 'created' },
+    ]);
+    assert.deepEqual(store.roles.get('writer'), writer);
+    assert.deepEqual(store.roles.get('viewer'), viewer);
+  });
+  it('refuses duplicates before storing anything', async () => {
+    const store = new MemoryRoleStore();
+    await assert.rejects(applyRoles(store, [reader, writer, role('reader', { kubernetesRole: 'view' })]), invalid('role "reader" is defined more than once in the input'));
+    assert.equal(store.writes, 0);
+  });
+  it('applies nothing for an empty input', async () => assert.deepEqual(await applyRoles(new MemoryRoleStore(), []), []));
+});
+
+describe('deleteRole', () => {
+  it('deletes the role and counts its live leases (they are not revoked)', async () => {
+    const store = new MemoryRoleStore([role('reader', { rules: RULES })]);
+    const leases = [
+      leaseRecord({ expiresAt: secondsAfter(NOW, 60).toISOString() }),
+      leaseRecord({ expiresAt: secondsAfter(NOW, 3600).toISOString() }),
+      leaseRecord({ expiresAt: NOW.toISOString() }),
+      leaseRecord({ expiresAt: secondsAfter(NOW, -60).toISOString() }),
+    ];
+    assert.deepEqual(await deleteRole(store, 'reader', leases, NOW), { liveLeases: 2 });
+    assert.equal(store.roles.has('reader'), false);
+  });
+  it('refuses a role that does not exist', async () => {
+    await assert.rejects(deleteRole(new MemoryRoleStore(), 'ghost', [], NOW), invalid('role "ghost" does not exist (see: kubectl tempcreds role list)'));
+  });
+});
