@@ -1,21 +1,34 @@
-// Test-only fault injection, driven by KUBECTL_TEMPCREDS_TEST_FAULT, so tests can prove
-// crash safety on the real binary: a process killed mid-issuance, or a lock holder that
-// hangs until it is killed. Unset in normal use, where these are no-ops.
+// Test-only hooks, driven by environment variables, so tests can prove crash safety,
+// fault handling and expiry on the real binary (KUBECTL_TEMPCREDS_TEST_FAULT):
+//   kill-after:N       SIGKILL itself after the Nth API call of an issuance
+//   pause-after:N      after the Nth call, create <home>/fault-paused and wait until it is removed
+//   hang-while-locked  hold the token cache lock forever (until killed)
+// and KUBECTL_TEMPCREDS_TEST_NOW, a fixed clock. Unset in normal use, where they do nothing.
+
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface Faults {
-  /** Called after each API call of an issuance; `kill-after:N` dies with SIGKILL after the Nth. */
-  afterApiCall(step: string): void;
-  /** `hang-while-locked`: never returns, keeping the token cache lock until killed. */
+  now(): Date;
+  /** Called after each API call of an issuance. */
+  afterApiCall(step: string): Promise<void>;
   whileLocked(): Promise<void>;
 }
 
 export function faultsFrom(env: NodeJS.ProcessEnv): Faults {
   const fault = env.KUBECTL_TEMPCREDS_TEST_FAULT ?? '';
-  const killAfter = Number(fault.match(/^kill-after:(\d+)$/)?.[1] ?? 0);
+  const [, action, count] = fault.match(/^(kill|pause)-after:(\d+)$/) ?? [];
+  const fixedNow = env.KUBECTL_TEMPCREDS_TEST_NOW ? new Date(env.KUBECTL_TEMPCREDS_TEST_NOW) : undefined;
   let calls = 0;
   return {
-    afterApiCall() {
-      if (killAfter && ++calls === killAfter) process.kill(process.pid, 'SIGKILL');
+    now: () => fixedNow ?? new Date(),
+    async afterApiCall() {
+      if (!action || ++calls !== Number(count)) return;
+      if (action === 'kill') process.kill(process.pid, 'SIGKILL');
+      const marker = join(env.KUBECTL_TEMPCREDS_HOME ?? '.', 'fault-paused');
+      writeFileSync(marker, '');
+      while (existsSync(marker)) await sleep(50);
     },
     whileLocked: () => (fault === 'hang-while-locked' ? new Promise<void>(() => setInterval(() => undefined, 60_000)) : Promise.resolve()),
   };

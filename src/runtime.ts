@@ -3,7 +3,9 @@
 // @kubernetes/client-node nor yargs.
 
 import { randomBytes } from 'node:crypto';
-import type { KubernetesPort } from './app/ports.js';
+import type { IssueDeps } from './app/issue.js';
+import type { AuditSink, KubernetesPort } from './app/ports.js';
+import { AuditLog } from './adapters/audit-log.js';
 import { LeaseStore } from './adapters/lease-store.js';
 import { statePaths, type StatePaths } from './adapters/paths.js';
 import { RoleStore } from './adapters/role-store.js';
@@ -17,6 +19,8 @@ export interface GlobalOptions {
 }
 
 export interface Runtime extends Pick<Faults, 'afterApiCall'> {
+  /** Appends to the local audit log; a failure to write it is a warning, never a failed operation. */
+  audit: AuditSink;
   paths: StatePaths;
   roles: RoleStore;
   leases: LeaseStore;
@@ -26,11 +30,21 @@ export interface Runtime extends Pick<Faults, 'afterApiCall'> {
   randomBytes(count: number): Uint8Array;
 }
 
+/** What issuing a lease needs, from the runtime's stores. */
+export function issueDepsOf(runtime: Runtime): IssueDeps {
+  return { ...runtime, getRole: (name) => runtime.roles.get(name), saveLease: (lease) => runtime.leases.save(lease) };
+}
+
 export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Runtime {
   const paths = statePaths(env);
   const clients = new Map<string, Promise<KubernetesPort>>();
-  const { afterApiCall } = faultsFrom(env);
+  const { afterApiCall, now } = faultsFrom(env);
+  const auditLog = new AuditLog(paths.audit);
   return {
+    audit: (events) =>
+      auditLog.append(events).catch((error: Error) => {
+        process.stderr.write(`Warning: could not write the audit log ${paths.audit}: ${error.message}\n`);
+      }),
     afterApiCall,
     paths,
     roles: new RoleStore(paths.roles),
@@ -47,7 +61,7 @@ export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
       }
       return client;
     },
-    now: () => new Date(),
+    now,
     randomBytes: (count) => randomBytes(count),
   };
 }

@@ -1,15 +1,15 @@
 // `npm test [-- selector… --node-test-flag=value…]`: builds, starts ONE control plane for the run (unless
 // only unit tests run), runs node's test runner under a Secret Service (keytar), always stops the cluster.
 // A selector is a test file, a dir, or a substring of test file paths: `npm test -- test/unit`.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBinaries } from './controlplane/binaries.ts';
 import { clusterJsonPath, startCluster, stopCluster, type ClusterInfo } from './controlplane/cluster.ts';
+import { bundleDist, typecheck } from '../scripts/build.ts';
 
 const TEST_DIRS = ['test/unit', 'test/integration'];
 
@@ -64,17 +64,17 @@ function withSecretService(command: string[]): { command: string[]; keyringHome?
   return { command: ['dbus-run-session', '--', 'sh', '-c', script, 'sh', password, keyringHome, ...command], keyringHome };
 }
 
-function build(): void {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const { status } = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { stdio: 'inherit' });
-  if (status !== 0) throw new Error('the build (tsc -p tsconfig.json) failed; see above');
+/** `npm run build`: the type check, then the bundles bin/kubectl-tempcreds runs. */
+async function build(): Promise<void> {
+  typecheck();
+  await bundleDist();
 }
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const files = selectTestFiles(args.filter((arg) => !arg.startsWith('-')));
   const runnerFlags = args.filter((arg) => arg.startsWith('-'));
-  build();
+  await build();
 
   let clusterDir: string | undefined;
   let startup: Promise<ClusterInfo> | undefined;

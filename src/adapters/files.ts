@@ -13,8 +13,16 @@ export async function ensurePrivateDir(path: string): Promise<void> {
     // mkdir leaves an existing directory's mode alone; a pre-existing open one is tightened.
     if ((info.mode & 0o077) !== 0) await chmod(path, 0o700);
   } catch (error) {
-    throw fileError('cannot create the directory', path, error);
+    throw fileError('cannot create the directory', path, await realMkdirError(path, error));
   }
+}
+
+/** A recursive mkdir reports ENOENT on a read-only file system; one level at a time tells the truth. */
+async function realMkdirError(path: string, error: unknown): Promise<unknown> {
+  if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return error;
+  let missing = path;
+  while (dirname(missing) !== missing && !(await stat(dirname(missing)).then(() => true, () => false))) missing = dirname(missing);
+  return mkdir(missing, { mode: 0o700 }).then(() => error, (real: unknown) => real);
 }
 
 export async function writeFileAtomic(path: string, content: string): Promise<void> {

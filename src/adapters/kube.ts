@@ -2,20 +2,30 @@
 // (it costs ~650 ms to load, so callers import this module lazily, only when the API is
 // really needed). Every request has a timeout; API errors become one-line messages.
 
+import { readFileSync } from 'node:fs';
 import {
   ApiException,
+  AuthenticationV1Api,
+  AuthorizationV1Api,
   CoreV1Api,
   KubeConfig,
+  PatchStrategy,
   RbacAuthorizationV1Api,
   ServerConfiguration,
+  VersionApi,
   createConfiguration,
+  setHeaderOptions,
   type RequestContext,
+  type V1ObjectMeta,
   type ResponseContext,
 } from '@kubernetes/client-node';
+import { canonicalJson } from '../core/digest.js';
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
+import { reusingConnections } from './kube-connections.js';
 import type { Manifest, TokenSpec } from '../core/grant-plan.js';
-import type { ObjectRef } from '../core/lease.js';
-import type { CreatedRef, IssuedToken, IssuerIdentity, KubernetesPort } from '../app/ports.js';
+import type { ManagedObject, ObjectRef } from '../core/lease.js';
+import type { CreatedRef, IssuedToken, IssuerCheckPort, IssuerIdentity, IssuerSetupPort, KubernetesPort } from '../app/ports.js';
+import type { ResourceAccess } from '../core/issuer-checks.js';
 
 export interface KubeTarget {
   kubeconfig?: string;
@@ -24,6 +34,12 @@ export interface KubeTarget {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+const LIST_PAGE_SIZE = 500;
+
+interface KubeList {
+  items: { metadata?: V1ObjectMeta }[];
+  metadata?: { _continue?: string };
+}
 
 export function loadKubeConfig(target: KubeTarget): KubeConfig {
   const config = new KubeConfig();
@@ -45,16 +61,25 @@ export function loadKubeConfig(target: KubeTarget): KubeConfig {
   return config;
 }
 
-export class KubeClient implements KubernetesPort {
+export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckPort {
   readonly issuer: IssuerIdentity;
   private readonly core: CoreV1Api;
   private readonly rbac: RbacAuthorizationV1Api;
+  private readonly configuration: ReturnType<typeof createConfiguration>;
 
   constructor(config: KubeConfig, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS) {
     const cluster = config.getCurrentCluster()!;
     const contextName = config.getCurrentContext();
     const context = config.getContextObject(contextName);
-    this.issuer = { context: contextName, cluster: context?.cluster ?? cluster.name, server: cluster.server, user: config.getCurrentUser()!.name };
+    const caData = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
+    this.issuer = {
+      context: contextName,
+      cluster: context?.cluster ?? cluster.name,
+      server: cluster.server,
+      user: config.getCurrentUser()!.name,
+      ...(caData ? { certificateAuthorityData: caData } : {}),
+      ...(cluster.skipTLSVerify ? { insecureSkipTlsVerify: true } : {}),
+    };
     const timeout = {
       pre: async (request: RequestContext) => {
         request.setSignal(AbortSignal.timeout(timeoutMs));
@@ -64,11 +89,12 @@ export class KubeClient implements KubernetesPort {
     };
     const configuration = createConfiguration({
       baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: config },
+      authMethods: { default: reusingConnections(config, cluster.server) },
       promiseMiddleware: [timeout],
     });
     this.core = new CoreV1Api(configuration);
     this.rbac = new RbacAuthorizationV1Api(configuration);
+    this.configuration = configuration;
   }
 
   async create(manifest: Manifest): Promise<CreatedRef> {
@@ -113,6 +139,14 @@ export class KubeClient implements KubernetesPort {
     return { token: response.status!.token, expiresAt: new Date(response.status!.expirationTimestamp) };
   }
 
+  async annotate(ref: ObjectRef, annotations: Record<string, string>): Promise<void> {
+    if (ref.kind !== 'Secret' || !ref.namespace) throw new Error(`annotate supports namespaced Secrets only, not ${ref.kind}`);
+    const { name, namespace } = ref;
+    await this.call(`annotate Secret ${namespace}/${name}`, () =>
+      this.core.patchNamespacedSecret({ name, namespace, body: { metadata: { annotations } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch)),
+    );
+  }
+
   async delete(ref: ObjectRef): Promise<'deleted' | 'absent'> {
     const { kind, name } = ref;
     const namespace = ref.namespace ?? '';
@@ -154,6 +188,112 @@ export class KubeClient implements KubernetesPort {
     }
   }
 
+  async listManaged(selector: string): Promise<ManagedObject[]> {
+    const kinds: [string, string, (page: { labelSelector: string; limit: number; _continue?: string }) => Promise<KubeList>][] = [
+      ['v1', 'Secret', (page) => this.core.listSecretForAllNamespaces(page)],
+      ['v1', 'ServiceAccount', (page) => this.core.listServiceAccountForAllNamespaces(page)],
+      ['rbac.authorization.k8s.io/v1', 'Role', (page) => this.rbac.listRoleForAllNamespaces(page)],
+      ['rbac.authorization.k8s.io/v1', 'RoleBinding', (page) => this.rbac.listRoleBindingForAllNamespaces(page)],
+      ['rbac.authorization.k8s.io/v1', 'ClusterRole', (page) => this.rbac.listClusterRole(page)],
+      ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', (page) => this.rbac.listClusterRoleBinding(page)],
+    ];
+    const lists = await Promise.all(
+      kinds.map(async ([apiVersion, kind, list]) => {
+        const found: ManagedObject[] = [];
+        let next: string | undefined;
+        do {
+          // Pages of 500 keep memory flat however many leases there are.
+          const page = await this.call(`list ${kind} objects (${selector})`, () => list({ labelSelector: selector, limit: LIST_PAGE_SIZE, ...(next ? { _continue: next } : {}) }));
+          for (const { metadata } of page.items) {
+            found.push({
+              apiVersion,
+              kind,
+              name: metadata?.name ?? '',
+              ...(metadata?.namespace ? { namespace: metadata.namespace } : {}),
+              ...(metadata?.uid ? { uid: metadata.uid } : {}),
+              labels: metadata?.labels ?? {},
+              annotations: metadata?.annotations ?? {},
+              ...(metadata?.creationTimestamp ? { creationTimestamp: new Date(metadata.creationTimestamp).toISOString() } : {}),
+            });
+          }
+          next = page.metadata?._continue || undefined;
+        } while (next);
+        return found;
+      }),
+    );
+    return lists.flat();
+  }
+
+  // --- setup and doctor ---
+
+  async apply(manifest: Manifest): Promise<'created' | 'configured' | 'unchanged'> {
+    const { kind, metadata } = manifest;
+    const { name } = metadata;
+    const namespace = metadata.namespace ?? '';
+    try {
+      await this.create(manifest);
+      return 'created';
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 409)) throw error;
+    }
+    const body = manifest as never;
+    switch (kind) {
+      case 'ServiceAccount':
+        return 'unchanged'; // an existing ServiceAccount keeps its secrets and annotations
+      case 'ClusterRole': {
+        const current = await this.call(`read ${describe(manifest)}`, () => this.rbac.readClusterRole({ name }));
+        if (sameContent(current, manifest, ['rules'])) return 'unchanged';
+        await this.call(`update ${describe(manifest)}`, () => this.rbac.replaceClusterRole({ name, body: withVersion(body, current) }));
+        return 'configured';
+      }
+      case 'ClusterRoleBinding': {
+        const current = await this.call(`read ${describe(manifest)}`, () => this.rbac.readClusterRoleBinding({ name }));
+        if (sameContent(current, manifest, ['roleRef', 'subjects'])) return 'unchanged';
+        if (canonicalJson(current.roleRef) !== canonicalJson(manifest.roleRef)) {
+          throw operationFailed(`ClusterRoleBinding ${name} exists and binds another role (${current.roleRef.kind} ${current.roleRef.name}), which cannot be changed: delete it or choose another --name`);
+        }
+        await this.call(`update ${describe(manifest)}`, () => this.rbac.replaceClusterRoleBinding({ name, body: withVersion(body, current) }));
+        return 'configured';
+      }
+      default:
+        throw operationFailed(`cannot apply ${kind} ${namespace ? `${namespace}/` : ''}${name}: unsupported kind`);
+    }
+  }
+
+  async serverVersion(): Promise<string> {
+    return (await this.call('read the server version', () => new VersionApi(this.configuration).getCode())).gitVersion;
+  }
+
+  async supportsTokenRequest(): Promise<boolean> {
+    const resources = await this.call('discover the core/v1 API', () => this.core.getAPIResources());
+    return resources.resources.some((resource) => resource.name === 'serviceaccounts/token' && resource.verbs.includes('create'));
+  }
+
+  async whoAmI(): Promise<string | undefined> {
+    try {
+      const review = await this.call('review who the issuer is', () =>
+        new AuthenticationV1Api(this.configuration).createSelfSubjectReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } }),
+      );
+      return review.status?.userInfo?.username;
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return undefined; // before Kubernetes 1.28, or forbidden
+      throw error;
+    }
+  }
+
+  /** For completion: every namespace's name (needs list on namespaces, which the issuer rules do not grant). */
+  async namespaceNames(): Promise<string[]> {
+    const list = await this.call('list namespaces', () => this.core.listNamespace({ limit: LIST_PAGE_SIZE }));
+    return list.items.map((namespace) => namespace.metadata?.name ?? '').filter(Boolean);
+  }
+
+  async canI(access: ResourceAccess): Promise<boolean> {
+    const review = await this.call(`review access (${access.verb} ${access.resource})`, () =>
+      new AuthorizationV1Api(this.configuration).createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { ...access } } } }),
+    );
+    return review.status?.allowed === true;
+  }
+
   private async call<T>(action: string, request: () => Promise<T>): Promise<T> {
     try {
       return await request();
@@ -161,6 +301,18 @@ export class KubeClient implements KubernetesPort {
       throw toKubeError(action, this.issuer, error);
     }
   }
+}
+
+/** Whether the live object already has the manifest's labels and these fields. */
+function sameContent(current: { metadata?: V1ObjectMeta } & object, manifest: Manifest, fields: string[]): boolean {
+  const live = current as Record<string, unknown>;
+  const labelsHeld = Object.entries(manifest.metadata.labels).every(([key, value]) => current.metadata?.labels?.[key] === value);
+  return labelsHeld && fields.every((field) => canonicalJson(live[field] ?? null) === canonicalJson(manifest[field] ?? null));
+}
+
+function withVersion<T>(body: T, current: { metadata?: V1ObjectMeta }): T {
+  const manifest = body as unknown as Manifest;
+  return { ...manifest, metadata: { ...current.metadata, ...manifest.metadata, labels: { ...current.metadata?.labels, ...manifest.metadata.labels }, resourceVersion: current.metadata?.resourceVersion } } as unknown as T;
 }
 
 function describe(manifest: Manifest): string {

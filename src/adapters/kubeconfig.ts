@@ -29,6 +29,8 @@ export interface IssuerFingerprint {
   cluster: string;
   server: string;
   caDigest: string;
+  /** The certificate-authority file the digest was read from, if the cluster names one. */
+  caFile?: string;
   user: string;
   userDigest: string;
   /** The user's exec command, if any: an issuer must not itself run through tempcreds. */
@@ -76,22 +78,29 @@ export function readIssuer(options: { kubeconfig?: string; context?: string }, e
   const user = find<Record<string, unknown>>(files, 'users', context.entry.user ?? '');
   if (!cluster || typeof cluster.entry.server !== 'string') throw invalidInput(`context "${contextName}" names cluster "${context.entry.cluster}", which the kubeconfig does not define`);
   if (!user) throw invalidInput(`context "${contextName}" names user "${context.entry.user}", which the kubeconfig does not define`);
+  const caFile = caFileOf(cluster.entry, cluster.file.path);
   return {
     context: contextName,
     cluster: context.entry.cluster!,
     server: cluster.entry.server,
-    caDigest: caDigest(cluster.entry, cluster.file.path),
+    caDigest: caDigest(cluster.entry, caFile),
+    ...(caFile ? { caFile } : {}),
     user: context.entry.user!,
     userDigest: digestOf(user.entry, 16),
     ...(execCommandOf(user.entry) ? { execCommand: execCommandOf(user.entry) } : {}),
   };
 }
 
-function caDigest(cluster: Record<string, unknown>, kubeconfigPath: string): string {
-  if (typeof cluster['certificate-authority-data'] === 'string') return digestOf(cluster['certificate-authority-data'], 16);
+/** The CA file a cluster entry names (relative to its kubeconfig), unless it embeds the data. */
+function caFileOf(cluster: Record<string, unknown>, kubeconfigPath: string): string | undefined {
   const file = cluster['certificate-authority'];
-  if (typeof file === 'string') {
-    const path = isAbsolute(file) ? file : join(dirname(kubeconfigPath), file);
+  if (typeof cluster['certificate-authority-data'] === 'string' || typeof file !== 'string') return undefined;
+  return isAbsolute(file) ? file : join(dirname(kubeconfigPath), file);
+}
+
+function caDigest(cluster: Record<string, unknown>, path: string | undefined): string {
+  if (typeof cluster['certificate-authority-data'] === 'string') return digestOf(cluster['certificate-authority-data'], 16);
+  if (path) {
     try {
       return digestOf(readFileSync(path, 'utf8'), 16);
     } catch {

@@ -6,12 +6,17 @@ import { readdir } from 'node:fs/promises';
 import { parseLeaseId, type LeaseRecord } from '../core/lease.js';
 import { listFiles, parseJsonFile, readTextIfExists, removeFile, writeFileAtomic } from './files.js';
 
+/** Where the record of lease `id` lives under `directory`. */
+export function leaseRecordFile(directory: string, id: string): string {
+  const { role, suffix } = parseLeaseId(id);
+  return join(directory, role, `${suffix}.json`);
+}
+
 export class LeaseStore {
   constructor(private readonly directory: string) {}
 
   private file(id: string): string {
-    const { role, suffix } = parseLeaseId(id);
-    return join(this.directory, role, `${suffix}.json`);
+    return leaseRecordFile(this.directory, id);
   }
 
   async save(lease: LeaseRecord): Promise<void> {

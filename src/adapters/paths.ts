@@ -7,20 +7,24 @@ import { join } from 'node:path';
 export interface StatePaths {
   /** Role definitions: configuration the user wrote. */
   roles: string;
-  /** Lease records and the audit log. */
+  /** Lease records. */
   leases: string;
+  /** The audit log (JSON lines), beside the lease records. */
+  audit: string;
   /** The file token cache and its locks. */
   cache: string;
 }
 
 export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
   const root = env.KUBECTL_TEMPCREDS_HOME;
-  if (root) return { roles: join(root, 'roles'), leases: join(root, 'leases'), cache: join(root, 'cache') };
+  if (root) return { roles: join(root, 'roles'), leases: join(root, 'leases'), audit: join(root, 'audit.log'), cache: join(root, 'cache') };
   const home = homedir();
   const base = (variable: string, fallback: string) => join(env[variable] || join(home, fallback), 'kubectl-tempcreds');
+  const state = base('XDG_STATE_HOME', join('.local', 'state'));
   return {
     roles: join(base('XDG_CONFIG_HOME', '.config'), 'roles'),
-    leases: join(base('XDG_STATE_HOME', join('.local', 'state')), 'leases'),
+    leases: join(state, 'leases'),
+    audit: join(state, 'audit.log'),
     cache: base('XDG_CACHE_HOME', '.cache'),
   };
 }

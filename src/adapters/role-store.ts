@@ -1,21 +1,26 @@
 // Role definitions on disk: one private JSON file per role, so a corrupt file affects
-// only its role, and a lock per role around every read-modify-write.
+// only its role, and a lock per role around every read-modify-write. Reading takes no lock,
+// so the exec hot path (which only reads) never loads the lock library.
 
 import { join } from 'node:path';
 import { operationFailed } from '../core/errors.js';
 import { roleFromDocument, roleToDocument, type RoleDefinition } from '../core/role-spec.js';
 import { listFiles, parseJsonFile, readTextIfExists, removeFile, writeFileAtomic } from './files.js';
-import { withLock } from './locks.js';
+
+async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
+  return (await import('./locks.js')).withLock(path, work);
+}
 
 export class RoleStore {
   constructor(private readonly directory: string) {}
 
-  private file(name: string): string {
+  /** The file holding role `name`. */
+  fileFor(name: string): string {
     return join(this.directory, `${name}.json`);
   }
 
   async get(name: string): Promise<RoleDefinition | undefined> {
-    const path = this.file(name);
+    const path = this.fileFor(name);
     const text = await readTextIfExists(path);
     if (text === undefined) return undefined;
     try {
@@ -45,7 +50,7 @@ export class RoleStore {
    * (undefined if none) and returns the new one, so concurrent writers never lose an update.
    */
   async update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition> {
-    const path = this.file(name);
+    const path = this.fileFor(name);
     return withLock(path, async () => {
       const next = change(await this.get(name));
       await writeFileAtomic(path, `${JSON.stringify(roleToDocument(next), null, 2)}\n`);
@@ -54,7 +59,7 @@ export class RoleStore {
   }
 
   async delete(name: string): Promise<boolean> {
-    const path = this.file(name);
+    const path = this.fileFor(name);
     return withLock(path, () => removeFile(path));
   }
 }

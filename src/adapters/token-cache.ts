@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { invalidInput } from '../core/errors.js';
 import { parseCachedToken, type CachedToken } from '../core/token-cache.js';
 import { readTextIfExists, removeFile, writeFileAtomic } from './files.js';
+import { KeychainStore, loadKeytar } from './keychain.js';
 
 export const TOKEN_CACHE_MODES = ['auto', 'keychain', 'file', 'none'] as const;
 export type TokenCacheMode = (typeof TOKEN_CACHE_MODES)[number];
@@ -15,40 +16,10 @@ export interface TokenCacheStore {
   get(key: string): Promise<CachedToken | undefined>;
   set(key: string, entry: CachedToken): Promise<void>;
   delete(key: string): Promise<void>;
+  /** The file holding an entry, for a store that keeps files (the exec hot path reads it directly). */
+  fileFor?(key: string): string | undefined;
   /** Said once when a token is stored, e.g. that the keychain was unavailable. */
   notice?: string;
-}
-
-const KEYCHAIN_SERVICE = 'kubectl-tempcreds';
-const KEYCHAIN_TIMEOUT_MS = 3000;
-
-type Keytar = typeof import('keytar');
-
-class KeychainStore implements TokenCacheStore {
-  readonly kind = 'keychain';
-  constructor(private readonly keytar: Keytar) {}
-
-  private async call<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the keychain did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000}s`)), KEYCHAIN_TIMEOUT_MS);
-    });
-    try {
-      return await Promise.race([operation, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async get(key: string) {
-    return parseCachedToken(await this.call(this.keytar.getPassword(KEYCHAIN_SERVICE, key)));
-  }
-  async set(key: string, entry: CachedToken) {
-    await this.call(this.keytar.setPassword(KEYCHAIN_SERVICE, key, JSON.stringify(entry)));
-  }
-  async delete(key: string) {
-    await this.call(this.keytar.deletePassword(KEYCHAIN_SERVICE, key));
-  }
 }
 
 export class FileTokenStore implements TokenCacheStore {
@@ -57,17 +28,17 @@ export class FileTokenStore implements TokenCacheStore {
     readonly directory: string,
     readonly notice?: string,
   ) {}
-  private file(key: string) {
+  fileFor(key: string) {
     return join(this.directory, `${key}.json`);
   }
   async get(key: string) {
-    return parseCachedToken(await readTextIfExists(this.file(key)));
+    return parseCachedToken(await readTextIfExists(this.fileFor(key)));
   }
   async set(key: string, entry: CachedToken) {
-    await writeFileAtomic(this.file(key), JSON.stringify(entry));
+    await writeFileAtomic(this.fileFor(key), JSON.stringify(entry));
   }
   async delete(key: string) {
-    await removeFile(this.file(key));
+    await removeFile(this.fileFor(key));
   }
 }
 
@@ -113,19 +84,13 @@ class FallbackStore implements TokenCacheStore {
   delete(key: string) {
     return this.attempt((store) => store.delete(key));
   }
+  fileFor(key: string) {
+    return this.current.fileFor?.(key);
+  }
 }
 
 function fileFallbackNotice(error: unknown, directory: string): string {
   return `no OS keychain answered (${(error as Error).message.split('\n')[0]}); caching tokens in private files under ${directory} (choose with --token-cache)`;
-}
-
-async function loadKeytar(): Promise<Keytar> {
-  try {
-    const module = (await import('keytar')) as Keytar & { default?: Keytar };
-    return module.default ?? module;
-  } catch (error) {
-    throw new Error(`keytar is not installed or did not load: ${(error as Error).message.split('\n')[0]}`);
-  }
 }
 
 export function parseTokenCacheMode(value: string | undefined): TokenCacheMode {

@@ -5,11 +5,12 @@
 import { parseDuration } from '../core/duration.js';
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
 import { checkBinding, ownedByAnchor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
-import { LEASE_SUFFIX_BYTES, leaseSuffixFrom, type LeaseRecord, type ObjectRef } from '../core/lease.js';
+import { LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
 import { checkSelector, decideNamespace } from '../core/namespace-policy.js';
 import { roleDigest, ttlSeconds, type RoleDefinition } from '../core/role-spec.js';
 import { resolveTtl, shortenedWarning } from '../core/ttl.js';
-import type { CreatedRef, KubernetesPort } from './ports.js';
+import type { AuditEvent } from '../core/audit.js';
+import { identityOf, type AuditSink, type CreatedRef, type IssuedToken, type KubernetesPort } from './ports.js';
 
 export interface IssueRequest {
   role: string;
@@ -32,7 +33,8 @@ export interface IssueDeps {
   now(): Date;
   randomBytes(count: number): Uint8Array;
   /** Test-only fault injection: called after each API call of an issuance. */
-  afterApiCall?(step: string): void;
+  afterApiCall?(step: string): Promise<void>;
+  audit?: AuditSink;
 }
 
 export async function issueLease(deps: IssueDeps, request: IssueRequest): Promise<IssuedLease> {
@@ -69,11 +71,18 @@ export async function issueLease(deps: IssueDeps, request: IssueRequest): Promis
     const lease = leaseRecord(role, plan, kube, now, ttl.seconds, issued.expiresAt, created);
     // Without its record a lease could not be revoked by id: a failed save rolls back too.
     await deps.saveLease(lease);
+    await deps.audit?.([auditEvent(kube, plan, role.name, now, created, 'ok')]);
     const shortened = shortenedWarning(ttl.seconds, Math.round((issued.expiresAt.getTime() - now.getTime()) / 1000));
     return { lease, token: issued.token, warnings: [...ttl.warnings, ...(shortened ? [shortened] : [])] };
   } catch (error) {
-    throw await rolledBack(kube, created, error);
+    const failure = await rolledBack(kube, created, error);
+    await deps.audit?.([{ ...auditEvent(kube, plan, role.name, now, created, 'failed'), error: failure.message }]);
+    throw failure;
   }
+}
+
+function auditEvent(kube: KubernetesPort, plan: GrantPlan, role: string, now: Date, created: CreatedRef[], outcome: AuditEvent['outcome']): AuditEvent {
+  return { time: now.toISOString(), action: 'issue', identity: identityOf(kube.issuer), role, namespace: plan.namespace, leaseId: plan.leaseId, objects: created.map(describeRef), outcome };
 }
 
 function leaseRecord(role: RoleDefinition, plan: GrantPlan, kube: KubernetesPort, now: Date, ttlSeconds: number, expiresAt: Date, created: CreatedRef[]): LeaseRecord {
@@ -95,28 +104,32 @@ function leaseRecord(role: RoleDefinition, plan: GrantPlan, kube: KubernetesPort
   };
 }
 
-async function applyPlan(kube: KubernetesPort, plan: GrantPlan, created: CreatedRef[], afterApiCall?: (step: string) => void) {
+async function applyPlan(kube: KubernetesPort, plan: GrantPlan, created: CreatedRef[], afterApiCall?: (step: string) => Promise<void>) {
   const create = async (manifest: Manifest) => {
     const ref = await kube.create(manifest);
     created.push(ref);
-    afterApiCall?.(`create ${manifest.kind}`);
+    await afterApiCall?.(`create ${manifest.kind}`);
     return ref;
   };
   const anchor = await create(plan.anchor);
-  let issued;
+  let issued: IssuedToken | undefined;
+  const requestToken = async () => {
+    issued = await kube.requestToken(plan.token, anchor);
+    await afterApiCall?.('request token');
+  };
   for (const round of plan.rounds) {
-    const results = await Promise.allSettled([
-      ...round.create.map((manifest) => create(ownedByAnchor(manifest, anchor))),
-      ...(round.requestToken ? [kube.requestToken(plan.token, anchor)] : []),
-    ]);
+    const calls = round.create.map((manifest) => create(ownedByAnchor(manifest, anchor)));
+    // The anchor is marked in the same round as the request, so gc never mistakes a lease whose token may exist for a crashed one.
+    const results = await Promise.allSettled([...calls, ...(round.requestToken ? [markTokenRequested(kube, anchor, afterApiCall), requestToken()] : [])]);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
-    if (round.requestToken) {
-      issued = (results.at(-1) as PromiseFulfilledResult<Awaited<ReturnType<KubernetesPort['requestToken']>>>).value;
-      afterApiCall?.('request token');
-    }
   }
   return issued!;
+}
+
+async function markTokenRequested(kube: KubernetesPort, anchor: CreatedRef, afterApiCall?: (step: string) => Promise<void>): Promise<void> {
+  await kube.annotate(anchor, { [TOKEN_REQUESTED_ANNOTATION]: 'true' });
+  await afterApiCall?.('mark the anchor');
 }
 
 /** Deletes what was created, newest first; the error says what failed and what is left. */
@@ -126,7 +139,7 @@ async function rolledBack(kube: KubernetesPort, created: ObjectRef[], error: unk
     try {
       await kube.delete(ref);
     } catch (deleteError) {
-      leftOver.push(`${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name} (${(deleteError as Error).message})`);
+      leftOver.push(`${describeRef(ref)} (${(deleteError as Error).message})`);
     }
   }
   const message = (error as Error).message ?? String(error);

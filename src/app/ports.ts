@@ -2,16 +2,11 @@
 // implement them for real, tests with in-memory fakes.
 
 import type { Manifest, TokenSpec } from '../core/grant-plan.js';
-import type { ObjectRef } from '../core/lease.js';
+import type { AuditEvent } from '../core/audit.js';
+import type { ManagedObject, ObjectRef } from '../core/lease.js';
+import type { ResourceAccess } from '../core/issuer-checks.js';
 
 export type CreatedRef = ObjectRef & { uid: string };
-
-/** A labelled object found in the cluster (for `lease list`, `revoke` without records, `gc`). */
-export interface ManagedObject extends ObjectRef {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  creationTimestamp?: string;
-}
 
 export interface IssuedToken {
   token: string;
@@ -23,10 +18,21 @@ export interface KubernetesPort {
   readonly issuer: IssuerIdentity;
   create(manifest: Manifest): Promise<CreatedRef>;
   requestToken(spec: TokenSpec, boundTo: CreatedRef): Promise<IssuedToken>;
+  /** Merges annotations into an object (a JSON merge patch). */
+  annotate(ref: ObjectRef, annotations: Record<string, string>): Promise<void>;
   /** A plain background delete; 'absent' when it was already gone. */
   delete(ref: ObjectRef): Promise<'deleted' | 'absent'>;
   /** The namespace's labels, or undefined when it does not exist. */
   namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
+  /** Every object of the kinds a lease creates that matches the label selector, all namespaces, paged. */
+  listManaged(selector: string): Promise<ManagedObject[]>;
+}
+
+/** Where the use cases report what they did (the local audit log). */
+export type AuditSink = (events: AuditEvent[]) => Promise<void>;
+
+export function identityOf(issuer: IssuerIdentity): string {
+  return `${issuer.user}@${issuer.context}`;
 }
 
 export interface IssuerIdentity {
@@ -34,4 +40,26 @@ export interface IssuerIdentity {
   cluster: string;
   server: string;
   user: string;
+  /** How to reach and trust the API server, for a kubeconfig holding an issued token. */
+  certificateAuthorityData?: string;
+  insecureSkipTlsVerify?: boolean;
+}
+
+/** What `setup` needs: create or update the issuer's objects (as an admin). */
+export interface IssuerSetupPort {
+  /** Creates the object, or replaces it when its content differs, like kubectl apply. */
+  apply(manifest: Manifest): Promise<'created' | 'configured' | 'unchanged'>;
+}
+
+/** What `doctor` asks the API server, as the issuer. */
+export interface IssuerCheckPort {
+  readonly issuer: IssuerIdentity;
+  /** The server's gitVersion: proves it is reachable and accepts the credentials. */
+  serverVersion(): Promise<string>;
+  /** Whether core/v1 discovery offers `create` on serviceaccounts/token (TokenRequest). */
+  supportsTokenRequest(): Promise<boolean>;
+  /** The authenticated user name (SelfSubjectReview), undefined when the server cannot tell. */
+  whoAmI(): Promise<string | undefined>;
+  /** SelfSubjectAccessReview, cluster-wide. */
+  canI(access: ResourceAccess): Promise<boolean>;
 }

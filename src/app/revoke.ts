@@ -1,10 +1,15 @@
 // Revocation: delete exactly what a lease created (never a pre-existing ServiceAccount
 // or Role), with plain background deletes; objects already gone count as deleted, so a
 // retry is always safe. Every failure is reported, and a lease whose objects could not
-// all be deleted keeps its record for the next try.
+// all be deleted keeps its record for the next try. Leases are found in the local
+// records and in the cluster (by label), so revocation works from any machine.
 
-import type { LeaseRecord, ObjectRef } from '../core/lease.js';
-import type { KubernetesPort } from './ports.js';
+import { groupLeases, recordFromCluster } from '../core/cluster-leases.js';
+import { invalidInput } from '../core/errors.js';
+import { MANAGED_SELECTOR, leaseSelector, parseLeaseId, roleSelector, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
+import { forEachLimited } from './concurrency.js';
+import type { AuditEvent } from '../core/audit.js';
+import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
 
 export interface RevokeOutcome {
   lease: LeaseRecord;
@@ -18,6 +23,46 @@ export interface RevokeDeps {
   deleteLease(id: string): Promise<unknown>;
   /** Drops cached tokens of revoked leases, so they are never served again. */
   evictTokens?(leases: LeaseRecord[]): Promise<void>;
+  audit?: AuditSink;
+  now(): Date;
+}
+
+export type LeaseTarget = { id: string } | { role: string } | { all: true };
+
+export interface LeaseSources {
+  connect(context: string | undefined): Promise<KubernetesPort>;
+  localLeases(role?: string): Promise<{ leases: LeaseRecord[]; unreadable: string[] }>;
+}
+
+export interface FoundLease {
+  lease: LeaseRecord;
+  /** Where it was found: this machine's records, the cluster's labels, or both. */
+  where: 'local' | 'cluster' | 'local+cluster';
+}
+
+/** Local records and the leases the cluster's labels show, merged by id (the local record wins). */
+export async function findLeases(deps: LeaseSources, target: LeaseTarget, options: { cluster: boolean } = { cluster: true }): Promise<{ found: FoundLease[]; warnings: string[] }> {
+  const role = 'role' in target ? target.role : 'id' in target ? parseLeaseId(target.id).role : undefined;
+  const { leases, unreadable } = await deps.localLeases(role);
+  const local = 'id' in target ? leases.filter((lease) => lease.id === target.id) : leases;
+  const found = new Map<string, FoundLease>(local.map((lease) => [lease.id, { lease, where: 'local' }]));
+  if (options.cluster) {
+    const kube = await deps.connect(undefined);
+    const selector = 'id' in target ? leaseSelector(parseLeaseId(target.id)) : 'role' in target ? roleSelector(target.role) : MANAGED_SELECTOR;
+    const wanted = groupLeases(await kube.listManaged(selector)).filter((clusterLease) => !('id' in target) || clusterLease.id === target.id);
+    for (const clusterLease of wanted) {
+      const known = found.get(clusterLease.id);
+      if (known) known.where = 'local+cluster';
+      else found.set(clusterLease.id, { lease: recordFromCluster(clusterLease, kube.issuer.context, kube.issuer.server), where: 'cluster' });
+    }
+  }
+  return { found: [...found.values()].sort((a, b) => a.lease.id.localeCompare(b.lease.id)), warnings: unreadable };
+}
+
+export async function leasesToRevoke(deps: LeaseSources, target: LeaseTarget): Promise<{ leases: LeaseRecord[]; warnings: string[] }> {
+  const { found, warnings } = await findLeases(deps, target);
+  if ('id' in target && found.length === 0) throw invalidInput(`lease "${target.id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`);
+  return { leases: found.map(({ lease }) => lease), warnings };
 }
 
 const LEASE_CONCURRENCY = 16;
@@ -38,21 +83,36 @@ export async function revokeLeases(deps: RevokeDeps, leases: LeaseRecord[], cont
       outcomes.push(...group.map((lease) => ({ lease, deleted: 0, alreadyGone: 0, failures: [(error as Error).message] })));
       continue;
     }
-    const queue = [...group];
-    const worker = async () => {
-      for (let lease = queue.shift(); lease; lease = queue.shift()) outcomes.push(await revokeOne(kube, deps, lease));
-    };
-    await Promise.all(Array.from({ length: Math.min(LEASE_CONCURRENCY, group.length) }, worker));
+    const revoked: RevokeOutcome[] = [];
+    await forEachLimited(group, LEASE_CONCURRENCY, async (lease) => {
+      revoked.push(await revokeOne(kube, deps, lease));
+    });
+    outcomes.push(...revoked);
+    await deps.audit?.(revoked.map((outcome) => revokeEvent(outcome, identityOf(kube.issuer), deps.now(), 'revoke')));
   }
   await deps.evictTokens?.(outcomes.filter((outcome) => outcome.failures.length === 0).map((outcome) => outcome.lease));
   return outcomes;
 }
 
-async function revokeOne(kube: KubernetesPort, deps: RevokeDeps, lease: LeaseRecord): Promise<RevokeOutcome> {
-  const outcome: RevokeOutcome = { lease, deleted: 0, alreadyGone: 0, failures: [] };
-  // Deletions do not depend on each other: all at once.
+export function revokeEvent({ lease, failures }: RevokeOutcome, identity: string, now: Date, action: 'revoke' | 'gc'): AuditEvent {
+  return {
+    time: now.toISOString(),
+    action,
+    identity,
+    role: lease.role,
+    namespace: lease.namespace,
+    leaseId: lease.id,
+    objects: lease.objects.map(describeRef),
+    outcome: failures.length === 0 ? 'ok' : 'failed',
+    ...(failures.length > 0 ? { error: failures.join('; ') } : {}),
+  };
+}
+
+/** Deletes objects concurrently; counts what was deleted and what was already gone. */
+export async function deleteObjects(kube: KubernetesPort, objects: ObjectRef[]): Promise<Omit<RevokeOutcome, 'lease'>> {
+  const outcome = { deleted: 0, alreadyGone: 0, failures: [] as string[] };
   await Promise.all(
-    [...lease.objects].reverse().map(async (ref: ObjectRef) => {
+    objects.map(async (ref) => {
       try {
         (await kube.delete(ref)) === 'deleted' ? outcome.deleted++ : outcome.alreadyGone++;
       } catch (error) {
@@ -60,6 +120,12 @@ async function revokeOne(kube: KubernetesPort, deps: RevokeDeps, lease: LeaseRec
       }
     }),
   );
+  return outcome;
+}
+
+async function revokeOne(kube: KubernetesPort, deps: RevokeDeps, lease: LeaseRecord): Promise<RevokeOutcome> {
+  // Deletions do not depend on each other: all at once.
+  const outcome = { lease, ...(await deleteObjects(kube, [...lease.objects].reverse())) };
   if (outcome.failures.length === 0) await deps.deleteLease(lease.id);
   return outcome;
 }

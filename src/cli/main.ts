@@ -3,22 +3,32 @@
 
 import { readFileSync } from 'node:fs';
 import yargs, { type CommandModule } from 'yargs';
-import { exitCodeOf, invalidInput, type ExitCode } from '../core/errors.js';
+import { CommandExit, exitCodeOf, invalidInput } from '../core/errors.js';
 import { roleCommand } from './commands/role.js';
 import { issueCommand } from './commands/issue.js';
 import { leaseCommand } from './commands/lease.js';
 import { revokeCommand } from './commands/revoke.js';
 import { kubeconfigCommand } from './commands/kubeconfig.js';
+import { gcCommand } from './commands/gc.js';
+import { runCommand } from './commands/run.js';
+import { setupCommand } from './commands/setup.js';
+import { doctorCommand } from './commands/doctor.js';
+import { complete, completionCommand } from './commands/completion.js';
 import { withGlobalOptions, type GlobalArgs } from './global-options.js';
 import { programName } from './program.js';
 
-const commands: CommandModule<GlobalArgs, never>[] = [roleCommand, issueCommand, leaseCommand, revokeCommand, kubeconfigCommand] as never;
+const commands: CommandModule<GlobalArgs, never>[] = [roleCommand, issueCommand, leaseCommand, revokeCommand, kubeconfigCommand, gcCommand, runCommand, setupCommand, doctorCommand, completionCommand] as never;
+
+/** Defined by the single-executable bundle (scripts/package.ts), which has no package.json beside it. */
+declare const TEMPCREDS_VERSION: string | undefined;
 
 function version(): string {
+  if (typeof TEMPCREDS_VERSION === 'string') return TEMPCREDS_VERSION;
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-export async function main(args: string[]): Promise<ExitCode> {
+export async function main(args: string[]): Promise<number> {
+  if (args[0] === '__complete') return complete(args.slice(1), commands); // shell completion (Cobra's protocol, as kubectl expects)
   const name = programName();
   const cli = withGlobalOptions(yargs(args))
     .scriptName(name)
@@ -39,6 +49,7 @@ export async function main(args: string[]): Promise<ExitCode> {
     await cli.parseAsync();
     return 0;
   } catch (error) {
+    if (error instanceof CommandExit) return error.code;
     process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
     return exitCodeOf(error);
   }

@@ -30,6 +30,11 @@ export function invalidInputs(subject: string, problems: string[]): TempcredsErr
   return invalidInput(problems.length === 1 ? `${subject}: ${problems[0]}` : `${subject}:\n  - ${problems.join('\n  - ')}`);
 }
 
+/** Not a failure: a command (run) ending with its child's exit status, passed on as ours. */
+export class CommandExit {
+  constructor(readonly code: number) {}
+}
+
 export function exitCodeOf(error: unknown): 1 | 2 {
   return error instanceof TempcredsError ? error.exitCode : 1;
 }

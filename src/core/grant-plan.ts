@@ -14,6 +14,8 @@ import {
   EXPIRES_AT_ANNOTATION,
   ISSUED_BY_ANNOTATION,
   LEASE_ID_ANNOTATION,
+  PLANNED_KINDS_ANNOTATION,
+  SERVICE_ACCOUNT_ANNOTATION,
   formatLeaseId,
   leaseLabels,
   type ObjectRef,
@@ -115,18 +117,23 @@ export function planGrant(request: GrantRequest): GrantPlan {
     },
   });
 
-  const anchor: Manifest = { apiVersion: 'v1', kind: 'Secret', metadata: metadata(true), type: 'Opaque' };
+  const anchorFor = (serviceAccountName: string, rounds: GrantRound[]): Manifest => {
+    const anchorMetadata = metadata(true);
+    anchorMetadata.annotations[SERVICE_ACCOUNT_ANNOTATION] = serviceAccountName;
+    anchorMetadata.annotations[PLANNED_KINDS_ANNOTATION] = rounds.flatMap((round) => round.create.map((manifest) => manifest.kind)).join(',');
+    return { apiVersion: 'v1', kind: 'Secret', metadata: anchorMetadata, type: 'Opaque' };
+  };
   const token = (serviceAccountName: string): TokenSpec => ({
     serviceAccountName,
     namespace,
     expirationSeconds: request.ttlSeconds,
     audiences: request.audiences,
   });
-  const base = { leaseId, namespace, anchor };
 
   if (mode === 'serviceAccount') {
     const serviceAccountName = spec.serviceAccount!;
-    return { ...base, serviceAccountName, serviceAccountCreated: false, rounds: [{ create: [], requestToken: true }], token: token(serviceAccountName) };
+    const rounds = [{ create: [], requestToken: true }];
+    return { leaseId, namespace, anchor: anchorFor(serviceAccountName, rounds), serviceAccountName, serviceAccountCreated: false, rounds, token: token(serviceAccountName) };
   }
 
   const serviceAccount: Manifest = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(true) };
@@ -138,9 +145,10 @@ export function planGrant(request: GrantRequest): GrantPlan {
     roleRef: { apiGroup: RBAC, kind: refKind, name: mode === 'rules' ? name : spec.kubernetesRole! },
     subjects: [{ kind: 'ServiceAccount', name, namespace }],
   };
-  const common = { ...base, serviceAccountName: name, serviceAccountCreated: true, bindingKind, token: token(name) } as const;
+  const common = { leaseId, namespace, serviceAccountName: name, serviceAccountCreated: true, bindingKind, token: token(name) } as const;
   if (mode === 'kubernetesRole') {
-    return { ...common, rounds: [{ create: [serviceAccount, binding], requestToken: false }, { create: [], requestToken: true }] };
+    const rounds = [{ create: [serviceAccount, binding], requestToken: false }, { create: [], requestToken: true }];
+    return { ...common, anchor: anchorFor(name, rounds), rounds };
   }
   const roleKind = spec.roleType ?? 'Role';
   const generatedRole: Manifest = {
@@ -149,13 +157,11 @@ export function planGrant(request: GrantRequest): GrantPlan {
     metadata: metadata(roleKind === 'Role'),
     rules: spec.rules,
   };
-  return {
-    ...common,
-    rounds: [
-      { create: [serviceAccount, generatedRole], requestToken: false },
-      { create: [binding], requestToken: true },
-    ],
-  };
+  const rounds = [
+    { create: [serviceAccount, generatedRole], requestToken: false },
+    { create: [binding], requestToken: true },
+  ];
+  return { ...common, anchor: anchorFor(name, rounds), rounds };
 }
 
 /** Namespaced objects are owned by the anchor, so the garbage collector removes them with it. */

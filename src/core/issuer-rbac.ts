@@ -5,7 +5,9 @@ import type { PolicyRule } from './policy-rules.js';
 
 /** Objects a lease creates, plus what revocation and `lease list` read back. */
 export const issuerBaseRules: PolicyRule[] = [
-  { apiGroups: [''], resources: ['serviceaccounts', 'secrets'], verbs: ['get', 'list', 'create', 'delete'] },
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'create', 'delete'] },
+  // patch: a lease's anchor Secret is marked when its token is requested.
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'create', 'delete', 'patch'] },
   { apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
   { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
   {

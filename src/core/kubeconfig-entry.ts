@@ -1,7 +1,8 @@
-// The kubeconfig entries that make kubectl run kubectl-tempcreds as an exec credential
-// plugin: a user whose exec entry calls the binary directly (not through kubectl, which
-// would add ~100 ms per call) and a context pairing it with the issuer's cluster.
-// No token is ever written into a kubeconfig.
+// Kubeconfig content the tool writes. The exec entries make kubectl run kubectl-tempcreds
+// as a credential plugin: a user whose exec entry calls the binary directly (not through
+// kubectl, which would add ~100 ms per call) and a context pairing it with the issuer's
+// cluster; they never hold a token. The one kubeconfig with a token is `run`'s private,
+// temporary one, removed when its command ends.
 
 import { EXEC_API_VERSIONS } from './exec-credential.js';
 
@@ -55,4 +56,21 @@ export function upsertNamed(list: NamedEntry[] | undefined, entry: NamedEntry): 
 
 export function defaultContextName(role: string, namespace: string): string {
   return `tempcreds-${role}-${namespace}`;
+}
+
+/** A self-contained kubeconfig for one issued token (for `run`): one cluster, user, context. */
+export function tokenKubeconfig(options: { server: string; certificateAuthorityData?: string; insecureSkipTlsVerify?: boolean; token: string; namespace: string; name: string }) {
+  const cluster = {
+    server: options.server,
+    ...(options.certificateAuthorityData ? { 'certificate-authority-data': options.certificateAuthorityData } : {}),
+    ...(options.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: options.name, cluster }],
+    users: [{ name: options.name, user: { token: options.token } }],
+    contexts: [{ name: options.name, context: { cluster: options.name, user: options.name, namespace: options.namespace } }],
+    'current-context': options.name,
+  };
 }

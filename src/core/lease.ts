@@ -12,6 +12,15 @@ export const LEASE_LABEL = 'tempcreds.dev/lease';
 export const LEASE_ID_ANNOTATION = 'tempcreds.dev/lease-id';
 export const EXPIRES_AT_ANNOTATION = 'tempcreds.dev/expires-at';
 export const ISSUED_BY_ANNOTATION = 'tempcreds.dev/issued-by';
+/** On the anchor only: the lease's ServiceAccount (in the anchor's namespace). */
+export const SERVICE_ACCOUNT_ANNOTATION = 'tempcreds.dev/service-account';
+/** On the anchor only: the kinds the issuance creates besides it, so gc can tell a finished issuance. */
+export const PLANNED_KINDS_ANNOTATION = 'tempcreds.dev/objects';
+/**
+ * On the anchor only, set together with the TokenRequest: from then on a token may exist, so
+ * gc treats the lease as live until it expires; without it a crash left no usable lease.
+ */
+export const TOKEN_REQUESTED_ANNOTATION = 'tempcreds.dev/token-requested';
 
 /** Selects every object the tool manages. */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
@@ -25,6 +34,13 @@ export interface ObjectRef {
   name: string;
   namespace?: string;
   uid?: string;
+}
+
+/** A labelled object as found in the cluster. */
+export interface ManagedObject extends ObjectRef {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  creationTimestamp?: string;
 }
 
 export interface LeaseRecord {
@@ -74,6 +90,11 @@ export function parseLeaseId(id: string): LeaseIdParts {
   return { role, suffix };
 }
 
+/** "Kind namespace/name", as messages and the audit log name objects. */
+export function describeRef(ref: ObjectRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}
+
 export function isExpired(lease: Pick<LeaseRecord, 'expiresAt'>, now: Date): boolean {
   return Date.parse(lease.expiresAt) <= now.getTime();
 }
@@ -83,7 +104,7 @@ export function leaseLabels(role: string, suffix: string): Record<string, string
 }
 
 export function leaseSelector(lease: LeaseIdParts): string {
-  return `${MANAGED_SELECTOR},${LEASE_LABEL}=${lease.suffix}`;
+  return `${MANAGED_SELECTOR},${ROLE_LABEL}=${lease.role},${LEASE_LABEL}=${lease.suffix}`;
 }
 
 export function roleSelector(role: string): string {

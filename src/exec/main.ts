@@ -1,13 +1,15 @@
 // The exec credential entry: kubectl runs `kubectl-tempcreds token ROLE -n NS …` before
-// each API call and reads an ExecCredential from stdout. This is the hot path: a cache
-// hit parses arguments with node:util, reads the role and kubeconfig, looks the token up
-// and prints — it never loads yargs or the Kubernetes client (imported only on a miss).
+// each API call and reads an ExecCredential from stdout. A repeated cache hit is served by
+// ./hit.ts without coming here; this full path parses arguments with node:util, reads the
+// role and kubeconfig, looks the token up (issuing one on a miss: only then is the Kubernetes
+// client imported), prints, and remembers for ./hit.ts which cache entry it used.
 
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { memoInvocation, rememberMemo } from '../adapters/credential-memo.js';
 import { getCredential, type RecentFailure } from '../app/get-credential.js';
 import { parseTokenCacheMode, openTokenCache } from '../adapters/token-cache.js';
-import { readIssuer } from '../adapters/kubeconfig.js';
+import { kubeconfigPaths, readIssuer } from '../adapters/kubeconfig.js';
 import { parseJsonFile, readTextIfExists, writeFileAtomic } from '../adapters/files.js';
 import { parseDuration } from '../core/duration.js';
 import { exitCodeOf, invalidInput, type ExitCode } from '../core/errors.js';
@@ -72,6 +74,7 @@ function parse(args: string[]) {
 }
 
 export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
+  const readStartedMs = Date.now();
   try {
     const { values, positionals } = parse(args);
     if (values.help) {
@@ -117,11 +120,16 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     const { entry, source, warnings } = await getCredential(
       {
         cache,
-        withLock: async (lockKey, work) =>
-          (await import('../adapters/locks.js')).withLock(join(runtime.paths.cache, 'locks', lockKey), async () => {
-            await faultsFrom(env).whileLocked();
-            return work();
-          }),
+        withLock: async (lockKey, work, meanwhile) =>
+          (await import('../adapters/locks.js')).withLock(
+            join(runtime.paths.cache, 'locks', lockKey),
+            async () => {
+              await faultsFrom(env).whileLocked();
+              return work();
+            },
+            {},
+            meanwhile,
+          ),
         leaseIsLive: async (leaseId) => (await runtime.leases.get(leaseId).catch(() => undefined)) !== undefined,
         issue: async () => {
           const { issueLease } = await import('../app/issue.js');
@@ -143,6 +151,13 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
       for (const message of [...warnings, ...(cache.notice ? [cache.notice] : [])]) process.stderr.write(`kubectl-tempcreds: ${message}\n`);
     }
     process.stdout.write(renderExecCredential(apiVersion, entry.token, refreshAt(entry, refresh)));
+    const file = cache.fileFor?.(key);
+    const target = file ? { store: 'file' as const, key, file } : cache.kind === 'keychain' ? { store: 'keychain' as const, key } : undefined;
+    if (target) {
+      const sources = [runtime.roles.fileFor(roleName), ...kubeconfigPaths(values.kubeconfig, env), ...(issuer.caFile ? [issuer.caFile] : [])];
+      await rememberMemo(join(runtime.paths.cache, 'memo'), memoInvocation(args, env), sources, { target, leases: runtime.paths.leases, refresh }, readStartedMs).catch(() => undefined);
+    }
+    if (source === 'issued') await (await import('../adapters/background-sweep.js')).sweepExpiredLeases(runtime.paths.leases, runtime.now(), env);
     return 0;
   } catch (error) {
     process.stderr.write(`kubectl-tempcreds: ${(error as Error).message ?? String(error)}\n`);

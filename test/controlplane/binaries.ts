@@ -1,5 +1,6 @@
 // The control plane's binaries: envtest's KUBEBUILDER_ASSETS when it has them all, else built once
-// from the pinned Go module in ./go and cached per go.mod/go.sum outside the repo.
+// from the pinned Go module in ./go and cached per go.mod/go.sum outside the repo. `ensureGoBinaries`
+// does the same for any pinned Go module (the packaging test builds krew with it).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -22,29 +23,59 @@ export const BINARY_NAMES = Object.keys(GO_PACKAGES) as BinaryName[];
 
 const log = (message: string): void => void process.stderr.write(`controlplane: ${message}\n`);
 
+/** A pinned Go module and the binaries built from it. */
+export interface GoBinaries {
+  /** Directory holding go.mod and go.sum. */
+  moduleDir: string;
+  /** Binary name → Go package. */
+  packages: Record<string, string>;
+  /** Cache folder under ${XDG_CACHE_HOME:-~/.cache}/kubectl-tempcreds/. */
+  cacheName: string;
+  /** What the log calls it, and how long a first build takes. */
+  what: string;
+  ldflags?: () => string;
+  /** Built name → wanted name, for main packages named after their module (etcd's `server`). */
+  renames?: Record<string, string>;
+}
+
+const CONTROL_PLANE: GoBinaries = {
+  moduleDir: GO_MODULE_DIR,
+  packages: GO_PACKAGES,
+  cacheName: 'controlplane',
+  what: `${BINARY_NAMES.join(', ')} from test/controlplane/go (first run only, ~15 min on 2 cores)`,
+  ldflags: versionLdflags,
+  renames: { server: 'etcd' },
+};
+
 export async function ensureBinaries(): Promise<string> {
   const assets = process.env.KUBEBUILDER_ASSETS;
   if (assets) {
-    const missing = missingBinaries(assets);
+    const missing = missingBinaries(assets, BINARY_NAMES);
     if (missing.length === 0) return assets;
     log(`KUBEBUILDER_ASSETS=${assets} lacks ${missing.join(', ')}; using binaries built from test/controlplane/go`);
   }
-  const target = cacheDir();
-  if (missingBinaries(target).length === 0) return target;
+  return ensureGoBinaries(CONTROL_PLANE);
+}
+
+/** Builds the module's binaries once per go.mod/go.sum (one build at a time), and returns their directory. */
+export async function ensureGoBinaries(spec: GoBinaries): Promise<string> {
+  const names = Object.keys(spec.packages);
+  const target = cacheDir(spec);
+  if (missingBinaries(target, names).length === 0) return target;
 
   fs.mkdirSync(path.dirname(target), { recursive: true });
   const release = await lockBuild(target);
   try {
     // Another run may have finished the build while this one waited for the lock.
-    if (missingBinaries(target).length > 0) await build(target);
+    if (missingBinaries(target, names).length > 0) await build(target, spec);
   } finally {
     await release();
   }
   return target;
 }
 
-function missingBinaries(dir: string): BinaryName[] {
-  return BINARY_NAMES.filter((name) => {
+function missingBinaries(dir: string, names: string[]): string[] {
+  return names.filter((name) => {
     try {
       fs.accessSync(path.join(dir, name), fs.constants.X_OK);
       return false;
@@ -55,11 +86,11 @@ function missingBinaries(dir: string): BinaryName[] {
 }
 
 /** Keyed by the module files, so a version bump builds afresh and never mixes binaries. */
-function cacheDir(): string {
+function cacheDir(spec: GoBinaries): string {
   const hash = createHash('sha256');
-  for (const file of ['go.mod', 'go.sum']) hash.update(fs.readFileSync(path.join(GO_MODULE_DIR, file)));
+  for (const file of ['go.mod', 'go.sum']) hash.update(fs.readFileSync(path.join(spec.moduleDir, file)));
   const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cacheHome, 'kubectl-tempcreds', 'controlplane', hash.digest('hex').slice(0, 16));
+  return path.join(cacheHome, 'kubectl-tempcreds', spec.cacheName, hash.digest('hex').slice(0, 16));
 }
 
 /** One build at a time per cache dir; proper-lockfile refreshes the lock while the build runs. */
@@ -94,7 +125,7 @@ function versionLdflags(): string {
 }
 
 /** Builds into a staging dir next to the cache dir, then renames it into place: readers never see half a build. */
-async function build(target: string): Promise<void> {
+async function build(target: string, spec: GoBinaries): Promise<void> {
   // Under the lock any staging dir is the leftover of an interrupted build.
   const cacheRoot = path.dirname(target);
   for (const entry of fs.readdirSync(cacheRoot)) {
@@ -103,10 +134,10 @@ async function build(target: string): Promise<void> {
   const staging = `${target}.tmp-${process.pid}`;
   fs.mkdirSync(staging);
   const started = Date.now();
-  log(`building ${BINARY_NAMES.join(', ')} ${kubernetesRelease()} from test/controlplane/go (first run only, ~15 min on 2 cores)`);
+  log(`building ${spec.what}`);
   try {
-    await runGoBuild(['build', '-v', `-ldflags=${versionLdflags()}`, '-o', staging, ...Object.values(GO_PACKAGES)], started);
-    fs.renameSync(path.join(staging, 'server'), path.join(staging, 'etcd'));
+    await runGoBuild(['build', '-v', `-ldflags=${spec.ldflags?.() ?? '-s -w'}`, '-o', staging, ...Object.values(spec.packages)], started, spec.moduleDir);
+    for (const [built, wanted] of Object.entries(spec.renames ?? {})) fs.renameSync(path.join(staging, built), path.join(staging, wanted));
     fs.rmSync(target, { recursive: true, force: true });
     fs.renameSync(staging, target);
   } finally {
@@ -116,9 +147,9 @@ async function build(target: string): Promise<void> {
 }
 
 /** Runs go with -v output turned into a progress line every 30 s; other output is shown only on failure. */
-function runGoBuild(args: string[], started: number): Promise<void> {
+function runGoBuild(args: string[], started: number, cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('go', args, { cwd: GO_MODULE_DIR, stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn('go', args, { cwd, stdio: ['ignore', 'inherit', 'pipe'] });
     let compiled = 0;
     let downloaded = 0;
     const otherOutput: string[] = [];
@@ -143,7 +174,7 @@ function runGoBuild(args: string[], started: number): Promise<void> {
       clearInterval(progress);
       if (code === 0) return resolve();
       if (otherOutput.length > 0) process.stderr.write(`${otherOutput.slice(-40).join('\n')}\n`);
-      reject(new Error(`go build of the control plane failed (${signal ?? `exit ${code}`}); its output is above`));
+      reject(new Error(`go build in ${path.relative(process.cwd(), cwd) || cwd} failed (${signal ?? `exit ${code}`}); its output is above`));
     });
   });
 }

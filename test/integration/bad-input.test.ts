@@ -93,7 +93,7 @@ const otherCases: Case[] = [
   { name: 'revoke without a target', args: ['revoke'], message: /say what to revoke: a LEASE_ID, --role ROLE or --all/ },
   { name: 'revoke with two targets', args: ['revoke', '--all', '--role', 'x'], message: /exactly one/ },
   { name: 'revoke a malformed lease id', args: ['revoke', 'not-a-lease'], message: /"not-a-lease" is not a lease id \(expected ROLE\/ID/ },
-  { name: 'revoke an unknown lease', args: ['revoke', 'x/aaaaaaaaaaaa'], message: /lease "x\/aaaaaaaaaaaa" is not known here/ },
+  { name: 'revoke an unknown lease', args: ['revoke', 'x/aaaaaaaaaaaa'], message: /lease "x\/aaaaaaaaaaaa" is neither recorded here nor found in the cluster/ },
   { name: 'lease get of a malformed id', args: ['lease', 'get', 'x/y'], message: /is not a lease id/ },
   { name: 'an unknown command', args: ['frobnicate'], message: /Unknown argument: frobnicate/ },
   { name: 'no command', args: [], message: /give a command/ },

@@ -7,7 +7,8 @@ import type { CreatedRef, IssuedToken, IssuerIdentity, KubernetesPort } from '..
 import type { RoleWriter } from '../../src/app/roles.ts';
 import { ApiError } from '../../src/core/errors.ts';
 import type { Manifest, TokenSpec } from '../../src/core/grant-plan.ts';
-import type { LeaseRecord, ObjectRef } from '../../src/core/lease.ts';
+import type { LeaseRecord, ManagedObject, ObjectRef } from '../../src/core/lease.ts';
+import { parseSelectorString, selectorMatches } from '../../src/core/label-selector.ts';
 import { validateRoleSpec, type RoleDefinition } from '../../src/core/role-spec.ts';
 import { DEFAULT_REFRESH, type CachedToken } from '../../src/core/token-cache.ts';
 
@@ -44,22 +45,31 @@ export type KubeCall =
   | { op: 'create'; manifest: Manifest }
   | { op: 'requestToken'; spec: TokenSpec; boundTo: CreatedRef }
   | { op: 'delete'; ref: ObjectRef }
-  | { op: 'namespaceLabels'; name: string };
+  | { op: 'namespaceLabels'; name: string }
+  | { op: 'annotate'; ref: ObjectRef; annotations: Record<string, string> }
+  | { op: 'listManaged'; selector: string };
 
 /**
  * An in-memory API server: records every call, assigns uids ("uid-1", "uid-2", …),
- * keeps live objects, and fails when told to.
+ * keeps live objects with their labels and annotations (what listManaged returns,
+ * filtered by the selector), and fails when told to.
  */
 export class FakeKube implements KubernetesPort {
   readonly calls: KubeCall[] = [];
-  /** Live objects by refKey. */
+  /** Live objects by refKey (unlabelled when set directly: listManaged never returns those). */
   readonly objects = new Map<string, CreatedRef>();
+  /** Labels, annotations and creation time of live objects, by refKey: what listManaged returns. */
+  readonly metadata = new Map<string, ManagedObject>();
   /** Namespaces and their labels. */
   namespaces: Record<string, Record<string, string>> = { dev: {} };
   /** 1-based index of the create call that fails with a 403. */
   failCreateAt?: number;
   /** Makes the token request fail with a 403. */
   failToken = false;
+  /** Makes annotate fail with a 403. */
+  failAnnotate = false;
+  /** Makes listManaged fail with a 403. */
+  failList = false;
   /** Deletes of objects whose refKey is listed fail with a 403. */
   readonly failDeletes = new Set<string>();
   /** The API server's --service-account-max-token-expiration, if any. */
@@ -82,13 +92,22 @@ export class FakeKube implements KubernetesPort {
     return this.calls.flatMap((call) => (call.op === 'delete' ? [call.ref] : []));
   }
 
+  /** Puts a labelled object into the cluster, as another machine (or a crash) left it. */
+  put(object: ManagedObject): void {
+    const { apiVersion, kind, name, namespace, uid } = object;
+    const key = refKey(object);
+    this.objects.set(key, { apiVersion, kind, name, ...(namespace ? { namespace } : {}), uid: uid ?? `uid-${key}` });
+    this.metadata.set(key, structuredClone(object));
+  }
+
   async create(manifest: Manifest): Promise<CreatedRef> {
     this.calls.push({ op: 'create', manifest });
     this.creates++;
     if (this.creates === this.failCreateAt) throw new ApiError(`cannot create ${manifest.kind}: 403 forbidden`, 403);
-    const { name, namespace } = manifest.metadata;
+    const { name, namespace, labels, annotations } = manifest.metadata;
     const ref: CreatedRef = { apiVersion: manifest.apiVersion, kind: manifest.kind, name, ...(namespace ? { namespace } : {}), uid: `uid-${++this.uids}` };
     this.objects.set(refKey(ref), ref);
+    this.metadata.set(refKey(ref), { ...ref, labels: { ...labels }, annotations: { ...annotations }, creationTimestamp: this.now().toISOString() });
     return ref;
   }
 
@@ -103,12 +122,31 @@ export class FakeKube implements KubernetesPort {
     this.calls.push({ op: 'delete', ref });
     const key = refKey(ref);
     if (this.failDeletes.has(key)) throw new ApiError(`cannot delete ${key}: 403 forbidden`, 403);
+    this.metadata.delete(key);
     return this.objects.delete(key) ? 'deleted' : 'absent';
   }
 
   async namespaceLabels(name: string): Promise<Record<string, string> | undefined> {
     this.calls.push({ op: 'namespaceLabels', name });
     return this.namespaces[name];
+  }
+
+  /** Merges the annotations into a live object, like a JSON merge patch; a 404 when it is gone. */
+  async annotate(ref: ObjectRef, annotations: Record<string, string>): Promise<void> {
+    this.calls.push({ op: 'annotate', ref, annotations });
+    const key = refKey(ref);
+    if (this.failAnnotate) throw new ApiError(`cannot annotate ${key}: 403 forbidden`, 403);
+    if (!this.objects.has(key)) throw new ApiError(`${key} not found`, 404);
+    const object = this.metadata.get(key);
+    if (object) object.annotations = { ...object.annotations, ...annotations };
+  }
+
+  /** The live labelled objects the selector matches (copies), in creation order. */
+  async listManaged(selector: string): Promise<ManagedObject[]> {
+    this.calls.push({ op: 'listManaged', selector });
+    if (this.failList) throw new ApiError('cannot list managed objects: 403 forbidden', 403);
+    const parsed = parseSelectorString(selector);
+    return [...this.metadata.entries()].filter(([key, object]) => this.objects.has(key) && selectorMatches(parsed, object.labels)).map(([, object]) => structuredClone(object));
   }
 }
 
@@ -262,4 +300,76 @@ export function credentialFixture(options: { issue?: () => Promise<IssuedLease>;
     refresh: DEFAULT_REFRESH,
   };
   return fixture;
+}
+
+export type LeaseMode = 'serviceAccount' | 'kubernetesRole' | 'rules';
+
+export interface LeaseObjectsOptions {
+  role?: string;
+  suffix?: string;
+  namespace?: string;
+  /** Which objects the issuance planned (rules mode unless told). */
+  mode?: LeaseMode;
+  /** The expires-at annotation; one hour after NOW unless told. */
+  expiresAt?: string;
+  /** Every object's creationTimestamp; NOW unless told. */
+  created?: string;
+  /** Whether the anchor carries tempcreds.dev/token-requested (true unless told). */
+  tokenRequested?: boolean;
+  /** Kinds left out, e.g. "Secret" for an orphan or "RoleBinding" for a crashed issuance. */
+  without?: string[];
+}
+
+/**
+ * The labelled objects an issuance leaves in the cluster, as listManaged reports them
+ * (the wire contract spelled out literally: anchor Secret first, then the planned kinds).
+ */
+export function leaseObjects(options: LeaseObjectsOptions = {}): ManagedObject[] {
+  const { role: roleName = 'reader', suffix = FIXED_SUFFIX, namespace = 'dev', mode = 'rules', tokenRequested = true, without = [] } = options;
+  const name = `tc-${roleName}-${suffix}`;
+  const labels = { 'app.kubernetes.io/managed-by': 'kubectl-tempcreds', 'tempcreds.dev/role': roleName, 'tempcreds.dev/lease': suffix };
+  const annotations = {
+    'tempcreds.dev/lease-id': `${roleName}/${suffix}`,
+    'tempcreds.dev/expires-at': options.expiresAt ?? secondsAfter(NOW, 3600).toISOString(),
+    'tempcreds.dev/issued-by': ISSUER.user,
+  };
+  const creationTimestamp = options.created ?? NOW.toISOString();
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const planned: [string, string, boolean][] =
+    mode === 'serviceAccount'
+      ? []
+      : mode === 'kubernetesRole'
+        ? [['v1', 'ServiceAccount', true], [rbac, 'RoleBinding', true]]
+        : [['v1', 'ServiceAccount', true], [rbac, 'Role', true], [rbac, 'RoleBinding', true]];
+  const anchor: ManagedObject = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    name,
+    namespace,
+    uid: `${suffix}-Secret`,
+    labels: { ...labels },
+    annotations: {
+      ...annotations,
+      'tempcreds.dev/service-account': mode === 'serviceAccount' ? 'deployer' : name,
+      'tempcreds.dev/objects': planned.map(([, kind]) => kind).join(','),
+      ...(tokenRequested ? { 'tempcreds.dev/token-requested': 'true' } : {}),
+    },
+    creationTimestamp,
+  };
+  const rest = planned.map(([apiVersion, kind, namespaced]): ManagedObject => ({
+    apiVersion,
+    kind,
+    name,
+    ...(namespaced ? { namespace } : {}),
+    uid: `${suffix}-${kind}`,
+    labels: { ...labels },
+    annotations: { ...annotations },
+    creationTimestamp,
+  }));
+  return [anchor, ...rest].filter((object) => !without.includes(object.kind));
+}
+
+/** The refs of managed objects, as a lease record holds them. */
+export function refsOf(objects: ManagedObject[]): ObjectRef[] {
+  return objects.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}) }));
 }

@@ -119,3 +119,47 @@ describe('getCredential: failures', () => {
     await assert.rejects(getCredential(fixture.deps, KEY), { name: 'TempcredsError', exitCode: 2, message: 'bad' });
   });
 });
+
+describe('getCredential: waiting for another process that holds the lock', () => {
+  /** A lock held by another process: the waiter polls `meanwhile` while `holder` plays that process, step by step. */
+  function contended(fixture: ReturnType<typeof credentialFixture>, holder: (poll: number) => void) {
+    fixture.deps.withLock = async (_key, work, meanwhile) => {
+      for (let poll = 0; poll < 5; poll++) {
+        holder(poll);
+        const settled = await meanwhile();
+        if (settled !== undefined) return settled;
+      }
+      fixture.events.push('lock');
+      return work();
+    };
+  }
+
+  it('is served as soon as the holder stores its token, without taking the lock', async () => {
+    const fixture = credentialFixture();
+    const entry = cachedToken({ token: 'from-the-holder', leaseId: 'reader/holder000000' });
+    contended(fixture, (poll) => {
+      if (poll === 2) {
+        fixture.cache.set(KEY, entry);
+        fixture.liveLeases.add(entry.leaseId);
+      }
+    });
+    assert.deepEqual(await getCredential(fixture.deps, KEY), { entry, source: 'cache', warnings: [] });
+    assert.deepEqual(fixture.events, []);
+  });
+
+  it('fails as soon as the holder remembers a failure, without issuing again', async () => {
+    const fixture = credentialFixture();
+    contended(fixture, (poll) => {
+      if (poll === 1) fixture.failures.set(KEY, { message: 'cannot create Secret: 403 forbidden', exitCode: 1 });
+    });
+    await assert.rejects(getCredential(fixture.deps, KEY), { name: 'TempcredsError', exitCode: 1, message: 'cannot create Secret: 403 forbidden' });
+    assert.deepEqual(fixture.events, []);
+  });
+
+  it('takes the lock and issues when the holder went away without a result', async () => {
+    const fixture = credentialFixture();
+    contended(fixture, () => undefined);
+    assert.equal((await getCredential(fixture.deps, KEY)).source, 'issued');
+    assert.deepEqual(fixture.events, ['lock', 'issue', 'set']);
+  });
+});

@@ -25,7 +25,12 @@ const kubernetesRoleRole = role('reader', { kubernetesRole: 'view' });
 const rulesRole = role('reader', { rules: RULES });
 
 describe('planGrant: the anchor', () => {
-  for (const definition of [serviceAccountRole, kubernetesRoleRole, rulesRole]) {
+  // The anchor alone names the lease's ServiceAccount and the kinds created after it, in round order.
+  for (const [definition, serviceAccount, objects] of [
+    [serviceAccountRole, 'deployer', ''],
+    [kubernetesRoleRole, NAME, 'ServiceAccount,RoleBinding'],
+    [rulesRole, NAME, 'ServiceAccount,Role,RoleBinding'],
+  ] as const) {
     it(`is an Opaque Secret in the lease's namespace (${roleMode(definition.spec)} mode)`, () => {
       const plan = planGrant(request(definition));
       assert.deepEqual(plan.anchor, {
@@ -40,11 +45,27 @@ describe('planGrant: the anchor', () => {
             'tempcreds.dev/lease-id': `reader/${FIXED_SUFFIX}`,
             'tempcreds.dev/expires-at': '2025-01-01T01:00:00.000Z',
             'tempcreds.dev/issued-by': 'issuer',
+            'tempcreds.dev/service-account': serviceAccount,
+            'tempcreds.dev/objects': objects,
           },
         },
       });
     });
   }
+
+  it('lists exactly the kinds the rounds create, in order, for every mode and binding', () => {
+    for (const [definition, clusterRoleBinding, expected] of [
+      [role('reader', { kubernetesRole: 'view', roleType: 'ClusterRole' }), true, 'ServiceAccount,ClusterRoleBinding'],
+      [role('reader', { rules: RULES, roleType: 'ClusterRole' }), false, 'ServiceAccount,ClusterRole,RoleBinding'],
+      [role('reader', { rules: RULES, roleType: 'ClusterRole' }), true, 'ServiceAccount,ClusterRole,ClusterRoleBinding'],
+    ] as const) {
+      const plan = planGrant(request(definition, { clusterRoleBinding }));
+      const created = plan.rounds.flatMap((round) => round.create.map((manifest) => manifest.kind));
+      assert.equal(plan.anchor.metadata.annotations['tempcreds.dev/objects'], expected);
+      assert.equal(created.join(','), expected);
+      assert.equal(plan.anchor.metadata.annotations['tempcreds.dev/service-account'], plan.serviceAccountName);
+    }
+  });
 });
 
 describe('planGrant: serviceAccount mode', () => {
@@ -150,15 +171,21 @@ describe('planGrant: labels, annotations and names', () => {
       }, manifest.kind);
     }
   });
-  it('every object carries the extra annotations, the lease id, expiry and issuer', () => {
-    for (const manifest of allManifests(plan)) {
-      assert.deepEqual(manifest.metadata.annotations, {
-        'example.com/note': 'hello',
-        'tempcreds.dev/lease-id': `reader/${FIXED_SUFFIX}`,
-        'tempcreds.dev/expires-at': '2025-01-01T00:10:00.000Z',
-        'tempcreds.dev/issued-by': 'issuer',
-      }, manifest.kind);
-    }
+  it('every object carries the extra annotations, the lease id, expiry and issuer; only the anchor its ServiceAccount and planned kinds', () => {
+    const common = {
+      'example.com/note': 'hello',
+      'tempcreds.dev/lease-id': `reader/${FIXED_SUFFIX}`,
+      'tempcreds.dev/expires-at': '2025-01-01T00:10:00.000Z',
+      'tempcreds.dev/issued-by': 'issuer',
+    };
+    const [anchor, ...rest] = allManifests(plan);
+    assert.deepEqual(anchor!.metadata.annotations, { ...common, 'tempcreds.dev/service-account': name, 'tempcreds.dev/objects': 'ServiceAccount,ClusterRole,ClusterRoleBinding' });
+    assert.equal(rest.length, 3);
+    for (const manifest of rest) assert.deepEqual(manifest.metadata.annotations, common, manifest.kind);
+  });
+  it('objects do not share one annotations map (the anchor-only annotations stay on the anchor)', () => {
+    const annotationMaps = new Set(allManifests(plan).map((manifest) => manifest.metadata.annotations));
+    assert.equal(annotationMaps.size, 4);
   });
   it('every object gets the rendered name; only namespaced ones a namespace', () => {
     assert.deepEqual(

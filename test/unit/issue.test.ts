@@ -13,7 +13,7 @@ const bindRole = role('reader', { kubernetesRole: 'view' });
 const rulesRole = role('reader', { rules: RULES });
 const clusterRulesRole = role('reader', { rules: RULES, roleType: 'ClusterRole' });
 
-/** "op kind" of each call, e.g. ["create Secret", "requestToken", "delete Secret"]. */
+/** "op kind" of each call, e.g. ["create Secret", "annotate", "requestToken", "delete Secret"]. */
 function callLog(kube: FakeKube): string[] {
   return kube.calls.map((call) => {
     if (call.op === 'create') return `create ${call.manifest.kind}`;
@@ -22,12 +22,24 @@ function callLog(kube: FakeKube): string[] {
   });
 }
 
+/** The one call that marks the anchor: the token may exist from now on. */
+const MARK_ANCHOR = {
+  op: 'annotate',
+  ref: { apiVersion: 'v1', kind: 'Secret', name: NAME, namespace: 'dev', uid: 'uid-1' },
+  annotations: { 'tempcreds.dev/token-requested': 'true' },
+};
+
+function annotateCalls(kube: FakeKube) {
+  return kube.calls.filter((call) => call.op === 'annotate');
+}
+
 describe('issueLease: serviceAccount mode', () => {
   it('creates only the anchor, then requests the token bound to it', async () => {
     const { deps, kube, saved } = issueFixture([saRole]);
     const issued = await issueLease(deps, { role: 'reader' });
-    assert.deepEqual(callLog(kube), ['create Secret', 'requestToken']);
-    const tokenCall = kube.calls[1]!;
+    assert.deepEqual(callLog(kube), ['create Secret', 'annotate', 'requestToken']);
+    assert.deepEqual(kube.calls[1], MARK_ANCHOR);
+    const tokenCall = kube.calls[2]!;
     assert.equal(tokenCall.op, 'requestToken');
     if (tokenCall.op === 'requestToken') {
       assert.deepEqual(tokenCall.spec, { serviceAccountName: 'deployer', namespace: 'dev', expirationSeconds: 3600, audiences: [] });
@@ -58,9 +70,10 @@ describe('issueLease: serviceAccount mode', () => {
     });
   });
 
-  it('refuses --cluster-role-binding before creating anything', async () => {
-    const { deps, kube, saved } = issueFixture([saRole]);
+  it('refuses --cluster-role-binding before connecting or creating anything', async () => {
+    const { deps, kube, saved, connected } = issueFixture([saRole]);
     await assert.rejects(issueLease(deps, { role: 'reader', clusterRoleBinding: true }), invalid(/^--cluster-role-binding does not apply to role "reader"/));
+    assert.deepEqual(connected, [], 'checked before connecting');
     assert.deepEqual(kube.calls, []);
     assert.deepEqual(saved, []);
   });
@@ -70,7 +83,8 @@ describe('issueLease: kubernetesRole mode', () => {
   it('creates the anchor, then ServiceAccount + RoleBinding, then the token', async () => {
     const { deps, kube } = issueFixture([bindRole]);
     const issued = await issueLease(deps, { role: 'reader' });
-    assert.deepEqual(callLog(kube), ['create Secret', 'create ServiceAccount', 'create RoleBinding', 'requestToken']);
+    assert.deepEqual(callLog(kube), ['create Secret', 'create ServiceAccount', 'create RoleBinding', 'annotate', 'requestToken']);
+    assert.deepEqual(annotateCalls(kube), [MARK_ANCHOR]);
     assert.equal(issued.token, `token-of-${NAME}-bound-to-uid-1`);
     assert.equal(issued.lease.serviceAccountName, NAME);
     assert.equal(issued.lease.serviceAccountCreated, true);
@@ -97,7 +111,8 @@ describe('issueLease: rules mode', () => {
   it('creates the generated role and binding; cluster-scoped objects have no owner', async () => {
     const { deps, kube } = issueFixture([clusterRulesRole]);
     const { lease } = await issueLease(deps, { role: 'reader', clusterRoleBinding: true });
-    assert.deepEqual(callLog(kube), ['create Secret', 'create ServiceAccount', 'create ClusterRole', 'create ClusterRoleBinding', 'requestToken']);
+    assert.deepEqual(callLog(kube), ['create Secret', 'create ServiceAccount', 'create ClusterRole', 'create ClusterRoleBinding', 'annotate', 'requestToken']);
+    assert.deepEqual(annotateCalls(kube), [MARK_ANCHOR]);
     assert.deepEqual(
       kube.createdManifests.map((manifest) => [manifest.kind, manifest.metadata.ownerReferences?.[0]?.uid]),
       [
@@ -123,8 +138,8 @@ describe('issueLease: rules mode', () => {
   it('reports each API call to afterApiCall', async () => {
     const { deps } = issueFixture([rulesRole]);
     const steps: string[] = [];
-    await issueLease({ ...deps, afterApiCall: (step) => void steps.push(step) }, { role: 'reader' });
-    assert.deepEqual(steps, ['create Secret', 'create ServiceAccount', 'create Role', 'create RoleBinding', 'request token']);
+    await issueLease({ ...deps, afterApiCall: async (step) => void steps.push(step) }, { role: 'reader' });
+    assert.deepEqual(steps, ['create Secret', 'create ServiceAccount', 'create Role', 'create RoleBinding', 'mark the anchor', 'request token']);
   });
 });
 
@@ -196,7 +211,7 @@ describe('issueLease: namespace selector', () => {
     const { deps } = issueFixture([selectorRole], kube);
     const { lease } = await issueLease(deps, { role: 'reader', namespace: 'team-a' });
     assert.equal(lease.namespace, 'team-a');
-    assert.deepEqual(callLog(kube), ['namespaceLabels', 'create Secret', 'requestToken']);
+    assert.deepEqual(callLog(kube), ['namespaceLabels', 'create Secret', 'annotate', 'requestToken']);
   });
 
   for (const [name, namespaces, message] of [
@@ -240,8 +255,9 @@ describe('issueLease: bad input is refused (exit code 2) before any API call', (
     });
   }
   it('a Role ref with --cluster-role-binding', async () => {
-    const { deps, kube } = issueFixture([bindRole]);
+    const { deps, kube, connected } = issueFixture([bindRole]);
     await assert.rejects(issueLease(deps, { role: 'reader', clusterRoleBinding: true }), invalid(/a ClusterRoleBinding cannot ref a Role/));
+    assert.deepEqual(connected, [], 'not even connected');
     assert.deepEqual(kube.calls, []);
   });
 });
@@ -277,6 +293,7 @@ describe('issueLease: a failure rolls back everything it created, newest first',
       'create ServiceAccount',
       'create Role',
       'create RoleBinding',
+      'annotate',
       'requestToken',
       'delete Role',
       'delete ServiceAccount',
@@ -314,7 +331,7 @@ describe('issueLease: a failure rolls back everything it created, newest first',
     kube.failToken = true;
     const { deps } = issueFixture([saRole], kube);
     await assert.rejects(issueLease(deps, { role: 'reader' }), { message: 'cannot request a token: 403 forbidden; rolled back the 1 object(s) it had created' });
-    assert.deepEqual(callLog(kube), ['create Secret', 'requestToken', 'delete Secret']);
+    assert.deepEqual(callLog(kube), ['create Secret', 'annotate', 'requestToken', 'delete Secret']);
   });
 
   it('says what it could not roll back, and still deletes the rest', async () => {
@@ -334,7 +351,7 @@ describe('issueLease: a failure rolls back everything it created, newest first',
   it('a failure that is not an API error exits with 1 and keeps its cause', async () => {
     const { deps, kube } = issueFixture([bindRole]);
     const fault = new Error('injected');
-    const error = await issueLease({ ...deps, afterApiCall: (step) => { if (step === 'create ServiceAccount') throw fault; } }, { role: 'reader' }).then(
+    const error = await issueLease({ ...deps, afterApiCall: async (step) => { if (step === 'create ServiceAccount') throw fault; } }, { role: 'reader' }).then(
       () => assert.fail('expected a failure'),
       (caught: unknown) => caught as Error & { exitCode?: number },
     );
@@ -352,4 +369,82 @@ describe('issueLease: a failure rolls back everything it created, newest first',
     await assert.rejects(issueLease({ ...deps, saveLease: async () => Promise.reject(new Error('disk full')) }, { role: 'reader' }), /disk full/);
     assert.deepEqual([...kube.objects.keys()], [], 'objects of an unrecorded lease are left in the cluster');
   });
+});
+
+describe('issueLease: marking the anchor (tempcreds.dev/token-requested)', () => {
+  /** A FakeKube whose annotate and requestToken wait until released, to observe what runs together. */
+  class GatedKube extends FakeKube {
+    private release!: () => void;
+    readonly released = new Promise<void>((resolve) => (this.release = resolve));
+    open(): void {
+      this.release();
+    }
+    override async annotate(ref: Parameters<FakeKube['annotate']>[0], annotations: Record<string, string>): Promise<void> {
+      const done = super.annotate(ref, annotations);
+      await this.released;
+      return done;
+    }
+    override async requestToken(...args: Parameters<FakeKube['requestToken']>) {
+      const done = super.requestToken(...args);
+      await this.released;
+      return done;
+    }
+  }
+
+  for (const [mode, definition, before] of [
+    ['serviceAccount', saRole, ['create Secret']],
+    ['rules', rulesRole, ['create Secret', 'create ServiceAccount', 'create Role', 'create RoleBinding']],
+  ] as const) {
+    it(`marks the anchor concurrently with the token request, not before the round (${mode} mode)`, async () => {
+      const kube = new GatedKube();
+      const { deps, saved } = issueFixture([definition], kube);
+      const issuing = issueLease(deps, { role: 'reader' });
+      try {
+        await new Promise((resolve) => setImmediate(resolve));
+        // Both are in flight while neither has answered.
+        assert.deepEqual(callLog(kube), [...before, 'annotate', 'requestToken']);
+        assert.deepEqual(saved, []);
+      } finally {
+        kube.open();
+      }
+      await issuing;
+      assert.equal(saved.length, 1);
+    });
+  }
+
+  it('the anchor in the cluster carries the mark after an issuance; nothing else is annotated', async () => {
+    const { deps, kube } = issueFixture([rulesRole]);
+    await issueLease(deps, { role: 'reader' });
+    for (const [key, object] of kube.metadata) {
+      assert.equal(object.annotations['tempcreds.dev/token-requested'], key === `Secret dev/${NAME}` ? 'true' : undefined, key);
+    }
+  });
+
+  it('a failing annotate rolls back everything, the objects of its own round included', async () => {
+    const kube = new FakeKube();
+    kube.failAnnotate = true;
+    const { deps, saved } = issueFixture([rulesRole], kube);
+    await assert.rejects(issueLease(deps, { role: 'reader' }), {
+      name: 'ApiError',
+      status: 403,
+      message: `cannot annotate Secret dev/${NAME}: 403 forbidden; rolled back the 4 object(s) it had created`,
+    });
+    assert.deepEqual(callLog(kube).slice(-4), ['delete RoleBinding', 'delete Role', 'delete ServiceAccount', 'delete Secret']);
+    assert.deepEqual([...kube.objects.keys()], []);
+    assert.deepEqual(saved, []);
+  });
+
+  for (const step of ['mark the anchor', 'request token']) {
+    it(`a crash right after "${step}" rolls back the anchor (serviceAccount mode)`, async () => {
+      const { deps, kube, saved } = issueFixture([saRole]);
+      const fault = new Error('injected');
+      await assert.rejects(
+        issueLease({ ...deps, afterApiCall: async (current) => { if (current === step) throw fault; } }, { role: 'reader' }),
+        { name: 'TempcredsError', exitCode: 1, message: 'injected; rolled back the 1 object(s) it had created' },
+      );
+      assert.deepEqual(callLog(kube), ['create Secret', 'annotate', 'requestToken', 'delete Secret']);
+      assert.deepEqual([...kube.objects.keys()], []);
+      assert.deepEqual(saved, []);
+    });
+  }
 });

@@ -66,7 +66,7 @@ describe('labels and selectors', () => {
     });
   });
   it('leaseSelector selects one lease', () => {
-    assert.equal(leaseSelector(parseLeaseId(`reader/${FIXED_SUFFIX}`)), `app.kubernetes.io/managed-by=kubectl-tempcreds,tempcreds.dev/lease=${FIXED_SUFFIX}`);
+    assert.equal(leaseSelector(parseLeaseId(`reader/${FIXED_SUFFIX}`)), `app.kubernetes.io/managed-by=kubectl-tempcreds,tempcreds.dev/role=reader,tempcreds.dev/lease=${FIXED_SUFFIX}`);
   });
   it('roleSelector selects the objects of every lease of a role', () => {
     assert.equal(roleSelector('reader'), 'app.kubernetes.io/managed-by=kubectl-tempcreds,tempcreds.dev/role=reader');

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { revokeLeases, type RevokeDeps } from '../../src/app/revoke.ts';
+import { findLeases, leasesToRevoke, revokeLeases, type LeaseSources, type RevokeDeps } from '../../src/app/revoke.ts';
 import type { LeaseRecord } from '../../src/core/lease.ts';
-import { FakeKube, fakeConnect, leaseRecord, refKey } from './fakes.ts';
+import { FIXED_SUFFIX, FakeKube, ISSUER, NOW, fakeConnect, invalid, leaseObjects, leaseRecord, refKey, refsOf } from './fakes.ts';
 
 /** Puts a lease's objects into the fake cluster, as issuance left them. */
 function seed(kube: FakeKube, lease: LeaseRecord): void {
@@ -17,6 +17,7 @@ function revokeFixture() {
     connect,
     deleteLease: async (id) => void deletedLeases.push(id),
     evictTokens: async (leases) => void evicted.push(leases.map((lease) => lease.id)),
+    now: () => NOW,
   };
   /** The FakeKube of a context, created on first use. */
   const kubeOf = (context: string) => {
@@ -146,6 +147,232 @@ describe('revokeLeases', () => {
 
   it('works without evictTokens and with no leases', async () => {
     const { connect } = fakeConnect();
-    assert.deepEqual(await revokeLeases({ connect, deleteLease: async () => undefined }, []), []);
+    assert.deepEqual(await revokeLeases({ connect, deleteLease: async () => undefined, now: () => NOW }, []), []);
+  });
+});
+
+describe('revokeLeases: connecting', () => {
+  it("a failing connect reports that context's leases as failed, keeps their records, and revokes the others", async () => {
+    const kubes = new Map<string, FakeKube>();
+    const deletedLeases: string[] = [];
+    const evicted: string[][] = [];
+    const deps: RevokeDeps = {
+      connect: async (context) => {
+        if (context === 'gone') throw new Error('context "gone" is not in the kubeconfig');
+        if (!kubes.has(context!)) kubes.set(context!, new FakeKube());
+        return kubes.get(context!)!;
+      },
+      deleteLease: async (id) => void deletedLeases.push(id),
+      evictTokens: async (leases) => void evicted.push(leases.map((item) => item.id)),
+      now: () => NOW,
+    };
+    const g1 = leaseRecord({ id: 'reader/gggggggggggg', context: 'gone' });
+    const g2 = leaseRecord({ id: 'reader/hhhhhhhhhhhh', context: 'gone' });
+    const ok = leaseRecord({ id: 'reader/oooooooooooo', context: 'fine', objects: [{ apiVersion: 'v1', kind: 'Secret', name: 'ok', namespace: 'dev' }] });
+    const outcomes = await revokeLeases(deps, [g1, ok, g2]);
+    const failure = ['context "gone" is not in the kubeconfig'];
+    assert.deepEqual(
+      outcomes.sort((a, b) => a.lease.id.localeCompare(b.lease.id)),
+      [
+        { lease: g1, deleted: 0, alreadyGone: 0, failures: failure },
+        { lease: g2, deleted: 0, alreadyGone: 0, failures: failure },
+        { lease: ok, deleted: 0, alreadyGone: 1, failures: [] },
+      ],
+    );
+    assert.deepEqual(deletedLeases, [ok.id]);
+    assert.deepEqual(evicted, [[ok.id]]);
+  });
+
+  it('runs several leases at once, but a bounded number', async () => {
+    let inFlight = 0;
+    let most = 0;
+    class SlowKube extends FakeKube {
+      override async delete(ref: Parameters<FakeKube['delete']>[0]) {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        return super.delete(ref);
+      }
+    }
+    const { connect } = fakeConnect(() => new SlowKube());
+    const leases = Array.from({ length: 50 }, (_, index) =>
+      leaseRecord({ id: `reader/${String(index).padStart(12, '0')}`, objects: [{ apiVersion: 'v1', kind: 'Secret', name: `s${index}`, namespace: 'dev' }] }),
+    );
+    const outcomes = await revokeLeases({ connect, deleteLease: async () => undefined, now: () => NOW }, leases);
+    assert.equal(outcomes.length, 50);
+    assert.ok(most > 1, 'leases are revoked concurrently');
+    assert.ok(most <= 16, `at most 16 leases at once (LEASE_CONCURRENCY), saw ${most}`);
+  });
+});
+
+/** LeaseSources over local records and one FakeKube (the current context's cluster). */
+function sourcesFixture(local: LeaseRecord[], unreadable: string[] = []) {
+  const kube = new FakeKube({ ...ISSUER, context: 'current', server: 'https://current:6443' });
+  const askedRoles: (string | undefined)[] = [];
+  const connected: (string | undefined)[] = [];
+  const sources: LeaseSources = {
+    connect: async (context) => {
+      connected.push(context);
+      return kube;
+    },
+    localLeases: async (roleName) => {
+      askedRoles.push(roleName);
+      return { leases: local.filter((record) => roleName === undefined || record.role === roleName), unreadable };
+    },
+  };
+  const selectors = () => kube.calls.flatMap((call) => (call.op === 'listManaged' ? [call.selector] : []));
+  return { kube, sources, askedRoles, connected, selectors };
+}
+
+const MANAGED = 'app.kubernetes.io/managed-by=kubectl-tempcreds';
+
+describe('findLeases: local records and cluster labels, merged', () => {
+  const localOnly = leaseRecord({ id: 'reader/aaaaaaaaaaaa' });
+  const both = leaseRecord({ id: 'reader/bbbbbbbbbbbb', context: 'recorded-context', objects: [{ apiVersion: 'v1', kind: 'Secret', name: 'recorded', namespace: 'dev', uid: 'r' }] });
+  const clusterOnlyObjects = leaseObjects({ suffix: 'cccccccccccc', mode: 'kubernetesRole' });
+  const writerObjects = leaseObjects({ role: 'writer', suffix: 'dddddddddddd' });
+
+  function seeded(records = [localOnly, both]) {
+    const fixture = sourcesFixture(records, ['leases/broken.json: unreadable']);
+    for (const object of [...leaseObjects({ suffix: 'bbbbbbbbbbbb' }), ...clusterOnlyObjects, ...writerObjects]) fixture.kube.put(object);
+    return fixture;
+  }
+
+  it('every lease: where each was found, sorted by id; the local record wins', async () => {
+    const { sources, selectors, askedRoles, connected } = seeded();
+    const { found, warnings } = await findLeases(sources, { all: true });
+    assert.deepEqual(
+      found.map(({ lease, where }) => [lease.id, where]),
+      [
+        ['reader/aaaaaaaaaaaa', 'local'],
+        ['reader/bbbbbbbbbbbb', 'local+cluster'],
+        ['reader/cccccccccccc', 'cluster'],
+        ['writer/dddddddddddd', 'cluster'],
+      ],
+    );
+    assert.equal(found[0]!.lease, localOnly);
+    assert.equal(found[1]!.lease, both, 'the local record, not the one rebuilt from the cluster');
+    assert.deepEqual(warnings, ['leases/broken.json: unreadable']);
+    assert.deepEqual(selectors(), [MANAGED]);
+    assert.deepEqual(askedRoles, [undefined]);
+    assert.deepEqual(connected, [undefined], "the current context's cluster");
+  });
+
+  it("a cluster-only lease is rebuilt from its labels, for the current context's cluster", async () => {
+    const { sources } = seeded();
+    const { found } = await findLeases(sources, { all: true });
+    const rebuilt = found.find(({ lease }) => lease.id === 'reader/cccccccccccc')!.lease;
+    assert.equal(rebuilt.context, 'current');
+    assert.equal(rebuilt.cluster, 'https://current:6443');
+    assert.equal(rebuilt.serviceAccountName, 'tc-reader-cccccccccccc');
+    assert.deepEqual(rebuilt.objects, refsOf(clusterOnlyObjects));
+  });
+
+  it('a role: its local records and its labelled leases only', async () => {
+    const { sources, selectors, askedRoles } = seeded([localOnly, both, leaseRecord({ id: 'writer/eeeeeeeeeeee', role: 'writer' })]);
+    const { found } = await findLeases(sources, { role: 'reader' });
+    assert.deepEqual(found.map(({ lease, where }) => [lease.id, where]), [
+      ['reader/aaaaaaaaaaaa', 'local'],
+      ['reader/bbbbbbbbbbbb', 'local+cluster'],
+      ['reader/cccccccccccc', 'cluster'],
+    ]);
+    assert.deepEqual(selectors(), [`${MANAGED},tempcreds.dev/role=reader`]);
+    assert.deepEqual(askedRoles, ['reader']);
+  });
+
+  it("an id: that lease only, asking the local store for its role's records", async () => {
+    const { sources, selectors, askedRoles } = seeded();
+    const { found } = await findLeases(sources, { id: 'reader/bbbbbbbbbbbb' });
+    assert.deepEqual(found, [{ lease: both, where: 'local+cluster' }]);
+    assert.deepEqual(selectors(), [`${MANAGED},tempcreds.dev/role=reader,tempcreds.dev/lease=bbbbbbbbbbbb`]);
+    assert.deepEqual(askedRoles, ['reader']);
+  });
+
+  it('an id found only locally, and one found only in the cluster', async () => {
+    const { sources } = seeded();
+    assert.deepEqual((await findLeases(sources, { id: 'reader/aaaaaaaaaaaa' })).found, [{ lease: localOnly, where: 'local' }]);
+    const { found } = await findLeases(sources, { id: 'reader/cccccccccccc' });
+    assert.deepEqual(found.map(({ lease, where }) => [lease.id, where]), [['reader/cccccccccccc', 'cluster']]);
+  });
+
+  it('an id matches its role too: a lease of another role with the same suffix is not it', async () => {
+    const { sources, kube } = seeded();
+    for (const object of leaseObjects({ role: 'writer', suffix: 'aaaaaaaaaaaa' })) kube.put(object);
+    const { found } = await findLeases(sources, { id: 'reader/aaaaaaaaaaaa' });
+    assert.deepEqual(found.map(({ lease, where }) => [lease.id, where]), [['reader/aaaaaaaaaaaa', 'local']]);
+  });
+
+  it('sorted by id, wherever each was found', async () => {
+    const late = leaseRecord({ id: 'reader/zzzzzzzzzzzz' });
+    const { sources } = seeded([late]);
+    const { found } = await findLeases(sources, { role: 'reader' });
+    assert.deepEqual(found.map(({ lease }) => lease.id), ['reader/bbbbbbbbbbbb', 'reader/cccccccccccc', 'reader/zzzzzzzzzzzz']);
+  });
+
+  it('cluster: false reads the local records only, without connecting', async () => {
+    const { sources, connected, kube } = seeded();
+    const { found } = await findLeases(sources, { all: true }, { cluster: false });
+    assert.deepEqual(found.map(({ lease, where }) => [lease.id, where]), [
+      ['reader/aaaaaaaaaaaa', 'local'],
+      ['reader/bbbbbbbbbbbb', 'local'],
+    ]);
+    assert.deepEqual(connected, []);
+    assert.deepEqual(kube.calls, []);
+  });
+
+  it('a malformed id is refused (exit code 2) before reading anything', async () => {
+    const { sources, connected, askedRoles } = seeded();
+    await assert.rejects(findLeases(sources, { id: 'reader' }), invalid(/^"reader" is not a lease id/));
+    assert.deepEqual(connected, []);
+    assert.deepEqual(askedRoles, []);
+  });
+});
+
+describe('leasesToRevoke', () => {
+  it('an id found nowhere is invalid input (exit code 2)', async () => {
+    const { sources, kube } = sourcesFixture([leaseRecord()]);
+    kube.put(leaseObjects({ suffix: 'bbbbbbbbbbbb' })[0]!);
+    await assert.rejects(
+      leasesToRevoke(sources, { id: 'reader/zzzzzzzzzzzz' }),
+      invalid('lease "reader/zzzzzzzzzzzz" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)'),
+    );
+  });
+
+  it("an unknown id stays unknown when another role's lease has the same suffix (that lease is not revoked)", async () => {
+    const { sources, kube } = sourcesFixture([]);
+    for (const object of leaseObjects({ role: 'writer' })) kube.put(object);
+    await assert.rejects(leasesToRevoke(sources, { id: `reader/${FIXED_SUFFIX}` }), invalid(/^lease "reader\/abcdefghijkl" is neither recorded here nor found in the cluster/));
+  });
+
+  it('always consults the cluster: an id known only there is revocable from this machine', async () => {
+    const { sources, kube } = sourcesFixture([]);
+    const objects = leaseObjects({ mode: 'kubernetesRole' });
+    for (const object of objects) kube.put(object);
+    const { leases, warnings } = await leasesToRevoke(sources, { id: `reader/${FIXED_SUFFIX}` });
+    assert.deepEqual(leases.map((item) => [item.id, item.context]), [[`reader/${FIXED_SUFFIX}`, 'current']]);
+    assert.deepEqual(warnings, []);
+
+    const deletedLeases: string[] = [];
+    const outcomes = await revokeLeases({ connect: sources.connect, deleteLease: async (id) => void deletedLeases.push(id), now: () => NOW }, leases);
+    assert.deepEqual(outcomes.map(({ deleted, alreadyGone, failures }) => ({ deleted, alreadyGone, failures })), [{ deleted: 3, alreadyGone: 0, failures: [] }]);
+    assert.deepEqual(kube.deletedRefs.map(refKey).sort(), objects.map(refKey).sort());
+    assert.deepEqual([...kube.objects.keys()], []);
+  });
+
+  it('a role or everything with nothing found is no error', async () => {
+    const { sources } = sourcesFixture([], ['a warning']);
+    assert.deepEqual(await leasesToRevoke(sources, { role: 'reader' }), { leases: [], warnings: ['a warning'] });
+    assert.deepEqual(await leasesToRevoke(sources, { all: true }), { leases: [], warnings: ['a warning'] });
+  });
+
+  it('the merged leases, local records first-class', async () => {
+    const local = leaseRecord({ id: 'reader/aaaaaaaaaaaa' });
+    const { sources, kube } = sourcesFixture([local]);
+    for (const object of [...leaseObjects({ suffix: 'aaaaaaaaaaaa' }), ...leaseObjects({ suffix: 'bbbbbbbbbbbb' })]) kube.put(object);
+    const { leases } = await leasesToRevoke(sources, { all: true });
+    assert.equal(leases.length, 2);
+    assert.equal(leases[0], local);
+    assert.equal(leases[1]!.id, 'reader/bbbbbbbbbbbb');
   });
 });

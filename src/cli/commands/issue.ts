@@ -1,12 +1,14 @@
 // `issue ROLE`: a new lease and its token (Vault's `write kubernetes/creds/ROLE`).
 
 import type { Argv, CommandModule } from 'yargs';
+import { sweepExpiredLeases } from '../../adapters/background-sweep.js';
 import { issueLease, type IssuedLease } from '../../app/issue.js';
 import { formatDuration } from '../../core/duration.js';
+import { issueDepsOf } from '../../runtime.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { keyValues, structured } from '../render.js';
-import { describeObject } from './lease.js';
+import { describeRef } from '../../core/lease.js';
 
 const formats = ['table', 'json', 'yaml', 'token', 'env'] as const;
 type IssueArgs = GlobalArgs & { role: string; ttl?: string; 'cluster-role-binding': boolean; audience?: string[]; output: (typeof formats)[number] };
@@ -20,7 +22,7 @@ function fields({ lease, token }: IssuedLease) {
     service_account_name: lease.serviceAccountName,
     service_account_namespace: lease.namespace,
     service_account_token: token,
-    created_objects: lease.objects.map(describeObject),
+    created_objects: lease.objects.map(describeRef),
   };
 }
 
@@ -70,11 +72,15 @@ export const issueCommand: CommandModule<GlobalArgs, IssueArgs> = {
       .example('$0 issue rules -n demo --cluster-role-binding', 'generated rules, bound cluster-wide') as never,
   handler: async (args) => {
     const runtime = runtimeFor(args);
-    const issued = await issueLease(
-      { ...runtime, getRole: (name) => runtime.roles.get(name), saveLease: (lease) => runtime.leases.save(lease) },
-      { role: args.role, namespace: args.namespace, ttl: args.ttl, clusterRoleBinding: args['cluster-role-binding'], audiences: args.audience },
-    );
+    const issued = await issueLease(issueDepsOf(runtime), {
+      role: args.role,
+      namespace: args.namespace,
+      ttl: args.ttl,
+      clusterRoleBinding: args['cluster-role-binding'],
+      audiences: args.audience,
+    });
     issued.warnings.forEach(warn);
     process.stdout.write(renderIssued(issued, args.output));
+    await sweepExpiredLeases(runtime.paths.leases, runtime.now());
   },
 };

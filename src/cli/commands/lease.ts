@@ -3,20 +3,20 @@
 import type { Argv, CommandModule } from 'yargs';
 import { formatDuration } from '../../core/duration.js';
 import { invalidInput } from '../../core/errors.js';
-import { isExpired, parseLeaseId, type LeaseRecord, type ObjectRef } from '../../core/lease.js';
+import { describeRef, isExpired, parseLeaseId, type LeaseRecord } from '../../core/lease.js';
+import { AuditLog } from '../../adapters/audit-log.js';
+import { findLeases } from '../../app/revoke.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { leaseSources } from './revoke.js';
 import { print, warn } from '../io.js';
 import { columns, keyValues, structured, type OutputFormat } from '../render.js';
 
-type LeaseArgs = GlobalArgs & { id: string; role?: string; output: OutputFormat };
+type LeaseArgs = GlobalArgs & { id: string; role?: string; local: boolean; output: OutputFormat };
 
 const outputOption = { alias: 'o', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' };
 
-export function describeObject(ref: ObjectRef): string {
-  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
-}
-
 function status(lease: LeaseRecord, now: Date): string {
+  if (!lease.expiresAt) return 'unknown';
   if (isExpired(lease, now)) return 'expired';
   return `${formatDuration(Math.max(0, Math.round((Date.parse(lease.expiresAt) - now.getTime()) / 1000)))} left`;
 }
@@ -28,30 +28,53 @@ const list: CommandModule<GlobalArgs, LeaseArgs> = {
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
       .option('role', { type: 'string', describe: 'Only leases of exactly this role' })
+      .option('local', { type: 'boolean', default: false, describe: "Only this machine's records (no API call)" })
       .option('output', outputOption)
-      .example('$0 lease list --role rules', 'leases of one role') as never,
+      .example('$0 lease list --role rules', 'leases of one role, recorded here or found in the cluster')
+      .example('$0 lease list --local -o json', "this machine's records, without the API") as never,
   handler: async (args) => {
     const runtime = runtimeFor(args);
-    const { leases, unreadable } = await runtime.leases.list(args.role);
-    unreadable.forEach(warn);
-    const shown = args.namespace ? leases.filter((lease) => lease.namespace === args.namespace) : leases;
+    const target = args.role ? { role: args.role } : { all: true as const };
+    const { found, warnings } = await findLeases(leaseSources(runtime), target, { cluster: !args.local });
+    warnings.forEach(warn);
+    const shown = found.filter(({ lease }) => !args.namespace || lease.namespace === args.namespace);
     const now = runtime.now();
-    if (args.output !== 'table') print(structured(shown, args.output));
+    if (args.output !== 'table') print(structured(shown.map(({ lease, where }) => ({ ...lease, foundIn: where })), args.output));
     else if (shown.length === 0) print('No leases.');
-    else print(columns(['LEASE ID', 'NAMESPACE', 'SERVICE ACCOUNT', 'EXPIRES', 'STATUS'], shown.map((lease) => [lease.id, lease.namespace, lease.serviceAccountName, lease.expiresAt, status(lease, now)])));
+    else
+      print(
+        columns(
+          ['LEASE ID', 'NAMESPACE', 'SERVICE ACCOUNT', 'EXPIRES', 'STATUS', 'FOUND IN'],
+          shown.map(({ lease, where }) => [lease.id, lease.namespace, lease.serviceAccountName, lease.expiresAt || '-', status(lease, now), where]),
+        ),
+      );
   },
 };
 
 const get: CommandModule<GlobalArgs, LeaseArgs> = {
   command: 'get <id>',
   describe: 'Show a lease and the objects it created',
-  builder: (cli) => (cli as Argv<GlobalArgs>).positional('id', { type: 'string', demandOption: true }).option('output', outputOption) as never,
+  builder: (cli) =>
+    (cli as Argv<GlobalArgs>)
+      .positional('id', { type: 'string', demandOption: true })
+      .option('output', outputOption)
+      .example('$0 lease get sample-app/0123456789ab -o yaml', 'the lease record, with every object it created') as never,
   handler: async (args) => {
     parseLeaseId(args.id);
     const runtime = runtimeFor(args);
-    const lease = await runtime.leases.get(args.id);
-    if (!lease) throw invalidInput(`lease "${args.id}" is not known here (see: kubectl tempcreds lease list)`);
-    if (args.output !== 'table') return print(structured(lease, args.output));
+    const history = await new AuditLog(runtime.paths.audit).history(args.id);
+    const historyRows = history.map((event, index): [string, string] => [
+      index === 0 ? 'history' : '',
+      `${event.time} ${event.action} ${event.outcome} by ${event.identity}${event.error ? `: ${event.error}` : ''}`,
+    ]);
+    const lease = (await runtime.leases.get(args.id)) ?? (await findLeases(leaseSources(runtime), { id: args.id })).found[0]?.lease;
+    if (!lease) {
+      // Revoked or collected: only its history is left.
+      if (history.length === 0) throw invalidInput(`lease "${args.id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`);
+      if (args.output !== 'table') return print(structured({ id: args.id, status: 'gone', history }, args.output));
+      return print(keyValues([['lease_id', args.id], ['status', 'gone (revoked or collected)'], ...historyRows]));
+    }
+    if (args.output !== 'table') return print(structured({ ...lease, history }, args.output));
     print(
       keyValues([
         ['lease_id', lease.id],
@@ -61,7 +84,8 @@ const get: CommandModule<GlobalArgs, LeaseArgs> = {
         ['expires_at', lease.expiresAt],
         ['service_account', `${lease.namespace}/${lease.serviceAccountName}${lease.serviceAccountCreated ? '' : ' (existing)'}`],
         ['issuer', `${lease.issuedBy} (context ${lease.context}, ${lease.cluster})`],
-        ['objects', lease.objects.map(describeObject).join(', ')],
+        ['objects', lease.objects.map(describeRef).join(', ')],
+        ...historyRows,
       ]),
     );
   },

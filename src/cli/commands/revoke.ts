@@ -1,33 +1,35 @@
 // `revoke ID | --role ROLE | --all`: delete what leases created; their tokens die.
+// Leases are found in this machine's records and in the cluster, by label.
 
 import type { Argv, CommandModule } from 'yargs';
-import { revokeLeases } from '../../app/revoke.js';
-import { invalidInput, operationFailed } from '../../core/errors.js';
-import { parseLeaseId, type LeaseRecord } from '../../core/lease.js';
-import { roleNameProblem } from '../../core/role-spec.js';
 import { evictTokens } from '../../adapters/token-cache.js';
+import { leasesToRevoke, revokeLeases, type LeaseTarget } from '../../app/revoke.js';
+import { invalidInput, operationFailed } from '../../core/errors.js';
+import { parseLeaseId } from '../../core/lease.js';
+import { roleNameProblem } from '../../core/role-spec.js';
+import type { Runtime } from '../../runtime.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
-import type { Runtime } from '../../runtime.js';
 
 type RevokeArgs = GlobalArgs & { id?: string; role?: string; all: boolean };
 
-async function selectLeases(runtime: Runtime, args: RevokeArgs): Promise<LeaseRecord[]> {
+function target(args: RevokeArgs): LeaseTarget {
   const chosen = [args.id !== undefined, args.role !== undefined, args.all].filter(Boolean).length;
   if (chosen !== 1) throw invalidInput('say what to revoke: a LEASE_ID, --role ROLE or --all (exactly one)');
   if (args.id !== undefined) {
     parseLeaseId(args.id);
-    const lease = await runtime.leases.get(args.id);
-    if (!lease) throw invalidInput(`lease "${args.id}" is not known here (see: kubectl tempcreds lease list)`);
-    return [lease];
+    return { id: args.id };
   }
   if (args.role !== undefined) {
     const problem = roleNameProblem(args.role);
     if (problem) throw invalidInput(problem);
+    return { role: args.role };
   }
-  const { leases, unreadable } = await runtime.leases.list(args.role);
-  unreadable.forEach(warn);
-  return leases;
+  return { all: true };
+}
+
+export function leaseSources(runtime: Runtime) {
+  return { connect: runtime.connect, localLeases: (role?: string) => runtime.leases.list(role) };
 }
 
 export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
@@ -38,11 +40,13 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
       .positional('id', { type: 'string', describe: 'Lease id (ROLE/ID)' })
       .option('role', { type: 'string', describe: 'Every lease of exactly this role' })
       .option('all', { type: 'boolean', default: false, describe: 'Every lease' })
-      .example('$0 revoke --role existing-role', "all leases of one role (Vault: lease revoke -prefix)")
-      .example('$0 revoke sample-app/k3j9x0q2m1zt', 'one lease') as never,
+      .example('$0 revoke --role existing-role', 'all leases of one role (Vault: lease revoke -prefix)')
+      .example('$0 revoke sample-app/k3j9x0q2m1zt', 'one lease, from any machine with issuer rights') as never,
   handler: async (args) => {
+    const what = target(args);
     const runtime = runtimeFor(args);
-    const leases = await selectLeases(runtime, args);
+    const { leases, warnings } = await leasesToRevoke(leaseSources(runtime), what);
+    warnings.forEach(warn);
     if (leases.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
     const outcomes = await revokeLeases(
       {

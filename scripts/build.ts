@@ -1,0 +1,176 @@
+// `npm run build` (also `prepare`, and `npm test` before it runs): type-checks with tsc, then
+// bundles with esbuild into dist/, minified — the cache hit as one small CommonJS file, the
+// rest as ES modules with code splitting:
+//
+//   dist/exec/hit.cjs   `token`'s cache hit, a small CommonJS bundle that loads nothing else;
+//                       anything but a hit goes on to ↓
+//   dist/exec/main.js   the full exec credential entry
+//   dist/cli/main.js    every other command (yargs and the command table)
+//   dist/chunks/*.js    shared code and the lazily imported parts — the Kubernetes client
+//                       (@kubernetes/client-node), issuance, locks — loaded only when called
+//
+// One module graph per process instead of ~50–500 files is what makes a cache hit cheap and
+// cuts the ~650 ms import of client-node to a fraction (see bench/RESULTS.md). keytar (a native
+// addon) stays external and is resolved from node_modules at run time.
+//
+// Reuse: `bundleSingleFile()` builds one self-contained CommonJS file (no chunks, no dynamic
+// imports of files) from the same options — what a Node single executable needs.
+//
+//   tsx scripts/build.ts                 type-check + dist/
+//   tsx scripts/build.ts --no-typecheck  dist/ only
+
+import { spawnSync } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const DIST = join(ROOT, 'dist');
+
+/** Output path (without .js) → source. The paths keep bin/kubectl-tempcreds and relative URLs working. */
+export const ENTRY_POINTS = { 'exec/main': 'src/exec/main.ts', 'cli/main': 'src/cli/main.ts' };
+
+/** Native addons cannot be bundled. */
+export const EXTERNAL = ['keytar'];
+
+/** The cache-hit bundle: CommonJS, no chunks; it imports the full exec entry only on a miss. */
+const HIT_ENTRY = { source: 'src/exec/hit.ts', out: 'exec/hit.cjs', external: ['./main.js'] };
+
+/**
+ * client-node's generated code is free of import-time side effects, but its package.json does not
+ * say so; saying it lets esbuild drop whole unused modules (its other API groups, watch, exec, cp…).
+ */
+const clientNodeHasNoSideEffects: esbuild.Plugin = {
+  name: 'client-node-side-effect-free',
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === 'resolving' || !/@kubernetes[/\\]client-node/.test(`${args.importer} ${args.path}`)) return undefined;
+      const result = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'resolving' });
+      if (result.errors.length > 0 || !/@kubernetes[/\\]client-node[/\\]dist[/\\]/.test(result.path)) return result;
+      return { ...result, sideEffects: false };
+    });
+  },
+};
+
+/**
+ * node-fetch 2 (client-node's HTTP client) imports whatwg-url, with tr46's ~270 KB Unicode table,
+ * only as a fallback for runtimes without a global URL. Node has one: hand it that.
+ */
+const nativeWhatwgUrl: esbuild.Plugin = {
+  name: 'native-whatwg-url',
+  setup(build) {
+    build.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: 'whatwg-url', namespace: 'native' }));
+    build.onLoad({ filter: /.*/, namespace: 'native' }, () => ({ contents: 'export const URL = globalThis.URL; export default { URL };', loader: 'js' }));
+  },
+};
+
+/**
+ * yargs renders the full help text after every command (in case the command shows it), sizing
+ * each column with string-width, whose module compiles Unicode-property regexes and an
+ * Intl.Segmenter as it loads (~30 ms here) and segments every string. For printable ASCII —
+ * all of this tool's help — the width is the length; string-width itself is loaded (required
+ * lazily) only for other text.
+ */
+const asciiStringWidth: esbuild.Plugin = {
+  name: 'ascii-string-width',
+  setup(build) {
+    build.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'original') return undefined;
+      const original = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'original' });
+      if (original.errors.length > 0) return original;
+      return { path: original.path, namespace: 'ascii-string-width' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'ascii-string-width' }, (args) => ({
+      contents: [
+        'export default function stringWidth(text, options) {',
+        String.raw`  if (typeof text === 'string' && /^[\x20-\x7e]*$/.test(text)) return text.length;`,
+        `  return require(${JSON.stringify(args.path)}).default(text, options);`,
+        '}',
+      ].join('\n'),
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+/** What every bundle of the tool shares. */
+export const commonOptions: esbuild.BuildOptions = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  legalComments: 'none',
+  external: EXTERNAL,
+  plugins: [clientNodeHasNoSideEffects, nativeWhatwgUrl, asciiStringWidth],
+  logLevel: 'warning',
+};
+
+// Bundled CommonJS dependencies call require() for Node's builtins; an ES module has none.
+const requireShim = "import{createRequire as __tcCreateRequire}from'node:module';const require=__tcCreateRequire(import.meta.url);";
+
+export async function bundleDist(): Promise<esbuild.Metafile> {
+  const started = Date.now();
+  const [modules, hit] = await Promise.all([
+    esbuild.build({
+      ...commonOptions,
+      entryPoints: Object.entries(ENTRY_POINTS).map(([out, source]) => ({ in: source, out })),
+      outdir: DIST,
+      format: 'esm',
+      splitting: true,
+      chunkNames: 'chunks/[name]-[hash]',
+      banner: { js: requireShim },
+      metafile: true,
+    }),
+    bundleSingleFile(HIT_ENTRY.source, join(DIST, HIT_ENTRY.out), { external: [...EXTERNAL, ...HIT_ENTRY.external] }),
+  ]);
+  const outputs = { ...modules.metafile.outputs, ...hit.outputs };
+  pruneStale(new Set(Object.keys(outputs).map((file) => resolve(ROOT, file))), started);
+  return { inputs: { ...modules.metafile.inputs, ...hit.inputs }, outputs };
+}
+
+/** One self-contained CommonJS file (for a Node single executable): lazy imports become lazy inits. */
+export async function bundleSingleFile(entry: string, outfile: string, options: esbuild.BuildOptions = {}): Promise<esbuild.Metafile> {
+  const result = await esbuild.build({ ...commonOptions, ...options, entryPoints: [entry], outfile, format: 'cjs', metafile: true });
+  return result.metafile;
+}
+
+/**
+ * Removes what earlier builds left in dist/ (older layouts, chunks of older sources). A file this
+ * build did not write is kept for 10 minutes, so a process started before the build (another
+ * terminal's test run in the same tree) can still load the chunks it expects.
+ */
+function pruneStale(outputs: Set<string>, buildStarted: number): void {
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        walk(path);
+        if (readdirSync(path).length === 0) rmSync(path, { recursive: true, force: true });
+      } else if (!outputs.has(path) && statSync(path).mtimeMs < buildStarted - 10 * 60_000) rmSync(path, { force: true });
+    }
+  };
+  walk(DIST);
+}
+
+export function typecheck(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const { status } = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.json'), '--noEmit'], { stdio: 'inherit' });
+  if (status !== 0) throw new Error('the type check (tsc -p tsconfig.json --noEmit) failed; see above');
+}
+
+async function main(args: string[]): Promise<void> {
+  if (!args.includes('--no-typecheck')) typecheck();
+  const metafile = await bundleDist();
+  const sizes = Object.entries(metafile.outputs).map(([file, { bytes }]) => `${relative(DIST, resolve(ROOT, file))} ${Math.round(bytes / 1024)} KB`);
+  process.stderr.write(`build: ${sizes.join(', ')}\n`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((error: Error) => {
+    process.stderr.write(`build: ${error.message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,46 @@
+// The OS keychain as a token store, through keytar (one entry per cache key). Its own module,
+// free of file and crypto imports, so the exec hot path can read the keychain cheaply.
+
+import { parseCachedToken, type CachedToken } from '../core/token-cache.js';
+import type { TokenCacheStore } from './token-cache.js';
+
+const KEYCHAIN_SERVICE = 'kubectl-tempcreds';
+const KEYCHAIN_TIMEOUT_MS = 3000;
+
+type Keytar = typeof import('keytar');
+
+export class KeychainStore implements TokenCacheStore {
+  readonly kind = 'keychain';
+  constructor(private readonly keytar: Keytar) {}
+
+  private async call<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the keychain did not answer within ${KEYCHAIN_TIMEOUT_MS / 1000}s`)), KEYCHAIN_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([operation, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async get(key: string) {
+    return parseCachedToken(await this.call(this.keytar.getPassword(KEYCHAIN_SERVICE, key)));
+  }
+  async set(key: string, entry: CachedToken) {
+    await this.call(this.keytar.setPassword(KEYCHAIN_SERVICE, key, JSON.stringify(entry)));
+  }
+  async delete(key: string) {
+    await this.call(this.keytar.deletePassword(KEYCHAIN_SERVICE, key));
+  }
+}
+
+export async function loadKeytar(): Promise<Keytar> {
+  try {
+    const module = (await import('keytar')) as Keytar & { default?: Keytar };
+    return module.default ?? module;
+  } catch (error) {
+    throw new Error(`keytar is not installed or did not load: ${(error as Error).message.split('\n')[0]}`);
+  }
+}

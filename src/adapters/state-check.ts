@@ -1,0 +1,47 @@
+// Whether the state directories are private: owned by the user, directories 0700 and
+// files 0600 (group and others get nothing), writable. Missing ones are fine: they
+// are created private on first use.
+
+import { constants } from 'node:fs';
+import { access, lstat, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StateProblem } from '../app/doctor.js';
+
+const MAX_DEPTH = 4;
+
+async function inspect(path: string, depth: number, problems: StateProblem[]): Promise<void> {
+  let stats;
+  try {
+    stats = await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    problems.push({ path, problem: `cannot be read: ${(error as Error).message}`, fix: `check the permissions of ${path}` });
+    return;
+  }
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) {
+    problems.push({ path, problem: `belongs to uid ${stats.uid}, not to you (uid ${uid})`, fix: `chown -R ${uid} ${path}` });
+  }
+  // Lock directories (proper-lockfile) hold nothing and live for a moment.
+  if (stats.isSymbolicLink() || (stats.isDirectory() && path.endsWith('.lock'))) return;
+  const mode = stats.mode & 0o777;
+  if (stats.isDirectory()) {
+    if (mode & 0o077) problems.push({ path, problem: `is open to others (mode ${mode.toString(8)}; want 700)`, fix: `chmod 700 ${path}` });
+    try {
+      await access(path, constants.W_OK | constants.X_OK);
+    } catch {
+      problems.push({ path, problem: 'is not writable by you', fix: `chmod u+rwx ${path}` });
+    }
+    if (depth >= MAX_DEPTH) return;
+    const entries = await readdir(path).catch(() => [] as string[]);
+    for (const entry of entries) await inspect(join(path, entry), depth + 1, problems);
+  } else if (mode & 0o077) {
+    problems.push({ path, problem: `is open to others (mode ${mode.toString(8)}; want 600)`, fix: `chmod 600 ${path}` });
+  }
+}
+
+export async function inspectStateDirectories(directories: string[]): Promise<StateProblem[]> {
+  const problems: StateProblem[] = [];
+  for (const directory of directories) await inspect(directory, 0, problems);
+  return problems;
+}

@@ -1,0 +1,148 @@
+// `doctor`: checks everything the tool depends on, in the order a user would fix it —
+// the kubeconfig, the API server and TokenRequest, the issuer's permissions, the token
+// cache, the state directories — and says how to fix each problem. Over small ports.
+
+import { forEachLimited } from './concurrency.js';
+import type { IssuerCheckPort } from './ports.js';
+import { describeAccess, issuerAccessChecks, setupSubjectFlag, type ResourceAccess } from '../core/issuer-checks.js';
+
+export type CheckStatus = 'ok' | 'warn' | 'fail';
+
+export interface Check {
+  area: string;
+  status: CheckStatus;
+  message: string;
+  fix?: string;
+}
+
+export interface KubeconfigSummary {
+  context: string;
+  cluster: string;
+  user: string;
+  server: string;
+  files: string[];
+  execCommand?: string;
+}
+
+export interface TokenCacheSummary {
+  kind: 'keychain' | 'file' | 'none';
+  /** Why `auto` fell back to files, when it did. */
+  notice?: string;
+  directory: string;
+}
+
+/** A path under the state directories that is not private, or not usable. */
+export interface StateProblem {
+  path: string;
+  problem: string;
+  fix: string;
+}
+
+export interface DoctorPorts {
+  /** The issuer's kubeconfig entry; throws when there is no usable one. */
+  kubeconfig(): KubeconfigSummary;
+  connect(): Promise<IssuerCheckPort>;
+  tokenCache(): Promise<TokenCacheSummary>;
+  state(): Promise<{ directories: string[]; problems: StateProblem[] }>;
+}
+
+const SSAR_CONCURRENCY = 8;
+const message = (error: unknown) => (error as Error).message ?? String(error);
+
+async function clusterChecks(ports: DoctorPorts, kubeconfig: KubeconfigSummary): Promise<Check[]> {
+  let port: IssuerCheckPort;
+  let version: string;
+  try {
+    port = await ports.connect();
+    version = await port.serverVersion();
+  } catch (error) {
+    return [{ area: 'API server', status: 'fail', message: message(error), fix: `check that ${kubeconfig.server} is up and reachable from here, and that the context's credentials are current` }];
+  }
+  const checks: Check[] = [{ area: 'API server', status: 'ok', message: `${kubeconfig.server} answers: Kubernetes ${version}` }];
+  try {
+    checks.push(
+      (await port.supportsTokenRequest())
+        ? { area: 'TokenRequest', status: 'ok', message: 'the API server serves serviceaccounts/token (create)' }
+        : {
+            area: 'TokenRequest',
+            status: 'fail',
+            message: 'the API server does not serve serviceaccounts/token, so it cannot issue bound tokens',
+            fix: 'use Kubernetes 1.22 or newer with ServiceAccount token signing (--service-account-issuer, --service-account-signing-key-file)',
+          },
+    );
+  } catch (error) {
+    checks.push({ area: 'TokenRequest', status: 'fail', message: message(error) });
+  }
+
+  const user = (await port.whoAmI().catch(() => undefined)) ?? kubeconfig.user;
+  const { required, escalation } = issuerAccessChecks();
+  const denied = async (accesses: ResourceAccess[]) => {
+    const allowed = new Map<ResourceAccess, boolean>();
+    await forEachLimited(accesses, SSAR_CONCURRENCY, async (access) => void allowed.set(access, await port.canI(access)));
+    return accesses.filter((access) => !allowed.get(access));
+  };
+  try {
+    const [missing, noEscalation] = await Promise.all([denied(required), denied(escalation)]);
+    // The fix keeps the identity's mode: an issuer without escalate/bind is set up again without them.
+    const mode = noEscalation.length === escalation.length ? ' --no-escalate' : '';
+    const fix = `as an admin: kubectl tempcreds setup ${setupSubjectFlag(user)}${mode} --context ADMIN_CONTEXT (kubectl tempcreds setup --print shows the rules)`;
+    if (missing.length === 0) checks.push({ area: 'permissions', status: 'ok', message: `"${user}" holds all ${required.length} permissions the issuer needs, cluster-wide` });
+    for (const access of missing) checks.push({ area: 'permissions', status: 'fail', message: `"${user}" cannot ${describeAccess(access)} (cluster-wide)`, fix });
+    checks.push(
+      noEscalation.length === 0
+        ? { area: 'escalation', status: 'ok', message: 'may grant permissions it does not hold itself (escalate, bind): generated rules and existing roles work' }
+        : {
+            area: 'escalation',
+            status: 'warn',
+            message: `without ${noEscalation.length === escalation.length ? 'escalate/bind on roles and clusterroles' : noEscalation.map(describeAccess).join(', ')}: can grant only permissions it holds itself (generated rules and bindings to other roles may get 403)`,
+            fix: `if that is not what you want, as an admin: kubectl tempcreds setup ${setupSubjectFlag(user)} --context ADMIN_CONTEXT (kubectl tempcreds setup --help explains the trade-off)`,
+          },
+    );
+  } catch (error) {
+    checks.push({ area: 'permissions', status: 'fail', message: `cannot review the issuer's permissions: ${message(error)}`, fix: 'SelfSubjectAccessReview must be allowed (it is for every authenticated user by default)' });
+  }
+  return checks;
+}
+
+function tokenCacheCheck(cache: TokenCacheSummary): Check {
+  switch (cache.kind) {
+    case 'keychain':
+      return { area: 'token cache', status: 'ok', message: 'the OS keychain answers (Secret Service / Keychain)' };
+    case 'file':
+      return cache.notice
+        ? { area: 'token cache', status: 'warn', message: cache.notice, fix: 'start a Secret Service (e.g. gnome-keyring) for the keychain, or choose files explicitly: KUBECTL_TEMPCREDS_TOKEN_CACHE=file' }
+        : { area: 'token cache', status: 'ok', message: `private files under ${cache.directory}` };
+    case 'none':
+      return { area: 'token cache', status: 'warn', message: 'no cache: every kubectl call issues a new token', fix: 'use --token-cache auto (the default) in the kubeconfig exec entry' };
+  }
+}
+
+export async function runDoctor(ports: DoctorPorts): Promise<Check[]> {
+  const checks: Check[] = [];
+  let kubeconfig: KubeconfigSummary | undefined;
+  try {
+    kubeconfig = ports.kubeconfig();
+    const where = `context "${kubeconfig.context}" (cluster "${kubeconfig.cluster}", user "${kubeconfig.user}") from ${kubeconfig.files.join(', ')}`;
+    if (kubeconfig.execCommand && /kubectl-tempcreds/.test(kubeconfig.execCommand)) {
+      checks.push({ area: 'kubeconfig', status: 'fail', message: `${where} gets its own credentials from kubectl-tempcreds`, fix: 'an issuer needs credentials of its own: pass --context with an issuer context' });
+      kubeconfig = undefined;
+    } else {
+      checks.push({ area: 'kubeconfig', status: 'ok', message: where });
+    }
+  } catch (error) {
+    checks.push({ area: 'kubeconfig', status: 'fail', message: message(error), fix: 'pass --kubeconfig FILE and --context NAME, or select one: kubectl config use-context NAME' });
+  }
+  if (kubeconfig) checks.push(...(await clusterChecks(ports, kubeconfig)));
+  else checks.push({ area: 'API server', status: 'fail', message: 'not checked: no usable kubeconfig context' });
+
+  try {
+    checks.push(tokenCacheCheck(await ports.tokenCache()));
+  } catch (error) {
+    checks.push({ area: 'token cache', status: 'fail', message: message(error) });
+  }
+
+  const { directories, problems } = await ports.state();
+  if (problems.length === 0) checks.push({ area: 'state', status: 'ok', message: `${directories.join(', ')}: private to you (directories 0700, files 0600)` });
+  for (const { path, problem, fix } of problems) checks.push({ area: 'state', status: 'fail', message: `${path} ${problem}`, fix });
+  return checks;
+}

@@ -1,0 +1,59 @@
+// `doctor`: is everything in place to issue credentials? One line per check, a fix under
+// each problem, exit 0 only when nothing failed (warnings are allowed).
+
+import type { Argv, CommandModule } from 'yargs';
+import { kubeconfigPaths, readIssuer } from '../../adapters/kubeconfig.js';
+import { inspectStateDirectories } from '../../adapters/state-check.js';
+import { openTokenCache, parseTokenCacheMode, TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
+import { runDoctor, type Check } from '../../app/doctor.js';
+import { operationFailed } from '../../core/errors.js';
+import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { print } from '../io.js';
+import { connectDirect } from '../kube-connect.js';
+
+type DoctorArgs = GlobalArgs & { 'token-cache'?: string };
+
+const LABELS = { ok: 'OK', warn: 'WARN', fail: 'FAIL' } as const;
+
+export function renderChecks(checks: Check[]): string {
+  const areaWidth = Math.max(...checks.map((check) => check.area.length));
+  const lines: string[] = [];
+  checks.forEach((check, index) => {
+    lines.push(`${LABELS[check.status].padEnd(6)}${check.area.padEnd(areaWidth + 2)}${check.message}`);
+    const next = checks[index + 1];
+    // A fix shared by a run of checks (e.g. several missing permissions) is said once, after the last.
+    if (check.fix && check.status !== 'ok' && !(next && next.fix === check.fix && next.status === check.status)) lines.push(`${' '.repeat(6 + areaWidth + 2)}fix: ${check.fix}`);
+  });
+  return lines.join('\n');
+}
+
+export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
+  command: 'doctor',
+  describe: 'Check the kubeconfig, the API server, the issuer\'s permissions, the token cache and the state directories, and say how to fix what is wrong',
+  builder: (cli) =>
+    (cli as Argv<GlobalArgs>)
+      .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Token cache to check (default: $KUBECTL_TEMPCREDS_TOKEN_CACHE, else auto)' })
+      .example('$0 doctor', 'check the current context as the issuer')
+      .example('$0 doctor --context ci-issuer', 'check another issuer context')
+      .epilog('Exit status: 0 when every check passed (warnings allowed), 1 when one failed.') as never,
+  handler: async (args) => {
+    const runtime = runtimeFor(args);
+    const { paths } = runtime;
+    const checks = await runDoctor({
+      kubeconfig: () => ({ ...readIssuer({ kubeconfig: args.kubeconfig, context: args.context }), files: kubeconfigPaths(args.kubeconfig, process.env) }),
+      connect: () => connectDirect(args),
+      tokenCache: async () => {
+        const store = await openTokenCache(parseTokenCacheMode(args['token-cache'] ?? process.env.KUBECTL_TEMPCREDS_TOKEN_CACHE), paths.cache);
+        await store.get('kubectl-tempcreds-doctor-probe'); // the keychain answers, or `auto` falls back here
+        return { kind: store.kind, ...(store.notice ? { notice: store.notice } : {}), directory: paths.cache };
+      },
+      state: async () => {
+        const directories = [...new Set([paths.roles, paths.leases, paths.cache])];
+        return { directories, problems: await inspectStateDirectories(directories) };
+      },
+    });
+    print(renderChecks(checks));
+    const failed = checks.filter((check) => check.status === 'fail').length;
+    if (failed > 0) throw operationFailed(`${failed} check${failed === 1 ? '' : 's'} failed; fix ${failed === 1 ? 'it' : 'them'} and run kubectl tempcreds doctor again`);
+  },
+};

@@ -1,0 +1,12 @@
+// A Kubernetes client for the commands that talk to the cluster beyond issuing (setup,
+// doctor, completion), loaded only when called: @kubernetes/client-node costs ~650 ms.
+
+import type { KubeClient } from '../adapters/kube.js';
+import { parseDuration } from '../core/duration.js';
+import type { GlobalArgs } from './global-options.js';
+
+export async function connectDirect(args: GlobalArgs, timeoutMs?: number): Promise<KubeClient> {
+  const { KubeClient, loadKubeConfig } = await import('../adapters/kube.js');
+  const seconds = parseDuration(args['request-timeout'] ?? '15s') ?? 15;
+  return new KubeClient(loadKubeConfig({ kubeconfig: args.kubeconfig, context: args.context }), timeoutMs ?? seconds * 1000);
+}

@@ -1,0 +1,43 @@
+// What `doctor` asks the API server (SelfSubjectAccessReview) to confirm the issuer can
+// do, derived from the one home of the issuer's rules, and how a denial is explained.
+
+import { issuerBaseRules, issuerEscalationRules } from './issuer-rbac.js';
+import type { PolicyRule } from './policy-rules.js';
+
+/** One verb on one resource, cluster-wide (no namespace): the SelfSubjectAccessReview attributes. */
+export interface ResourceAccess {
+  group: string;
+  resource: string;
+  subresource?: string;
+  verb: string;
+}
+
+/** "delete secrets", "create serviceaccounts/token", "bind clusterroles.rbac.authorization.k8s.io" — kubectl auth can-i's words. */
+export function describeAccess({ group, resource, subresource, verb }: ResourceAccess): string {
+  return `${verb} ${resource}${group ? `.${group}` : ''}${subresource ? `/${subresource}` : ''}`;
+}
+
+/** Every (verb, resource) a rule list grants, one check each, in the rules' order. */
+export function accessChecks(rules: PolicyRule[]): ResourceAccess[] {
+  const checks: ResourceAccess[] = [];
+  for (const rule of rules) {
+    for (const group of rule.apiGroups ?? ['']) {
+      for (const resourcePath of rule.resources ?? []) {
+        const [resource, subresource] = resourcePath.split('/') as [string, string | undefined];
+        for (const verb of rule.verbs) checks.push({ group, resource, ...(subresource ? { subresource } : {}), verb });
+      }
+    }
+  }
+  return checks;
+}
+
+/** The checks whose denial makes the issuer unusable, and the ones that only limit what it can grant. */
+export function issuerAccessChecks(): { required: ResourceAccess[]; escalation: ResourceAccess[] } {
+  return { required: accessChecks(issuerBaseRules), escalation: accessChecks(issuerEscalationRules) };
+}
+
+/** `--service-account NS/NAME` for a ServiceAccount user name, `--user NAME` otherwise: what `setup` needs to fix it. */
+export function setupSubjectFlag(userName: string): string {
+  const serviceAccount = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(userName);
+  return serviceAccount ? `--service-account ${serviceAccount[1]}/${serviceAccount[2]}` : `--user ${userName}`;
+}

@@ -1,0 +1,72 @@
+// The exec plugin's cache-hit path (dist/exec/hit.cjs): what it may load, that a repeated call
+// is served by it, and that anything the credential depends on sends the call back to the
+// full path. Files younger than 2 s are never remembered (see credential-memo.ts), so the
+// setup waits that long once.
+
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { createNamespace, createServiceAccount, testCluster, uniqueName } from '../helpers/fixtures.ts';
+import { BIN_DIR, runProcess, tempcreds, type Tempcreds } from '../helpers/tempcreds.ts';
+
+const HIT_BUNDLE = join(BIN_DIR, '..', 'dist', 'exec', 'hit.cjs');
+const ns = uniqueName('hit');
+
+describe('the cache-hit bundle', () => {
+  it('loads only Node built-ins; the full entry and keytar only through dynamic import', () => {
+    const source = readFileSync(HIT_BUNDLE, 'utf8');
+    const required = [...source.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
+    assert.deepEqual([...new Set(required.filter((id) => !id.startsWith('node:')))], []);
+    assert.deepEqual([...new Set([...source.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]))].sort(), ['./main.js', 'keytar']);
+  });
+});
+
+describe('a repeated token call', () => {
+  let tool: Tempcreds;
+  let role: string;
+  const token = () => runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env: tool.env });
+  const memoFiles = () => readdirSync(join(tool.home, 'cache', 'memo')).map((file) => join(tool.home, 'cache', 'memo', file));
+  const leases = () => readdirSync(join(tool.home, 'leases', role)).filter((file) => file.endsWith('.json')).length;
+  const tokenOf = (stdout: string) => (JSON.parse(stdout) as { status: { token: string } }).status.token;
+
+  before(async () => {
+    await createNamespace(ns);
+    await createServiceAccount(ns, 'app');
+    tool = tempcreds(testCluster().kubeconfig, { KUBECTL_TEMPCREDS_TOKEN_CACHE: 'file' });
+    role = uniqueName('hit');
+    assert.equal((await tool.run(['role', 'create', role, '--service-account', 'app', '--allowed-namespaces', ns])).status, 0);
+    assert.equal((await token()).status, 0); // issues
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    assert.equal((await token()).status, 0); // served by the full path, which remembers it
+  });
+
+  it('is served by the hit path: the memo is read, not rewritten, and nothing is issued', async () => {
+    const [memo] = memoFiles();
+    assert.ok(memo, 'a memo was written');
+    const before = statSync(memo).mtimeMs;
+    const first = await token();
+    const second = await token();
+    assert.equal(second.status, 0, second.stderr);
+    assert.equal(tokenOf(second.stdout), tokenOf(first.stdout));
+    assert.equal(statSync(memo).mtimeMs, before);
+    assert.equal(leases(), 1);
+  });
+
+  it('goes back to the full path when the role changes, and issues under the new definition', async () => {
+    const old = tokenOf((await token()).stdout);
+    assert.equal((await tool.run(['role', 'update', role, '--max-ttl', '3h'])).status, 0);
+    const next = await token();
+    assert.equal(next.status, 0, next.stderr);
+    assert.notEqual(tokenOf(next.stdout), old);
+    assert.equal(leases(), 2);
+  });
+
+  it('never serves a revoked token', async () => {
+    const old = tokenOf((await token()).stdout);
+    assert.equal((await tool.run(['revoke', '--role', role])).status, 0);
+    const next = await token();
+    assert.equal(next.status, 0, next.stderr);
+    assert.notEqual(tokenOf(next.stdout), old);
+  });
+});

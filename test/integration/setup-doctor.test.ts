@@ -1,0 +1,137 @@
+// First run: `setup` prints or applies the issuer identity (the rules of core/issuer-rbac.ts),
+// and `doctor` checks an issuer — naming exactly the permission an admin took away, and
+// passing again once it is back. Real API server, real RBAC answers.
+
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import yaml from 'js-yaml';
+import { issuerRules } from '../../src/core/issuer-rbac.ts';
+import { apiRequest, waitFor } from '../helpers/cluster.ts';
+import { testCluster, uniqueName } from '../helpers/fixtures.ts';
+import { setupServiceAccountIssuer, type SetupIssuer } from '../helpers/issuer.ts';
+import { tempcreds, type RunResult } from '../helpers/tempcreds.ts';
+
+type Document = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; rules?: unknown; roleRef?: { name: string }; subjects?: unknown[] };
+
+const documents = (result: RunResult) => yaml.loadAll(result.stdout).filter(Boolean) as Document[];
+const failures = (result: RunResult) => result.stdout.split('\n').filter((line) => line.startsWith('FAIL'));
+
+describe('setup --print', () => {
+  const tool = tempcreds(testCluster().kubeconfig);
+
+  it('prints a ServiceAccount, the issuer ClusterRole (with escalate/bind) and its binding, needing no cluster', async () => {
+    const result = await tool.run(['setup', '--service-account', 'tempcreds/issuer', '--print', '--kubeconfig', '/nonexistent']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^# kubectl-tempcreds issuer identity for system:serviceaccount:tempcreds:issuer, with escalate\/bind\./);
+    const [account, role, binding] = documents(result);
+    assert.deepEqual([account?.kind, role?.kind, binding?.kind], ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding']);
+    assert.deepEqual(account!.metadata, { name: 'issuer', namespace: 'tempcreds', labels: { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'issuer' }, annotations: {} });
+    assert.deepEqual(role!.rules, issuerRules(true));
+    assert.equal(binding!.roleRef!.name, 'kubectl-tempcreds-issuer');
+    assert.deepEqual(binding!.subjects, [{ kind: 'ServiceAccount', namespace: 'tempcreds', name: 'issuer' }]);
+  });
+
+  it('leaves escalate/bind out with --no-escalate, and binds a user with --user', async () => {
+    const result = await tool.run(['setup', '--user', 'ci-issuer', '--no-escalate', '--name', 'ci', '--print']);
+    assert.equal(result.status, 0, result.stderr);
+    const header = result.stdout.split('\n').filter((line) => line.startsWith('# ')).map((line) => line.slice(2)).join(' ');
+    assert.match(header, /Without escalate\/bind \(--no-escalate\) Kubernetes lets the issuer grant only permissions it holds itself/);
+    const [role, binding] = documents(result);
+    assert.deepEqual(role!.rules, issuerRules(false));
+    assert.deepEqual(binding!.subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'ci-issuer' }]);
+    assert.equal(documents(result).length, 2);
+  });
+
+  it('refuses a missing or malformed subject with exit 2', async () => {
+    for (const args of [[], ['--service-account', 'no-slash'], ['--service-account', 'Bad_NS/x'], ['--user', 'a', '--service-account', 'b/c']]) {
+      const result = await tool.run(['setup', '--print', ...args]);
+      assert.equal(result.status, 2, `setup ${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, /^error: /);
+    }
+  });
+});
+
+describe('setup as the admin, then doctor as the new issuer', () => {
+  const cluster = testCluster();
+  const namespace = uniqueName('issuer');
+  const name = uniqueName('tc-issuer');
+  let issuer: SetupIssuer;
+  let tool: ReturnType<typeof tempcreds>;
+  const doctor = () => tool.run(['doctor']);
+
+  before(async () => {
+    issuer = await setupServiceAccountIssuer(cluster, { namespace, account: 'issuer', name });
+    tool = tempcreds(issuer.kubeconfig);
+  });
+
+  it('creates the ServiceAccount, ClusterRole and binding, and is idempotent', async () => {
+    assert.deepEqual(issuer.setup.stdout.split('\n').slice(0, 3), [
+      `serviceaccount/issuer created`,
+      `clusterrole.rbac.authorization.k8s.io/${name} created`,
+      `clusterrolebinding.rbac.authorization.k8s.io/${name} created`,
+    ]);
+    assert.match(issuer.setup.stderr, /may grant permissions it does not hold \(escalate\/bind\)/);
+    const again = await tempcreds(cluster.kubeconfig).run(['setup', '--service-account', `${namespace}/issuer`, '--name', name, '--context', 'admin']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(again.stdout.split('\n').slice(0, 3), [`serviceaccount/issuer unchanged`, `clusterrole.rbac.authorization.k8s.io/${name} unchanged`, `clusterrolebinding.rbac.authorization.k8s.io/${name} unchanged`]);
+  });
+
+  it('doctor passes for the new issuer', async () => {
+    const result = await doctor();
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+    assert.deepEqual(failures(result), []);
+    assert.match(result.stdout, new RegExp(`^OK +permissions +"system:serviceaccount:${namespace}:issuer" holds all \\d+ permissions`, 'm'));
+    assert.match(result.stdout, /^OK +TokenRequest/m);
+    assert.match(result.stdout, /^OK +escalation/m);
+    assert.match(result.stdout, /^OK +token cache +the OS keychain answers/m);
+  });
+
+  for (const { resource, verb, named } of [
+    { resource: 'secrets', verb: 'delete', named: 'delete secrets' },
+    { resource: 'serviceaccounts/token', verb: 'create', named: 'create serviceaccounts/token' },
+  ]) {
+    it(`names exactly "${named}" when the admin removes it, and passes again once it is back`, async () => {
+      const path = `/apis/rbac.authorization.k8s.io/v1/clusterroles/${name}`;
+      const original = (await apiRequest({ path, identity: 'admin' })).body as { rules: { resources: string[]; verbs: string[] }[] };
+      const rules = original.rules
+        .map((rule) => (rule.resources.includes(resource) ? { ...rule, verbs: rule.verbs.filter((candidate) => candidate !== verb) } : rule))
+        .filter((rule) => rule.verbs.length > 0);
+      assert.notDeepEqual(rules, original.rules);
+      const put = async (body: unknown) => assert.equal((await apiRequest({ method: 'PUT', path, body, identity: 'admin' })).status, 200);
+      await put({ ...original, rules });
+      try {
+        // RBAC reaches the authorizer through an informer: poll for it, never sleep blindly.
+        const broken = await waitFor(async () => {
+          const result = await doctor();
+          return result.status !== 0 && result;
+        }, { timeoutMs: 20_000, what: `doctor to notice the missing ${named}` });
+        assert.equal(broken.status, 1);
+        assert.deepEqual(failures(broken).map((line) => line.replace(/\s+/g, ' ')), [`FAIL permissions "system:serviceaccount:${namespace}:issuer" cannot ${named} (cluster-wide)`]);
+        assert.match(broken.stdout, new RegExp(`fix: as an admin: kubectl tempcreds setup --service-account ${namespace}/issuer --context ADMIN_CONTEXT`));
+        assert.match(broken.stderr, /^error: 1 check failed/m);
+      } finally {
+        await put({ ...original, metadata: { ...(original as unknown as { metadata: object }).metadata, resourceVersion: undefined } });
+      }
+      const healed = await waitFor(async () => {
+        const result = await doctor();
+        return result.status === 0 && result;
+      }, { timeoutMs: 20_000, what: 'doctor to pass again' });
+      assert.deepEqual(failures(healed), []);
+    });
+  }
+
+  it('fails on a context that is not in the kubeconfig, and on a state directory open to others', async () => {
+    const result = await tool.run(['doctor', '--context', 'no-such-context']);
+    assert.equal(result.status, 1);
+    assert.match(result.stdout, /^FAIL +kubeconfig +context "no-such-context" is not in the kubeconfig/m);
+    const roles = join(tool.home, 'roles');
+    mkdirSync(roles, { recursive: true });
+    chmodSync(roles, 0o755);
+    const open = await doctor();
+    assert.equal(open.status, 1);
+    assert.deepEqual(failures(open).map((line) => line.replace(/\s+/g, ' ')), [`FAIL state ${roles} is open to others (mode 755; want 700)`]);
+    assert.match(open.stdout, new RegExp(`fix: chmod 700 ${roles}`));
+  });
+});

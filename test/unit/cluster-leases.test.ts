@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { issueLease } from '../../src/app/issue.ts';
+import { revokeLeases } from '../../src/app/revoke.ts';
+import { gcReason, groupLeases, recordFromCluster, type ClusterLease } from '../../src/core/cluster-leases.ts';
+import { MANAGED_SELECTOR, type ManagedObject } from '../../src/core/lease.ts';
+import { FIXED_SUFFIX, ISSUER, NOW, RULES, fakeConnect, issueFixture, leaseObjects, refKey, refsOf, role, secondsAfter } from './fakes.ts';
+
+const NAME = `tc-reader-${FIXED_SUFFIX}`;
+const ID = `reader/${FIXED_SUFFIX}`;
+const MINUTE = 60_000;
+
+function only(leases: ClusterLease[]): ClusterLease {
+  assert.equal(leases.length, 1, `expected one lease, got ${leases.map((lease) => lease.id).join(', ')}`);
+  return leases[0]!;
+}
+
+function at(minutes: number): string {
+  return secondsAfter(NOW, minutes * 60).toISOString();
+}
+
+describe('groupLeases: grouping', () => {
+  it('nothing listed, no leases', () => assert.deepEqual(groupLeases([]), []));
+
+  it('groups objects by role and lease label, keeping every object (the anchor included)', () => {
+    const a = leaseObjects({ suffix: 'aaaaaaaaaaaa' });
+    const b = leaseObjects({ suffix: 'bbbbbbbbbbbb', mode: 'kubernetesRole' });
+    // Interleaved, as per-kind listing returns them.
+    const listed = [a[0]!, b[0]!, a[1]!, b[1]!, a[2]!, b[2]!, a[3]!];
+    const leases = groupLeases(listed);
+    assert.deepEqual(
+      leases.map((lease) => [lease.id, lease.role, lease.objects.map((object) => object.kind)]),
+      [
+        ['reader/aaaaaaaaaaaa', 'reader', ['Secret', 'ServiceAccount', 'Role', 'RoleBinding']],
+        ['reader/bbbbbbbbbbbb', 'reader', ['Secret', 'ServiceAccount', 'RoleBinding']],
+      ],
+    );
+    assert.deepEqual(leases[0]!.objects, a);
+  });
+
+  it('the same lease suffix under two roles makes two leases', () => {
+    const leases = groupLeases([...leaseObjects({ role: 'reader' }), ...leaseObjects({ role: 'writer' })]);
+    assert.deepEqual(leases.map((lease) => [lease.id, lease.role, lease.objects.length]), [
+      [ID, 'reader', 4],
+      [`writer/${FIXED_SUFFIX}`, 'writer', 4],
+    ]);
+  });
+
+  it('skips objects without a role or a lease label', () => {
+    const [anchor, serviceAccount] = leaseObjects({ mode: 'kubernetesRole' });
+    const noLease = { ...serviceAccount!, name: 'no-lease', labels: { 'app.kubernetes.io/managed-by': 'kubectl-tempcreds', 'tempcreds.dev/role': 'reader' } };
+    const noRole = { ...serviceAccount!, name: 'no-role', labels: { 'app.kubernetes.io/managed-by': 'kubectl-tempcreds', 'tempcreds.dev/lease': FIXED_SUFFIX } };
+    const lease = only(groupLeases([anchor!, noLease, noRole]));
+    assert.deepEqual(lease.objects.map((object) => object.name), [NAME]);
+  });
+});
+
+describe('groupLeases: the anchor', () => {
+  it('is the Secret with the service-account annotation, wherever it is listed', () => {
+    const objects = leaseObjects();
+    const lease = only(groupLeases([...objects.slice(1), objects[0]!]));
+    assert.equal(lease.anchor, objects[0]);
+  });
+
+  it('a labelled Secret without the service-account annotation is not the anchor', () => {
+    const [anchor, ...rest] = leaseObjects();
+    const { ['tempcreds.dev/service-account']: _dropped, ...annotations } = anchor!.annotations;
+    const lease = only(groupLeases([{ ...anchor!, annotations }, ...rest]));
+    assert.equal(lease.anchor, undefined);
+    assert.equal('anchor' in lease, false);
+    assert.equal(lease.complete, false);
+  });
+
+  it('another kind carrying the service-account annotation is not the anchor', () => {
+    const [anchor, serviceAccount] = leaseObjects({ mode: 'kubernetesRole', without: ['RoleBinding'] });
+    const impostor = { ...serviceAccount!, annotations: { ...serviceAccount!.annotations, 'tempcreds.dev/service-account': NAME } };
+    assert.equal(only(groupLeases([impostor])).anchor, undefined);
+    assert.equal(only(groupLeases([impostor, anchor!])).anchor, anchor);
+  });
+});
+
+describe('groupLeases: complete or not', () => {
+  for (const mode of ['serviceAccount', 'kubernetesRole', 'rules'] as const) {
+    it(`complete: marked anchor and every planned kind present (${mode} mode)`, () => {
+      assert.equal(only(groupLeases(leaseObjects({ mode }))).complete, true);
+    });
+    it(`incomplete without the token-requested mark, every object present (${mode} mode)`, () => {
+      assert.equal(only(groupLeases(leaseObjects({ mode, tokenRequested: false }))).complete, false);
+    });
+  }
+
+  for (const kind of ['ServiceAccount', 'Role', 'RoleBinding']) {
+    it(`incomplete when the planned ${kind} is missing, even though the anchor is marked`, () => {
+      assert.equal(only(groupLeases(leaseObjects({ without: [kind] }))).complete, false);
+    });
+  }
+
+  it('incomplete without an anchor', () => {
+    const lease = only(groupLeases(leaseObjects({ without: ['Secret'] })));
+    assert.equal(lease.anchor, undefined);
+    assert.equal(lease.complete, false);
+  });
+
+  it('an object of an unplanned kind does not make a lease complete or incomplete', () => {
+    const objects = leaseObjects({ mode: 'kubernetesRole' });
+    const extra: ManagedObject = { ...objects[1]!, apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', namespace: undefined };
+    assert.equal(only(groupLeases([...objects, extra])).complete, true);
+    assert.equal(only(groupLeases([...leaseObjects({ mode: 'kubernetesRole', without: ['RoleBinding'] }), extra])).complete, false);
+  });
+});
+
+describe('groupLeases: expiry and last creation', () => {
+  it("expiresAt is the anchor's expires-at annotation", () => {
+    assert.equal(only(groupLeases(leaseObjects({ expiresAt: at(30) }))).expiresAt, at(30));
+  });
+
+  it('an orphan still has its expiry, from any remaining object', () => {
+    assert.equal(only(groupLeases(leaseObjects({ expiresAt: at(30), without: ['Secret', 'ServiceAccount', 'Role'] }))).expiresAt, at(30));
+  });
+
+  it('no expires-at annotation anywhere: no expiresAt', () => {
+    const objects = leaseObjects().map((object) => {
+      const { ['tempcreds.dev/expires-at']: _dropped, ...annotations } = object.annotations;
+      return { ...object, annotations };
+    });
+    const lease = only(groupLeases(objects));
+    assert.equal('expiresAt' in lease, false);
+  });
+
+  it('lastCreated is the newest creationTimestamp, whatever the listing order', () => {
+    const [anchor, serviceAccount, generated, binding] = leaseObjects();
+    const lease = only(
+      groupLeases([
+        { ...binding!, creationTimestamp: at(2) },
+        { ...anchor!, creationTimestamp: at(0) },
+        { ...serviceAccount!, creationTimestamp: at(5) },
+        { ...generated!, creationTimestamp: at(1) },
+      ]),
+    );
+    assert.equal(lease.lastCreated, at(5));
+  });
+
+  it('no creationTimestamp anywhere: no lastCreated', () => {
+    const lease = only(groupLeases(leaseObjects().map(({ creationTimestamp: _dropped, ...object }) => object)));
+    assert.equal('lastCreated' in lease, false);
+  });
+});
+
+describe('gcReason', () => {
+  const GRACE = 10 * MINUTE;
+  const lease = (options: Parameters<typeof leaseObjects>[0]) => only(groupLeases(leaseObjects(options)));
+  // [what, lease, now (minutes after NOW), expected]
+  const cases: [string, ClusterLease, number, ReturnType<typeof gcReason>][] = [
+    ['complete and live', lease({}), 59, undefined],
+    ['complete, long after creation, still live', lease({ expiresAt: at(600) }), 500, undefined],
+    ['expired exactly now', lease({ expiresAt: at(60) }), 60, 'expired'],
+    ['expired', lease({ expiresAt: at(60) }), 61, 'expired'],
+    ['expired within the grace period (expiry is never graced)', lease({ expiresAt: at(0) }), 1, 'expired'],
+    ['expired and orphaned: expired', lease({ expiresAt: at(60), without: ['Secret'] }), 61, 'expired'],
+    ['expired and incomplete: expired', lease({ expiresAt: at(60), tokenRequested: false }), 61, 'expired'],
+    ['orphaned within the grace period', lease({ without: ['Secret'] }), 9, undefined],
+    ['orphaned exactly at the end of the grace period', lease({ without: ['Secret'] }), 10, 'orphaned'],
+    ['orphaned after the grace period', lease({ without: ['Secret'] }), 11, 'orphaned'],
+    ['unmarked within the grace period (may be in flight)', lease({ tokenRequested: false }), 9, undefined],
+    ['unmarked after the grace period', lease({ tokenRequested: false }), 10, 'incomplete'],
+    ['missing a planned object after the grace period', lease({ without: ['RoleBinding'] }), 11, 'incomplete'],
+    ['missing a planned object within the grace period', lease({ without: ['RoleBinding'] }), 0, undefined],
+    ['grace counts from the newest object', lease({ tokenRequested: false, created: at(5) }), 14, undefined],
+    ['grace counts from the newest object, then ends', lease({ tokenRequested: false, created: at(5) }), 15, 'incomplete'],
+  ];
+  for (const [what, subject, minutes, expected] of cases) {
+    it(`${what}: ${expected ?? 'kept'}`, () => assert.equal(gcReason(subject, new Date(at(minutes)), GRACE), expected));
+  }
+
+  it('grace 0: an unfinished lease goes at once', () => {
+    assert.equal(gcReason(lease({ tokenRequested: false }), NOW, 0), 'incomplete');
+    assert.equal(gcReason(lease({ without: ['Secret'] }), NOW, 0), 'orphaned');
+  });
+
+  it('without any creation time an unfinished lease counts as settled', () => {
+    const orphan = only(groupLeases(leaseObjects({ without: ['Secret'] }).map(({ creationTimestamp: _dropped, ...object }) => object)));
+    assert.equal(gcReason(orphan, NOW, GRACE), 'orphaned');
+  });
+
+  it('without an expiry a complete lease is never collected', () => {
+    const objects = leaseObjects().map((object) => {
+      const { ['tempcreds.dev/expires-at']: _dropped, ...annotations } = object.annotations;
+      return { ...object, annotations };
+    });
+    assert.equal(gcReason(only(groupLeases(objects)), new Date(at(100_000)), GRACE), undefined);
+  });
+});
+
+describe('recordFromCluster', () => {
+  it('rebuilds a complete lease: exactly its labelled objects, in listing order', () => {
+    const objects = leaseObjects({ expiresAt: at(30) });
+    const record = recordFromCluster(only(groupLeases(objects)), 'other-context', 'https://other:6443');
+    assert.deepEqual(record, {
+      id: ID,
+      role: 'reader',
+      roleDigest: '',
+      namespace: 'dev',
+      serviceAccountName: NAME,
+      serviceAccountCreated: true,
+      issuedAt: NOW.toISOString(),
+      expiresAt: at(30),
+      ttlSeconds: 0,
+      context: 'other-context',
+      cluster: 'https://other:6443',
+      issuedBy: ISSUER.user,
+      objects: [
+        { apiVersion: 'v1', kind: 'Secret', name: NAME, namespace: 'dev', uid: `${FIXED_SUFFIX}-Secret` },
+        { apiVersion: 'v1', kind: 'ServiceAccount', name: NAME, namespace: 'dev', uid: `${FIXED_SUFFIX}-ServiceAccount` },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', name: NAME, namespace: 'dev', uid: `${FIXED_SUFFIX}-Role` },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', name: NAME, namespace: 'dev', uid: `${FIXED_SUFFIX}-RoleBinding` },
+      ],
+    });
+  });
+
+  it('serviceAccount mode: names the existing ServiceAccount but did not create it', () => {
+    const record = recordFromCluster(only(groupLeases(leaseObjects({ mode: 'serviceAccount' }))), ISSUER.context, ISSUER.server);
+    assert.equal(record.serviceAccountName, 'deployer');
+    assert.equal(record.serviceAccountCreated, false);
+    assert.deepEqual(record.objects.map(refKey), [`Secret dev/${NAME}`]);
+  });
+
+  it('cluster-scoped objects have no namespace key; a missing uid is left out', () => {
+    const [anchor, serviceAccount, , binding] = leaseObjects();
+    const clusterRole: ManagedObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: NAME, labels: anchor!.labels, annotations: {} };
+    const record = recordFromCluster(only(groupLeases([anchor!, serviceAccount!, clusterRole, binding!])), 'c', 's');
+    assert.deepEqual(record.objects[2], { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: NAME });
+  });
+
+  it('an orphan: id from its labels, namespace from a namespaced object, no ServiceAccount name', () => {
+    const clusterOnly = leaseObjects({ without: ['Secret', 'ServiceAccount', 'Role'] }).map((object) => ({ ...object, namespace: undefined }));
+    const [serviceAccount] = leaseObjects({ namespace: 'team-a', without: ['Secret', 'Role', 'RoleBinding'] });
+    const record = recordFromCluster(only(groupLeases([...clusterOnly, serviceAccount!])), 'c', 's');
+    assert.equal(record.id, ID);
+    assert.equal(record.namespace, 'team-a');
+    assert.equal(record.serviceAccountName, '');
+    assert.deepEqual(record.objects.map(refKey), [`RoleBinding ${NAME}`, `ServiceAccount team-a/${NAME}`]);
+  });
+
+  for (const [mode, definition] of [
+    ['serviceAccount', role('reader', { serviceAccount: 'deployer' })],
+    ['kubernetesRole', role('reader', { kubernetesRole: 'view' })],
+    ['rules', role('reader', { rules: RULES })],
+    ['rules + ClusterRoleBinding', role('reader', { rules: RULES, roleType: 'ClusterRole' })],
+  ] as const) {
+    it(`an issued lease, listed back from the cluster, is complete and rebuilds its record (${mode})`, async () => {
+      const { deps, kube } = issueFixture([definition]);
+      const { lease } = await issueLease(deps, { role: 'reader', clusterRoleBinding: mode.includes('ClusterRoleBinding') });
+      const clusterLease = only(groupLeases(await kube.listManaged(MANAGED_SELECTOR)));
+      assert.equal(clusterLease.complete, true);
+      assert.equal(clusterLease.expiresAt, lease.expiresAt);
+      assert.equal(gcReason(clusterLease, new Date(at(59)), 0), undefined);
+      const record = recordFromCluster(clusterLease, ISSUER.context, ISSUER.server);
+      const fields = ['id', 'role', 'namespace', 'serviceAccountName', 'serviceAccountCreated', 'issuedAt', 'expiresAt', 'context', 'cluster', 'issuedBy'] as const;
+      for (const field of fields) assert.equal(record[field], lease[field], field);
+      const byKey = (refs: typeof lease.objects) => [...refs].sort((a, b) => refKey(a).localeCompare(refKey(b)));
+      assert.deepEqual(byKey(record.objects), byKey(lease.objects));
+    });
+  }
+
+  it('never includes an unlabelled pre-existing ServiceAccount: revoking the rebuilt record leaves it alone', async () => {
+    const { deps, kube } = issueFixture([role('reader', { serviceAccount: 'deployer' })]);
+    kube.objects.set('ServiceAccount dev/deployer', { apiVersion: 'v1', kind: 'ServiceAccount', name: 'deployer', namespace: 'dev', uid: 'pre-existing' });
+    await issueLease(deps, { role: 'reader' });
+    const record = recordFromCluster(only(groupLeases(await kube.listManaged(MANAGED_SELECTOR))), ISSUER.context, ISSUER.server);
+    assert.equal(record.serviceAccountCreated, false);
+    assert.deepEqual(record.objects.map(refKey), [`Secret dev/${NAME}`]);
+
+    const { connect, kubes } = fakeConnect(() => kube);
+    await revokeLeases({ connect, deleteLease: async () => undefined, now: () => NOW }, [record]);
+    assert.equal(kubes.get(ISSUER.context), kube);
+    assert.deepEqual(kube.deletedRefs.map(refKey), [`Secret dev/${NAME}`]);
+    assert.deepEqual([...kube.objects.keys()], ['ServiceAccount dev/deployer']);
+  });
+
+  it('the refs equal the listed objects stripped of labels and annotations', () => {
+    const objects = leaseObjects({ mode: 'kubernetesRole' });
+    assert.deepEqual(recordFromCluster(only(groupLeases(objects)), 'c', 's').objects, refsOf(objects));
+  });
+});

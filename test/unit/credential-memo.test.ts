@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { memoInvocation, recallMemo, rememberMemo, type MemoValue } from '../../src/adapters/credential-memo.ts';
+
+const VALUE: MemoValue = { target: { store: 'file', key: 'k'.repeat(64), file: '/cache/tokens/k.json' }, leases: '/state/leases', refresh: { fraction: 0.1, minSeconds: 60 } };
+const ARGS = ['reader', '--namespace', 'demo', '--context', 'issuer'];
+
+/** A memo directory and two source files last changed a minute ago (long before any read). */
+function sandbox() {
+  const dir = mkdtempSync(join(tmpdir(), 'memo-test-'));
+  const role = join(dir, 'role.json');
+  const kubeconfig = join(dir, 'kubeconfig');
+  for (const file of [role, kubeconfig]) {
+    writeFileSync(file, 'v1');
+    utimesSync(file, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+  }
+  // utimes sets mtime; the ctime it leaves is "now": let the read start later than the racy margin.
+  const readStarted = Date.now() + 3000;
+  return { memo: join(dir, 'memo'), role, kubeconfig, missing: join(dir, 'absent'), readStarted };
+}
+
+describe('credential memo', () => {
+  it('recalls what was remembered for the same invocation while its files are unchanged', async () => {
+    const s = sandbox();
+    const invocation = memoInvocation(ARGS, { KUBECONFIG: s.kubeconfig });
+    await rememberMemo(s.memo, invocation, [s.role, s.kubeconfig, s.missing], VALUE, s.readStarted);
+    assert.deepEqual(recallMemo(s.memo, invocation), VALUE);
+  });
+
+  it('is a miss for another invocation: other arguments or environment', async () => {
+    const s = sandbox();
+    await rememberMemo(s.memo, memoInvocation(ARGS, { KUBECONFIG: s.kubeconfig }), [s.role], VALUE, s.readStarted);
+    assert.equal(recallMemo(s.memo, memoInvocation([...ARGS, '--ttl', '2h'], { KUBECONFIG: s.kubeconfig })), undefined);
+    assert.equal(recallMemo(s.memo, memoInvocation(ARGS, { KUBECONFIG: s.kubeconfig, KUBECTL_TEMPCREDS_TOKEN_CACHE: 'none' })), undefined);
+  });
+
+  const changes: [string, (s: ReturnType<typeof sandbox>) => void][] = [
+    ['a source file rewritten in place', (s) => writeFileSync(s.role, 'v2')],
+    ['a source file replaced (rename)', (s) => (writeFileSync(`${s.kubeconfig}.new`, 'v1'), renameSync(`${s.kubeconfig}.new`, s.kubeconfig))],
+    ['a file that was absent appearing', (s) => writeFileSync(s.missing, 'x')],
+    ['only its mtime moving', (s) => utimesSync(s.role, new Date(), new Date())],
+  ];
+  for (const [name, change] of changes) {
+    it(`is a miss after ${name}`, async () => {
+      const s = sandbox();
+      const invocation = memoInvocation(ARGS, {});
+      await rememberMemo(s.memo, invocation, [s.role, s.kubeconfig, s.missing], VALUE, s.readStarted);
+      change(s);
+      assert.equal(recallMemo(s.memo, invocation), undefined);
+    });
+  }
+
+  it('keys the working directory only when a path it depends on is relative', () => {
+    const inDir = (dir: string, env: NodeJS.ProcessEnv, args = ARGS) => {
+      const previous = process.cwd();
+      process.chdir(dir);
+      try {
+        return memoInvocation(args, env);
+      } finally {
+        process.chdir(previous);
+      }
+    };
+    const [a, b] = [mkdtempSync(join(tmpdir(), 'memo-cwd-')), mkdtempSync(join(tmpdir(), 'memo-cwd-'))];
+    assert.equal(inDir(a, { KUBECONFIG: '/abs/config' }), inDir(b, { KUBECONFIG: '/abs/config' }));
+    assert.notEqual(inDir(a, { KUBECONFIG: 'rel/config' }), inDir(b, { KUBECONFIG: 'rel/config' }));
+    assert.notEqual(inDir(a, {}, [...ARGS, '--kubeconfig', 'rel']), inDir(b, {}, [...ARGS, '--kubeconfig', 'rel']));
+    assert.notEqual(inDir(a, {}, [...ARGS, '--kubeconfig=rel']), inDir(b, {}, [...ARGS, '--kubeconfig=rel']));
+  });
+
+  it('remembers nothing when a file changed less than two seconds before the read began (it may have changed during it)', async () => {
+    const s = sandbox();
+    const invocation = memoInvocation(ARGS, {});
+    await rememberMemo(s.memo, invocation, [s.role, s.kubeconfig], VALUE, Date.now());
+    assert.equal(recallMemo(s.memo, invocation), undefined);
+  });
+
+  it('is a miss, never an error, when the memo is corrupt', async () => {
+    const s = sandbox();
+    const invocation = memoInvocation(ARGS, {});
+    await rememberMemo(s.memo, invocation, [s.role], VALUE, s.readStarted);
+    const [file] = readdirSync(s.memo);
+    writeFileSync(join(s.memo, file!), '{not json');
+    assert.equal(recallMemo(s.memo, invocation), undefined);
+  });
+});

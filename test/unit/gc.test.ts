@@ -1,0 +1,301 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { collectGarbage, type GcDeps, type GcOptions, type GcReport } from '../../src/app/gc.ts';
+import type { KubernetesPort } from '../../src/app/ports.ts';
+import type { LeaseRecord, ManagedObject, ObjectRef } from '../../src/core/lease.ts';
+import { FakeKube, ISSUER, NOW, leaseObjects, leaseRecord, refKey, refsOf, secondsAfter, type LeaseObjectsOptions } from './fakes.ts';
+
+const MINUTE = 60_000;
+const GRACE = 10 * MINUTE;
+const MANAGED = 'app.kubernetes.io/managed-by=kubectl-tempcreds';
+
+function at(minutes: number): string {
+  return secondsAfter(NOW, minutes * 60).toISOString();
+}
+
+/**
+ * collectGarbage's dependencies: the current context (ISSUER.context) and undefined reach
+ * the same FakeKube; any other context gets its own.
+ */
+function gcFixture(options: { records?: LeaseRecord[]; unreadable?: string[]; now?: Date; kube?: FakeKube } = {}) {
+  const kube = options.kube ?? new FakeKube();
+  const kubes = new Map<string, FakeKube>([[ISSUER.context, kube]]);
+  const connected: (string | undefined)[] = [];
+  const prunedIds: string[] = [];
+  const kubeOf = (context: string) => {
+    if (!kubes.has(context)) kubes.set(context, new FakeKube({ ...ISSUER, context }));
+    return kubes.get(context)!;
+  };
+  const clock = { now: options.now ?? new Date(at(30)) };
+  const deps: GcDeps = {
+    connect: async (context): Promise<KubernetesPort> => {
+      connected.push(context);
+      return kubeOf(context ?? ISSUER.context);
+    },
+    localLeases: async () => ({ leases: options.records ?? [], unreadable: options.unreadable ?? [] }),
+    deleteLease: async (id) => void prunedIds.push(id),
+    now: () => clock.now,
+  };
+  const run = (gcOptions: Partial<GcOptions> = {}) => collectGarbage(deps, { dryRun: false, graceMs: GRACE, localOnly: false, ...gcOptions });
+  return { deps, kube, kubeOf, connected, prunedIds, clock, run };
+}
+
+function seed(kube: FakeKube, ...groups: ManagedObject[][]): void {
+  for (const object of groups.flat()) kube.put(object);
+}
+
+function sortedLeases(report: GcReport) {
+  return [...report.leases].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+function listSelectors(kube: FakeKube): string[] {
+  return kube.calls.flatMap((call) => (call.op === 'listManaged' ? [call.selector] : []));
+}
+
+// The cluster at NOW + 30 minutes, grace 10 minutes.
+const scene: Record<string, LeaseObjectsOptions> = {
+  live: { suffix: 'live00000000', expiresAt: at(60) },
+  expired: { suffix: 'expired00000', expiresAt: at(20) },
+  orphan: { suffix: 'orphan000000', without: ['Secret'] },
+  crashed: { suffix: 'crashed00000', tokenRequested: false },
+  halfway: { suffix: 'halfway00000', mode: 'kubernetesRole', without: ['RoleBinding'] },
+  young: { suffix: 'young0000000', tokenRequested: false, created: at(25) },
+  youngOrphan: { suffix: 'youngorphan0', without: ['Secret'], created: at(21) },
+  liveServiceAccount: { suffix: 'liveexisting', mode: 'serviceAccount' },
+};
+const objectsOf = (name: keyof typeof scene) => leaseObjects(scene[name]);
+
+function seededScene() {
+  const fixture = gcFixture();
+  for (const name of Object.keys(scene)) seed(fixture.kube, objectsOf(name));
+  return fixture;
+}
+
+const expectedLeases = [
+  { id: 'reader/crashed00000', reason: 'incomplete', objects: 4 },
+  { id: 'reader/expired00000', reason: 'expired', objects: 4 },
+  { id: 'reader/halfway00000', reason: 'incomplete', objects: 2 },
+  { id: 'reader/orphan000000', reason: 'orphaned', objects: 3 },
+];
+const survivors = ['live', 'young', 'youngOrphan', 'liveServiceAccount'].flatMap((name) => objectsOf(name).map(refKey)).sort();
+
+describe('collectGarbage: the cluster', () => {
+  it('deletes expired, orphaned and incomplete leases; leaves live and young ones alone', async () => {
+    const { run, kube, connected } = seededScene();
+    const report = await run();
+    assert.deepEqual(sortedLeases(report), expectedLeases);
+    assert.equal(report.deleted, 13);
+    assert.equal(report.alreadyGone, 0);
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual([...kube.objects.keys()].sort(), survivors);
+    const doomed = ['crashed', 'expired', 'halfway', 'orphan'].flatMap((name) => objectsOf(name).map(refKey)).sort();
+    assert.deepEqual(kube.deletedRefs.map(refKey).sort(), doomed, 'each doomed object deleted once, nothing else');
+    assert.deepEqual(listSelectors(kube), [MANAGED]);
+    assert.deepEqual(connected, [undefined]);
+  });
+
+  it('deletes exactly the listed refs (uids included)', async () => {
+    const { run, kube } = gcFixture();
+    seed(kube, objectsOf('expired'));
+    await run();
+    const byKey = (a: ObjectRef, b: ObjectRef) => refKey(a).localeCompare(refKey(b));
+    const asRefs = kube.deletedRefs.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}) }));
+    assert.deepEqual(asRefs.sort(byKey), refsOf(objectsOf('expired')).sort(byKey));
+  });
+
+  it('dry run: reports the same leases, deletes nothing', async () => {
+    const { run, kube, prunedIds } = seededScene();
+    const before = [...kube.objects.keys()].sort();
+    const report = await run({ dryRun: true });
+    assert.deepEqual(sortedLeases(report), expectedLeases);
+    assert.equal(report.deleted, 0);
+    assert.equal(report.alreadyGone, 0);
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual(kube.deletedRefs, []);
+    assert.deepEqual(kube.calls.map((call) => call.op), ['listManaged']);
+    assert.deepEqual([...kube.objects.keys()].sort(), before);
+    assert.deepEqual(prunedIds, []);
+  });
+
+  it('complete live leases are never touched', async () => {
+    const { run, kube } = gcFixture({ now: new Date(at(59)) });
+    seed(kube, objectsOf('live'), objectsOf('liveServiceAccount'));
+    const report = await run({ graceMs: 0 });
+    assert.deepEqual(report, { leases: [], deleted: 0, alreadyGone: 0, prunedRecords: 0, failures: [] });
+    assert.deepEqual(kube.deletedRefs, []);
+  });
+
+  it('an unfinished issuance is left alone for the grace period after its newest object', async () => {
+    for (const [minutes, graceMs, collected] of [
+      [9, GRACE, false],
+      [10, GRACE, true],
+      [9, 9 * MINUTE, true],
+      [30, 31 * MINUTE, false],
+    ] as const) {
+      const { run, kube } = gcFixture({ now: new Date(at(minutes)) });
+      seed(kube, objectsOf('crashed'), objectsOf('orphan'));
+      const report = await run({ graceMs });
+      assert.deepEqual(report.leases.map((lease) => lease.reason).sort(), collected ? ['incomplete', 'orphaned'] : [], `${minutes}m, grace ${graceMs / MINUTE}m`);
+      assert.equal(kube.objects.size, collected ? 0 : 7);
+    }
+  });
+
+  it('an object already gone (another gc, a revoke) counts as already gone, not as a failure', async () => {
+    const kube = new (class extends FakeKube {
+      override async listManaged(selector: string) {
+        const listed = await super.listManaged(selector);
+        // Another machine deletes two of them between the listing and the deletes.
+        for (const object of listed.filter((item) => item.kind === 'Role' || item.kind === 'RoleBinding')) this.objects.delete(refKey(object));
+        return listed;
+      }
+    })();
+    const { run } = gcFixture({ kube });
+    seed(kube, objectsOf('expired'));
+    const report = await run();
+    assert.deepEqual(report, { leases: [{ id: 'reader/expired00000', reason: 'expired', objects: 4 }], deleted: 2, alreadyGone: 2, prunedRecords: 0, failures: [] });
+    assert.equal(kube.objects.size, 0);
+  });
+
+  it('two gc runs at once: every object deleted once, the rest already gone, no failure', async () => {
+    const { run, kube } = seededScene();
+    const reports = await Promise.all([run(), run()]);
+    assert.equal(reports[0]!.deleted + reports[1]!.deleted, 13);
+    assert.deepEqual(reports.flatMap((report) => report.failures), []);
+    assert.deepEqual([...kube.objects.keys()].sort(), survivors);
+  });
+
+  it('a failing delete is reported and does not stop the others', async () => {
+    const { run, kube } = gcFixture();
+    seed(kube, objectsOf('expired'), objectsOf('orphan'));
+    const stuck = refKey(objectsOf('expired')[2]!);
+    kube.failDeletes.add(stuck);
+    const report = await run();
+    assert.deepEqual(report.failures, [`cannot delete ${stuck}: 403 forbidden`]);
+    assert.equal(report.deleted, 6);
+    assert.deepEqual([...kube.objects.keys()], [stuck]);
+  });
+
+  it('a failing listing fails the run before deleting or pruning anything', async () => {
+    const expired = leaseRecord({ id: 'reader/oldrecord000', expiresAt: at(-1) });
+    const { run, kube, prunedIds } = gcFixture({ records: [expired] });
+    kube.failList = true;
+    await assert.rejects(run(), { status: 403 });
+    assert.deepEqual(prunedIds, []);
+  });
+
+  it("unreadable local records are reported, and gc goes on", async () => {
+    const { run, kube } = gcFixture({ unreadable: ['leases/x.json: not JSON'] });
+    seed(kube, objectsOf('expired'));
+    const report = await run();
+    assert.deepEqual(report.failures, ['leases/x.json: not JSON']);
+    assert.equal(report.deleted, 4);
+  });
+});
+
+describe('collectGarbage: local records', () => {
+  const expiredHere = leaseRecord({ id: 'reader/expiredhere0', expiresAt: at(-1) });
+  const expiredElsewhere = leaseRecord({ id: 'reader/expiredthere', expiresAt: at(-1), context: 'other-cluster' });
+  const liveButDoomed = leaseRecord({ id: 'reader/crashed00000', expiresAt: at(60) });
+  const liveHere = leaseRecord({ id: 'reader/live00000000', expiresAt: at(60) });
+  const liveElsewhere = leaseRecord({ id: 'reader/liveelsewhere', expiresAt: at(60), context: 'other-cluster' });
+  const records = [expiredHere, expiredElsewhere, liveButDoomed, liveHere, liveElsewhere];
+
+  it("prunes expired records of the current context and records of collected leases; keeps the rest", async () => {
+    const { run, kube, prunedIds, kubeOf } = gcFixture({ records });
+    seed(kube, objectsOf('crashed'), objectsOf('live'));
+    const report = await run();
+    assert.deepEqual(prunedIds.sort(), [liveButDoomed.id, expiredHere.id].sort());
+    assert.equal(report.prunedRecords, 2);
+    assert.deepEqual(report.leases.map((lease) => lease.id), [liveButDoomed.id]);
+    assert.deepEqual(kubeOf('other-cluster').calls, [], 'other clusters are left to a gc run against them');
+  });
+
+  it('dry run: counts the records it would prune, prunes none', async () => {
+    const { run, kube, prunedIds } = gcFixture({ records });
+    seed(kube, objectsOf('crashed'), objectsOf('live'));
+    const report = await run({ dryRun: true });
+    assert.equal(report.prunedRecords, 2);
+    assert.deepEqual(prunedIds, []);
+  });
+
+  it(
+    "keeps the record of a collected lease whose objects could not all be deleted (as revoke does)",
+    async () => {
+      const { run, kube, prunedIds } = gcFixture({ records: [liveButDoomed] });
+      seed(kube, objectsOf('crashed'));
+      kube.failDeletes.add(refKey(objectsOf('crashed')[1]!));
+      const report = await run();
+      assert.equal(report.failures.length, 1);
+      assert.deepEqual(prunedIds, []);
+      assert.equal(report.prunedRecords, 0);
+    },
+  );
+});
+
+describe('collectGarbage: localOnly', () => {
+  const here = leaseRecord({ id: 'reader/expiredhere0', expiresAt: at(-1) });
+  const there = leaseRecord({
+    id: 'reader/expiredthere',
+    expiresAt: at(-5),
+    context: 'other-cluster',
+    objects: [{ apiVersion: 'v1', kind: 'Secret', name: 'tc-reader-expiredthere', namespace: 'dev', uid: 'u' }],
+  });
+  const live = leaseRecord({ id: 'reader/live00000000', expiresAt: at(60) });
+
+  function localFixture(options: { dryRun?: boolean } = {}) {
+    const fixture = gcFixture({ records: [here, there, live] });
+    for (const record of [here, live]) for (const ref of record.objects) fixture.kube.objects.set(refKey(ref), { ...ref, uid: ref.uid ?? 'u' });
+    for (const ref of there.objects) fixture.kubeOf('other-cluster').objects.set(refKey(ref), { ...ref, uid: 'u' });
+    // An expired labelled lease without a record here: only a cluster-wide gc sees it.
+    seed(fixture.kube, objectsOf('expired'));
+    return { ...fixture, report: fixture.run({ localOnly: true, ...options }) };
+  }
+
+  it('revokes the expired local records through their own contexts and objects, nothing else', async () => {
+    const { report, kube, kubeOf, connected, prunedIds } = localFixture();
+    assert.deepEqual(await report, {
+      leases: [
+        { id: here.id, reason: 'expired', objects: 3 },
+        { id: there.id, reason: 'expired', objects: 1 },
+      ],
+      deleted: 4,
+      alreadyGone: 0,
+      prunedRecords: 2,
+      failures: [],
+    });
+    assert.deepEqual(kube.deletedRefs.map(refKey).sort(), here.objects.map(refKey).sort());
+    assert.deepEqual(kubeOf('other-cluster').deletedRefs.map(refKey), there.objects.map(refKey));
+    assert.deepEqual(prunedIds.sort(), [here.id, there.id].sort());
+    assert.deepEqual(connected.sort(), [ISSUER.context, 'other-cluster'], 'never the current context for a listing');
+    assert.deepEqual(listSelectors(kube), [], 'no cluster-wide listing');
+    assert.deepEqual([...kube.objects.keys()].sort(), [...live.objects.map(refKey), ...objectsOf('expired').map(refKey)].sort());
+  });
+
+  it('a record whose deletion fails is kept and reported', async () => {
+    const fixture = gcFixture({ records: [here] });
+    for (const ref of here.objects) fixture.kube.objects.set(refKey(ref), { ...ref, uid: 'u' });
+    fixture.kube.failDeletes.add(refKey(here.objects[1]!));
+    const report = await fixture.run({ localOnly: true });
+    assert.equal(report.deleted, 2);
+    assert.deepEqual(report.failures, [`cannot delete ${refKey(here.objects[1]!)}: 403 forbidden`]);
+    assert.equal(report.prunedRecords, 0);
+    assert.deepEqual(fixture.prunedIds, []);
+  });
+
+  it('objects already gone count as such', async () => {
+    const fixture = gcFixture({ records: [here] });
+    const report = await fixture.run({ localOnly: true });
+    assert.equal(report.deleted, 0);
+    assert.equal(report.alreadyGone, 3);
+    assert.equal(report.prunedRecords, 1);
+  });
+
+  it('dry run: reports, connects nowhere, deletes nothing', async () => {
+    const { report, connected, kube, prunedIds } = localFixture({ dryRun: true });
+    assert.deepEqual((await report).leases.map((lease) => lease.id), [here.id, there.id]);
+    assert.equal((await report).deleted, 0);
+    assert.deepEqual(connected, []);
+    assert.deepEqual(kube.calls, []);
+    assert.deepEqual(prunedIds, []);
+  });
+});
