@@ -1,0 +1,67 @@
+// The tool and its peers as the benchmarks run them: the built launcher (bin/), each with a
+// fresh state directory, in an environment without NODE_EXTRA_CA_CERTS (it adds ~45 ms to
+// every Node start here, and would blur every Node-vs-Go comparison).
+
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN_DIR = join(ROOT, 'bin');
+export const TOOL = join(BIN_DIR, 'kubectl-tempcreds');
+
+export function benchEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _dropped, ...env } = process.env;
+  return { ...env, PATH: `${BIN_DIR}:${env.PATH ?? ''}`, ...extra };
+}
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+export async function mustRun(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const result = await run(command, args, env);
+  // Never print stdout: it may hold a token.
+  if (result.status !== 0) throw new Error(`${command} ${args.slice(0, 3).join(' ')}… exited ${result.status}: ${result.stderr.trim().slice(-500)}`);
+  return result.stdout;
+}
+
+/** A tool instance: its own state directory and its own copy of the cluster's kubeconfig. */
+export interface ToolHome {
+  home: string;
+  kubeconfig: string;
+  env: NodeJS.ProcessEnv;
+  tool(args: string[]): Promise<string>;
+}
+
+const homes: string[] = [];
+
+export function toolHome(clusterKubeconfig: string, extraEnv: NodeJS.ProcessEnv = {}): ToolHome {
+  const home = mkdtempSync(join(tmpdir(), 'tempcreds-bench-home-'));
+  homes.push(home);
+  const kubeconfig = join(home, 'kubeconfig');
+  copyFileSync(clusterKubeconfig, kubeconfig);
+  const env = benchEnv({ KUBECTL_TEMPCREDS_HOME: home, KUBECONFIG: kubeconfig, ...extraEnv });
+  return { home, kubeconfig, env, tool: (args) => mustRun(TOOL, args, env) };
+}
+
+/** Removes every tool home this run made (their leases die with the run's namespace). */
+export function removeToolHomes(): void {
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+}

@@ -1,0 +1,37 @@
+// P2: a cold `issue -o token` per mode — a new process that loads the CLI and the Kubernetes
+// client, creates the lease's objects and requests its token — against `kubectl create token`
+// for the same ServiceAccount `app` and TTL (one TokenRequest, nothing created, nothing to
+// revoke: the floor of any tool that hands out a token). For scale, the floor of a Node.js
+// tool: floor/token-request.mjs, one TokenRequest with node:https and nothing else.
+
+import { join } from 'node:path';
+import { pkiPaths } from '../test/controlplane/pki.ts';
+import { compareCommands, round } from './lib/measure.ts';
+import { ROOT, TOOL, toolHome } from './lib/tool.ts';
+import { createRoles, MODES, SERVICE_ACCOUNT, TTL } from './lib/fixtures.ts';
+import type { BenchContext, Figures } from './run.ts';
+
+const TTL_SECONDS = 3600;
+
+export async function benchIssue(ctx: BenchContext): Promise<Figures> {
+  const home = toolHome(ctx.cluster.kubeconfig);
+  const roles = await createRoles(home, ctx.ns, 'issue');
+  const pki = pkiPaths(ctx.cluster.dir);
+  const issuer = pki.client('issuer'); // the kubeconfig's current context, as for kubectl and the tool
+  const floor = [join(ROOT, 'bench', 'floor', 'token-request.mjs'), ctx.cluster.server, pki.ca.cert, issuer.cert, issuer.key, ctx.ns, SERVICE_ACCOUNT, TTL_SECONDS];
+  const commands: Record<string, string> = {
+    kubectl: `kubectl create token ${SERVICE_ACCOUNT} -n ${ctx.ns} --duration ${TTL}`,
+    node: `node ${floor.join(' ')}`,
+  };
+  for (const mode of MODES) commands[mode] = `${TOOL} issue ${roles[mode]} -n ${ctx.ns} --ttl ${TTL} -o token`;
+  const timed = compareCommands(commands, { rounds: 4, runsPerRound: 4, warmup: 1, env: home.env });
+  const kubectl = timed.kubectl!.medianMs;
+  return {
+    p2_issue_vs_kubectl_create_token: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs / kubectl)])),
+    p2_issue_ms: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs, 1)])),
+    p2_kubectl_create_token_ms: round(kubectl, 1),
+    p2_node_floor_ms: round(timed.node!.medianMs, 1),
+    p2_node_floor_vs_kubectl_create_token: round(timed.node!.medianMs / kubectl),
+    p2_runs_per_command: timed.kubectl!.runs,
+  };
+}
