@@ -7,9 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { LeaseStore } from '../../src/adapters/lease-store.ts';
 import { RoleStore } from '../../src/adapters/role-store.ts';
-import { ownedByAnchor, planGrant, type Manifest } from '../../src/core/grant-plan.ts';
+import { leaseRecordFor, ownedByAnchor, planGrant, type Manifest } from '../../src/core/grant-plan.ts';
 import { LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, type LeaseRecord, type ObjectRef } from '../../src/core/lease.ts';
-import { roleDigest } from '../../src/core/role-spec.ts';
 import { inParallel, type Admin } from './cluster.ts';
 
 const ISSUER = { context: 'issuer', user: 'tempcreds-issuer' };
@@ -63,22 +62,14 @@ export async function createLeases(
       }
     }
     objects += created.length;
-    const lease: LeaseRecord = {
-      id: plan.leaseId,
-      role: role.name,
-      roleDigest: roleDigest(role),
-      namespace: plan.namespace,
-      serviceAccountName: plan.serviceAccountName,
-      serviceAccountCreated: plan.serviceAccountCreated,
-      ...(plan.bindingKind ? { bindingKind: plan.bindingKind } : {}),
-      issuedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000).toISOString(),
+    const lease = leaseRecordFor(plan, {
+      role,
+      issuer: { context: ISSUER.context, server: options.server, user: ISSUER.user },
+      issuedAt: now,
       ttlSeconds: options.ttlSeconds,
-      context: ISSUER.context,
-      cluster: options.server,
-      issuedBy: ISSUER.user,
+      expiresAt: new Date(now.getTime() + options.ttlSeconds * 1000),
       objects: created,
-    };
+    });
     if (options.record) await leaseStore.save(lease);
     return lease;
   });

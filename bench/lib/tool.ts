@@ -2,11 +2,11 @@
 // fresh state directory, in an environment without NODE_EXTRA_CA_CERTS (it adds ~45 ms to
 // every Node start here, and would blur every Node-vs-Go comparison).
 
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess, type RunResult } from '../../test/helpers/tempcreds.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN_DIR = join(ROOT, 'bin');
@@ -17,22 +17,10 @@ export function benchEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, PATH: `${BIN_DIR}:${env.PATH ?? ''}`, ...extra };
 }
 
-export interface RunResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { RunResult };
 
 export function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runProcess(command, args, { env });
 }
 
 export async function mustRun(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -4,10 +4,10 @@
 
 import { parseDuration } from '../core/duration.js';
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
-import { checkBinding, ownedByAnchor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
+import { checkBinding, leaseRecordFor, ownedByAnchor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
 import { LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
 import { checkSelector, decideNamespace } from '../core/namespace-policy.js';
-import { roleDigest, ttlSeconds, type RoleDefinition } from '../core/role-spec.js';
+import { ttlSeconds, type RoleDefinition } from '../core/role-spec.js';
 import { resolveTtl, shortenedWarning } from '../core/ttl.js';
 import type { AuditEvent } from '../core/audit.js';
 import { identityOf, type AuditSink, type CreatedRef, type IssuedToken, type KubernetesPort } from './ports.js';
@@ -68,7 +68,7 @@ export async function issueLease(deps: IssueDeps, request: IssueRequest): Promis
   const created: CreatedRef[] = [];
   try {
     const issued = await applyPlan(kube, plan, created, deps.afterApiCall);
-    const lease = leaseRecord(role, plan, kube, now, ttl.seconds, issued.expiresAt, created);
+    const lease = leaseRecordFor(plan, { role, issuer: kube.issuer, issuedAt: now, ttlSeconds: ttl.seconds, expiresAt: issued.expiresAt, objects: created });
     // Without its record a lease could not be revoked by id: a failed save rolls back too.
     await deps.saveLease(lease);
     await deps.audit?.([auditEvent(kube, plan, role.name, now, created, 'ok')]);
@@ -83,25 +83,6 @@ export async function issueLease(deps: IssueDeps, request: IssueRequest): Promis
 
 function auditEvent(kube: KubernetesPort, plan: GrantPlan, role: string, now: Date, created: CreatedRef[], outcome: AuditEvent['outcome']): AuditEvent {
   return { time: now.toISOString(), action: 'issue', identity: identityOf(kube.issuer), role, namespace: plan.namespace, leaseId: plan.leaseId, objects: created.map(describeRef), outcome };
-}
-
-function leaseRecord(role: RoleDefinition, plan: GrantPlan, kube: KubernetesPort, now: Date, ttlSeconds: number, expiresAt: Date, created: CreatedRef[]): LeaseRecord {
-  return {
-    id: plan.leaseId,
-    role: role.name,
-    roleDigest: roleDigest(role),
-    namespace: plan.namespace,
-    serviceAccountName: plan.serviceAccountName,
-    serviceAccountCreated: plan.serviceAccountCreated,
-    ...(plan.bindingKind ? { bindingKind: plan.bindingKind } : {}),
-    issuedAt: now.toISOString(),
-    expiresAt: expiresAt.toISOString(),
-    ttlSeconds,
-    context: kube.issuer.context,
-    cluster: kube.issuer.server,
-    issuedBy: kube.issuer.user,
-    objects: created.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), uid })),
-  };
 }
 
 async function applyPlan(kube: KubernetesPort, plan: GrantPlan, created: CreatedRef[], afterApiCall?: (step: string) => Promise<void>) {

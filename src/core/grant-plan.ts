@@ -18,10 +18,11 @@ import {
   SERVICE_ACCOUNT_ANNOTATION,
   formatLeaseId,
   leaseLabels,
+  type LeaseRecord,
   type ObjectRef,
 } from './lease.js';
 import { renderObjectName } from './naming.js';
-import { roleMode, roleRefKind, type RoleDefinition } from './role-spec.js';
+import { roleDigest, roleMode, roleRefKind, type RoleDefinition } from './role-spec.js';
 
 export interface Manifest {
   apiVersion: string;
@@ -162,6 +163,29 @@ export function planGrant(request: GrantRequest): GrantPlan {
     { create: [binding], requestToken: true },
   ];
   return { ...common, anchor: anchorFor(name, rounds), rounds };
+}
+
+/** The record of an applied plan: what revocation needs, with the token's real expiry. */
+export function leaseRecordFor(
+  plan: GrantPlan,
+  facts: { role: RoleDefinition; issuer: { context: string; server: string; user: string }; issuedAt: Date; ttlSeconds: number; expiresAt: Date; objects: ObjectRef[] },
+): LeaseRecord {
+  return {
+    id: plan.leaseId,
+    role: facts.role.name,
+    roleDigest: roleDigest(facts.role),
+    namespace: plan.namespace,
+    serviceAccountName: plan.serviceAccountName,
+    serviceAccountCreated: plan.serviceAccountCreated,
+    ...(plan.bindingKind ? { bindingKind: plan.bindingKind } : {}),
+    issuedAt: facts.issuedAt.toISOString(),
+    expiresAt: facts.expiresAt.toISOString(),
+    ttlSeconds: facts.ttlSeconds,
+    context: facts.issuer.context,
+    cluster: facts.issuer.server,
+    issuedBy: facts.issuer.user,
+    objects: facts.objects.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}) })),
+  };
 }
 
 /** Namespaced objects are owned by the anchor, so the garbage collector removes them with it. */

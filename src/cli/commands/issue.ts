@@ -6,12 +6,13 @@ import { issueLease, type IssuedLease } from '../../app/issue.js';
 import { formatDuration } from '../../core/duration.js';
 import { issueDepsOf } from '../../runtime.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { issueOptions, issueRequest, type IssueArgs } from '../issue-options.js';
 import { print, warn } from '../io.js';
 import { keyValues, structured } from '../render.js';
 import { describeRef } from '../../core/lease.js';
 
 const formats = ['table', 'json', 'yaml', 'token', 'env'] as const;
-type IssueArgs = GlobalArgs & { role: string; ttl?: string; 'cluster-role-binding': boolean; audience?: string[]; output: (typeof formats)[number] };
+type IssueCommandArgs = GlobalArgs & IssueArgs & { output: (typeof formats)[number] };
 
 function fields({ lease, token }: IssuedLease) {
   return {
@@ -28,7 +29,7 @@ function fields({ lease, token }: IssuedLease) {
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
-export function renderIssued(issued: IssuedLease, format: IssueArgs['output']): string {
+export function renderIssued(issued: IssuedLease, format: IssueCommandArgs['output']): string {
   const { lease, token } = issued;
   switch (format) {
     case 'token':
@@ -56,29 +57,21 @@ export function renderIssued(issued: IssuedLease, format: IssueArgs['output']): 
   }
 }
 
-export const issueCommand: CommandModule<GlobalArgs, IssueArgs> = {
+export const issueCommand: CommandModule<GlobalArgs, IssueCommandArgs> = {
   command: 'issue <role>',
   aliases: ['creds'],
   describe: 'Issue a credential (a lease): a TTL-bound token with exactly what the role grants',
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
       .positional('role', { type: 'string', demandOption: true })
-      .option('ttl', { type: 'string', describe: "Token lifetime (default: the role's default TTL, else 1h; at least 10m)" })
-      .option('cluster-role-binding', { type: 'boolean', default: false, describe: 'Bind cluster-wide (ClusterRoleBinding) instead of in the namespace' })
-      .option('audience', { type: 'string', array: true, describe: "Token audience (repeatable; default: the role's default audiences, else the API server's)" })
+      .options(issueOptions)
       .option('output', { alias: 'o', choices: formats, default: 'table' as const, describe: 'Output format; token prints only the token' })
       .example('$0 issue sample-app -n demo', 'a lease for the existing ServiceAccount sample-app')
       .example('TOKEN=$($0 issue existing-role -n demo --ttl 30m -o token)', 'only the token, for scripts')
       .example('$0 issue rules -n demo --cluster-role-binding', 'generated rules, bound cluster-wide') as never,
   handler: async (args) => {
     const runtime = runtimeFor(args);
-    const issued = await issueLease(issueDepsOf(runtime), {
-      role: args.role,
-      namespace: args.namespace,
-      ttl: args.ttl,
-      clusterRoleBinding: args['cluster-role-binding'],
-      audiences: args.audience,
-    });
+    const issued = await issueLease(issueDepsOf(runtime), issueRequest(args));
     issued.warnings.forEach(warn);
     process.stdout.write(renderIssued(issued, args.output));
     await sweepExpiredLeases(runtime.paths.leases, runtime.now());

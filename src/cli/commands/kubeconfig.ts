@@ -9,9 +9,10 @@ import { defaultContextName, execEntries } from '../../core/kubeconfig-entry.js'
 import { decideNamespace } from '../../core/namespace-policy.js';
 import { TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { issueOptions, type IssueArgs } from '../issue-options.js';
 import { print } from '../io.js';
 
-type KubeconfigArgs = GlobalArgs & { role: string; 'context-name'?: string; ttl?: string; 'cluster-role-binding': boolean; audience?: string[]; 'token-cache'?: string };
+type KubeconfigArgs = GlobalArgs & IssueArgs & { 'context-name'?: string; 'token-cache'?: string };
 
 export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
   command: 'kubeconfig <role>',
@@ -20,9 +21,7 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
     (cli as Argv<GlobalArgs>)
       .positional('role', { type: 'string', demandOption: true })
       .option('context-name', { type: 'string', describe: 'Name of the new context and user (default tempcreds-ROLE-NAMESPACE)' })
-      .option('ttl', { type: 'string', describe: 'Token lifetime for each issuance' })
-      .option('cluster-role-binding', { type: 'boolean', default: false, describe: 'Bind cluster-wide' })
-      .option('audience', { type: 'string', array: true, describe: 'Token audience (repeatable)' })
+      .options(issueOptions)
       .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Where the plugin caches tokens (default auto: the OS keychain, else private files)' })
       .example('$0 kubeconfig existing-role -n demo && kubectl --context tempcreds-existing-role-demo get pods', 'kubectl on a short-lived token') as never,
   handler: async (args) => {

@@ -16,9 +16,10 @@ import { tokenKubeconfig } from '../../core/kubeconfig-entry.js';
 import { toYaml } from '../../core/structured-text.js';
 import { issueDepsOf } from '../../runtime.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { issueOptions, issueRequest, type IssueArgs } from '../issue-options.js';
 import { warn } from '../io.js';
 
-type RunArgs = GlobalArgs & { role: string; ttl?: string; 'cluster-role-binding': boolean; audience?: string[]; '--'?: string[] };
+type RunArgs = GlobalArgs & IssueArgs & { '--'?: string[] };
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGKILL: 9 };
@@ -47,9 +48,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
       .positional('role', { type: 'string', demandOption: true })
-      .option('ttl', { type: 'string', describe: 'Token lifetime (the lease is revoked when the command ends anyway)' })
-      .option('cluster-role-binding', { type: 'boolean', default: false, describe: 'Bind cluster-wide' })
-      .option('audience', { type: 'string', array: true, describe: 'Token audience (repeatable)' })
+      .options(issueOptions)
       .parserConfiguration({ 'populate--': true })
       .example('$0 run existing-role -n demo -- kubectl get pods', 'kubectl with a lease that lives as long as the command')
       .example('$0 run deployer -n prod --ttl 15m -- helm upgrade app ./chart', 'a CI step with least privilege') as never,
@@ -57,13 +56,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     const [command, ...commandArgs] = args['--'] ?? [];
     if (!command) throw invalidInput('give the command to run after --, e.g. kubectl tempcreds run ROLE -n NS -- kubectl get pods');
     const runtime = runtimeFor(args);
-    const issued = await issueLease(issueDepsOf(runtime), {
-      role: args.role,
-      namespace: args.namespace,
-      ttl: args.ttl,
-      clusterRoleBinding: args['cluster-role-binding'],
-      audiences: args.audience,
-    });
+    const issued = await issueLease(issueDepsOf(runtime), issueRequest(args));
     issued.warnings.forEach(warn);
     const directory = await mkdtemp(join(tmpdir(), 'kubectl-tempcreds-run-'));
     let exitCode = 1;

@@ -1,0 +1,22 @@
+// The credential flags that issue, run and kubeconfig share, and the request they make.
+
+import type { Options } from 'yargs';
+import type { IssueRequest } from '../app/issue.js';
+
+export const issueOptions = {
+  ttl: { type: 'string', describe: "Token lifetime (default: the role's default TTL, else 1h; at least 10m)" },
+  'cluster-role-binding': { type: 'boolean', default: false, describe: 'Bind cluster-wide (ClusterRoleBinding) instead of in the namespace' },
+  audience: { type: 'string', array: true, describe: "Token audience (repeatable; default: the role's default audiences, else the API server's)" },
+} as const satisfies Record<string, Options>;
+
+export interface IssueArgs {
+  role: string;
+  namespace?: string;
+  ttl?: string;
+  'cluster-role-binding': boolean;
+  audience?: string[];
+}
+
+export function issueRequest(args: IssueArgs): IssueRequest {
+  return { role: args.role, namespace: args.namespace, ttl: args.ttl, clusterRoleBinding: args['cluster-role-binding'], audiences: args.audience };
+}
