@@ -58,6 +58,9 @@ export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
           new KubeClient(loadKubeConfig({ kubeconfig: globals.kubeconfig, context: chosen }), globals.requestTimeoutMs),
         );
         clients.set(key, client);
+        // The current context is also reachable by its name: one client per issuer, however it was asked for.
+        const named = client;
+        named.then((connected) => clients.has(connected.issuer.context) || clients.set(connected.issuer.context, named)).catch(() => undefined);
       }
       return client;
     },
