@@ -41,6 +41,12 @@ interface KubeList {
   metadata?: { _continue?: string };
 }
 
+interface ManagedKind {
+  apiVersion: string;
+  kind: string;
+  list(page: { labelSelector: string; limit: number; _continue?: string }): Promise<KubeList>;
+}
+
 export function loadKubeConfig(target: KubeTarget): KubeConfig {
   const config = new KubeConfig();
   try {
@@ -189,39 +195,49 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
   }
 
   async listManaged(selector: string): Promise<ManagedObject[]> {
-    const kinds: [string, string, (page: { labelSelector: string; limit: number; _continue?: string }) => Promise<KubeList>][] = [
-      ['v1', 'Secret', (page) => this.core.listSecretForAllNamespaces(page)],
-      ['v1', 'ServiceAccount', (page) => this.core.listServiceAccountForAllNamespaces(page)],
-      ['rbac.authorization.k8s.io/v1', 'Role', (page) => this.rbac.listRoleForAllNamespaces(page)],
-      ['rbac.authorization.k8s.io/v1', 'RoleBinding', (page) => this.rbac.listRoleBindingForAllNamespaces(page)],
-      ['rbac.authorization.k8s.io/v1', 'ClusterRole', (page) => this.rbac.listClusterRole(page)],
-      ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', (page) => this.rbac.listClusterRoleBinding(page)],
-    ];
+    // The kinds at once: one round of requests for the usual handful of leases.
     const lists = await Promise.all(
-      kinds.map(async ([apiVersion, kind, list]) => {
+      this.managedKinds().map(async (kind) => {
         const found: ManagedObject[] = [];
-        let next: string | undefined;
-        do {
-          // Pages of 500 keep memory flat however many leases there are.
-          const page = await this.call(`list ${kind} objects (${selector})`, () => list({ labelSelector: selector, limit: LIST_PAGE_SIZE, ...(next ? { _continue: next } : {}) }));
-          for (const { metadata } of page.items) {
-            found.push({
-              apiVersion,
-              kind,
-              name: metadata?.name ?? '',
-              ...(metadata?.namespace ? { namespace: metadata.namespace } : {}),
-              ...(metadata?.uid ? { uid: metadata.uid } : {}),
-              labels: metadata?.labels ?? {},
-              annotations: metadata?.annotations ?? {},
-              ...(metadata?.creationTimestamp ? { creationTimestamp: new Date(metadata.creationTimestamp).toISOString() } : {}),
-            });
-          }
-          next = page.metadata?._continue || undefined;
-        } while (next);
+        for await (const page of this.pagesOf(kind, selector)) found.push(...page);
         return found;
       }),
     );
     return lists.flat();
+  }
+
+  async *listManagedPages(selector: string): AsyncGenerator<ManagedObject[]> {
+    for (const kind of this.managedKinds()) yield* this.pagesOf(kind, selector);
+  }
+
+  private managedKinds(): ManagedKind[] {
+    return [
+      { apiVersion: 'v1', kind: 'Secret', list: (page) => this.core.listSecretForAllNamespaces(page) },
+      { apiVersion: 'v1', kind: 'ServiceAccount', list: (page) => this.core.listServiceAccountForAllNamespaces(page) },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', list: (page) => this.rbac.listRoleForAllNamespaces(page) },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', list: (page) => this.rbac.listRoleBindingForAllNamespaces(page) },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', list: (page) => this.rbac.listClusterRole(page) },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', list: (page) => this.rbac.listClusterRoleBinding(page) },
+    ];
+  }
+
+  /** One kind's matching objects, a page of LIST_PAGE_SIZE at a time; only the metadata a lease needs is kept. */
+  private async *pagesOf({ apiVersion, kind, list }: ManagedKind, selector: string): AsyncGenerator<ManagedObject[]> {
+    let next: string | undefined;
+    do {
+      const page = await this.call(`list ${kind} objects (${selector})`, () => list({ labelSelector: selector, limit: LIST_PAGE_SIZE, ...(next ? { _continue: next } : {}) }));
+      yield page.items.map(({ metadata }) => ({
+        apiVersion,
+        kind,
+        name: metadata?.name ?? '',
+        ...(metadata?.namespace ? { namespace: metadata.namespace } : {}),
+        ...(metadata?.uid ? { uid: metadata.uid } : {}),
+        labels: metadata?.labels ?? {},
+        annotations: metadata?.annotations ?? {},
+        ...(metadata?.creationTimestamp ? { creationTimestamp: new Date(metadata.creationTimestamp).toISOString() } : {}),
+      }));
+      next = page.metadata?._continue || undefined;
+    } while (next);
   }
 
   // --- setup and doctor ---

@@ -3,8 +3,8 @@
 // machine and from two at once (a NotFound is success) — plus expired local records.
 
 import type { AuditEvent } from '../core/audit.js';
-import { gcReason, groupLeases, recordFromCluster, type GcReason } from '../core/cluster-leases.js';
-import { MANAGED_SELECTOR, isExpired, type LeaseRecord } from '../core/lease.js';
+import { gcReason, groupLeases, objectExpired, recordFromCluster, type ClusterLease, type GcReason } from '../core/cluster-leases.js';
+import { MANAGED_SELECTOR, isExpired, type LeaseRecord, type ManagedObject } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
 import { deleteObjects, revokeEvent, revokeLeases } from './revoke.js';
@@ -56,32 +56,52 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
   }
 
   const kube = await deps.connect(undefined);
-  const doomed = groupLeases(await kube.listManaged(MANAGED_SELECTOR)).flatMap((lease) => {
-    const reason = gcReason(lease, now, options.graceMs);
-    return reason ? [{ lease, reason }] : [];
-  });
-  report.leases = doomed.map(({ lease, reason }) => ({ id: lease.id, reason, objects: lease.objects.length }));
-  const doomedIds = new Set(report.leases.map((lease) => lease.id));
-  // Records of other clusters are left to a gc run against those clusters.
-  const prunable = records.filter((lease) => doomedIds.has(lease.id) || (lease.context === kube.issuer.context && isExpired(lease, now)));
+  const identity = identityOf(kube.issuer);
+  /** Only a few numbers per lease are kept: memory stays flat however many expired. */
+  const collected = new Map<string, { reason: GcReason; objects: number; failed: boolean }>();
+  const collect = async (doomed: { lease: ClusterLease; reason: GcReason }[]) => {
+    for (const { lease, reason } of doomed) {
+      const known = collected.get(lease.id);
+      if (known) known.objects += lease.objects.length;
+      else collected.set(lease.id, { reason, objects: lease.objects.length, failed: false });
+    }
+    if (options.dryRun) return;
+    const events: AuditEvent[] = [];
+    await forEachLimited(doomed, LEASE_CONCURRENCY, async ({ lease }) => {
+      const outcome = { lease: recordFromCluster(lease, kube.issuer.context, kube.issuer.server), ...(await deleteObjects(kube, lease.objects)) };
+      report.deleted += outcome.deleted;
+      report.alreadyGone += outcome.alreadyGone;
+      report.failures.push(...outcome.failures);
+      if (outcome.failures.length > 0) collected.get(lease.id)!.failed = true;
+      events.push(revokeEvent(outcome, identity, now, 'gc'));
+    });
+    await deps.audit?.(events);
+  };
+
+  // Expired objects are deleted (and audited) page by page as they are listed — each carries
+  // its lease's expiry — so a lease whose objects span kinds may get an audit event per kind.
+  // Only live leases' objects are kept, to find orphans and unfinished issuances at the end.
+  const unexpired: ManagedObject[] = [];
+  for await (const page of kube.listManagedPages(MANAGED_SELECTOR)) {
+    unexpired.push(...page.filter((object) => !objectExpired(object, now)));
+    await collect(groupLeases(page.filter((object) => objectExpired(object, now))).map((lease) => ({ lease, reason: 'expired' })));
+  }
+  await collect(
+    groupLeases(unexpired).flatMap((lease) => {
+      const reason = gcReason(lease, now, options.graceMs);
+      return reason ? [{ lease, reason }] : [];
+    }),
+  );
+
+  report.leases = [...collected].map(([id, { reason, objects }]) => ({ id, reason, objects }));
+  // Records of other clusters are left to a gc run against those clusters; a lease gc could
+  // not fully delete keeps its record, as revoke does, for the next run.
+  const prunable = records.filter((lease) => collected.has(lease.id) || (lease.context === kube.issuer.context && isExpired(lease, now)));
   if (options.dryRun) {
     report.prunedRecords = prunable.length;
     return report;
   }
-  const identity = identityOf(kube.issuer);
-  const events: AuditEvent[] = [];
-  const unfinished = new Set<string>();
-  await forEachLimited(doomed, LEASE_CONCURRENCY, async ({ lease }) => {
-    const outcome = { lease: recordFromCluster(lease, kube.issuer.context, kube.issuer.server), ...(await deleteObjects(kube, lease.objects)) };
-    report.deleted += outcome.deleted;
-    report.alreadyGone += outcome.alreadyGone;
-    report.failures.push(...outcome.failures);
-    // A lease gc could not fully delete keeps its record, as revoke does, for the next run.
-    if (outcome.failures.length > 0) unfinished.add(lease.id);
-    events.push(revokeEvent(outcome, identity, now, 'gc'));
-  });
-  await deps.audit?.(events);
-  for (const lease of prunable.filter((record) => !unfinished.has(record.id))) {
+  for (const lease of prunable.filter((record) => !collected.get(record.id)?.failed)) {
     await deps.deleteLease(lease.id);
     report.prunedRecords++;
   }

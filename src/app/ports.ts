@@ -26,6 +26,8 @@ export interface KubernetesPort {
   namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
   /** Every object of the kinds a lease creates that matches the label selector, all namespaces, paged. */
   listManaged(selector: string): Promise<ManagedObject[]>;
+  /** The same objects, one page at a time (kind after kind), so a caller can act on a page and drop it. */
+  listManagedPages(selector: string): AsyncIterable<ManagedObject[]>;
 }
 
 /** Where the use cases report what they did (the local audit log). */

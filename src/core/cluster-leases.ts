@@ -13,6 +13,7 @@ import {
   TOKEN_REQUESTED_ANNOTATION,
   SERVICE_ACCOUNT_ANNOTATION,
   formatLeaseId,
+  isExpired,
   type LeaseRecord,
   type ManagedObject,
 } from './lease.js';
@@ -66,12 +67,21 @@ export type GcReason = 'expired' | 'orphaned' | 'incomplete';
  * object was created, so an issuance in flight on another machine is never touched.
  */
 export function gcReason(lease: ClusterLease, now: Date, graceMs: number): GcReason | undefined {
-  if (lease.expiresAt && Date.parse(lease.expiresAt) <= now.getTime()) return 'expired';
+  if (lease.expiresAt && isExpired({ expiresAt: lease.expiresAt }, now)) return 'expired';
   const settled = !lease.lastCreated || Date.parse(lease.lastCreated) + graceMs <= now.getTime();
   if (!settled) return undefined;
   if (!lease.anchor) return 'orphaned';
   if (!lease.complete) return 'incomplete';
   return undefined;
+}
+
+/**
+ * Whether an object's own expiry has passed. Every object of a lease carries it, so gc can
+ * delete an expired object as soon as it is listed, without grouping its lease first.
+ */
+export function objectExpired(object: ManagedObject, now: Date): boolean {
+  const expiresAt = object.annotations[EXPIRES_AT_ANNOTATION];
+  return expiresAt !== undefined && isExpired({ expiresAt }, now);
 }
 
 /** A lease record rebuilt from the cluster: revocation deletes exactly the labelled objects. */

@@ -47,7 +47,10 @@ export type KubeCall =
   | { op: 'delete'; ref: ObjectRef }
   | { op: 'namespaceLabels'; name: string }
   | { op: 'annotate'; ref: ObjectRef; annotations: Record<string, string> }
-  | { op: 'listManaged'; selector: string };
+  | { op: 'listManaged'; selector: string }
+  | { op: 'listPage'; selector: string; kind: string };
+
+const MANAGED_KINDS = ['Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'];
 
 /**
  * An in-memory API server: records every call, assigns uids ("uid-1", "uid-2", …),
@@ -68,8 +71,12 @@ export class FakeKube implements KubernetesPort {
   failToken = false;
   /** Makes annotate fail with a 403. */
   failAnnotate = false;
-  /** Makes listManaged fail with a 403. */
+  /** Makes listManaged and every listed page fail with a 403. */
   failList = false;
+  /** 1-based index of the page listManagedPages fails on with a 403. */
+  failPageAt?: number;
+  /** Objects per page of listManagedPages. */
+  pageSize = 2;
   /** Deletes of objects whose refKey is listed fail with a 403. */
   readonly failDeletes = new Set<string>();
   /** The API server's --service-account-max-token-expiration, if any. */
@@ -145,6 +152,26 @@ export class FakeKube implements KubernetesPort {
   async listManaged(selector: string): Promise<ManagedObject[]> {
     this.calls.push({ op: 'listManaged', selector });
     if (this.failList) throw new ApiError('cannot list managed objects: 403 forbidden', 403);
+    return this.matching(selector);
+  }
+
+  /**
+   * Like the API server: kind after kind, pages of `pageSize` (one, maybe empty, per kind at
+   * least), each kind's pages a snapshot taken at its first page.
+   */
+  async *listManagedPages(selector: string): AsyncGenerator<ManagedObject[]> {
+    let pages = 0;
+    for (const kind of MANAGED_KINDS) {
+      const snapshot = this.matching(selector).filter((object) => object.kind === kind);
+      for (let start = 0; start === 0 || start < snapshot.length; start += this.pageSize) {
+        this.calls.push({ op: 'listPage', selector, kind });
+        if (this.failList || ++pages === this.failPageAt) throw new ApiError(`cannot list ${kind} objects: 403 forbidden`, 403);
+        yield snapshot.slice(start, start + this.pageSize);
+      }
+    }
+  }
+
+  private matching(selector: string): ManagedObject[] {
     const parsed = parseSelectorString(selector);
     return [...this.metadata.entries()].filter(([key, object]) => this.objects.has(key) && selectorMatches(parsed, object.labels)).map(([, object]) => structuredClone(object));
   }

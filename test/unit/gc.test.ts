@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { collectGarbage, type GcDeps, type GcOptions, type GcReport } from '../../src/app/gc.ts';
 import type { KubernetesPort } from '../../src/app/ports.ts';
+import type { AuditEvent } from '../../src/core/audit.ts';
 import type { LeaseRecord, ManagedObject, ObjectRef } from '../../src/core/lease.ts';
 import { FakeKube, ISSUER, NOW, leaseObjects, leaseRecord, refKey, refsOf, secondsAfter, type LeaseObjectsOptions } from './fakes.ts';
 
@@ -22,6 +23,7 @@ function gcFixture(options: { records?: LeaseRecord[]; unreadable?: string[]; no
   const kubes = new Map<string, FakeKube>([[ISSUER.context, kube]]);
   const connected: (string | undefined)[] = [];
   const prunedIds: string[] = [];
+  const audited: AuditEvent[] = [];
   const kubeOf = (context: string) => {
     if (!kubes.has(context)) kubes.set(context, new FakeKube({ ...ISSUER, context }));
     return kubes.get(context)!;
@@ -34,10 +36,11 @@ function gcFixture(options: { records?: LeaseRecord[]; unreadable?: string[]; no
     },
     localLeases: async () => ({ leases: options.records ?? [], unreadable: options.unreadable ?? [] }),
     deleteLease: async (id) => void prunedIds.push(id),
+    audit: async (events) => void audited.push(...events),
     now: () => clock.now,
   };
   const run = (gcOptions: Partial<GcOptions> = {}) => collectGarbage(deps, { dryRun: false, graceMs: GRACE, localOnly: false, ...gcOptions });
-  return { deps, kube, kubeOf, connected, prunedIds, clock, run };
+  return { deps, kube, kubeOf, connected, prunedIds, audited, clock, run };
 }
 
 function seed(kube: FakeKube, ...groups: ManagedObject[][]): void {
@@ -49,7 +52,7 @@ function sortedLeases(report: GcReport) {
 }
 
 function listSelectors(kube: FakeKube): string[] {
-  return kube.calls.flatMap((call) => (call.op === 'listManaged' ? [call.selector] : []));
+  return [...new Set(kube.calls.flatMap((call) => (call.op === 'listPage' ? [call.selector] : [])))];
 }
 
 // The cluster at NOW + 30 minutes, grace 10 minutes.
@@ -112,7 +115,7 @@ describe('collectGarbage: the cluster', () => {
     assert.equal(report.alreadyGone, 0);
     assert.deepEqual(report.failures, []);
     assert.deepEqual(kube.deletedRefs, []);
-    assert.deepEqual(kube.calls.map((call) => call.op), ['listManaged']);
+    assert.deepEqual([...new Set(kube.calls.map((call) => call.op))], ['listPage']);
     assert.deepEqual([...kube.objects.keys()].sort(), before);
     assert.deepEqual(prunedIds, []);
   });
@@ -142,11 +145,12 @@ describe('collectGarbage: the cluster', () => {
 
   it('an object already gone (another gc, a revoke) counts as already gone, not as a failure', async () => {
     const kube = new (class extends FakeKube {
-      override async listManaged(selector: string) {
-        const listed = await super.listManaged(selector);
-        // Another machine deletes two of them between the listing and the deletes.
-        for (const object of listed.filter((item) => item.kind === 'Role' || item.kind === 'RoleBinding')) this.objects.delete(refKey(object));
-        return listed;
+      override async *listManagedPages(selector: string) {
+        for await (const page of super.listManagedPages(selector)) {
+          // Another machine deletes two of them between the listing and the deletes.
+          for (const object of page.filter((item) => item.kind === 'Role' || item.kind === 'RoleBinding')) this.objects.delete(refKey(object));
+          yield page;
+        }
       }
     })();
     const { run } = gcFixture({ kube });
@@ -181,6 +185,37 @@ describe('collectGarbage: the cluster', () => {
     kube.failList = true;
     await assert.rejects(run(), { status: 403 });
     assert.deepEqual(prunedIds, []);
+  });
+
+  it('expired objects are deleted page by page, before the next page is listed', async () => {
+    const { run, kube } = gcFixture();
+    const expired = ['expired00001', 'expired00002', 'expired00003'].map((suffix) => leaseObjects({ suffix, expiresAt: at(20), mode: 'serviceAccount' }));
+    seed(kube, ...expired);
+    await run();
+    const trace = kube.calls.map((call) => (call.op === 'listPage' ? `list ${call.kind}` : call.op === 'delete' ? `delete ${call.ref.name}` : call.op));
+    const [first, second, third] = expired.map((objects) => objects[0]!.name);
+    assert.deepEqual(trace.slice(0, 6), ['list Secret', `delete ${first}`, `delete ${second}`, 'list Secret', `delete ${third}`, 'list ServiceAccount']);
+  });
+
+  it('every deletion is audited as gc, page by page: the events of a lease name each of its objects once', async () => {
+    const { run, kube, audited } = gcFixture();
+    seed(kube, objectsOf('expired'), objectsOf('orphan'));
+    await run();
+    assert.ok(audited.every((event) => event.action === 'gc' && event.outcome === 'ok'));
+    for (const name of ['expired', 'orphan']) {
+      const objects = audited.filter((event) => event.leaseId === `reader/${scene[name]!.suffix}`).flatMap((event) => event.objects);
+      assert.deepEqual(objects.sort(), objectsOf(name).map(refKey).sort(), name);
+    }
+  });
+
+  it('a listing failing halfway: what was deleted is audited, the run fails, no record is pruned', async () => {
+    const record = leaseRecord({ id: 'reader/expired00000', expiresAt: at(20) });
+    const { run, kube, prunedIds, audited } = gcFixture({ records: [record] });
+    seed(kube, objectsOf('expired'));
+    kube.failPageAt = 2;
+    await assert.rejects(run(), { status: 403 });
+    assert.deepEqual(prunedIds, []);
+    assert.deepEqual(audited.map(({ leaseId, objects }) => ({ leaseId, objects })), [{ leaseId: 'reader/expired00000', objects: [refKey(objectsOf('expired')[0]!)] }]);
   });
 
   it("unreadable local records are reported, and gc goes on", async () => {
