@@ -1,35 +1,50 @@
-// Connections for the Kubernetes client. client-node gives every request a new https.Agent
-// without keep-alive: a new TCP connection and TLS handshake (a client-certificate signature)
-// per API call, so even the calls of one round queue behind each other's handshakes. Here one
-// keep-alive agent per set of TLS options is reused for every call, and it opens three
-// connections as the first call goes out (that call takes one): the wider rounds that follow (up
-// to three concurrent calls in an issuance) find them ready instead of waiting for new
-// handshakes, so the API server sees their calls at once. Proxy agents are left alone.
+// Requests to the API server: JSON over node:https, authenticated by client-node's KubeConfig
+// (client certificates, bearer tokens, exec and auth-provider plugins, proxies), on keep-alive
+// connections. client-node's generated API classes are not used: with their ~850 models they
+// are 1.2 MB of code to compile on every issuance, for the dozen endpoints this tool calls.
+//
+// client-node would also give every request a new https.Agent without keep-alive: a new TCP
+// connection and TLS handshake (a client-certificate signature) per API call, so even the calls
+// of one round would queue behind each other's handshakes. Here one keep-alive agent per set of
+// TLS options is reused for every call, and it opens three connections as the first call goes
+// out (that call takes one): the wider rounds that follow (up to three concurrent calls in an
+// issuance) find them ready, so the API server sees their calls at once. Proxy agents are left
+// alone.
 
-import { Agent, type AgentOptions, type RequestOptions } from 'node:https';
+import { Agent, request, type AgentOptions, type RequestOptions } from 'node:https';
 import { isIP, type Socket } from 'node:net';
+import { createSecureContext } from 'node:tls';
 import type { Duplex } from 'node:stream';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 /** The widest round of an issuance has three concurrent calls. */
 const OPENED_AHEAD = 3;
 
-/** The part of client-node's request context and kubeconfig authentication used here. */
-interface AgentContext {
-  getAgent(): unknown;
-  setAgent(agent: Agent): void;
-}
-export interface RequestAuthentication<C extends AgentContext> {
-  getName(): string;
-  applySecurityAuthentication(context: C): Promise<void>;
+const ignore = () => undefined;
+
+/** A response the API server answered with an error status; `message` is its Status message. */
+export class KubeStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeStatusError';
+  }
 }
 
-const ignore = () => undefined;
+/** The API server did not answer within the request timeout. */
+export class KubeTimeoutError extends Error {
+  override readonly name = 'KubeTimeoutError';
+}
 
 class ReusingAgent extends Agent {
   private readonly spares: { key: string; socket: Socket }[] = [];
 
   constructor(options: AgentOptions, server: URL) {
-    super({ ...options, keepAlive: true });
+    // One TLS context for all connections: each new one would parse Node's ~140 bundled root
+    // certificates again (~8 ms) before adding the cluster's CA.
+    super({ ...options, keepAlive: true, secureContext: options.secureContext ?? createSecureContext(options) });
     const host = server.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(server.port || 443);
     for (let i = 0; i < OPENED_AHEAD; i++) {
@@ -49,21 +64,84 @@ class ReusingAgent extends Agent {
   }
 }
 
-/** Wraps kubeconfig authentication so its requests share connections to `server`. */
-export function reusingConnections<C extends AgentContext>(authentication: RequestAuthentication<C>, server: string): RequestAuthentication<C> {
-  const agents = new Map<string, Agent>();
-  return {
-    getName: () => authentication.getName(),
-    async applySecurityAuthentication(context) {
-      await authentication.applySecurityAuthentication(context);
-      const fresh = context.getAgent();
-      if (fresh?.constructor !== Agent) return;
-      const options = (fresh as Agent).options;
-      const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = options;
-      const id = JSON.stringify([ca, cert, key, pfx, passphrase, rejectUnauthorized, servername].map((value) => (value === undefined ? null : String(value))));
-      let agent = agents.get(id);
-      if (!agent) agents.set(id, (agent = new ReusingAgent(options, new URL(server))));
-      context.setAgent(agent);
-    },
-  };
+export interface KubeRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path and query, e.g. /api/v1/namespaces/dev/secrets?limit=500. */
+  path: string;
+  body?: unknown;
+  /** Defaults to application/json; PATCH needs its patch type. */
+  contentType?: string;
+}
+
+/** The API server of one kubeconfig context, as JSON requests. */
+export class KubeConnection {
+  private readonly agents = new Map<string, Agent>();
+  private readonly base: URL;
+
+  constructor(
+    private readonly config: KubeConfig,
+    server: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.base = new URL(server.endsWith('/') ? server : `${server}/`);
+  }
+
+  /** The parsed JSON answer; a KubeStatusError for an error status. */
+  async request<T>({ method, path, body, contentType = 'application/json' }: KubeRequest): Promise<T> {
+    const options: RequestOptions = { method, headers: {} };
+    // Per request, as client-node does: exec and auth-provider plugins refresh expiring tokens here.
+    await this.config.applyToHTTPSOptions(options);
+    options.agent = this.reusable(options.agent);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    options.headers = { ...options.headers, accept: 'application/json', ...(payload === undefined ? {} : { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) }) };
+    const url = new URL(path.replace(/^\//, ''), this.base);
+    return new Promise<T>((resolve, reject) => {
+      const req = request(url, options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) {
+            try {
+              resolve((text ? JSON.parse(text) : {}) as T);
+            } catch {
+              reject(new Error(`the API server answered ${method} ${url.pathname} with something that is not JSON`));
+            }
+          } else reject(new KubeStatusError(status, statusMessage(text) ?? res.statusMessage ?? 'no message'));
+        });
+      });
+      // A timer cleared on the answer rather than AbortSignal.timeout: bulk revocations would
+      // keep thousands of 15-second timers alive.
+      const timer = setTimeout(() => req.destroy(new KubeTimeoutError(`no answer in ${this.timeoutMs} ms`)), this.timeoutMs);
+      req.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      req.end(payload);
+    });
+  }
+
+  /** The plain agent client-node made for these TLS options becomes a shared keep-alive one. */
+  private reusable(fresh: RequestOptions['agent']): RequestOptions['agent'] {
+    if (!fresh || fresh.constructor !== Agent) return fresh;
+    const options = (fresh as Agent).options;
+    const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = options;
+    const id = JSON.stringify([ca, cert, key, pfx, passphrase, rejectUnauthorized, servername].map((value) => (value === undefined ? null : String(value))));
+    let agent = this.agents.get(id);
+    if (!agent) this.agents.set(id, (agent = new ReusingAgent(options, this.base)));
+    return agent;
+  }
+}
+
+/** The message of a Kubernetes Status body, else the body itself. */
+function statusMessage(text: string): string | undefined {
+  if (!text) return undefined;
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    return text;
+  }
 }

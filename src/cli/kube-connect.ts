@@ -1,5 +1,5 @@
 // A Kubernetes client for the commands that talk to the cluster beyond issuing (setup,
-// doctor, completion), loaded only when called: @kubernetes/client-node costs ~650 ms.
+// doctor, completion), loaded only when called, like every use of @kubernetes/client-node.
 
 import type { KubeClient } from '../adapters/kube.js';
 import { parseDuration } from '../core/duration.js';

@@ -5,6 +5,7 @@ import type { CredentialDeps, RecentFailure } from '../../src/app/get-credential
 import type { IssueDeps, IssuedLease } from '../../src/app/issue.ts';
 import type { CreatedRef, IssuedToken, IssuerIdentity, KubernetesPort } from '../../src/app/ports.ts';
 import type { RoleWriter } from '../../src/app/roles.ts';
+import { MANAGED_KINDS } from '../../src/core/api-paths.ts';
 import { ApiError } from '../../src/core/errors.ts';
 import type { Manifest, TokenSpec } from '../../src/core/grant-plan.ts';
 import type { LeaseRecord, ManagedObject, ObjectRef } from '../../src/core/lease.ts';
@@ -49,8 +50,6 @@ export type KubeCall =
   | { op: 'annotate'; ref: ObjectRef; annotations: Record<string, string> }
   | { op: 'listManaged'; selector: string }
   | { op: 'listPage'; selector: string; kind: string };
-
-const MANAGED_KINDS = ['Secret', 'ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'];
 
 /**
  * An in-memory API server: records every call, assigns uids ("uid-1", "uid-2", …),

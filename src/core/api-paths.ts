@@ -1,0 +1,59 @@
+// REST paths of the Kubernetes API for the kinds a lease creates: what the adapter requests,
+// built in one place. Pure.
+
+import type { ObjectRef } from './lease.js';
+
+/** The kinds a lease may create, by their plural resource name. */
+const RESOURCES: Record<string, { apiVersion: string; resource: string; namespaced: boolean }> = {
+  Secret: { apiVersion: 'v1', resource: 'secrets', namespaced: true },
+  ServiceAccount: { apiVersion: 'v1', resource: 'serviceaccounts', namespaced: true },
+  Role: { apiVersion: 'rbac.authorization.k8s.io/v1', resource: 'roles', namespaced: true },
+  RoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', resource: 'rolebindings', namespaced: true },
+  ClusterRole: { apiVersion: 'rbac.authorization.k8s.io/v1', resource: 'clusterroles', namespaced: false },
+  ClusterRoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', resource: 'clusterrolebindings', namespaced: false },
+};
+
+/** Every kind a lease may create, in the order gc lists them (anchors first). */
+export const MANAGED_KINDS = Object.keys(RESOURCES);
+
+/** `/api/v1` for the core group, `/apis/GROUP/VERSION` for the others. */
+export function groupPath(apiVersion: string): string {
+  return apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
+}
+
+function resourceOf(kind: string): (typeof RESOURCES)[string] {
+  const resource = RESOURCES[kind];
+  if (!resource) throw new Error(`unsupported kind ${kind}`);
+  return resource;
+}
+
+/** The API version a kind of lease object is served at. */
+export function apiVersionOf(kind: string): string {
+  return resourceOf(kind).apiVersion;
+}
+
+/** The collection an object is created in: namespaced kinds within their namespace. */
+export function collectionPath(ref: Pick<ObjectRef, 'kind' | 'namespace'>): string {
+  const { apiVersion, resource, namespaced } = resourceOf(ref.kind);
+  if (namespaced && !ref.namespace) throw new Error(`a ${ref.kind} needs a namespace`);
+  return `${groupPath(apiVersion)}${namespaced ? `/namespaces/${encodeURIComponent(ref.namespace!)}` : ''}/${resource}`;
+}
+
+/** One object, or one of its subresources (`token` of a ServiceAccount). */
+export function objectPath(ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'>, subresource?: string): string {
+  return `${collectionPath(ref)}/${encodeURIComponent(ref.name)}${subresource ? `/${subresource}` : ''}`;
+}
+
+/** Every object of a kind across all namespaces. */
+export function clusterWidePath(kind: string): string {
+  const { apiVersion, resource } = resourceOf(kind);
+  return `${groupPath(apiVersion)}/${resource}`;
+}
+
+/** A path with its query: undefined values are left out. */
+export function withQuery(path: string, query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, String(value));
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
