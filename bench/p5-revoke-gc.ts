@@ -1,7 +1,7 @@
 // P5: revoking 500 leases (`revoke --role`) and collecting 5000 expired ones (`gc`), each
 // against `kubectl delete -l` of the same objects, created the same way just before; and the
-// tool's peak memory (GNU time's maximum RSS) as the count grows (gc of 500, 5000, 10000). The API server runs on the
-// same two cores, so these are end-to-end wall times of both sides.
+// tool's peak memory (GNU time's maximum RSS) as the count grows (gc of 500, 5000, 10000).
+// The API server runs on the same two cores, so these are end-to-end wall times of both sides.
 
 import { existsSync } from 'node:fs';
 import { createLeases, remaining } from './lib/leases.ts';
