@@ -47,8 +47,11 @@ class ReusingAgent extends Agent {
     super({ ...options, keepAlive: true, secureContext: options.secureContext ?? createSecureContext(options) });
     const host = server.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(server.port || 443);
+    // The kubeconfig's tls-server-name, else the host (SNI takes no IP addresses): what the
+    // server's certificate is checked against, as https.Agent itself would choose.
+    const servername = this.options.servername ?? (isIP(host) ? undefined : host);
     for (let i = 0; i < OPENED_AHEAD; i++) {
-      const socket = super.createConnection({ ...this.options, host, port, ...(isIP(host) ? {} : { servername: host }) }) as Socket;
+      const socket = super.createConnection({ ...this.options, host, port, ...(servername ? { servername } : {}) }) as Socket;
       // Unused, a spare neither keeps the process alive nor fails it.
       socket.on('error', ignore).unref();
       this.spares.push({ key: `${host}:${port}`, socket });
@@ -136,12 +139,15 @@ export class KubeConnection {
   }
 }
 
-/** The message of a Kubernetes Status body, else the body itself. */
+/** The message of a Kubernetes Status body, else the start of the body (a proxy's error page). */
 function statusMessage(text: string): string | undefined {
   if (!text) return undefined;
   try {
-    return (JSON.parse(text) as { message?: string }).message ?? text;
+    const message = (JSON.parse(text) as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
   } catch {
-    return text;
+    // not JSON
   }
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }

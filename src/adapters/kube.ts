@@ -286,6 +286,9 @@ function toKubeError(action: string, issuer: IssuerIdentity, error: unknown): Er
     return new ApiError(`cannot ${action}: the API server at ${issuer.server} did not answer in time; check that it is up and reachable`, undefined, { cause: error });
   }
   const cause = error as Error & { code?: string };
+  if (cause?.code && /CERT|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(cause.code)) {
+    return new ApiError(`cannot ${action}: the API server at ${issuer.server} did not prove its identity (${cause.message}); check the cluster's certificate-authority and tls-server-name in the kubeconfig`, undefined, { cause: error });
+  }
   if (cause?.code) {
     return new ApiError(`cannot ${action}: cannot reach the API server at ${issuer.server} (${cause.code ?? cause.message}); check that it is up and that --context names the right cluster`, undefined, { cause: error });
   }

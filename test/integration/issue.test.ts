@@ -5,7 +5,10 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/cluster.ts';
 import { createNamespace, createServiceAccount, createRole, bindRole, listPodsStatus, objectsLabelled, testCluster, uniqueName } from '../helpers/fixtures.ts';
-import { jwtClaims, tempcreds, type Tempcreds } from '../helpers/tempcreds.ts';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLUSTER_NAME } from '../controlplane/kubeconfig.ts';
+import { jwtClaims, runProcess, tempcreds, type Tempcreds } from '../helpers/tempcreds.ts';
 
 const ns = uniqueName('issue');
 const devNs = uniqueName('issue-dev');
@@ -26,6 +29,7 @@ const role = {
   rx: `rx-${run}`,
   gone: `gone-${run}`,
   tooMuch: `too-much-${run}`,
+  tlsName: `tls-name-${run}`,
 };
 
 async function ok(args: string[]) {
@@ -159,5 +163,37 @@ describe('rollback', () => {
     assert.match(result.stderr, /RBAC escalation prevention/);
     assert.match(result.stderr, /rolled back the \d object\(s\) it had created/);
     assert.deepEqual(await objectsLabelled(`tempcreds.dev/role=${tooMuch}`), []);
+  });
+});
+
+describe("the issuer's kubeconfig", () => {
+  /** A copy of the test kubeconfig whose cluster entry is changed by `kubectl config set-cluster`. */
+  async function kubeconfigWith(name: string, clusterFlags: string[]): Promise<string> {
+    const file = join(tool.home, `${name}.kubeconfig`);
+    copyFileSync(testCluster().kubeconfig, file);
+    const set = await runProcess('kubectl', ['--kubeconfig', file, 'config', 'set-cluster', CLUSTER_NAME, ...clusterFlags]);
+    assert.equal(set.status, 0, set.stderr);
+    return file;
+  }
+  const port = () => new URL(testCluster().server).port;
+
+  it('checks the server certificate against tls-server-name: a name it lacks fails, creating nothing', async () => {
+    await ok(['role', 'create', role.tlsName, '--service-account', 'app', '--allowed-namespaces', ns]);
+    // The certificate names 127.0.0.1 and localhost.
+    const kubeconfig = await kubeconfigWith('wrong-name', [`--server=https://localhost:${port()}`, '--tls-server-name=wrong.example']);
+    const result = await tool.run(['issue', role.tlsName, '-n', ns, '-o', 'token'], { env: { KUBECONFIG: kubeconfig } });
+    assert.equal(result.status, 1, result.stdout);
+    assert.match(result.stderr, /^error: cannot create Secret \S+: the API server at https:\/\/localhost:\d+ did not prove its identity \(.*wrong\.example.*\); check the cluster's certificate-authority and tls-server-name in the kubeconfig; nothing was created$/m);
+    assert.equal(result.stdout, '');
+    assert.deepEqual(await objectsLabelled(`tempcreds.dev/role=${role.tlsName}`), []);
+  });
+
+  it('a tls-server-name the certificate holds works, for a host name and an IP address alike', async () => {
+    for (const server of [`https://localhost:${port()}`, `https://127.0.0.1:${port()}`]) {
+      const kubeconfig = await kubeconfigWith('right-name', [`--server=${server}`, '--tls-server-name=localhost']);
+      const result = await tool.run(['issue', role.tlsName, '-n', ns, '-o', 'token'], { env: { KUBECONFIG: kubeconfig } });
+      assert.equal(result.status, 0, `${server}: ${result.stderr}`);
+      assert.equal(await listPodsStatus(result.stdout.trim(), ns), 200, server);
+    }
   });
 });
