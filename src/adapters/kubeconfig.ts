@@ -66,10 +66,19 @@ function find<T>(files: KubeconfigFile[], list: 'clusters' | 'users' | 'contexts
   return undefined;
 }
 
+/** The kubeconfig files: an explicit --kubeconfig must exist; KUBECONFIG entries may be missing, as for kubectl. */
+function loadAll(paths: string[], explicit: boolean): KubeconfigFile[] {
+  return paths.map((path) => load(path, explicit)).filter((file): file is KubeconfigFile => file !== undefined);
+}
+
+/** Every context name the kubeconfig (all its files) defines. */
+export function contextNames(kubeconfig: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+  return loadAll(kubeconfigPaths(kubeconfig, env), Boolean(kubeconfig)).flatMap((file) => (file.contexts ?? []).map((context) => context.name));
+}
+
 export function readIssuer(options: { kubeconfig?: string; context?: string }, env: NodeJS.ProcessEnv = process.env): IssuerFingerprint {
   const paths = kubeconfigPaths(options.kubeconfig, env);
-  // An explicit --kubeconfig must exist; KUBECONFIG entries may be missing, as for kubectl.
-  const files = paths.map((path) => load(path, Boolean(options.kubeconfig))).filter((file): file is KubeconfigFile => file !== undefined);
+  const files = loadAll(paths, Boolean(options.kubeconfig));
   const contextName = options.context ?? files.map((file) => file['current-context']).find(Boolean);
   if (!contextName) throw invalidInput(`no context given and the kubeconfig (${paths.join(delimiter)}) has no current context: pass --context`);
   const context = find<Record<string, string>>(files, 'contexts', contextName);

@@ -1,6 +1,7 @@
 // `doctor`: checks everything the tool depends on, in the order a user would fix it —
-// the kubeconfig, the API server and TokenRequest, the issuer's permissions, the token
-// cache, the state directories — and says how to fix each problem. Over small ports.
+// the kubeconfig, the API server and TokenRequest, the issuer's permissions, the roles'
+// issuer contexts, the token cache, the state directories — and says how to fix each
+// problem. Over small ports.
 
 import { forEachLimited } from './concurrency.js';
 import type { IssuerCheckPort } from './ports.js';
@@ -38,9 +39,18 @@ export interface StateProblem {
   fix: string;
 }
 
+/** What doctor needs of a stored role: which context it issues through, if not the current one. */
+export interface RoleSummary {
+  name: string;
+  issuerContext?: string;
+}
+
 export interface DoctorPorts {
   /** The issuer's kubeconfig entry; throws when there is no usable one. */
   kubeconfig(): KubeconfigSummary;
+  /** Every context name of the kubeconfig; throws when it cannot be read. */
+  contextNames(): string[];
+  roles(): Promise<{ roles: RoleSummary[]; unreadable: string[] }>;
   connect(): Promise<IssuerCheckPort>;
   tokenCache(): Promise<TokenCacheSummary>;
   state(): Promise<{ directories: string[]; problems: StateProblem[] }>;
@@ -104,6 +114,29 @@ async function clusterChecks(ports: DoctorPorts, kubeconfig: KubeconfigSummary):
   return checks;
 }
 
+/** Roles that name an issuer context the kubeconfig lacks fail at every issuance: say so now. */
+function roleChecks(roles: RoleSummary[], unreadable: string[], contexts: Set<string> | undefined, checked: string | undefined): Check[] {
+  const checks: Check[] = unreadable.map((problem) => ({ area: 'roles', status: 'fail', message: problem, fix: 'repair the file, or delete it and define the role again (kubectl tempcreds role apply -f FILE)' }));
+  for (const { name, issuerContext } of roles) {
+    if (issuerContext && contexts && !contexts.has(issuerContext)) {
+      checks.push({
+        area: 'roles',
+        status: 'fail',
+        message: `role "${name}" issues through context "${issuerContext}", which the kubeconfig does not have`,
+        fix: `kubectl tempcreds role update ${name} --issuer-context CONTEXT, or add the context to the kubeconfig (kubectl config set-context)`,
+      });
+    }
+  }
+  if (checks.length > 0) return checks;
+  const others = [...new Set(roles.flatMap(({ issuerContext }) => (issuerContext && issuerContext !== checked ? [issuerContext] : [])))];
+  const count = roles.length === 0 ? 'no roles yet (kubectl tempcreds role create)' : `${roles.length} role(s)`;
+  return [
+    others.length === 0
+      ? { area: 'roles', status: 'ok', message: count }
+      : { area: 'roles', status: 'ok', message: `${count}; some issue through ${others.map((context) => `"${context}"`).join(', ')}: check with kubectl tempcreds doctor --context NAME` },
+  ];
+}
+
 function tokenCacheCheck(cache: TokenCacheSummary): Check {
   switch (cache.kind) {
     case 'keychain':
@@ -134,6 +167,15 @@ export async function runDoctor(ports: DoctorPorts): Promise<Check[]> {
   }
   if (kubeconfig) checks.push(...(await clusterChecks(ports, kubeconfig)));
   else checks.push({ area: 'API server', status: 'fail', message: 'not checked: no usable kubeconfig context' });
+
+  let contexts: Set<string> | undefined;
+  try {
+    contexts = new Set(ports.contextNames());
+  } catch {
+    contexts = undefined; // the kubeconfig check above has said why
+  }
+  const { roles, unreadable } = await ports.roles();
+  checks.push(...roleChecks(roles, unreadable, contexts, kubeconfig?.context));
 
   try {
     checks.push(tokenCacheCheck(await ports.tokenCache()));

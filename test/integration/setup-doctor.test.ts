@@ -11,7 +11,7 @@ import { issuerRules } from '../../src/core/issuer-rbac.ts';
 import { apiRequest, waitFor } from '../helpers/cluster.ts';
 import { testCluster, uniqueName } from '../helpers/fixtures.ts';
 import { setupServiceAccountIssuer, type SetupIssuer } from '../helpers/issuer.ts';
-import { tempcreds, type RunResult } from '../helpers/tempcreds.ts';
+import { runProcess, tempcreds, type RunResult } from '../helpers/tempcreds.ts';
 
 type Document = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; rules?: unknown; roleRef?: { name: string }; subjects?: unknown[] };
 
@@ -121,6 +121,22 @@ describe('setup as the admin, then doctor as the new issuer', () => {
       assert.deepEqual(failures(healed), []);
     });
   }
+
+  it("fails on a role whose issuer context is not in the kubeconfig, and passes once it names one that is", async () => {
+    const role = uniqueName('ctx');
+    const created = await tool.run(['role', 'create', role, '--service-account', 'app', '--allowed-namespaces', namespace, '--issuer-context', 'gone-issuer']);
+    assert.equal(created.status, 0, created.stderr);
+    const broken = await doctor();
+    assert.equal(broken.status, 1);
+    assert.deepEqual(failures(broken).map((line) => line.replace(/\s+/g, ' ')), [`FAIL roles role "${role}" issues through context "gone-issuer", which the kubeconfig does not have`]);
+    assert.match(broken.stdout, new RegExp(`fix: kubectl tempcreds role update ${role} --issuer-context CONTEXT`));
+    const current = (await runProcess('kubectl', ['--kubeconfig', issuer.kubeconfig, 'config', 'current-context'])).stdout.trim();
+    assert.equal((await tool.run(['role', 'update', role, '--issuer-context', current])).status, 0);
+    const healed = await doctor();
+    assert.equal(healed.status, 0, healed.stdout);
+    assert.match(healed.stdout, /^OK +roles +1 role\(s\)$/m);
+    assert.equal((await tool.run(['role', 'delete', role])).status, 0);
+  });
 
   it('fails on a context that is not in the kubeconfig, and on a state directory open to others', async () => {
     const result = await tool.run(['doctor', '--context', 'no-such-context']);

@@ -14,6 +14,8 @@ function ports(denied: (access: ResourceAccess) => boolean, overrides: Partial<D
   };
   return {
     kubeconfig: () => ({ context: 'issuer', cluster: 'local', user: 'issuer', server: 'https://127.0.0.1:6443', files: ['/k'] }),
+    contextNames: () => ['issuer', 'admin', 'ci'],
+    roles: async () => ({ roles: [{ name: 'reader' }], unreadable: [] }),
     connect: async () => port,
     tokenCache: async () => ({ kind: 'keychain', directory: '/c' }),
     state: async () => ({ directories: ['/s'], problems: [] }),
@@ -26,7 +28,7 @@ const statuses = (checks: { area: string; status: string }[]) => checks.map(({ a
 describe('runDoctor', () => {
   it('is all OK when every review allows', async () => {
     const checks = await runDoctor(ports(() => false));
-    assert.deepEqual(statuses(checks), ['kubeconfig:ok', 'API server:ok', 'TokenRequest:ok', 'permissions:ok', 'escalation:ok', 'token cache:ok', 'state:ok']);
+    assert.deepEqual(statuses(checks), ['kubeconfig:ok', 'API server:ok', 'TokenRequest:ok', 'permissions:ok', 'escalation:ok', 'roles:ok', 'token cache:ok', 'state:ok']);
   });
 
   it('names exactly the denied permission, with a setup fix that keeps the identity without escalation', async () => {
@@ -42,6 +44,38 @@ describe('runDoctor', () => {
     const noKubeconfig = await runDoctor(ports(() => false, { kubeconfig: () => { throw new Error('context "x" is not in the kubeconfig'); } }));
     assert.deepEqual(statuses(noKubeconfig).slice(0, 2), ['kubeconfig:fail', 'API server:fail']);
     const unreachable = await runDoctor(ports(() => false, { connect: async () => { throw new Error('cannot reach the API server'); }, tokenCache: async () => ({ kind: 'file', notice: 'no OS keychain answered', directory: '/c' }) }));
-    assert.deepEqual(statuses(unreachable), ['kubeconfig:ok', 'API server:fail', 'token cache:warn', 'state:ok']);
+    assert.deepEqual(statuses(unreachable), ['kubeconfig:ok', 'API server:fail', 'roles:ok', 'token cache:warn', 'state:ok']);
+  });
+
+  it('fails a role whose issuer context the kubeconfig lacks, and an unreadable role file, saying how to fix them', async () => {
+    const checks = await runDoctor(
+      ports(() => false, {
+        roles: async () => ({ roles: [{ name: 'reader' }, { name: 'deployer', issuerContext: 'prod-issuer' }, { name: 'ci', issuerContext: 'ci' }], unreadable: ['/r/bad.json: not JSON'] }),
+      }),
+    );
+    const roles = checks.filter((check) => check.area === 'roles');
+    assert.deepEqual(
+      roles.map(({ status, message }) => `${status} ${message}`),
+      ['fail /r/bad.json: not JSON', 'fail role "deployer" issues through context "prod-issuer", which the kubeconfig does not have'],
+    );
+    assert.equal(roles[1]!.fix, 'kubectl tempcreds role update deployer --issuer-context CONTEXT, or add the context to the kubeconfig (kubectl config set-context)');
+  });
+
+  it('names the other issuer contexts roles use, to check them too; says when there are no roles', async () => {
+    const others = await runDoctor(ports(() => false, { roles: async () => ({ roles: [{ name: 'a', issuerContext: 'ci' }, { name: 'b', issuerContext: 'issuer' }, { name: 'c', issuerContext: 'ci' }], unreadable: [] }) }));
+    assert.equal(others.find((check) => check.area === 'roles')!.message, '3 role(s); some issue through "ci": check with kubectl tempcreds doctor --context NAME');
+    const none = await runDoctor(ports(() => false, { roles: async () => ({ roles: [], unreadable: [] }) }));
+    assert.equal(none.find((check) => check.area === 'roles')!.message, 'no roles yet (kubectl tempcreds role create)');
+  });
+
+  it('with an unreadable kubeconfig, roles are not checked against it', async () => {
+    const checks = await runDoctor(
+      ports(() => false, {
+        kubeconfig: () => { throw new Error('the kubeconfig /k is not valid YAML'); },
+        contextNames: () => { throw new Error('the kubeconfig /k is not valid YAML'); },
+        roles: async () => ({ roles: [{ name: 'deployer', issuerContext: 'prod-issuer' }], unreadable: [] }),
+      }),
+    );
+    assert.deepEqual(statuses(checks), ['kubeconfig:fail', 'API server:fail', 'roles:ok', 'token cache:ok', 'state:ok']);
   });
 });

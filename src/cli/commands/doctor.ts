@@ -2,7 +2,7 @@
 // each problem, exit 0 only when nothing failed (warnings are allowed).
 
 import type { Argv, CommandModule } from 'yargs';
-import { kubeconfigPaths, readIssuer } from '../../adapters/kubeconfig.js';
+import { contextNames, kubeconfigPaths, readIssuer } from '../../adapters/kubeconfig.js';
 import { inspectStateDirectories } from '../../adapters/state-check.js';
 import { openTokenCache, parseTokenCacheMode, TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
 import { runDoctor, type Check } from '../../app/doctor.js';
@@ -29,7 +29,7 @@ export function renderChecks(checks: Check[]): string {
 
 export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
   command: 'doctor',
-  describe: 'Check the kubeconfig, the API server, the issuer\'s permissions, the token cache and the state directories, and say how to fix what is wrong',
+  describe: 'Check the kubeconfig, the API server, the issuer\'s permissions, the roles\' issuer contexts, the token cache and the state directories, and say how to fix what is wrong',
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
       .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Token cache to check (default: $KUBECTL_TEMPCREDS_TOKEN_CACHE, else auto)' })
@@ -41,6 +41,11 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
     const { paths } = runtime;
     const checks = await runDoctor({
       kubeconfig: () => ({ ...readIssuer({ kubeconfig: args.kubeconfig, context: args.context }), files: kubeconfigPaths(args.kubeconfig, process.env) }),
+      contextNames: () => contextNames(args.kubeconfig, process.env),
+      roles: async () => {
+        const { roles, unreadable } = await runtime.roles.list();
+        return { roles: roles.map(({ name, spec }) => ({ name, ...(spec.issuerContext ? { issuerContext: spec.issuerContext } : {}) })), unreadable };
+      },
       connect: () => connectDirect(args),
       tokenCache: async () => {
         const store = await openTokenCache(parseTokenCacheMode(args['token-cache'] ?? process.env.KUBECTL_TEMPCREDS_TOKEN_CACHE), paths.cache);
