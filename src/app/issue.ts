@@ -2,13 +2,12 @@
 // plan the objects, create them round by round, request the bound token, record the
 // lease. Any failure rolls back, in reverse order, everything this issuance created.
 
-import { parseDuration } from '../core/duration.js';
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
 import { checkBinding, leaseRecordFor, ownedByAnchor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
 import { LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
 import { checkSelector, decideNamespace } from '../core/namespace-policy.js';
-import { ttlSeconds, type RoleDefinition } from '../core/role-spec.js';
-import { resolveTtl, shortenedWarning } from '../core/ttl.js';
+import { requestTtl, type RoleDefinition } from '../core/role-spec.js';
+import { shortenedWarning } from '../core/ttl.js';
 import type { AuditEvent } from '../core/audit.js';
 import { identityOf, type AuditSink, type CreatedRef, type IssuedToken, type KubernetesPort } from './ports.js';
 
@@ -40,12 +39,7 @@ export interface IssueDeps {
 export async function issueLease(deps: IssueDeps, request: IssueRequest): Promise<IssuedLease> {
   const role = await deps.getRole(request.role);
   if (!role) throw invalidInput(`role "${request.role}" does not exist (see: kubectl tempcreds role list)`);
-  let requestedSeconds: number | undefined;
-  if (request.ttl !== undefined) {
-    requestedSeconds = parseDuration(request.ttl);
-    if (requestedSeconds === undefined) throw invalidInput(`--ttl "${request.ttl}" is not a duration (use e.g. 30m, 1h or seconds)`);
-  }
-  const ttl = resolveTtl({ requestedSeconds, roleDefaultSeconds: ttlSeconds(role.spec.defaultTtl), roleMaxSeconds: ttlSeconds(role.spec.maxTtl) });
+  const ttl = requestTtl(role, request.ttl);
   const decision = decideNamespace(role, request.namespace);
   const audiences = request.audiences?.length ? request.audiences : (role.spec.defaultAudiences ?? []);
   if (audiences.some((audience) => audience.trim() === '')) throw invalidInput('--audience must not be empty');

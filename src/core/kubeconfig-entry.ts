@@ -18,6 +18,7 @@ export interface ExecEntryOptions {
   clusterRoleBinding?: boolean;
   audiences?: string[];
   tokenCache?: string;
+  refreshMargin?: string;
 }
 
 export interface NamedEntry {
@@ -38,6 +39,7 @@ export function execEntries(options: ExecEntryOptions): { user: NamedEntry; cont
     ...(options.clusterRoleBinding ? ['--cluster-role-binding'] : []),
     ...(options.audiences ?? []).flatMap((audience) => ['--audience', audience]),
     ...(options.tokenCache ? ['--token-cache', options.tokenCache] : []),
+    ...(options.refreshMargin ? ['--refresh-margin', options.refreshMargin] : []),
   ];
   return {
     user: {

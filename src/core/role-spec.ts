@@ -4,7 +4,7 @@
 
 import { digestOf } from './digest.js';
 import { parseDuration, formatDuration } from './duration.js';
-import { invalidInputs } from './errors.js';
+import { invalidInput, invalidInputs } from './errors.js';
 import {
   annotationMapProblems,
   checkDns1123Label,
@@ -15,7 +15,7 @@ import {
 import { parseSelectorString, selectorProblems, type LabelSelector } from './label-selector.js';
 import { checkNameTemplate } from './naming.js';
 import { ruleProblems, unwrapRules, type PolicyRule } from './policy-rules.js';
-import { MAX_TTL_SECONDS, MIN_TTL_SECONDS } from './ttl.js';
+import { MAX_TTL_SECONDS, MIN_TTL_SECONDS, resolveTtl, type ResolvedTtl } from './ttl.js';
 import { RESERVED_PREFIX } from './lease.js';
 
 export const ROLE_API_VERSION = 'tempcreds.dev/v1alpha1';
@@ -78,6 +78,16 @@ export function roleRefKind(spec: RoleSpec): RoleKind {
 
 export function ttlSeconds(duration: string | undefined): number | undefined {
   return duration === undefined ? undefined : parseDuration(duration);
+}
+
+/** The TTL a request for this role gets (`--ttl`, else the role's default, else 1h; capped at its max). */
+export function requestTtl(role: RoleDefinition, requested: string | undefined): ResolvedTtl {
+  let requestedSeconds: number | undefined;
+  if (requested !== undefined) {
+    requestedSeconds = parseDuration(requested);
+    if (requestedSeconds === undefined) throw invalidInput(`--ttl "${requested}" is not a duration (use e.g. 30m, 1h or seconds)`);
+  }
+  return resolveTtl({ requestedSeconds, roleDefaultSeconds: ttlSeconds(role.spec.defaultTtl), roleMaxSeconds: ttlSeconds(role.spec.maxTtl) });
 }
 
 type Raw = Record<string, unknown>;

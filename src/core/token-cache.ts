@@ -3,6 +3,8 @@
 // option never serves a token issued for something else.
 
 import { digestOf } from './digest.js';
+import { formatDuration, parseDuration } from './duration.js';
+import { invalidInput } from './errors.js';
 
 export interface CredentialIdentity {
   /** The issuer: its cluster (server + CA) and user, as resolved from the kubeconfig. */
@@ -37,12 +39,41 @@ export interface RefreshPolicy {
 
 export const DEFAULT_REFRESH: RefreshPolicy = { fraction: 0.1, minSeconds: 60 };
 
+/**
+ * `--refresh-margin`: a percentage of the token's lifetime under 100% (at least the default
+ * minimum, 60 s), or a fixed duration; the default when not given.
+ */
+export function parseRefreshMargin(text: string | undefined): RefreshPolicy {
+  if (text === undefined) return DEFAULT_REFRESH;
+  const percent = text.match(/^(\d+(?:\.\d+)?)%$/);
+  if (percent && Number(percent[1]) < 100) return { fraction: Number(percent[1]) / 100, minSeconds: DEFAULT_REFRESH.minSeconds };
+  const seconds = parseDuration(text);
+  if (seconds === undefined) throw invalidInput(`--refresh-margin "${text}" is neither a percentage under 100% nor a duration (e.g. 10% or 5m)`);
+  return { fraction: 0, minSeconds: seconds };
+}
+
+/**
+ * How long before its expiry a token of this lifetime stops being served. Never more than half
+ * the lifetime: an API server that shortens tokens below the margin would otherwise make every
+ * kubectl call issue a new lease.
+ */
+export function refreshMarginSeconds(lifetimeSeconds: number, policy: RefreshPolicy = DEFAULT_REFRESH): number {
+  return Math.min(Math.max(lifetimeSeconds * policy.fraction, policy.minSeconds), lifetimeSeconds / 2);
+}
+
+/** An explicit margin that would leave less than half of the token's lifetime to use is a mistake: say so before issuing. */
+export function checkRefreshMargin(policy: RefreshPolicy, ttlSeconds: number): void {
+  const wanted = Math.max(ttlSeconds * policy.fraction, policy.minSeconds);
+  if (wanted > ttlSeconds / 2) {
+    throw invalidInput(`--refresh-margin ${formatDuration(Math.round(wanted))} is more than half of the token's lifetime ${formatDuration(ttlSeconds)}: choose a smaller margin or a longer --ttl`);
+  }
+}
+
 /** The moment the entry stops being served: its expiry minus the refresh margin. */
 export function refreshAt(entry: Pick<CachedToken, 'issuedAt' | 'expiresAt'>, policy: RefreshPolicy = DEFAULT_REFRESH): Date {
   const issued = Date.parse(entry.issuedAt);
   const expires = Date.parse(entry.expiresAt);
-  const margin = Math.max((expires - issued) * policy.fraction, policy.minSeconds * 1000);
-  return new Date(expires - margin);
+  return new Date(expires - refreshMarginSeconds((expires - issued) / 1000, policy) * 1000);
 }
 
 export function isServable(entry: CachedToken, now: Date, policy: RefreshPolicy = DEFAULT_REFRESH): boolean {

@@ -14,8 +14,8 @@ import { parseJsonFile, readTextIfExists, writeFileAtomic } from '../adapters/fi
 import { parseDuration } from '../core/duration.js';
 import { exitCodeOf, invalidInput, type ExitCode } from '../core/errors.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
-import { roleDigest } from '../core/role-spec.js';
-import { DEFAULT_REFRESH, refreshAt, tokenCacheKey, type RefreshPolicy } from '../core/token-cache.js';
+import { requestTtl, roleDigest } from '../core/role-spec.js';
+import { checkRefreshMargin, parseRefreshMargin, refreshAt, tokenCacheKey } from '../core/token-cache.js';
 import { createRuntime } from '../runtime.js';
 import { faultsFrom } from '../faults.js';
 
@@ -39,15 +39,6 @@ Options:
 `;
 
 const FAILURE_MEMORY_MS = 5000;
-
-function parseRefreshMargin(text: string | undefined): RefreshPolicy {
-  if (text === undefined) return DEFAULT_REFRESH;
-  const percent = text.match(/^(\d+(?:\.\d+)?)%$/);
-  if (percent && Number(percent[1]) < 100) return { fraction: Number(percent[1]) / 100, minSeconds: DEFAULT_REFRESH.minSeconds };
-  const seconds = parseDuration(text);
-  if (seconds === undefined) throw invalidInput(`--refresh-margin "${text}" is neither a percentage under 100% nor a duration`);
-  return { fraction: 0, minSeconds: seconds };
-}
 
 function parse(args: string[]) {
   try {
@@ -91,6 +82,7 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
 
     const role = await runtime.roles.get(roleName);
     if (!role) throw invalidInput(`role "${roleName}" does not exist (see: kubectl tempcreds role list)`);
+    checkRefreshMargin(refresh, requestTtl(role, values.ttl).seconds);
     const issuer = readIssuer({ kubeconfig: values.kubeconfig, context: values.context ?? role.spec.issuerContext }, env);
     if (issuer.execCommand && basename(issuer.execCommand).startsWith('kubectl-tempcreds')) {
       throw invalidInput(`the issuer context "${issuer.context}" itself runs kubectl-tempcreds: pass --context with an issuer context that has its own credentials`);

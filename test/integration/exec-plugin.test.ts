@@ -195,6 +195,15 @@ describe('the token cache without a Secret Service', () => {
     assert.deepEqual(await s.leases(), []);
   });
 
+  it('a refresh margin over half the token lifetime is refused before anything is issued', async () => {
+    const s = await setup('wide-margin', 'file');
+    const direct = await runProcess(TEMPCREDS_BIN, ['token', s.role, '-n', ns, '--context', 'issuer', '--kubeconfig', s.kubeconfig, '--ttl', '1h', '--refresh-margin', '45m'], { env: s.tool.env });
+    assert.equal(direct.status, 2);
+    assert.match(direct.stderr, /^kubectl-tempcreds: --refresh-margin 45m is more than half of the token's lifetime 1h: choose a smaller margin or a longer --ttl$/m);
+    assert.equal(direct.stdout, '');
+    assert.deepEqual(await s.leases(), []);
+  });
+
   it('none mode issues on every call', async () => {
     const s = await setup('none', 'none');
     assert.equal((await s.kubectl(['get', 'pods', '-n', ns])).status, 0);
@@ -208,10 +217,27 @@ describe('kubeconfig', () => {
     const s = await setup('idem', 'file');
     const first = readFileSync(s.kubeconfig, 'utf8');
     assert.equal((await s.tool.run(['kubeconfig', s.role, '-n', ns, '--kubeconfig', s.kubeconfig])).status, 0);
-    assert.equal(readFileSync(s.kubeconfig, 'utf8'), first);
-    assert.doesNotMatch(first, /token:/);
+    assert.ok(readFileSync(s.kubeconfig, 'utf8') === first, 'the second run changed the kubeconfig');
+    assert.ok(!/token:/.test(first), 'the kubeconfig holds a token');
     assert.match(first, /command: kubectl-tempcreds/);
     assert.match(first, /interactiveMode: Never/);
+  });
+
+  it('writes --refresh-margin into the exec entry, and refuses one the plugin would refuse, leaving the kubeconfig as it was', async () => {
+    const s = await setup('refresh', 'file', ['--refresh-margin', '5m', '--ttl', '1h']);
+    const written = readFileSync(s.kubeconfig, 'utf8');
+    const config = yaml.load(written) as { users: { name: string; user: { exec?: { args: string[] } } }[] };
+    assert.deepEqual(config.users.find((user) => user.name === s.context)!.user.exec!.args.slice(-4), ['--ttl', '1h', '--refresh-margin', '5m']);
+    assert.equal((await s.kubectl(['get', 'pods', '-n', ns])).status, 0);
+    for (const [margin, message] of [
+      ['40m', /^error: --refresh-margin 40m is more than half of the token's lifetime 1h/m],
+      ['soon', /^error: --refresh-margin "soon" is neither a percentage under 100% nor a duration/m],
+    ] as const) {
+      const refused = await s.tool.run(['kubeconfig', s.role, '-n', ns, '--kubeconfig', s.kubeconfig, '--ttl', '1h', '--refresh-margin', margin, '--context-name', 'other']);
+      assert.equal(refused.status, 2, margin);
+      assert.match(refused.stderr, message);
+      assert.ok(readFileSync(s.kubeconfig, 'utf8') === written, `the kubeconfig changed after --refresh-margin ${margin}`);
+    }
   });
 
   it('refuses to make the issuer context depend on tempcreds itself', async () => {

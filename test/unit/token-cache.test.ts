@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DEFAULT_REFRESH, isServable, parseCachedToken, refreshAt, tokenCacheKey, type CredentialIdentity } from '../../src/core/token-cache.ts';
+import { DEFAULT_REFRESH, checkRefreshMargin, isServable, parseCachedToken, parseRefreshMargin, refreshAt, refreshMarginSeconds, tokenCacheKey, type CredentialIdentity } from '../../src/core/token-cache.ts';
 import { NOW, cachedToken, secondsAfter } from './fakes.ts';
 
 const identity: CredentialIdentity = {
@@ -67,6 +67,29 @@ describe('refreshAt and isServable', () => {
   });
   it('an entry with an unreadable issuedAt is never served', () => {
     assert.equal(isServable(cachedToken({ issuedAt: 'yesterday' }), NOW), false);
+  });
+  it('never keeps more than half the lifetime in reserve (a server that shortened the token)', () => {
+    assert.equal(refreshMarginSeconds(600, { fraction: 0, minSeconds: 3600 }), 300);
+    const entry = cachedToken({ expiresAt: secondsAfter(NOW, 600).toISOString() });
+    assert.equal(isServable(entry, secondsAfter(NOW, 299), { fraction: 0, minSeconds: 3600 }), true);
+  });
+});
+
+describe('--refresh-margin', () => {
+  it('defaults to 10 %, at least 60 s', () => assert.deepEqual(parseRefreshMargin(undefined), DEFAULT_REFRESH));
+  it('takes a percentage under 100 % (keeping the 60 s floor) or a duration', () => {
+    assert.deepEqual(parseRefreshMargin('25%'), { fraction: 0.25, minSeconds: 60 });
+    assert.deepEqual(parseRefreshMargin('2.5%'), { fraction: 0.025, minSeconds: 60 });
+    assert.deepEqual(parseRefreshMargin('5m'), { fraction: 0, minSeconds: 300 });
+  });
+  for (const text of ['100%', '150%', '-5%', 'soon', '']) {
+    it(`refuses "${text}" with exit code 2`, () => assert.throws(() => parseRefreshMargin(text), { exitCode: 2, message: new RegExp(`^--refresh-margin "${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" is neither a percentage under 100% nor a duration`) }));
+  }
+  it('refuses a margin over half the token lifetime before anything is issued', () => {
+    assert.throws(() => checkRefreshMargin(parseRefreshMargin('2h'), 3600), { exitCode: 2, message: "--refresh-margin 2h is more than half of the token's lifetime 1h: choose a smaller margin or a longer --ttl" });
+    assert.throws(() => checkRefreshMargin(parseRefreshMargin('60%'), 3600), /--refresh-margin 36m is more than half/);
+    assert.doesNotThrow(() => checkRefreshMargin(parseRefreshMargin('30m'), 3600));
+    assert.doesNotThrow(() => checkRefreshMargin(DEFAULT_REFRESH, 600));
   });
 });
 

@@ -7,7 +7,7 @@ import { formatDuration } from '../../core/duration.js';
 import { issueDepsOf } from '../../runtime.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { issueOptions, issueRequest, type IssueArgs } from '../issue-options.js';
-import { print, warn } from '../io.js';
+import { warn } from '../io.js';
 import { keyValues, structured } from '../render.js';
 import { describeRef } from '../../core/lease.js';
 

@@ -7,12 +7,14 @@ import { kubeconfigPaths, readIssuer, upsertKubeconfigEntries } from '../../adap
 import { invalidInput } from '../../core/errors.js';
 import { defaultContextName, execEntries } from '../../core/kubeconfig-entry.js';
 import { decideNamespace } from '../../core/namespace-policy.js';
+import { requestTtl } from '../../core/role-spec.js';
+import { checkRefreshMargin, parseRefreshMargin } from '../../core/token-cache.js';
 import { TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { issueOptions, type IssueArgs } from '../issue-options.js';
 import { print } from '../io.js';
 
-type KubeconfigArgs = GlobalArgs & IssueArgs & { 'context-name'?: string; 'token-cache'?: string };
+type KubeconfigArgs = GlobalArgs & IssueArgs & { 'context-name'?: string; 'token-cache'?: string; 'refresh-margin'?: string };
 
 export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
   command: 'kubeconfig <role>',
@@ -23,12 +25,15 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
       .option('context-name', { type: 'string', describe: 'Name of the new context and user (default tempcreds-ROLE-NAMESPACE)' })
       .options(issueOptions)
       .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Where the plugin caches tokens (default auto: the OS keychain, else private files)' })
+      .option('refresh-margin', { type: 'string', describe: 'Renew a cached token this long before it expires: a percentage of its lifetime under 100% (default 10%, at least 60s) or a duration' })
       .example('$0 kubeconfig existing-role -n demo && kubectl --context tempcreds-existing-role-demo get pods', 'kubectl on a short-lived token') as never,
   handler: async (args) => {
     const runtime = runtimeFor(args);
     const role = await runtime.roles.get(args.role);
     if (!role) throw invalidInput(`role "${args.role}" does not exist (see: kubectl tempcreds role list)`);
     const { namespace } = decideNamespace(role, args.namespace);
+    // What the plugin would refuse on every kubectl call is refused here, before the kubeconfig changes.
+    checkRefreshMargin(parseRefreshMargin(args['refresh-margin']), requestTtl(role, args.ttl).seconds);
     const issuer = readIssuer({ kubeconfig: args.kubeconfig, context: args.context ?? role.spec.issuerContext });
     if (issuer.execCommand && basename(issuer.execCommand).startsWith('kubectl-tempcreds')) {
       throw invalidInput(`context "${issuer.context}" itself gets its credentials from kubectl-tempcreds; pass --context with an issuer context that has its own credentials`);
@@ -47,6 +52,7 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
       clusterRoleBinding: args['cluster-role-binding'],
       audiences: args.audience,
       tokenCache: args['token-cache'],
+      refreshMargin: args['refresh-margin'],
     });
     await upsertKubeconfigEntries(target, user, context);
     print(`context "${contextName}" written to ${target}: kubectl --context ${contextName} get pods`);
