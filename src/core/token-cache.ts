@@ -58,12 +58,16 @@ export function parseRefreshMargin(text: string | undefined): RefreshPolicy {
  * kubectl call issue a new lease.
  */
 export function refreshMarginSeconds(lifetimeSeconds: number, policy: RefreshPolicy = DEFAULT_REFRESH): number {
-  return Math.min(Math.max(lifetimeSeconds * policy.fraction, policy.minSeconds), lifetimeSeconds / 2);
+  return Math.min(wantedMarginSeconds(lifetimeSeconds, policy), lifetimeSeconds / 2);
+}
+
+function wantedMarginSeconds(lifetimeSeconds: number, policy: RefreshPolicy): number {
+  return Math.max(lifetimeSeconds * policy.fraction, policy.minSeconds);
 }
 
 /** An explicit margin that would leave less than half of the token's lifetime to use is a mistake: say so before issuing. */
 export function checkRefreshMargin(policy: RefreshPolicy, ttlSeconds: number): void {
-  const wanted = Math.max(ttlSeconds * policy.fraction, policy.minSeconds);
+  const wanted = wantedMarginSeconds(ttlSeconds, policy);
   if (wanted > ttlSeconds / 2) {
     throw invalidInput(`--refresh-margin ${formatDuration(Math.round(wanted))} is more than half of the token's lifetime ${formatDuration(ttlSeconds)}: choose a smaller margin or a longer --ttl`);
   }
