@@ -72,7 +72,7 @@ function memoFile(directory: string, invocation: string): string {
 }
 
 /** A file's identity and version; '' when it does not exist. */
-export function fileStamp(path: string): string {
+function fileStamp(path: string): string {
   const info = statSync(path, { bigint: true, throwIfNoEntry: false });
   return info ? `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}` : '';
 }

@@ -20,7 +20,7 @@ export interface KubeTarget {
   timeoutMs?: number;
 }
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 const LIST_PAGE_SIZE = 500;
 
 /** The metadata this tool reads from objects. */

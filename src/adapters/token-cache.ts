@@ -22,7 +22,7 @@ export interface TokenCacheStore {
   notice?: string;
 }
 
-export class FileTokenStore implements TokenCacheStore {
+class FileTokenStore implements TokenCacheStore {
   readonly kind = 'file';
   constructor(
     readonly directory: string,

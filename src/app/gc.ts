@@ -83,8 +83,9 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
   // Only live leases' objects are kept, to find orphans and unfinished issuances at the end.
   const unexpired: ManagedObject[] = [];
   for await (const page of kube.listManagedPages(MANAGED_SELECTOR)) {
-    unexpired.push(...page.filter((object) => !objectExpired(object, now)));
-    await collect(groupLeases(page.filter((object) => objectExpired(object, now))).map((lease) => ({ lease, reason: 'expired' })));
+    const expired: ManagedObject[] = [];
+    for (const object of page) (objectExpired(object, now) ? expired : unexpired).push(object);
+    await collect(groupLeases(expired).map((lease) => ({ lease, reason: 'expired' })));
   }
   await collect(
     groupLeases(unexpired).flatMap((lease) => {

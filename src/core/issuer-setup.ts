@@ -10,7 +10,7 @@ import { checkDns1123Label, checkDns1123Subdomain, checkPathSegmentName } from '
 export const DEFAULT_ISSUER_NAME = 'kubectl-tempcreds-issuer';
 
 /** Not `app.kubernetes.io/managed-by`: that label marks the objects of leases. */
-export const ISSUER_LABELS = { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'issuer' };
+const ISSUER_LABELS = { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'issuer' };
 
 export type IssuerSubject = { kind: 'ServiceAccount'; namespace: string; name: string } | { kind: 'User'; name: string };
 

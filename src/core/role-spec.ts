@@ -48,7 +48,7 @@ export interface RoleDefinition {
 
 export type RoleMode = 'serviceAccount' | 'kubernetesRole' | 'rules';
 
-export const specKeys = [
+const specKeys = [
   'allowedNamespaces',
   'namespaceSelector',
   'defaultTtl',
@@ -65,7 +65,7 @@ export const specKeys = [
   'issuerContext',
 ] as const satisfies readonly (keyof RoleSpec)[];
 
-export const modeKeys = ['serviceAccount', 'kubernetesRole', 'rules'] as const satisfies readonly RoleMode[];
+const modeKeys = ['serviceAccount', 'kubernetesRole', 'rules'] as const satisfies readonly RoleMode[];
 
 export function roleMode(spec: RoleSpec): RoleMode {
   return modeKeys.find((key) => spec[key] !== undefined)!;

@@ -27,7 +27,7 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 /** The ExecCredential to print, when this invocation is a plain cache hit. */
-export async function cachedCredential(args: string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
+async function cachedCredential(args: string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const memo = recallMemo(join(statePaths(env).cache, 'memo'), memoInvocation(args, env));
   if (!memo) return undefined;
   const entry = await readToken(memo.target);

@@ -15,7 +15,7 @@ type DoctorArgs = GlobalArgs & { 'token-cache'?: string };
 
 const LABELS = { ok: 'OK', warn: 'WARN', fail: 'FAIL' } as const;
 
-export function renderChecks(checks: Check[]): string {
+function renderChecks(checks: Check[]): string {
   const areaWidth = Math.max(...checks.map((check) => check.area.length));
   const lines: string[] = [];
   checks.forEach((check, index) => {

@@ -29,7 +29,7 @@ function fields({ lease, token }: IssuedLease) {
 
 const shellQuote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
 
-export function renderIssued(issued: IssuedLease, format: IssueCommandArgs['output']): string {
+function renderIssued(issued: IssuedLease, format: IssueCommandArgs['output']): string {
   const { lease, token } = issued;
   switch (format) {
     case 'token':
