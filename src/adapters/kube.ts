@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, objectPath, withQuery } from '../core/api-paths.js';
+import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, namespacePath, objectPath, withQuery } from '../core/api-paths.js';
 import { canonicalJson } from '../core/digest.js';
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
 import { KubeConnection, KubeStatusError, KubeTimeoutError, type KubeRequest } from './kube-connections.js';
@@ -131,7 +131,7 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
 
   async namespaceLabels(name: string): Promise<Record<string, string> | undefined> {
     try {
-      const namespace = await this.call<KubeObject>(`read namespace ${name}`, { method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(name)}` });
+      const namespace = await this.call<KubeObject>(`read namespace ${name}`, { method: 'GET', path: namespacePath(name) });
       return namespace.metadata?.labels ?? {};
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;

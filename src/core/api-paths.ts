@@ -1,6 +1,7 @@
 // REST paths of the Kubernetes API for the kinds a lease creates: what the adapter requests,
 // built in one place. Pure.
 
+import { checkDns1123Label, checkPathSegmentName } from './kube-names.js';
 import type { ObjectRef } from './lease.js';
 
 /** The kinds a lease may create, by their plural resource name. */
@@ -32,16 +33,30 @@ export function apiVersionOf(kind: string): string {
   return resourceOf(kind).apiVersion;
 }
 
+/**
+ * A name as one path segment, or a throw: "." or ".." would climb to the collection (a DELETE
+ * of `clusterroles/.` deletes every ClusterRole the caller may delete), "/" would add segments.
+ */
+function segment(what: string, name: string, problem: string | undefined): string {
+  if (problem) throw new Error(`"${name}" is not a valid ${what} name: ${problem}`);
+  return encodeURIComponent(name);
+}
+
 /** The collection an object is created in: namespaced kinds within their namespace. */
 export function collectionPath(ref: Pick<ObjectRef, 'kind' | 'namespace'>): string {
   const { apiVersion, resource, namespaced } = resourceOf(ref.kind);
   if (namespaced && !ref.namespace) throw new Error(`a ${ref.kind} needs a namespace`);
-  return `${groupPath(apiVersion)}${namespaced ? `/namespaces/${encodeURIComponent(ref.namespace!)}` : ''}/${resource}`;
+  return `${groupPath(apiVersion)}${namespaced ? `/namespaces/${segment('namespace', ref.namespace!, checkDns1123Label(ref.namespace!))}` : ''}/${resource}`;
 }
 
 /** One object, or one of its subresources (`token` of a ServiceAccount). */
 export function objectPath(ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'>, subresource?: string): string {
-  return `${collectionPath(ref)}/${encodeURIComponent(ref.name)}${subresource ? `/${subresource}` : ''}`;
+  return `${collectionPath(ref)}/${segment(ref.kind, ref.name, checkPathSegmentName(ref.name))}${subresource ? `/${subresource}` : ''}`;
+}
+
+/** A namespace object (read for its labels). */
+export function namespacePath(name: string): string {
+  return `/api/v1/namespaces/${segment('namespace', name, checkDns1123Label(name))}`;
 }
 
 /** Every object of a kind across all namespaces. */
