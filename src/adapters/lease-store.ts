@@ -3,13 +3,28 @@
 
 import { join } from 'node:path';
 import { readdir } from 'node:fs/promises';
+import { invalidInput, operationFailed } from '../core/errors.js';
 import { parseLeaseId, type LeaseRecord } from '../core/lease.js';
+import { leaseRecordProblems } from '../core/lease-record.js';
+import { roleNameProblem } from '../core/role-spec.js';
 import { listFiles, parseJsonFile, readTextIfExists, removeFile, writeFileAtomic } from './files.js';
 
 /** Where the record of lease `id` lives under `directory`. */
 export function leaseRecordFile(directory: string, id: string): string {
   const { role, suffix } = parseLeaseId(id);
   return join(directory, role, `${suffix}.json`);
+}
+
+function isLeaseId(id: string): boolean {
+  try {
+    return parseLeaseId(id) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function invalidRecord(path: string, why: string) {
+  return operationFailed(`${path} is not a valid lease record (${why}); it is not acted on — remove that file if you did not write it`);
 }
 
 export class LeaseStore {
@@ -26,18 +41,27 @@ export class LeaseStore {
   async get(id: string): Promise<LeaseRecord | undefined> {
     const path = this.file(id);
     const text = await readTextIfExists(path);
-    return text === undefined ? undefined : (parseJsonFile(path, text) as LeaseRecord);
+    if (text === undefined) return undefined;
+    // Its objects become DELETEs as the issuer: a record that issuance could not have written is never used.
+    const value = parseJsonFile(path, text);
+    const problems = leaseRecordProblems(value, id);
+    if (problems.length > 0) throw invalidRecord(path, problems.join('; '));
+    return value as LeaseRecord;
   }
 
   /** Records of one role (exactly that role) or of all; unreadable files are reported, not fatal. */
   async list(role?: string): Promise<{ leases: LeaseRecord[]; unreadable: string[] }> {
+    const roleProblem = role === undefined ? undefined : roleNameProblem(role);
+    if (roleProblem) throw invalidInput(roleProblem);
     const roles = role ? [role] : await this.roleFolders();
     const leases: LeaseRecord[] = [];
     const unreadable: string[] = [];
     for (const roleName of roles) {
       for (const file of await listFiles(join(this.directory, roleName), '.json')) {
         try {
-          const lease = await this.get(`${roleName}/${file.slice(0, -'.json'.length)}`);
+          const id = `${roleName}/${file.slice(0, -'.json'.length)}`;
+          if (!isLeaseId(id)) throw invalidRecord(join(this.directory, roleName, file), 'its path is not ROLE/ID.json of a lease id');
+          const lease = await this.get(id);
           if (lease) leases.push(lease);
         } catch (error) {
           unreadable.push((error as Error).message);
