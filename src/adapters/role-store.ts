@@ -3,8 +3,8 @@
 // so the exec hot path (which only reads) never loads the lock library.
 
 import { join } from 'node:path';
-import { operationFailed } from '../core/errors.js';
-import { roleFromDocument, roleToDocument, type RoleDefinition } from '../core/role-spec.js';
+import { invalidInput, operationFailed } from '../core/errors.js';
+import { roleFromDocument, roleNameProblem, roleToDocument, type RoleDefinition } from '../core/role-spec.js';
 import { listFiles, parseJsonFile, readTextIfExists, removeFile, writeFileAtomic } from './files.js';
 
 async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
@@ -14,8 +14,10 @@ async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
 export class RoleStore {
   constructor(private readonly directory: string) {}
 
-  /** The file holding role `name`. */
+  /** The file holding role `name`; a name that is not a role name (`../x`) never becomes a path. */
   fileFor(name: string): string {
+    const problem = roleNameProblem(name);
+    if (problem) throw invalidInput(problem);
     return join(this.directory, `${name}.json`);
   }
 
@@ -23,11 +25,15 @@ export class RoleStore {
     const path = this.fileFor(name);
     const text = await readTextIfExists(path);
     if (text === undefined) return undefined;
+    let role: RoleDefinition;
     try {
-      return roleFromDocument(parseJsonFile(path, text), path);
+      role = roleFromDocument(parseJsonFile(path, text), path);
     } catch (error) {
       throw operationFailed(`${path} does not hold a valid role (${(error as Error).message}); fix it or run "kubectl tempcreds role apply" again`, error);
     }
+    // A file copied or planted under another name must not lend that name its grants.
+    if (role.name !== name) throw operationFailed(`${path} holds role "${role.name}", not "${name}"; rename or remove that file`);
+    return role;
   }
 
   /** Every readable role, plus the files that could not be read (the others stay usable). */
@@ -36,7 +42,9 @@ export class RoleStore {
     const unreadable: string[] = [];
     for (const file of await listFiles(this.directory, '.json')) {
       try {
-        const role = await this.get(file.slice(0, -'.json'.length));
+        const name = file.slice(0, -'.json'.length);
+        if (roleNameProblem(name)) throw operationFailed(`${join(this.directory, file)} is not named after a role (ROLE.json, ROLE a DNS label); rename or remove it`);
+        const role = await this.get(name);
         if (role) roles.push(role);
       } catch (error) {
         unreadable.push((error as Error).message);
