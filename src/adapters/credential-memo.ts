@@ -11,6 +11,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { isTokenCacheKey } from '../core/token-cache.js';
 
 /** Everything besides file contents that the slow path's answer depends on. */
 const ENV_INPUTS = [
@@ -77,15 +78,40 @@ function fileStamp(path: string): string {
   return info ? `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}:${info.ctimeNs}` : '';
 }
 
-/** The remembered answer for this invocation, if every file it came from is unchanged. */
-export function recallMemo(directory: string, invocation: string): MemoValue | undefined {
+/**
+ * Whether an entry read back is one rememberMemo could have written for this state: a forged
+ * one must not point the hit at another file, keychain account or lease directory.
+ */
+function isValidEntry(entry: MemoEntry, invocation: string, where: MemoLocations): boolean {
+  const { version, target, leases, refresh, stamps } = entry ?? {};
+  return (
+    version === 1 &&
+    entry.invocation === invocation &&
+    Array.isArray(stamps) &&
+    stamps.every((pair) => Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string' && typeof pair[1] === 'string') &&
+    leases === where.leases &&
+    typeof refresh?.fraction === 'number' &&
+    typeof refresh.minSeconds === 'number' &&
+    isTokenCacheKey(target?.key) &&
+    (target.store === 'keychain' || (target.store === 'file' && target.file === join(where.tokens, `${target.key}.json`)))
+  );
+}
+
+/** Where this state keeps lease records and token files: a memo entry must point there. */
+export interface MemoLocations {
+  leases: string;
+  tokens: string;
+}
+
+/** The remembered answer for this invocation, if it is valid and every file it came from is unchanged. */
+export function recallMemo(directory: string, invocation: string, where: MemoLocations): MemoValue | undefined {
   let entry: MemoEntry;
   try {
     entry = JSON.parse(readFileSync(memoFile(directory, invocation), 'utf8')) as MemoEntry;
   } catch {
     return undefined;
   }
-  if (entry.version !== 1 || entry.invocation !== invocation || !Array.isArray(entry.stamps)) return undefined;
+  if (!isValidEntry(entry, invocation, where)) return undefined;
   if (!entry.stamps.every(([path, stamp]) => fileStamp(path) === stamp)) return undefined;
   return { target: entry.target, leases: entry.leases, refresh: entry.refresh };
 }

@@ -1,7 +1,7 @@
 // The OS keychain as a token store, through keytar (one entry per cache key). Its own module,
 // free of file and crypto imports, so the exec hot path can read the keychain cheaply.
 
-import { parseCachedToken, type CachedToken } from '../core/token-cache.js';
+import { checkTokenCacheKey, parseCachedToken, type CachedToken } from '../core/token-cache.js';
 import type { TokenCacheStore } from './token-cache.js';
 
 const KEYCHAIN_SERVICE = 'kubectl-tempcreds';
@@ -25,14 +25,15 @@ export class KeychainStore implements TokenCacheStore {
     }
   }
 
+  // The key is the account name: only a real key, so no other account is read or removed.
   async get(key: string) {
-    return parseCachedToken(await this.call(this.keytar.getPassword(KEYCHAIN_SERVICE, key)));
+    return parseCachedToken(await this.call(this.keytar.getPassword(KEYCHAIN_SERVICE, checkTokenCacheKey(key))));
   }
   async set(key: string, entry: CachedToken) {
-    await this.call(this.keytar.setPassword(KEYCHAIN_SERVICE, key, JSON.stringify(entry)));
+    await this.call(this.keytar.setPassword(KEYCHAIN_SERVICE, checkTokenCacheKey(key), JSON.stringify(entry)));
   }
   async delete(key: string) {
-    await this.call(this.keytar.deletePassword(KEYCHAIN_SERVICE, key));
+    await this.call(this.keytar.deletePassword(KEYCHAIN_SERVICE, checkTokenCacheKey(key)));
   }
 }
 

@@ -15,6 +15,11 @@ export interface StatePaths {
   cache: string;
 }
 
+/** The file token store's directory under the cache directory. */
+export function tokenDirectory(cache: string): string {
+  return join(cache, 'tokens');
+}
+
 export function statePaths(env: NodeJS.ProcessEnv = process.env): StatePaths {
   const root = env.KUBECTL_TEMPCREDS_HOME;
   if (root) return { roles: join(root, 'roles'), leases: join(root, 'leases'), audit: join(root, 'audit.log'), cache: join(root, 'cache') };

@@ -4,9 +4,10 @@
 
 import { join } from 'node:path';
 import { invalidInput } from '../core/errors.js';
-import { parseCachedToken, type CachedToken } from '../core/token-cache.js';
+import { checkTokenCacheKey, parseCachedToken, type CachedToken } from '../core/token-cache.js';
 import { readTextIfExists, removeFile, writeFileAtomic } from './files.js';
 import { KeychainStore, loadKeytar } from './keychain.js';
+import { tokenDirectory } from './paths.js';
 
 export const TOKEN_CACHE_MODES = ['auto', 'keychain', 'file', 'none'] as const;
 export type TokenCacheMode = (typeof TOKEN_CACHE_MODES)[number];
@@ -29,7 +30,7 @@ class FileTokenStore implements TokenCacheStore {
     readonly notice?: string,
   ) {}
   fileFor(key: string) {
-    return join(this.directory, `${key}.json`);
+    return join(this.directory, `${checkTokenCacheKey(key)}.json`);
   }
   async get(key: string) {
     return parseCachedToken(await readTextIfExists(this.fileFor(key)));
@@ -102,7 +103,7 @@ export function parseTokenCacheMode(value: string | undefined): TokenCacheMode {
 }
 
 export async function openTokenCache(mode: TokenCacheMode, cacheDirectory: string, env: NodeJS.ProcessEnv = process.env): Promise<TokenCacheStore> {
-  const directory = join(cacheDirectory, 'tokens');
+  const directory = tokenDirectory(cacheDirectory);
   const fileStore = (notice?: string) => new FileTokenStore(directory, notice);
   if (mode === 'none') return new NoTokenStore();
   if (mode === 'file') return fileStore();

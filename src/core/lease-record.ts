@@ -5,6 +5,7 @@
 import { MANAGED_KINDS, apiVersionOf } from './api-paths.js';
 import { checkDns1123Label, checkDns1123Subdomain } from './kube-names.js';
 import { parseLeaseId, type LeaseRecord } from './lease.js';
+import { isTokenCacheKey } from './token-cache.js';
 
 const NAMESPACED_KINDS = new Set(['Secret', 'ServiceAccount', 'Role', 'RoleBinding']);
 const REQUIRED_KEYS = ['id', 'role', 'roleDigest', 'namespace', 'serviceAccountName', 'serviceAccountCreated', 'issuedAt', 'expiresAt', 'ttlSeconds', 'context', 'cluster', 'issuedBy', 'objects'];
@@ -16,11 +17,6 @@ type Raw = Record<string, unknown>;
 
 const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isIsoDate = (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
-
-/** A token cache key: the hex sha256 it is made of, nothing a path or keychain account could be bent with. */
-export function isTokenCacheKey(value: unknown): value is string {
-  return typeof value === 'string' && SHA256_HEX.test(value);
-}
 
 function objectProblems(object: unknown, index: number, lease: { namespace: unknown; suffix: string }): string[] {
   const where = `objects[${index}]`;

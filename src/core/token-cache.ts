@@ -30,6 +30,16 @@ export function tokenCacheKey(identity: CredentialIdentity): string {
   return digestOf({ ...identity, audiences: [...identity.audiences].sort(), version: 1 });
 }
 
+/** A key as tokenCacheKey makes it: it becomes a file name or keychain account, so nothing else may. */
+export function isTokenCacheKey(value: unknown): value is string {
+  return typeof value === 'string' && /^[0-9a-f]{64}$/.test(value);
+}
+
+export function checkTokenCacheKey(key: string): string {
+  if (!isTokenCacheKey(key)) throw new Error(`${JSON.stringify(key)} is not a token cache key`);
+  return key;
+}
+
 export interface RefreshPolicy {
   /** Fraction of the token's lifetime kept in reserve (default 10 %). */
   fraction: number;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { recallMemo, memoInvocation, type MemoTarget } from '../adapters/credential-memo.js';
 import { KeychainStore, loadKeytar } from '../adapters/keychain.js';
 import { leaseRecordFile } from '../adapters/lease-store.js';
-import { statePaths } from '../adapters/paths.js';
+import { statePaths, tokenDirectory } from '../adapters/paths.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
 import { isServable, parseCachedToken, refreshAt, type CachedToken } from '../core/token-cache.js';
 import { faultsFrom } from '../faults.js';
@@ -28,7 +28,8 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
 
 /** The ExecCredential to print, when this invocation is a plain cache hit. */
 async function cachedCredential(args: string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const memo = recallMemo(join(statePaths(env).cache, 'memo'), memoInvocation(args, env));
+  const paths = statePaths(env);
+  const memo = recallMemo(join(paths.cache, 'memo'), memoInvocation(args, env), { leases: paths.leases, tokens: tokenDirectory(paths.cache) });
   if (!memo) return undefined;
   const entry = await readToken(memo.target);
   if (!entry || !isServable(entry, faultsFrom(env).now(), memo.refresh)) return undefined;

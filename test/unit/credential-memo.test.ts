@@ -5,7 +5,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { memoInvocation, recallMemo, rememberMemo, type MemoValue } from '../../src/adapters/credential-memo.ts';
 
-const VALUE: MemoValue = { target: { store: 'file', key: 'k'.repeat(64), file: '/cache/tokens/k.json' }, leases: '/state/leases', refresh: { fraction: 0.1, minSeconds: 60 } };
+const KEY = 'c'.repeat(64);
+/** Where the memo's answers must point: this state's leases and token files. */
+const WHERE = { leases: '/state/leases', tokens: '/cache/tokens' };
+const VALUE: MemoValue = { target: { store: 'file', key: KEY, file: `/cache/tokens/${KEY}.json` }, leases: '/state/leases', refresh: { fraction: 0.1, minSeconds: 60 } };
 const ARGS = ['reader', '--namespace', 'demo', '--context', 'issuer'];
 
 /** A memo directory and two source files last changed a minute ago (long before any read). */
@@ -27,14 +30,14 @@ describe('credential memo', () => {
     const s = sandbox();
     const invocation = memoInvocation(ARGS, { KUBECONFIG: s.kubeconfig });
     await rememberMemo(s.memo, invocation, [s.role, s.kubeconfig, s.missing], VALUE, s.readStarted);
-    assert.deepEqual(recallMemo(s.memo, invocation), VALUE);
+    assert.deepEqual(recallMemo(s.memo, invocation, WHERE), VALUE);
   });
 
   it('is a miss for another invocation: other arguments or environment', async () => {
     const s = sandbox();
     await rememberMemo(s.memo, memoInvocation(ARGS, { KUBECONFIG: s.kubeconfig }), [s.role], VALUE, s.readStarted);
-    assert.equal(recallMemo(s.memo, memoInvocation([...ARGS, '--ttl', '2h'], { KUBECONFIG: s.kubeconfig })), undefined);
-    assert.equal(recallMemo(s.memo, memoInvocation(ARGS, { KUBECONFIG: s.kubeconfig, KUBECTL_TEMPCREDS_TOKEN_CACHE: 'none' })), undefined);
+    assert.equal(recallMemo(s.memo, memoInvocation([...ARGS, '--ttl', '2h'], { KUBECONFIG: s.kubeconfig }), WHERE), undefined);
+    assert.equal(recallMemo(s.memo, memoInvocation(ARGS, { KUBECONFIG: s.kubeconfig, KUBECTL_TEMPCREDS_TOKEN_CACHE: 'none' }), WHERE), undefined);
   });
 
   const changes: [string, (s: ReturnType<typeof sandbox>) => void][] = [
@@ -49,7 +52,7 @@ describe('credential memo', () => {
       const invocation = memoInvocation(ARGS, {});
       await rememberMemo(s.memo, invocation, [s.role, s.kubeconfig, s.missing], VALUE, s.readStarted);
       change(s);
-      assert.equal(recallMemo(s.memo, invocation), undefined);
+      assert.equal(recallMemo(s.memo, invocation, WHERE), undefined);
     });
   }
 
@@ -74,8 +77,24 @@ describe('credential memo', () => {
     const s = sandbox();
     const invocation = memoInvocation(ARGS, {});
     await rememberMemo(s.memo, invocation, [s.role, s.kubeconfig], VALUE, Date.now());
-    assert.equal(recallMemo(s.memo, invocation), undefined);
+    assert.equal(recallMemo(s.memo, invocation, WHERE), undefined);
   });
+
+  const forged: [string, MemoValue][] = [
+    ['a token file elsewhere', { ...VALUE, target: { store: 'file', key: KEY, file: '/home/victim/.ssh/id_rsa' } }],
+    ['a key that is a path', { ...VALUE, target: { store: 'file', key: '../../x', file: '/cache/tokens/../../x.json' } }],
+    ['a keychain account that is no key', { ...VALUE, target: { store: 'keychain', key: 'github.com' } }],
+    ['another lease directory', { ...VALUE, leases: '/tmp/forged-leases' }],
+    ['a refresh policy that is no number', { ...VALUE, refresh: { fraction: '0.1', minSeconds: 60 } as never }],
+  ];
+  for (const [name, value] of forged) {
+    it(`is a miss when the entry names ${name} (a forged memo is never served)`, async () => {
+      const s = sandbox();
+      const invocation = memoInvocation(ARGS, {});
+      await rememberMemo(s.memo, invocation, [s.role], value, s.readStarted);
+      assert.equal(recallMemo(s.memo, invocation, WHERE), undefined);
+    });
+  }
 
   it('is a miss, never an error, when the memo is corrupt', async () => {
     const s = sandbox();
@@ -83,6 +102,6 @@ describe('credential memo', () => {
     await rememberMemo(s.memo, invocation, [s.role], VALUE, s.readStarted);
     const [file] = readdirSync(s.memo);
     writeFileSync(join(s.memo, file!), '{not json');
-    assert.equal(recallMemo(s.memo, invocation), undefined);
+    assert.equal(recallMemo(s.memo, invocation, WHERE), undefined);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isTokenCacheKey, leaseRecordProblems, parseLeaseRecord } from '../../src/core/lease-record.ts';
+import { leaseRecordProblems, parseLeaseRecord } from '../../src/core/lease-record.ts';
+import { isTokenCacheKey } from '../../src/core/token-cache.ts';
 import { FIXED_SUFFIX, leaseRecord } from './fakes.ts';
 
 const ID = `reader/${FIXED_SUFFIX}`;
