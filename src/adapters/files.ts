@@ -2,17 +2,22 @@
 // renamed into place, so a reader never sees half a file and a crash never truncates one.
 
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, lstat, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { operationFailed } from '../core/errors.js';
+import { TempcredsError, operationFailed } from '../core/errors.js';
+import { untrustedDirectory } from './private-dirs.js';
 
 export async function ensurePrivateDir(path: string): Promise<void> {
   try {
     await mkdir(path, { recursive: true, mode: 0o700 });
-    const info = await stat(path);
-    // mkdir leaves an existing directory's mode alone; a pre-existing open one is tightened.
+    const info = await lstat(path);
+    const problem = untrustedDirectory(path, info);
+    if (problem) throw operationFailed(problem);
+    // mkdir leaves an existing directory's mode alone; one others may read is tightened.
     if ((info.mode & 0o077) !== 0) await chmod(path, 0o700);
   } catch (error) {
+    if (error instanceof TempcredsError) throw error;
     throw fileError('cannot create the directory', path, await realMkdirError(path, error));
   }
 }
@@ -43,12 +48,14 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   }
 }
 
-/** The file's text, or undefined when it does not exist. */
+/** The file's text, or undefined when it does not exist; a symbolic link is not followed. */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path, { encoding: 'utf8', flag: constants.O_RDONLY | constants.O_NOFOLLOW });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw operationFailed(`refusing to read ${path}: it is a symbolic link, and state files must be real ones; remove it (rm ${path}) and run again`, error);
     throw fileError('cannot read', path, error);
   }
 }

@@ -1,13 +1,14 @@
 // Lease records on disk, one private JSON file per lease under a folder per role: the
 // fast, API-free record of what each issuance created. Never holds a token.
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readdir } from 'node:fs/promises';
 import { invalidInput, operationFailed } from '../core/errors.js';
 import { parseLeaseId, type LeaseRecord } from '../core/lease.js';
 import { leaseRecordProblems } from '../core/lease-record.js';
 import { roleNameProblem } from '../core/role-spec.js';
 import { listFiles, parseJsonFile, readTextIfExists, removeFile, writeFileAtomic } from './files.js';
+import { checkDirectories, directoryChain } from './private-dirs.js';
 
 /** Where the record of lease `id` lives under `directory`. */
 export function leaseRecordFile(directory: string, id: string): string {
@@ -30,16 +31,19 @@ function invalidRecord(path: string, why: string) {
 export class LeaseStore {
   constructor(private readonly directory: string) {}
 
-  private file(id: string): string {
-    return leaseRecordFile(this.directory, id);
+  /** The record's file, once every directory from the state root down to it can be trusted. */
+  private async file(id: string): Promise<string> {
+    const path = leaseRecordFile(this.directory, id);
+    await checkDirectories(directoryChain(dirname(this.directory), dirname(path)));
+    return path;
   }
 
   async save(lease: LeaseRecord): Promise<void> {
-    await writeFileAtomic(this.file(lease.id), `${JSON.stringify(lease, null, 2)}\n`);
+    await writeFileAtomic(await this.file(lease.id), `${JSON.stringify(lease, null, 2)}\n`);
   }
 
   async get(id: string): Promise<LeaseRecord | undefined> {
-    const path = this.file(id);
+    const path = await this.file(id);
     const text = await readTextIfExists(path);
     if (text === undefined) return undefined;
     // Its objects become DELETEs as the issuer: a record that issuance could not have written is never used.
@@ -53,6 +57,7 @@ export class LeaseStore {
   async list(role?: string): Promise<{ leases: LeaseRecord[]; unreadable: string[] }> {
     const roleProblem = role === undefined ? undefined : roleNameProblem(role);
     if (roleProblem) throw invalidInput(roleProblem);
+    await checkDirectories(directoryChain(dirname(this.directory), this.directory));
     const roles = role ? [role] : await this.roleFolders();
     const leases: LeaseRecord[] = [];
     const unreadable: string[] = [];
@@ -72,12 +77,13 @@ export class LeaseStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    return removeFile(this.file(id));
+    return removeFile(await this.file(id));
   }
 
   private async roleFolders(): Promise<string[]> {
     try {
-      return (await readdir(this.directory, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+      // Symbolic links too: their records are then reported as untrusted, not silently skipped.
+      return (await readdir(this.directory, { withFileTypes: true })).filter((entry) => entry.isDirectory() || entry.isSymbolicLink()).map((entry) => entry.name).sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;

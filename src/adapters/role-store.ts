@@ -2,10 +2,11 @@
 // only its role, and a lock per role around every read-modify-write. Reading takes no lock,
 // so the exec hot path (which only reads) never loads the lock library.
 
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { invalidInput, operationFailed } from '../core/errors.js';
 import { roleFromDocument, roleNameProblem, roleToDocument, type RoleDefinition } from '../core/role-spec.js';
 import { listFiles, parseJsonFile, readTextIfExists, removeFile, writeFileAtomic } from './files.js';
+import { checkDirectories, directoryChain } from './private-dirs.js';
 
 async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
   return (await import('./locks.js')).withLock(path, work);
@@ -21,8 +22,14 @@ export class RoleStore {
     return join(this.directory, `${name}.json`);
   }
 
+  /** Before any read or write: the state root and the roles directory can be trusted. */
+  private trusted(): Promise<void> {
+    return checkDirectories(directoryChain(dirname(this.directory), this.directory));
+  }
+
   async get(name: string): Promise<RoleDefinition | undefined> {
     const path = this.fileFor(name);
+    await this.trusted();
     const text = await readTextIfExists(path);
     if (text === undefined) return undefined;
     let role: RoleDefinition;
@@ -40,6 +47,7 @@ export class RoleStore {
   async list(): Promise<{ roles: RoleDefinition[]; unreadable: string[] }> {
     const roles: RoleDefinition[] = [];
     const unreadable: string[] = [];
+    await this.trusted();
     for (const file of await listFiles(this.directory, '.json')) {
       try {
         const name = file.slice(0, -'.json'.length);
@@ -59,6 +67,7 @@ export class RoleStore {
    */
   async update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition> {
     const path = this.fileFor(name);
+    await this.trusted();
     return withLock(path, async () => {
       const next = change(await this.get(name));
       await writeFileAtomic(path, `${JSON.stringify(roleToDocument(next), null, 2)}\n`);
@@ -68,6 +77,7 @@ export class RoleStore {
 
   async delete(name: string): Promise<boolean> {
     const path = this.fileFor(name);
+    await this.trusted();
     return withLock(path, () => removeFile(path));
   }
 }

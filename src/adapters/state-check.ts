@@ -22,8 +22,13 @@ async function inspect(path: string, depth: number, problems: StateProblem[]): P
   if (uid !== undefined && stats.uid !== uid) {
     problems.push({ path, problem: `belongs to uid ${stats.uid}, not to you (uid ${uid})`, fix: `chown -R ${uid} ${path}` });
   }
+  // The tool refuses to use a linked state directory or file (it could point anywhere).
+  if (stats.isSymbolicLink()) {
+    problems.push({ path, problem: 'is a symbolic link; state directories and files must be real ones', fix: `rm ${path}` });
+    return;
+  }
   // Lock directories (proper-lockfile) hold nothing and live for a moment.
-  if (stats.isSymbolicLink() || (stats.isDirectory() && path.endsWith('.lock'))) return;
+  if (stats.isDirectory() && path.endsWith('.lock')) return;
   const mode = stats.mode & 0o777;
   if (stats.isDirectory()) {
     if (mode & 0o077) problems.push({ path, problem: `is open to others (mode ${mode.toString(8)}; want 700)`, fix: `chmod 700 ${path}` });

@@ -8,6 +8,7 @@ import { checkTokenCacheKey, parseCachedToken, type CachedToken } from '../core/
 import { readTextIfExists, removeFile, writeFileAtomic } from './files.js';
 import { KeychainStore, loadKeytar } from './keychain.js';
 import { tokenDirectory } from './paths.js';
+import { checkDirectories, directoryChain } from './private-dirs.js';
 
 export const TOKEN_CACHE_MODES = ['auto', 'keychain', 'file', 'none'] as const;
 export type TokenCacheMode = (typeof TOKEN_CACHE_MODES)[number];
@@ -27,19 +28,26 @@ class FileTokenStore implements TokenCacheStore {
   readonly kind = 'file';
   constructor(
     readonly directory: string,
+    private readonly cacheDirectory: string,
     readonly notice?: string,
   ) {}
   fileFor(key: string) {
     return join(this.directory, `${checkTokenCacheKey(key)}.json`);
   }
+  /** The entry's file, once the cache directory and the token directory can be trusted. */
+  private async trustedFile(key: string) {
+    const file = this.fileFor(key);
+    await checkDirectories(directoryChain(this.cacheDirectory, this.directory));
+    return file;
+  }
   async get(key: string) {
-    return parseCachedToken(await readTextIfExists(this.fileFor(key)));
+    return parseCachedToken(await readTextIfExists(await this.trustedFile(key)));
   }
   async set(key: string, entry: CachedToken) {
-    await writeFileAtomic(this.fileFor(key), JSON.stringify(entry));
+    await writeFileAtomic(await this.trustedFile(key), JSON.stringify(entry));
   }
   async delete(key: string) {
-    await removeFile(this.fileFor(key));
+    await removeFile(await this.trustedFile(key));
   }
 }
 
@@ -104,7 +112,7 @@ export function parseTokenCacheMode(value: string | undefined): TokenCacheMode {
 
 export async function openTokenCache(mode: TokenCacheMode, cacheDirectory: string, env: NodeJS.ProcessEnv = process.env): Promise<TokenCacheStore> {
   const directory = tokenDirectory(cacheDirectory);
-  const fileStore = (notice?: string) => new FileTokenStore(directory, notice);
+  const fileStore = (notice?: string) => new FileTokenStore(directory, cacheDirectory, notice);
   if (mode === 'none') return new NoTokenStore();
   if (mode === 'file') return fileStore();
   // Without a session bus libsecret cannot reach a Secret Service: don't even try.

@@ -10,11 +10,12 @@
 // else loads on a hit.
 
 import { readFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { recallMemo, memoInvocation, type MemoTarget } from '../adapters/credential-memo.js';
 import { KeychainStore, loadKeytar } from '../adapters/keychain.js';
 import { leaseRecordFile } from '../adapters/lease-store.js';
 import { statePaths, tokenDirectory } from '../adapters/paths.js';
+import { directoriesTrusted, directoryChain } from '../adapters/private-dirs.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
 import { isServable, parseCachedToken, refreshAt, type CachedToken } from '../core/token-cache.js';
 import { faultsFrom } from '../faults.js';
@@ -29,11 +30,17 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
 /** The ExecCredential to print, when this invocation is a plain cache hit. */
 async function cachedCredential(args: string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const paths = statePaths(env);
-  const memo = recallMemo(join(paths.cache, 'memo'), memoInvocation(args, env), { leases: paths.leases, tokens: tokenDirectory(paths.cache) });
+  const memoDirectory = join(paths.cache, 'memo');
+  // Any directory that cannot be trusted is a miss: the full path then says what is wrong.
+  const trusted = (root: string, directory: string) => directoriesTrusted(directoryChain(root, directory));
+  if (!trusted(paths.cache, memoDirectory) || !trusted(paths.cache, tokenDirectory(paths.cache))) return undefined;
+  const memo = recallMemo(memoDirectory, memoInvocation(args, env), { leases: paths.leases, tokens: tokenDirectory(paths.cache) });
   if (!memo) return undefined;
   const entry = await readToken(memo.target);
   if (!entry || !isServable(entry, faultsFrom(env).now(), memo.refresh)) return undefined;
-  JSON.parse(readFileSync(leaseRecordFile(memo.leases, entry.leaseId), 'utf8')); // revoked here: no record, a miss
+  const record = leaseRecordFile(memo.leases, entry.leaseId);
+  if (!trusted(dirname(paths.leases), dirname(record))) return undefined;
+  JSON.parse(readFileSync(record, 'utf8')); // revoked here: no record, a miss
   return renderExecCredential(execApiVersion(env.KUBERNETES_EXEC_INFO), entry.token, refreshAt(entry, memo.refresh));
 }
 

@@ -43,13 +43,14 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
       kubeconfig: () => ({ ...readIssuer({ kubeconfig: args.kubeconfig, context: args.context }), files: kubeconfigPaths(args.kubeconfig, process.env) }),
       contextNames: () => contextNames(args.kubeconfig, process.env),
       roles: async () => {
-        const { roles, unreadable } = await runtime.roles.list();
+        // A roles directory that cannot be trusted is a failed check, not a crash of the doctor.
+        const { roles, unreadable } = await runtime.roles.list().catch((error: Error) => ({ roles: [], unreadable: [error.message] }));
         return { roles: roles.map(({ name, spec }) => ({ name, ...(spec.issuerContext ? { issuerContext: spec.issuerContext } : {}) })), unreadable };
       },
       connect: () => connectDirect(args),
       tokenCache: async () => {
         const store = await openTokenCache(parseTokenCacheMode(args['token-cache'] ?? process.env.KUBECTL_TEMPCREDS_TOKEN_CACHE), paths.cache);
-        await store.get('kubectl-tempcreds-doctor-probe'); // the keychain answers, or `auto` falls back here
+        await store.get('0'.repeat(64)); // a key no credential has: the keychain answers, or `auto` falls back here
         return { kind: store.kind, ...(store.notice ? { notice: store.notice } : {}), directory: paths.cache };
       },
       state: async () => {
