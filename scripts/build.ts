@@ -16,11 +16,16 @@
 // Reuse: `bundleSingleFile()` builds one self-contained CommonJS file (no chunks, no dynamic
 // imports of files) from the same options — what a Node single executable needs.
 //
+// Flavours: every build is a release build — src/faults.ts (the test hooks, driven by
+// KUBECTL_TEMPCREDS_TEST_* variables) is swapped for src/no-faults.ts, so no bundle holds hook
+// code — except the test build (`npm test`: `bundleDist({ flavour: 'test' })`), which keeps the
+// hooks and goes to .test-build/ (its own bin/ and dist/), never to dist/, which npm publishes.
+//
 //   tsx scripts/build.ts                 type-check + dist/
 //   tsx scripts/build.ts --no-typecheck  dist/ only
 
 import { spawnSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +33,10 @@ import * as esbuild from 'esbuild';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
+/** Where the test build goes: bin/ and package.json (copied) and dist/, laid out as in the package. */
+export const TEST_BUILD = join(ROOT, '.test-build');
+
+export type Flavour = 'release' | 'test';
 
 /** Output path (without .js) → source. The paths keep bin/kubectl-tempcreds and relative URLs working. */
 export const ENTRY_POINTS = { 'exec/main': 'src/exec/main.ts', 'cli/main': 'src/cli/main.ts' };
@@ -95,7 +104,18 @@ const asciiStringWidth: esbuild.Plugin = {
   },
 };
 
-/** What every bundle of the tool shares. */
+/** Release builds: src/no-faults.ts wherever src/faults.ts is imported. */
+const withoutTestHooks: esbuild.Plugin = {
+  name: 'without-test-hooks',
+  setup(build) {
+    const hooks = join(ROOT, 'src', 'faults.ts');
+    build.onResolve({ filter: /[/\\]faults\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === hooks ? { path: join(ROOT, 'src', 'no-faults.ts') } : undefined,
+    );
+  },
+};
+
+/** What every bundle of the tool shares (a release build's: without test hooks). */
 export const commonOptions: esbuild.BuildOptions = {
   absWorkingDir: ROOT,
   bundle: true,
@@ -104,30 +124,42 @@ export const commonOptions: esbuild.BuildOptions = {
   minify: true,
   legalComments: 'none',
   external: EXTERNAL,
-  plugins: [clientNodeHasNoSideEffects, nativeWhatwgUrl, asciiStringWidth],
+  plugins: [withoutTestHooks, clientNodeHasNoSideEffects, nativeWhatwgUrl, asciiStringWidth],
   logLevel: 'warning',
 };
 
 // Bundled CommonJS dependencies call require() for Node's builtins; an ES module has none.
 const requireShim = "import{createRequire as __tcCreateRequire}from'node:module';const require=__tcCreateRequire(import.meta.url);";
 
-export async function bundleDist(): Promise<esbuild.Metafile> {
+/**
+ * dist/ under `root` (default: the package's own). The test flavour keeps the test hooks and needs
+ * launchers beside its dist/: it is built into TEST_BUILD with a copy of bin/.
+ */
+export async function bundleDist({ flavour = 'release', root = flavour === 'test' ? TEST_BUILD : ROOT }: { flavour?: Flavour; root?: string } = {}): Promise<esbuild.Metafile> {
   const started = Date.now();
+  const dist = join(root, 'dist');
+  const plugins = flavour === 'test' ? commonOptions.plugins!.filter((plugin) => plugin !== withoutTestHooks) : commonOptions.plugins;
+  // Elsewhere, the launchers and the package.json (the CLI reads its version there) go beside dist/.
+  if (root !== ROOT) {
+    cpSync(join(ROOT, 'bin'), join(root, 'bin'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
+  }
   const [modules, hit] = await Promise.all([
     esbuild.build({
       ...commonOptions,
+      plugins,
       entryPoints: Object.entries(ENTRY_POINTS).map(([out, source]) => ({ in: source, out })),
-      outdir: DIST,
+      outdir: dist,
       format: 'esm',
       splitting: true,
       chunkNames: 'chunks/[name]-[hash]',
       banner: { js: requireShim },
       metafile: true,
     }),
-    bundleSingleFile(HIT_ENTRY.source, join(DIST, HIT_ENTRY.out), { external: [...EXTERNAL, ...HIT_ENTRY.external] }),
+    bundleSingleFile(HIT_ENTRY.source, join(dist, HIT_ENTRY.out), { plugins, external: [...EXTERNAL, ...HIT_ENTRY.external] }),
   ]);
   const outputs = { ...modules.metafile.outputs, ...hit.outputs };
-  pruneStale(new Set(Object.keys(outputs).map((file) => resolve(ROOT, file))), started);
+  pruneStale(dist, new Set(Object.keys(outputs).map((file) => resolve(ROOT, file))), started);
   return { inputs: { ...modules.metafile.inputs, ...hit.inputs }, outputs };
 }
 
@@ -142,7 +174,7 @@ export async function bundleSingleFile(entry: string, outfile: string, options: 
  * build did not write is kept for 10 minutes, so a process started before the build (another
  * terminal's test run in the same tree) can still load the chunks it expects.
  */
-function pruneStale(outputs: Set<string>, buildStarted: number): void {
+function pruneStale(dist: string, outputs: Set<string>, buildStarted: number): void {
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
@@ -152,7 +184,7 @@ function pruneStale(outputs: Set<string>, buildStarted: number): void {
       } else if (!outputs.has(path) && statSync(path).mtimeMs < buildStarted - 10 * 60_000) rmSync(path, { force: true });
     }
   };
-  walk(DIST);
+  walk(dist);
 }
 
 export function typecheck(): void {

@@ -3,11 +3,15 @@
 //   kill-after:N       SIGKILL itself after the Nth API call of an issuance
 //   pause-after:N      after the Nth call, create <home>/fault-paused and wait until it is removed
 //   hang-while-locked  hold the token cache lock forever (until killed)
-// and KUBECTL_TEMPCREDS_TEST_NOW, a fixed clock. Unset in normal use, where they do nothing.
+// and KUBECTL_TEMPCREDS_TEST_NOW, a fixed clock. Only the test build has them: release builds
+// (npm run build, prepare, package) get ./no-faults.ts instead (see scripts/build.ts).
 
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/** Variables that change what the exec command's full path does: part of its memo's key. */
+export const HOOK_INPUTS = ['KUBECTL_TEMPCREDS_TEST_FAULT'];
 
 export interface Faults {
   now(): Date;

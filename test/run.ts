@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBinaries } from './controlplane/binaries.ts';
 import { clusterJsonPath, startCluster, stopCluster, type ClusterInfo } from './controlplane/cluster.ts';
-import { bundleDist, typecheck } from '../scripts/build.ts';
+import { TEST_BUILD, bundleDist, typecheck } from '../scripts/build.ts';
 
 const TEST_DIRS = ['test/unit', 'test/integration'];
 
@@ -64,10 +64,10 @@ function withSecretService(command: string[]): { command: string[]; keyringHome?
   return { command: ['dbus-run-session', '--', 'sh', '-c', script, 'sh', password, keyringHome, ...command], keyringHome };
 }
 
-/** `npm run build`: the type check, then the bundles bin/kubectl-tempcreds runs. */
+/** The type check, then the test build (with its test hooks) in .test-build/, which the tests run. */
 async function build(): Promise<void> {
   typecheck();
-  await bundleDist();
+  await bundleDist({ flavour: 'test' });
 }
 
 async function main(): Promise<number> {
@@ -114,7 +114,7 @@ async function main(): Promise<number> {
   }
 
   try {
-    const env = { ...process.env };
+    const env: NodeJS.ProcessEnv = { ...process.env, TEMPCREDS_BIN_DIR: path.join(TEST_BUILD, 'bin') };
     if (files.some((file) => !file.startsWith('test/unit/'))) {
       await ensureBinaries(); // outside the startup, so an interrupt never waits for a build
       clusterDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-tempcreds-test-'));

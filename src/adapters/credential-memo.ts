@@ -12,6 +12,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { isTokenCacheKey } from '../core/token-cache.js';
+import { HOOK_INPUTS } from '../faults.js';
 
 /** Everything besides file contents that the slow path's answer depends on. */
 const ENV_INPUTS = [
@@ -23,7 +24,7 @@ const ENV_INPUTS = [
   'XDG_CACHE_HOME',
   'KUBECTL_TEMPCREDS_TOKEN_CACHE',
   'DBUS_SESSION_BUS_ADDRESS',
-  'KUBECTL_TEMPCREDS_TEST_FAULT',
+  ...HOOK_INPUTS,
 ];
 
 /** Where the token was found, with what the hot path needs to serve it. */

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BIN_DIR = fileURLToPath(new URL('../../bin/', import.meta.url));
+/** The test build's launchers when `npm test` runs (it keeps the test hooks), else the package's own. */
+export const BIN_DIR = process.env.TEMPCREDS_BIN_DIR ?? fileURLToPath(new URL('../../bin/', import.meta.url));
 export const TEMPCREDS_BIN = join(BIN_DIR, 'kubectl-tempcreds');
 
 export interface RunResult {
