@@ -1,7 +1,7 @@
 // State directories on real files: a symbolic link, a directory others may write to, or one
 // owned by someone else is refused — on read as on write — with the path and the fix.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -106,5 +106,19 @@ describe('state directories', () => {
     const link = join(paths.root, 'roles-link');
     symlinkSync(paths.roles, link);
     assert.deepEqual(await inspectStateDirectories([link]), [{ path: link, problem: 'is a symbolic link; state directories and files must be real ones', fix: `rm ${link}` }]);
+  });
+});
+
+describe('state files', () => {
+  it('the audit log is never appended through a symbolic link', async () => {
+    const { AuditLog } = await import('../../src/adapters/audit-log.ts');
+    const paths = await home();
+    const victim = join(paths.root, 'victim');
+    writeFileSync(victim, 'precious\n');
+    const log = join(paths.root, 'audit.log');
+    symlinkSync(victim, log);
+    const event = { time: new Date(0).toISOString(), action: 'issue', outcome: 'ok', leaseId: lease.id, identity: 'me', objects: [] } as never;
+    await assert.rejects(new AuditLog(log).append([event]), /symbolic link/);
+    assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
   });
 });
