@@ -36,7 +36,9 @@ export async function checkDirectories(paths: string[]): Promise<void> {
     try {
       info = await lstat(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // what is below is missing too
+      // Missing (or under a file): so is what is below; creating it will say what is wrong.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
       throw operationFailed(`cannot check ${path}: ${(error as Error).message}`, error);
     }
     const problem = untrustedDirectory(path, info);

@@ -119,7 +119,11 @@ describe('corrupt state files', () => {
     const tool = tempcreds('/nonexistent/kubeconfig');
     const dir = join(tool.home, 'leases', 'r');
     mkdirSync(dir, { recursive: true });
-    const record = { id: 'r/aaaaaaaaaaaa', role: 'r', namespace: 'x', serviceAccountName: 's', expiresAt: '2099-01-01T00:00:00.000Z', objects: [] };
+    // A complete record (an incomplete one is refused as untrustworthy, see local-state.test.ts).
+    const record = {
+      id: 'r/aaaaaaaaaaaa', role: 'r', roleDigest: '0123456789abcdef', namespace: 'x', serviceAccountName: 's', serviceAccountCreated: false,
+      issuedAt: '2098-12-31T00:00:00.000Z', expiresAt: '2099-01-01T00:00:00.000Z', ttlSeconds: 86400, context: 'c', cluster: 'https://127.0.0.1', issuedBy: 'u', objects: [],
+    };
     writeFileSync(join(dir, 'aaaaaaaaaaaa.json'), JSON.stringify(record));
     writeFileSync(join(dir, 'bbbbbbbbbbbb.json'), '{"id": "r/bbbb');
     const list = await tool.run(['lease', 'list', '--local', '-o', 'json']);
@@ -161,7 +165,8 @@ describe('an unwritable state directory', () => {
   const mounts: string[] = [];
   const mount = (options: string) => {
     const dir = mkdtempSync(join(tmpdir(), 'tempcreds-mount-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', dir]);
+    // mode=700: a tmpfs root is 1777 by default, and the tool refuses a state root others may write to.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `${options},mode=700`, 'tmpfs', dir]);
     mounts.push(dir);
     return dir;
   };
