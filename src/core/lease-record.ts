@@ -4,7 +4,7 @@
 
 import { MANAGED_KINDS, apiVersionOf } from './api-paths.js';
 import { checkDns1123Label, checkDns1123Subdomain } from './kube-names.js';
-import { parseLeaseId, type LeaseRecord } from './lease.js';
+import { parseLeaseId } from './lease.js';
 import { isTokenCacheKey } from './token-cache.js';
 
 const NAMESPACED_KINDS = new Set(['Secret', 'ServiceAccount', 'Role', 'RoleBinding']);
@@ -63,11 +63,4 @@ export function leaseRecordProblems(value: unknown, id: string): string[] {
   if (!Array.isArray(value.objects)) problems.push('objects is not a list');
   else value.objects.forEach((object, index) => problems.push(...objectProblems(object, index, { namespace: value.namespace, suffix })));
   return problems;
-}
-
-/** The record, or a throw listing why it cannot be trusted. */
-export function parseLeaseRecord(value: unknown, id: string): LeaseRecord {
-  const problems = leaseRecordProblems(value, id);
-  if (problems.length > 0) throw new Error(problems.join('; '));
-  return value as unknown as LeaseRecord;
 }
