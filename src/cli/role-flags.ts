@@ -1,8 +1,8 @@
 // Role field flags (kebab-case) → a raw spec patch (camelCase keys), validated later by
 // the role spec module, the one place that knows what a valid role is.
 
-import { readFileSync } from 'node:fs';
 import type { Options } from 'yargs';
+import { readInputFile } from '../adapters/files.js';
 import { invalidInput } from '../core/errors.js';
 import { parseStructured } from '../core/structured-text.js';
 
@@ -42,18 +42,10 @@ function keyValues(values: string[] | undefined, flag: string, splitCommas: bool
   return map;
 }
 
-function readRulesFile(path: string): string {
-  try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (error) {
-    throw invalidInput(`cannot read --rules-file ${path}: ${(error as Error).message}`);
-  }
-}
-
 /** Only the flags given appear in the patch, so `role update` changes only those. */
-export function roleSpecPatch(args: RoleFieldArgs): Record<string, unknown> {
+export async function roleSpecPatch(args: RoleFieldArgs): Promise<Record<string, unknown>> {
   if (args.rules !== undefined && args['rules-file'] !== undefined) throw invalidInput('give the rules once: --rules or --rules-file, not both');
-  const rulesText = args['rules-file'] !== undefined ? readRulesFile(args['rules-file']) : args.rules;
+  const rulesText = args['rules-file'] !== undefined ? await readInputFile(args['rules-file'], `--rules-file ${args['rules-file']}`) : args.rules;
   const selector = args['namespace-selector'];
   const patch: Record<string, unknown> = {
     allowedNamespaces: commaList(args['allowed-namespaces']),
