@@ -22,9 +22,15 @@ export const roleFieldOptions = {
   'extra-labels': { type: 'string', array: true, describe: 'key=value labels for every created object (comma-separated or repeated)' },
   'extra-annotations': { type: 'string', array: true, describe: 'key=value annotations for every created object (repeat the flag for each)' },
   'issuer-context': { type: 'string', describe: 'kubeconfig context to issue as (default: the current context)' },
+  'allow-cluster-role-binding': {
+    type: 'boolean',
+    describe: 'Let requests ask for --cluster-role-binding, which grants the ClusterRole in every namespace, beyond --allowed-namespaces (default: refused; --no-allow-cluster-role-binding withdraws it)',
+  },
 } as const satisfies Record<string, Options>;
 
-export type RoleFieldArgs = { [K in keyof typeof roleFieldOptions]?: (typeof roleFieldOptions)[K] extends { array: true } ? string[] : string };
+export type RoleFieldArgs = {
+  [K in keyof typeof roleFieldOptions]?: (typeof roleFieldOptions)[K] extends { array: true } ? string[] : (typeof roleFieldOptions)[K] extends { type: 'boolean' } ? boolean : string;
+};
 
 function commaList(values: string[] | undefined): string[] | undefined {
   return values?.flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '');
@@ -63,6 +69,7 @@ export async function roleSpecPatch(args: RoleFieldArgs): Promise<Record<string,
     extraLabels: keyValues(args['extra-labels'], 'extra-labels', true),
     extraAnnotations: keyValues(args['extra-annotations'], 'extra-annotations', false),
     issuerContext: args['issuer-context'],
+    allowClusterRoleBinding: args['allow-cluster-role-binding'],
   };
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
 }

@@ -90,6 +90,11 @@ export function checkBinding(role: RoleDefinition, clusterRoleBinding: boolean):
   if (roleRefKind(role.spec) === 'Role') {
     throw invalidInput(`--cluster-role-binding cannot be used with role "${role.name}": a ClusterRoleBinding cannot ref a Role (set --role-type ClusterRole on the role, or drop --cluster-role-binding)`);
   }
+  if (!role.spec.allowClusterRoleBinding) {
+    throw invalidInput(
+      `role "${role.name}" does not allow --cluster-role-binding: a ClusterRoleBinding grants its rules in every namespace, not only in the role's allowed namespaces; to allow it: kubectl tempcreds role update ${role.name} --allow-cluster-role-binding`,
+    );
+  }
 }
 
 export function planGrant(request: GrantRequest): GrantPlan {

@@ -39,6 +39,8 @@ export interface RoleSpec {
   extraAnnotations?: Record<string, string>;
   /** The issuer's kubeconfig context; absent means the current context. */
   issuerContext?: string;
+  /** Whether a request may ask for a ClusterRoleBinding, which grants beyond allowedNamespaces; absent means no. */
+  allowClusterRoleBinding?: true;
 }
 
 export interface RoleDefinition {
@@ -63,6 +65,7 @@ const specKeys = [
   'extraLabels',
   'extraAnnotations',
   'issuerContext',
+  'allowClusterRoleBinding',
 ] as const satisfies readonly (keyof RoleSpec)[];
 
 const modeKeys = ['serviceAccount', 'kubernetesRole', 'rules'] as const satisfies readonly RoleMode[];
@@ -207,6 +210,12 @@ export function validateRoleSpec(name: string, raw: unknown): RoleDefinition {
     if (typeof raw.issuerContext !== 'string') problems.push('issuerContext must be the name of a kubeconfig context');
     else spec.issuerContext = raw.issuerContext;
   }
+  if (raw.allowClusterRoleBinding !== undefined && raw.allowClusterRoleBinding !== null && raw.allowClusterRoleBinding !== false) {
+    if (raw.allowClusterRoleBinding !== true) problems.push('allowClusterRoleBinding must be true or false');
+    else if (mode === 'serviceAccount') problems.push('allowClusterRoleBinding applies only with kubernetesRole or rules, not with serviceAccount');
+    else if (mode && roleRefKind(spec) === 'Role') problems.push('allowClusterRoleBinding needs roleType ClusterRole: a ClusterRoleBinding cannot ref a Role');
+    else spec.allowClusterRoleBinding = true;
+  }
   if (problems.length > 0) throw invalidInputs(`invalid role "${name}"`, problems);
   return { name, spec };
 }
@@ -266,7 +275,7 @@ export function mergeRoleSpec(current: RoleSpec, patch: Raw): Raw {
   const newMode = modeKeys.find((key) => patch[key] !== undefined);
   if (newMode) {
     for (const key of modeKeys) delete merged[key];
-    if (newMode !== roleMode(current)) for (const key of ['roleType', 'roleRefType']) delete merged[key];
+    if (newMode !== roleMode(current)) for (const key of ['roleType', 'roleRefType', 'allowClusterRoleBinding']) delete merged[key];
   }
   for (const [key, value] of Object.entries(patch)) if (value !== undefined) merged[key] = value;
   return merged;

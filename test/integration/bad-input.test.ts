@@ -81,6 +81,8 @@ const issueCases: Case[] = [
   { name: 'an invalid namespace name', args: ['issue', r('sa'), '--namespace=-bad'], message: /namespace "-bad" must consist of lower case letters/ },
   { name: 'omitting -n when several namespaces are allowed', args: ['issue', r('role')], message: /allows more than one namespace: choose one with -n NAMESPACE/ },
   { name: '--cluster-role-binding for a Role', args: ['issue', r('role'), '-n', '$NS', '--cluster-role-binding'], message: /a ClusterRoleBinding cannot ref a Role/ },
+  { name: '--cluster-role-binding that the role does not allow', args: ['issue', r('crole'), '-n', '$NS', '--cluster-role-binding'], message: /^error: role "[^"]+" does not allow --cluster-role-binding: .*; to allow it: kubectl tempcreds role update \S+ --allow-cluster-role-binding$/m },
+  { name: 'kubeconfig: --cluster-role-binding that the role does not allow', args: ['kubeconfig', r('crole'), '-n', '$NS', '--cluster-role-binding', '--kubeconfig', '/nonexistent/kubeconfig'], message: /does not allow --cluster-role-binding/ },
   { name: '--cluster-role-binding for an existing ServiceAccount', args: ['issue', r('sa'), '-n', '$NS', '--cluster-role-binding'], message: /--cluster-role-binding does not apply to role/ },
   { name: 'a namespace not matching the selector', args: ['issue', r('sel'), '-n', '$OTHER'], message: /does not match its selector/ },
   { name: 'a missing namespace for a selector role', args: ['issue', r('sel'), '-n', 'no-such-namespace'], message: /namespace "no-such-namespace" does not exist/ },
@@ -111,6 +113,7 @@ before(async () => {
     ['role', 'create', r('sa'), '--service-account', 'app', '--allowed-namespaces', ns, '--max-ttl', '2h'],
     ['role', 'create', r('role'), '--kubernetes-role', 'reader', '--allowed-namespaces', `${ns},${otherNs}`],
     ['role', 'create', r('sel'), '--service-account', 'app', '--namespace-selector', 'env=dev'],
+    ['role', 'create', r('crole'), '--kubernetes-role', 'view', '--role-type', 'ClusterRole', '--allowed-namespaces', ns],
   ];
   for (const args of setup) assert.equal((await tool.run(args)).status, 0, args.join(' '));
 });

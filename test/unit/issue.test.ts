@@ -11,7 +11,7 @@ const RBAC = 'rbac.authorization.k8s.io/v1';
 const saRole = role('reader', { serviceAccount: 'deployer' });
 const bindRole = role('reader', { kubernetesRole: 'view' });
 const rulesRole = role('reader', { rules: RULES });
-const clusterRulesRole = role('reader', { rules: RULES, roleType: 'ClusterRole' });
+const clusterRulesRole = role('reader', { rules: RULES, roleType: 'ClusterRole', allowClusterRoleBinding: true });
 
 /** "op kind" of each call, e.g. ["create Secret", "annotate", "requestToken", "delete Secret"]. */
 function callLog(kube: FakeKube): string[] {
@@ -254,6 +254,12 @@ describe('issueLease: bad input is refused (exit code 2) before any API call', (
       assert.deepEqual(saved, []);
     });
   }
+  it('--cluster-role-binding that the role does not allow', async () => {
+    const { deps, kube, connected } = issueFixture([role('reader', { kubernetesRole: 'view', roleType: 'ClusterRole' })]);
+    await assert.rejects(issueLease(deps, { role: 'reader', clusterRoleBinding: true }), invalid(/^role "reader" does not allow --cluster-role-binding: .* kubectl tempcreds role update reader --allow-cluster-role-binding$/));
+    assert.deepEqual(connected, [], 'not even connected');
+    assert.deepEqual(kube.calls, []);
+  });
   it('a Role ref with --cluster-role-binding', async () => {
     const { deps, kube, connected } = issueFixture([bindRole]);
     await assert.rejects(issueLease(deps, { role: 'reader', clusterRoleBinding: true }), invalid(/a ClusterRoleBinding cannot ref a Role/));

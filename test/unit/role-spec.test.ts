@@ -142,7 +142,7 @@ describe('validateRoleSpec: problems', () => {
       'an unknown field',
       { ...base, serviceAccount: 's', service_account_name: 'x' },
       [
-        'unknown field "service_account_name" (known fields: allowedNamespaces, namespaceSelector, defaultTtl, maxTtl, defaultAudiences, serviceAccount, kubernetesRole, rules, roleType, roleRefType, nameTemplate, extraLabels, extraAnnotations, issuerContext)',
+        'unknown field "service_account_name" (known fields: allowedNamespaces, namespaceSelector, defaultTtl, maxTtl, defaultAudiences, serviceAccount, kubernetesRole, rules, roleType, roleRefType, nameTemplate, extraLabels, extraAnnotations, issuerContext, allowClusterRoleBinding)',
       ],
     ],
     ['default TTL greater than max TTL (Vault)', { ...base, serviceAccount: 's', defaultTtl: '11h', maxTtl: '5h' }, ['defaultTtl 11h cannot be greater than maxTtl 5h']],
@@ -285,6 +285,26 @@ describe('roleMode, roleRefKind, roleNameProblem', () => {
     assert.equal(roleNameProblem(''), 'a role name is required');
     assert.equal(roleNameProblem(undefined), 'a role name is required');
     assert.equal(roleNameProblem('a'.repeat(64)), `role name "${'a'.repeat(64)}" must be at most 63 characters (it has 64)`);
+  });
+});
+
+describe('validateRoleSpec: allowClusterRoleBinding', () => {
+  const clusterRole = { ...base, kubernetesRole: 'view', roleType: 'ClusterRole' };
+  it('kept when true, for an existing or a generated ClusterRole', () => {
+    assert.equal(validateRoleSpec('r', { ...clusterRole, allowClusterRoleBinding: true }).spec.allowClusterRoleBinding, true);
+    assert.equal(validateRoleSpec('r', { ...base, rules: RULES, roleType: 'ClusterRole', allowClusterRoleBinding: true }).spec.allowClusterRoleBinding, true);
+  });
+  it('false is the default and is not stored (roles written before it keep their digest)', () => {
+    assert.equal('allowClusterRoleBinding' in validateRoleSpec('r', { ...clusterRole, allowClusterRoleBinding: false }).spec, false);
+  });
+  it('refused where no ClusterRoleBinding can be made, or when not a boolean', () => {
+    assert.deepEqual(problems({ ...base, serviceAccount: 's', allowClusterRoleBinding: true }), ['allowClusterRoleBinding applies only with kubernetesRole or rules, not with serviceAccount']);
+    assert.deepEqual(problems({ ...base, rules: RULES, allowClusterRoleBinding: true }), ['allowClusterRoleBinding needs roleType ClusterRole: a ClusterRoleBinding cannot ref a Role']);
+    assert.deepEqual(problems({ ...clusterRole, allowClusterRoleBinding: 'yes' }), ['allowClusterRoleBinding must be true or false']);
+  });
+  it('switching to another mode drops it, with the role types', () => {
+    const merged = mergeRoleSpec(validateRoleSpec('r', { ...clusterRole, allowClusterRoleBinding: true }).spec, { serviceAccount: 's' });
+    assert.deepEqual(validateRoleSpec('r', merged).spec, { ...base, serviceAccount: 's' });
   });
 });
 

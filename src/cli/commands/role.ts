@@ -29,8 +29,8 @@ function grants(role: RoleDefinition): string {
 }
 
 function namespaces(role: RoleDefinition): string {
-  const { allowedNamespaces, namespaceSelector } = role.spec;
-  return [allowedNamespaces.join(','), namespaceSelector ? `selector ${formatSelector(namespaceSelector)}` : ''].filter(Boolean).join(' + ');
+  const { allowedNamespaces, namespaceSelector, allowClusterRoleBinding } = role.spec;
+  return [allowedNamespaces.join(','), namespaceSelector ? `selector ${formatSelector(namespaceSelector)}` : '', allowClusterRoleBinding ? 'cluster-wide on request' : ''].filter(Boolean).join(' + ');
 }
 
 function renderRole(role: RoleDefinition, format: OutputFormat): string {
@@ -80,7 +80,7 @@ const create: CommandModule<GlobalArgs, RoleArgs> = {
       .option('output', outputOption)
       .example('$0 role create sample-app --service-account sample-app --allowed-namespaces demo --max-ttl 80h --default-ttl 1h', 'tokens for an existing ServiceAccount')
       .example('$0 role create existing-role --kubernetes-role demo-role-list-pods --allowed-namespaces demo', 'a new ServiceAccount bound to an existing Role per lease')
-      .example(`$0 role create rules --allowed-namespaces default,demo --role-type ClusterRole --rules '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list","get"]}]}'`, 'a generated ClusterRole per lease') as never,
+      .example(`$0 role create rules --allowed-namespaces default,demo --role-type ClusterRole --allow-cluster-role-binding --rules '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list","get"]}]}'`, 'a generated ClusterRole per lease, which requests may also bind cluster-wide') as never,
   handler: async (args) => {
     const role = await createRole(runtimeFor(args).roles, args.name, await roleSpecPatch(args));
     print(args.output === 'table' ? `role "${role.name}" created` : renderRole(role, args.output));
