@@ -19,7 +19,11 @@ export const roleFieldOptions = {
   'role-type': { type: 'string', describe: 'Role or ClusterRole: the kind of the existing or generated role (default Role)' },
   'role-ref-type': { type: 'string', describe: 'Role or ClusterRole: the kind the binding references, when it differs from --role-type' },
   'name-template': { type: 'string', describe: 'Names of generated objects; placeholders {{role}} {{lease}} {{namespace}} {{unix}} (default tc-{{role}}-{{lease}})' },
-  'extra-labels': { type: 'string', array: true, describe: 'key=value labels for every created object (comma-separated or repeated)' },
+  'extra-labels': {
+    type: 'string',
+    array: true,
+    describe: 'key=value labels for every created object (comma-separated or repeated); with --rules, none under rbac.authorization.k8s.io/, kubernetes.io/ or k8s.io/, and none an aggregationRule selects',
+  },
   'extra-annotations': { type: 'string', array: true, describe: 'key=value annotations for every created object (repeat the flag for each)' },
   'issuer-context': { type: 'string', describe: 'kubeconfig context to issue as (default: the current context)' },
   'allow-cluster-role-binding': {

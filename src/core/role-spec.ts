@@ -93,6 +93,13 @@ export function requestTtl(role: RoleDefinition, requested: string | undefined):
   return resolveTtl({ requestedSeconds, roleDefaultSeconds: ttlSeconds(role.spec.defaultTtl), roleMaxSeconds: ttlSeconds(role.spec.maxTtl) });
 }
 
+/**
+ * Label prefixes Kubernetes itself acts on (aggregate-to-* labels merge a ClusterRole into
+ * view/edit/admin; kubernetes.io/bootstrapping marks its default roles): never on a generated role.
+ * app.kubernetes.io/ is the recommended labels' prefix and stays allowed.
+ */
+const KUBERNETES_LABEL_PREFIXES = ['rbac.authorization.k8s.io/', 'kubernetes.io/', 'k8s.io/'];
+
 type Raw = Record<string, unknown>;
 
 function isRecord(value: unknown): value is Raw {
@@ -203,6 +210,12 @@ export function validateRoleSpec(name: string, raw: unknown): RoleDefinition {
     problems.push(...mapProblems);
     for (const mapKey of Object.keys(map)) {
       if (mapKey.startsWith(RESERVED_PREFIX)) problems.push(`${key} key "${mapKey}" uses the prefix ${RESERVED_PREFIX}, which kubectl-tempcreds reserves for its own labels`);
+      const kubernetesPrefix = KUBERNETES_LABEL_PREFIXES.find((prefix) => mapKey.startsWith(prefix));
+      if (key === 'extraLabels' && mode === 'rules' && kubernetesPrefix) {
+        problems.push(
+          `extraLabels key "${mapKey}" is refused for generated rules: Kubernetes acts on labels under ${kubernetesPrefix} (rbac.authorization.k8s.io/aggregate-to-view=true merges a ClusterRole's rules into "view" for everyone bound to it); use a label of your own domain`,
+        );
+      }
     }
     if (Object.keys(map).length > 0) spec[key] = map;
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { issueLease } from '../../src/app/issue.ts';
 import { ApiError } from '../../src/core/errors.ts';
+import type { AggregatingClusterRole } from '../../src/core/grant-plan.ts';
 import { roleDigest } from '../../src/core/role-spec.ts';
 import { FIXED_SUFFIX, FakeKube, ISSUER, NOW, RULES, invalid, issueFixture, role, secondsAfter } from './fakes.ts';
 
@@ -140,6 +141,48 @@ describe('issueLease: rules mode', () => {
     const steps: string[] = [];
     await issueLease({ ...deps, afterApiCall: async (step) => void steps.push(step) }, { role: 'reader' });
     assert.deepEqual(steps, ['create Secret', 'create ServiceAccount', 'create Role', 'create RoleBinding', 'mark the anchor', 'request token']);
+  });
+});
+
+describe('issueLease: a generated ClusterRole that an aggregationRule would select', () => {
+  const labelled = (extraLabels: Record<string, string>, roleType = 'ClusterRole') => role('reader', { rules: RULES, roleType, extraLabels });
+  const aggregating: AggregatingClusterRole[] = [
+    { name: 'monitoring', selectors: [{ matchLabels: { 'example.com/other': 'x' } }, { matchLabels: { 'example.com/aggregate': 'true' } }] },
+  ];
+  it('is refused (exit code 2) after listing the ClusterRoles, before anything is created', async () => {
+    const kube = new FakeKube();
+    kube.aggregating = aggregating;
+    const { deps, saved } = issueFixture([labelled({ 'example.com/aggregate': 'true', team: 'a' })], kube);
+    await assert.rejects(
+      issueLease(deps, { role: 'reader' }),
+      invalid(
+        'role "reader": its generated ClusterRole would match the aggregationRule of ClusterRole "monitoring" (example.com/aggregate=true), which would take in the lease\'s rules for everyone bound to "monitoring"; remove those labels from the role\'s --extra-labels',
+      ),
+    );
+    assert.deepEqual(callLog(kube), ['aggregatingClusterRoles']);
+    assert.deepEqual(saved, []);
+  });
+  it('an empty selector selects every ClusterRole', async () => {
+    const kube = new FakeKube();
+    kube.aggregating = [{ name: 'everything', selectors: [{}] }];
+    const { deps } = issueFixture([labelled({ team: 'a' })], kube);
+    await assert.rejects(issueLease(deps, { role: 'reader' }), invalid(/aggregationRule of ClusterRole "everything" \(every ClusterRole\)/));
+    assert.deepEqual(callLog(kube), ['aggregatingClusterRoles']);
+  });
+  it('labels no aggregationRule selects are issued', async () => {
+    const kube = new FakeKube();
+    kube.aggregating = aggregating;
+    const { deps } = issueFixture([labelled({ 'example.com/aggregate': 'false' })], kube);
+    await issueLease(deps, { role: 'reader' });
+    assert.deepEqual(callLog(kube).slice(0, 2), ['aggregatingClusterRoles', 'create Secret']);
+  });
+  it('no list without extraLabels, or for a namespaced Role (aggregation merges ClusterRoles only)', async () => {
+    for (const definition of [role('reader', { rules: RULES, roleType: 'ClusterRole' }), labelled({ 'example.com/aggregate': 'true' }, 'Role')]) {
+      const kube = new FakeKube();
+      kube.aggregating = aggregating;
+      await issueLease(issueFixture([definition], kube).deps, { role: 'reader' });
+      assert.equal(callLog(kube).includes('aggregatingClusterRoles'), false);
+    }
   });
 });
 

@@ -187,6 +187,14 @@ describe('validateRoleSpec: problems', () => {
       ['extraAnnotations key "tempcreds.dev/expires-at" uses the prefix tempcreds.dev/, which kubectl-tempcreds reserves for its own labels'],
     ],
     [
+      'labels Kubernetes acts on, on a role of generated rules (aggregate-to-view would merge its rules into "view")',
+      { ...base, rules: RULES, roleType: 'ClusterRole', extraLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true', 'kubernetes.io/bootstrapping': 'rbac-defaults', 'k8s.io/x': 'y' } },
+      ['rbac.authorization.k8s.io/aggregate-to-view', 'kubernetes.io/bootstrapping', 'k8s.io/x'].map(
+        (key) =>
+          `extraLabels key "${key}" is refused for generated rules: Kubernetes acts on labels under ${key.split('/')[0]}/ (rbac.authorization.k8s.io/aggregate-to-view=true merges a ClusterRole's rules into "view" for everyone bound to it); use a label of your own domain`,
+      ),
+    ],
+    [
       'a bad extra label key and value',
       { ...base, serviceAccount: 's', extraLabels: { 'a/b/c': 'x', team: 'a b' } },
       [
@@ -285,6 +293,17 @@ describe('roleMode, roleRefKind, roleNameProblem', () => {
     assert.equal(roleNameProblem(''), 'a role name is required');
     assert.equal(roleNameProblem(undefined), 'a role name is required');
     assert.equal(roleNameProblem('a'.repeat(64)), `role name "${'a'.repeat(64)}" must be at most 63 characters (it has 64)`);
+  });
+});
+
+describe('validateRoleSpec: extraLabels on roles of generated rules', () => {
+  it('labels of your own domain, and app.kubernetes.io/ (recommended labels), are kept', () => {
+    const extraLabels = { 'example.com/team': 'a', 'app.kubernetes.io/part-of': 'ci', team: 'b' };
+    assert.deepEqual(validateRoleSpec('r', { ...base, rules: RULES, roleType: 'ClusterRole', extraLabels }).spec.extraLabels, extraLabels);
+  });
+  it('other modes generate no role: Kubernetes labels stay allowed there', () => {
+    const extraLabels = { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' };
+    assert.deepEqual(validateRoleSpec('r', { ...base, kubernetesRole: 'view', roleType: 'ClusterRole', extraLabels }).spec.extraLabels, extraLabels);
   });
 });
 
