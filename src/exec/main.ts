@@ -112,6 +112,8 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     const { entry, source, warnings } = await getCredential(
       {
         cache,
+        // A holder that stalled past the stale time may lose the lock to another process: the worst
+        // that costs is a second lease, each recorded and cached atomically, so the issuance finishes.
         withLock: async (lockKey, work, meanwhile) =>
           (await import('../adapters/locks.js')).withLock(
             join(runtime.paths.cache, 'locks', lockKey),
