@@ -121,7 +121,8 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
 
   async delete(ref: ObjectRef): Promise<'deleted' | 'absent'> {
     try {
-      // Background propagation: no deletionTimestamp lingers, so tokens die at once.
+      // Background propagation: no deletionTimestamp lingers (which would keep tokens valid ~60 s);
+      // tokens then fail once the API server's ~10 s authentication cache forgets them.
       await this.call(`delete ${describeRef(ref)}`, { method: 'DELETE', path: withQuery(objectPath(ref), { propagationPolicy: 'Background' }) });
       return 'deleted';
     } catch (error) {
