@@ -66,7 +66,7 @@ export async function withLock<T>(path: string, work: (lock: HeldLock) => Promis
   const lock: HeldLock = {
     ensureHeld() {
       if (compromised || Date.now() - lastBeat > staleMs / 2) {
-        throw operationFailed(`lost the lock ${path}.lock: this process stalled for more than ${staleMs / 1000}s, so another process may have taken it over; nothing was written — run the command again`);
+        throw operationFailed(`lost the lock ${path}.lock, or may have: this process stalled long enough for another process to take it over (it is stale after ${staleMs / 1000}s); nothing was written — run the command again`);
       }
     },
   };
