@@ -55,7 +55,7 @@ export async function readTextIfExists(path: string): Promise<string | undefined
 }
 
 /** The largest input file (role documents, rules) read: far above any real one. */
-export const MAX_INPUT_BYTES = 1024 * 1024;
+const MAX_INPUT_BYTES = 1024 * 1024;
 
 /**
  * An input file the user names ("-" for stdin), read as text: at most MAX_INPUT_BYTES + 1
