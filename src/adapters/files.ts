@@ -2,10 +2,10 @@
 // renamed into place, so a reader never sees half a file and a crash never truncates one.
 
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { TempcredsError, operationFailed } from '../core/errors.js';
+import { TempcredsError, invalidInput, operationFailed } from '../core/errors.js';
 import { untrustedDirectory } from './private-dirs.js';
 
 export async function ensurePrivateDir(path: string): Promise<void> {
@@ -58,6 +58,30 @@ export async function readTextIfExists(path: string): Promise<string | undefined
     if (code === 'ELOOP') throw operationFailed(`refusing to read ${path}: it is a symbolic link, and state files must be real ones; remove it (rm ${path}) and run again`, error);
     throw fileError('cannot read', path, error);
   }
+}
+
+/** The largest input file (role documents, rules) read: far above any real one. */
+const MAX_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * An input file the user names ("-" for stdin), read as text: at most MAX_INPUT_BYTES + 1
+ * bytes are ever read, so a huge file or an endless stream is refused without filling memory.
+ */
+export async function readInputFile(path: string, what: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    const stream = path === '-' ? process.stdin : createReadStream(path, { end: MAX_INPUT_BYTES });
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > MAX_INPUT_BYTES) break;
+    }
+  } catch (error) {
+    throw invalidInput(`cannot read ${what}: ${(error as Error).message}`);
+  }
+  if (size > MAX_INPUT_BYTES) throw invalidInput(`${what} is larger than 1 MiB, far more than any role definition needs: check that it is the right file`);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Parses a JSON state file; a corrupt one is an error naming the file, never silently replaced. */

@@ -9,7 +9,8 @@ import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, namespace
 import { canonicalJson } from '../core/digest.js';
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
 import { KubeConnection, KubeStatusError, KubeTimeoutError, type KubeRequest } from './kube-connections.js';
-import type { Manifest, TokenSpec } from '../core/grant-plan.js';
+import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-plan.js';
+import type { LabelSelector } from '../core/label-selector.js';
 import { describeRef, type ManagedObject, type ObjectRef } from '../core/lease.js';
 import type { CreatedRef, IssuedToken, IssuerCheckPort, IssuerIdentity, IssuerSetupPort, KubernetesPort } from '../app/ports.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
@@ -120,7 +121,8 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
 
   async delete(ref: ObjectRef): Promise<'deleted' | 'absent'> {
     try {
-      // Background propagation: no deletionTimestamp lingers, so tokens die at once.
+      // Background propagation: no deletionTimestamp lingers (which would keep tokens valid ~60 s);
+      // tokens then fail once the API server's ~10 s authentication cache forgets them.
       await this.call(`delete ${describeRef(ref)}`, { method: 'DELETE', path: withQuery(objectPath(ref), { propagationPolicy: 'Background' }) });
       return 'deleted';
     } catch (error) {
@@ -137,6 +139,24 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
       if (error instanceof ApiError && error.status === 404) return undefined;
       throw error;
     }
+  }
+
+  async aggregatingClusterRoles(): Promise<AggregatingClusterRole[]> {
+    const found: AggregatingClusterRole[] = [];
+    let next: string | undefined;
+    do {
+      const page = await this.call<KubeList>('list ClusterRoles (to check aggregationRules)', {
+        method: 'GET',
+        path: withQuery(clusterWidePath('ClusterRole'), { limit: LIST_PAGE_SIZE, continue: next }),
+      });
+      for (const item of page.items) {
+        // A null selector selects nothing, as in the API server's aggregation controller.
+        const selectors = ((item.aggregationRule as { clusterRoleSelectors?: (LabelSelector | null)[] } | undefined)?.clusterRoleSelectors ?? []).filter((selector) => selector !== null);
+        if (selectors.length > 0) found.push({ name: item.metadata?.name ?? '', selectors });
+      }
+      next = page.metadata?.continue || undefined;
+    } while (next);
+    return found;
   }
 
   async listManaged(selector: string): Promise<ManagedObject[]> {

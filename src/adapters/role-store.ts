@@ -5,10 +5,11 @@
 import { dirname, join } from 'node:path';
 import { invalidInput, operationFailed } from '../core/errors.js';
 import { roleFromDocument, roleNameProblem, roleToDocument, type RoleDefinition } from '../core/role-spec.js';
+import type { HeldLock } from './locks.js';
 import { listFiles, parseJsonFile, readTextIfExists, removeFile, writeFileAtomic } from './files.js';
 import { checkDirectories, directoryChain } from './private-dirs.js';
 
-async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
+async function withLock<T>(path: string, work: (lock: HeldLock) => Promise<T>): Promise<T> {
   return (await import('./locks.js')).withLock(path, work);
 }
 
@@ -68,8 +69,10 @@ export class RoleStore {
   async update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition> {
     const path = this.fileFor(name);
     await this.trusted();
-    return withLock(path, async () => {
+    return withLock(path, async (lock) => {
       const next = change(await this.get(name));
+      // A holder that stalled may have lost the lock to another writer, who read the same old role.
+      lock.ensureHeld();
       await writeFileAtomic(path, `${JSON.stringify(roleToDocument(next), null, 2)}\n`);
       return next;
     });

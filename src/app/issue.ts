@@ -3,7 +3,7 @@
 // lease. Any failure rolls back, in reverse order, everything this issuance created.
 
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
-import { checkBinding, leaseRecordFor, ownedByAnchor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
+import { checkAggregation, checkBinding, labelledClusterRole, leaseRecordFor, ownedByAnchor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
 import { LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
 import { checkSelector, decideNamespace } from '../core/namespace-policy.js';
 import { requestTtl, type RoleDefinition } from '../core/role-spec.js';
@@ -58,6 +58,8 @@ export async function issueLease(deps: IssueDeps, request: IssueRequest): Promis
     now,
   });
   if (decision.verdict === 'needs-selector') checkSelector(role, decision.namespace, await kube.namespaceLabels(decision.namespace));
+  const clusterRole = labelledClusterRole(plan, role);
+  if (clusterRole) checkAggregation(role.name, clusterRole, await kube.aggregatingClusterRoles());
 
   const created: CreatedRef[] = [];
   try {

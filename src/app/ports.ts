@@ -1,7 +1,7 @@
 // What the use cases need from the outside world, as small interfaces: the adapters
 // implement them for real, tests with in-memory fakes.
 
-import type { Manifest, TokenSpec } from '../core/grant-plan.js';
+import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-plan.js';
 import type { AuditEvent } from '../core/audit.js';
 import type { ManagedObject, ObjectRef } from '../core/lease.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
@@ -22,6 +22,8 @@ export interface KubernetesPort {
   annotate(ref: ObjectRef, annotations: Record<string, string>): Promise<void>;
   /** A plain background delete; 'absent' when it was already gone. */
   delete(ref: ObjectRef): Promise<'deleted' | 'absent'>;
+  /** Every ClusterRole with an aggregationRule, with its selectors. */
+  aggregatingClusterRoles(): Promise<AggregatingClusterRole[]>;
   /** The namespace's labels, or undefined when it does not exist. */
   namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
   /** Every object of the kinds a lease creates that matches the label selector, all namespaces, paged. */

@@ -5,7 +5,7 @@ import type { IssueRequest } from '../app/issue.js';
 
 export const issueOptions = {
   ttl: { type: 'string', describe: "Token lifetime (default: the role's default TTL, else 1h; at least 10m)" },
-  'cluster-role-binding': { type: 'boolean', default: false, describe: 'Bind cluster-wide (ClusterRoleBinding) instead of in the namespace' },
+  'cluster-role-binding': { type: 'boolean', default: false, describe: 'Bind cluster-wide (ClusterRoleBinding) instead of in the namespace; the role must allow it (--allow-cluster-role-binding)' },
   audience: { type: 'string', array: true, describe: "Token audience (repeatable; default: the role's default audiences, else the API server's)" },
 } as const satisfies Record<string, Options>;
 

@@ -1,8 +1,8 @@
 // Role field flags (kebab-case) → a raw spec patch (camelCase keys), validated later by
 // the role spec module, the one place that knows what a valid role is.
 
-import { readFileSync } from 'node:fs';
 import type { Options } from 'yargs';
+import { readInputFile } from '../adapters/files.js';
 import { invalidInput } from '../core/errors.js';
 import { parseStructured } from '../core/structured-text.js';
 
@@ -19,12 +19,22 @@ export const roleFieldOptions = {
   'role-type': { type: 'string', describe: 'Role or ClusterRole: the kind of the existing or generated role (default Role)' },
   'role-ref-type': { type: 'string', describe: 'Role or ClusterRole: the kind the binding references, when it differs from --role-type' },
   'name-template': { type: 'string', describe: 'Names of generated objects; placeholders {{role}} {{lease}} {{namespace}} {{unix}} (default tc-{{role}}-{{lease}})' },
-  'extra-labels': { type: 'string', array: true, describe: 'key=value labels for every created object (comma-separated or repeated)' },
+  'extra-labels': {
+    type: 'string',
+    array: true,
+    describe: 'key=value labels for every created object (comma-separated or repeated); with --rules, none under rbac.authorization.k8s.io/, kubernetes.io/ or k8s.io/, and none an aggregationRule selects',
+  },
   'extra-annotations': { type: 'string', array: true, describe: 'key=value annotations for every created object (repeat the flag for each)' },
   'issuer-context': { type: 'string', describe: 'kubeconfig context to issue as (default: the current context)' },
+  'allow-cluster-role-binding': {
+    type: 'boolean',
+    describe: 'Let requests ask for --cluster-role-binding, which grants the ClusterRole in every namespace, beyond --allowed-namespaces (default: refused; --no-allow-cluster-role-binding withdraws it)',
+  },
 } as const satisfies Record<string, Options>;
 
-export type RoleFieldArgs = { [K in keyof typeof roleFieldOptions]?: (typeof roleFieldOptions)[K] extends { array: true } ? string[] : string };
+export type RoleFieldArgs = {
+  [K in keyof typeof roleFieldOptions]?: (typeof roleFieldOptions)[K] extends { array: true } ? string[] : (typeof roleFieldOptions)[K] extends { type: 'boolean' } ? boolean : string;
+};
 
 function commaList(values: string[] | undefined): string[] | undefined {
   return values?.flatMap((value) => value.split(',')).map((value) => value.trim()).filter((value) => value !== '');
@@ -42,18 +52,10 @@ function keyValues(values: string[] | undefined, flag: string, splitCommas: bool
   return map;
 }
 
-function readRulesFile(path: string): string {
-  try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (error) {
-    throw invalidInput(`cannot read --rules-file ${path}: ${(error as Error).message}`);
-  }
-}
-
 /** Only the flags given appear in the patch, so `role update` changes only those. */
-export function roleSpecPatch(args: RoleFieldArgs): Record<string, unknown> {
+export async function roleSpecPatch(args: RoleFieldArgs): Promise<Record<string, unknown>> {
   if (args.rules !== undefined && args['rules-file'] !== undefined) throw invalidInput('give the rules once: --rules or --rules-file, not both');
-  const rulesText = args['rules-file'] !== undefined ? readRulesFile(args['rules-file']) : args.rules;
+  const rulesText = args['rules-file'] !== undefined ? await readInputFile(args['rules-file'], `--rules-file ${args['rules-file']}`) : args.rules;
   const selector = args['namespace-selector'];
   const patch: Record<string, unknown> = {
     allowedNamespaces: commaList(args['allowed-namespaces']),
@@ -71,6 +73,7 @@ export function roleSpecPatch(args: RoleFieldArgs): Record<string, unknown> {
     extraLabels: keyValues(args['extra-labels'], 'extra-labels', true),
     extraAnnotations: keyValues(args['extra-annotations'], 'extra-annotations', false),
     issuerContext: args['issuer-context'],
+    allowClusterRoleBinding: args['allow-cluster-role-binding'],
   };
   return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
 }

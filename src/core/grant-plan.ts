@@ -21,6 +21,7 @@ import {
   type LeaseRecord,
   type ObjectRef,
 } from './lease.js';
+import { formatSelector, selectorMatches, type LabelSelector } from './label-selector.js';
 import { renderObjectName } from './naming.js';
 import { roleDigest, roleMode, roleRefKind, type RoleDefinition } from './role-spec.js';
 
@@ -89,6 +90,37 @@ export function checkBinding(role: RoleDefinition, clusterRoleBinding: boolean):
   }
   if (roleRefKind(role.spec) === 'Role') {
     throw invalidInput(`--cluster-role-binding cannot be used with role "${role.name}": a ClusterRoleBinding cannot ref a Role (set --role-type ClusterRole on the role, or drop --cluster-role-binding)`);
+  }
+  if (!role.spec.allowClusterRoleBinding) {
+    throw invalidInput(
+      `role "${role.name}" does not allow --cluster-role-binding: a ClusterRoleBinding grants its rules in every namespace, not only in the role's allowed namespaces; to allow it: kubectl tempcreds role update ${role.name} --allow-cluster-role-binding`,
+    );
+  }
+}
+
+/** An existing ClusterRole whose aggregationRule takes in the rules of every ClusterRole its selectors match. */
+export interface AggregatingClusterRole {
+  name: string;
+  selectors: LabelSelector[];
+}
+
+/**
+ * The plan's generated ClusterRole when it carries the role's extraLabels, which another
+ * ClusterRole's aggregationRule could select (our own labels are ours: no admin aggregates them).
+ */
+export function labelledClusterRole(plan: GrantPlan, role: RoleDefinition): Manifest | undefined {
+  if (!role.spec.extraLabels) return undefined;
+  return plan.rounds.flatMap((round) => round.create).find((manifest) => manifest.kind === 'ClusterRole');
+}
+
+/** Refuses a generated ClusterRole that an aggregationRule selects: its rules would reach everyone bound to the aggregating role. */
+export function checkAggregation(roleName: string, generated: Manifest, aggregating: AggregatingClusterRole[]): void {
+  for (const { name, selectors } of aggregating) {
+    const selector = selectors.find((candidate) => selectorMatches(candidate, generated.metadata.labels));
+    if (!selector) continue;
+    throw invalidInput(
+      `role "${roleName}": its generated ClusterRole would match the aggregationRule of ClusterRole "${name}" (${formatSelector(selector) || 'every ClusterRole'}), which would take in the lease's rules for everyone bound to "${name}"; remove those labels from the role's --extra-labels`,
+    );
   }
 }
 

@@ -39,6 +39,8 @@ export interface RoleSpec {
   extraAnnotations?: Record<string, string>;
   /** The issuer's kubeconfig context; absent means the current context. */
   issuerContext?: string;
+  /** Whether a request may ask for a ClusterRoleBinding, which grants beyond allowedNamespaces; absent means no. */
+  allowClusterRoleBinding?: true;
 }
 
 export interface RoleDefinition {
@@ -63,6 +65,7 @@ const specKeys = [
   'extraLabels',
   'extraAnnotations',
   'issuerContext',
+  'allowClusterRoleBinding',
 ] as const satisfies readonly (keyof RoleSpec)[];
 
 const modeKeys = ['serviceAccount', 'kubernetesRole', 'rules'] as const satisfies readonly RoleMode[];
@@ -89,6 +92,13 @@ export function requestTtl(role: RoleDefinition, requested: string | undefined):
   }
   return resolveTtl({ requestedSeconds, roleDefaultSeconds: ttlSeconds(role.spec.defaultTtl), roleMaxSeconds: ttlSeconds(role.spec.maxTtl) });
 }
+
+/**
+ * Label prefixes Kubernetes itself acts on (aggregate-to-* labels merge a ClusterRole into
+ * view/edit/admin; kubernetes.io/bootstrapping marks its default roles): never on a generated role.
+ * app.kubernetes.io/ is the recommended labels' prefix and stays allowed.
+ */
+const KUBERNETES_LABEL_PREFIXES = ['rbac.authorization.k8s.io/', 'kubernetes.io/', 'k8s.io/'];
 
 type Raw = Record<string, unknown>;
 
@@ -200,12 +210,24 @@ export function validateRoleSpec(name: string, raw: unknown): RoleDefinition {
     problems.push(...mapProblems);
     for (const mapKey of Object.keys(map)) {
       if (mapKey.startsWith(RESERVED_PREFIX)) problems.push(`${key} key "${mapKey}" uses the prefix ${RESERVED_PREFIX}, which kubectl-tempcreds reserves for its own labels`);
+      const kubernetesPrefix = KUBERNETES_LABEL_PREFIXES.find((prefix) => mapKey.startsWith(prefix));
+      if (key === 'extraLabels' && mode === 'rules' && kubernetesPrefix) {
+        problems.push(
+          `extraLabels key "${mapKey}" is refused for generated rules: Kubernetes acts on labels under ${kubernetesPrefix} (rbac.authorization.k8s.io/aggregate-to-view=true merges a ClusterRole's rules into "view" for everyone bound to it); use a label of your own domain`,
+        );
+      }
     }
     if (Object.keys(map).length > 0) spec[key] = map;
   }
   if (raw.issuerContext !== undefined && raw.issuerContext !== null && raw.issuerContext !== '') {
     if (typeof raw.issuerContext !== 'string') problems.push('issuerContext must be the name of a kubeconfig context');
     else spec.issuerContext = raw.issuerContext;
+  }
+  if (raw.allowClusterRoleBinding !== undefined && raw.allowClusterRoleBinding !== null && raw.allowClusterRoleBinding !== false) {
+    if (raw.allowClusterRoleBinding !== true) problems.push('allowClusterRoleBinding must be true or false');
+    else if (mode === 'serviceAccount') problems.push('allowClusterRoleBinding applies only with kubernetesRole or rules, not with serviceAccount');
+    else if (mode && roleRefKind(spec) === 'Role') problems.push('allowClusterRoleBinding needs roleType ClusterRole: a ClusterRoleBinding cannot ref a Role');
+    else spec.allowClusterRoleBinding = true;
   }
   if (problems.length > 0) throw invalidInputs(`invalid role "${name}"`, problems);
   return { name, spec };
@@ -266,7 +288,7 @@ export function mergeRoleSpec(current: RoleSpec, patch: Raw): Raw {
   const newMode = modeKeys.find((key) => patch[key] !== undefined);
   if (newMode) {
     for (const key of modeKeys) delete merged[key];
-    if (newMode !== roleMode(current)) for (const key of ['roleType', 'roleRefType']) delete merged[key];
+    if (newMode !== roleMode(current)) for (const key of ['roleType', 'roleRefType', 'allowClusterRoleBinding']) delete merged[key];
   }
   for (const [key, value] of Object.entries(patch)) if (value !== undefined) merged[key] = value;
   return merged;

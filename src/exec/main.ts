@@ -29,7 +29,7 @@ Options:
       --context NAME         issuer kubeconfig context (default: the role's, else the current one)
       --kubeconfig FILE      issuer kubeconfig (default: $KUBECONFIG or ~/.kube/config)
       --ttl D                token lifetime (default: the role's default TTL, else 1h)
-      --cluster-role-binding bind cluster-wide instead of in the namespace
+      --cluster-role-binding bind cluster-wide instead of in the namespace (if the role allows it)
       --audience A           token audience (repeatable)
       --token-cache MODE     auto|keychain|file|none (default auto; env KUBECTL_TEMPCREDS_TOKEN_CACHE)
       --refresh-margin M     renew this long before expiry: a percentage of the lifetime (default 10%,
@@ -112,6 +112,8 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     const { entry, source, warnings } = await getCredential(
       {
         cache,
+        // A holder that stalled past the stale time may lose the lock to another process: the worst
+        // that costs is a second lease, each recorded and cached atomically, so the issuance finishes.
         withLock: async (lockKey, work, meanwhile) =>
           (await import('../adapters/locks.js')).withLock(
             join(runtime.paths.cache, 'locks', lockKey),

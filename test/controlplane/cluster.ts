@@ -169,10 +169,11 @@ async function bootstrap(dir: string, binDir: string): Promise<ClusterInfo> {
     server, caFile: pki.ca.cert,
     users: { 'kube-controller-manager': pki.client('kube-controller-manager') }, currentContext: 'kube-controller-manager',
   });
-  // Garbage collection of ownerReferences and namespace cleanup; no serving port, no leader election.
+  // Garbage collection of ownerReferences, namespace cleanup and ClusterRole aggregation (as on every real
+  // cluster: tests show what aggregationRules do with a lease's rules); no serving port, no leader election.
   // Per-controller ServiceAccount credentials, as in kubeadm: the GC's own role may delete anything.
   const controllerManager = start('kube-controller-manager', [
-    `--kubeconfig=${controllerManagerKubeconfig}`, '--controllers=garbage-collector-controller,namespace-controller',
+    `--kubeconfig=${controllerManagerKubeconfig}`, '--controllers=garbage-collector-controller,namespace-controller,clusterrole-aggregation-controller',
     '--leader-elect=false', '--secure-port=0', '--use-service-account-credentials=true',
   ]);
 

@@ -2,6 +2,9 @@
 // exit code 2, no stack trace, and creates nothing in the cluster or in the role store.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createNamespace, createServiceAccount, objectsLabelled, testCluster, uniqueName } from '../helpers/fixtures.ts';
 import { tempcreds, type Tempcreds } from '../helpers/tempcreds.ts';
@@ -78,6 +81,8 @@ const issueCases: Case[] = [
   { name: 'an invalid namespace name', args: ['issue', r('sa'), '--namespace=-bad'], message: /namespace "-bad" must consist of lower case letters/ },
   { name: 'omitting -n when several namespaces are allowed', args: ['issue', r('role')], message: /allows more than one namespace: choose one with -n NAMESPACE/ },
   { name: '--cluster-role-binding for a Role', args: ['issue', r('role'), '-n', '$NS', '--cluster-role-binding'], message: /a ClusterRoleBinding cannot ref a Role/ },
+  { name: '--cluster-role-binding that the role does not allow', args: ['issue', r('crole'), '-n', '$NS', '--cluster-role-binding'], message: /^error: role "[^"]+" does not allow --cluster-role-binding: .*; to allow it: kubectl tempcreds role update \S+ --allow-cluster-role-binding$/m },
+  { name: 'kubeconfig: --cluster-role-binding that the role does not allow', args: ['kubeconfig', r('crole'), '-n', '$NS', '--cluster-role-binding', '--kubeconfig', '/nonexistent/kubeconfig'], message: /does not allow --cluster-role-binding/ },
   { name: '--cluster-role-binding for an existing ServiceAccount', args: ['issue', r('sa'), '-n', '$NS', '--cluster-role-binding'], message: /--cluster-role-binding does not apply to role/ },
   { name: 'a namespace not matching the selector', args: ['issue', r('sel'), '-n', '$OTHER'], message: /does not match its selector/ },
   { name: 'a missing namespace for a selector role', args: ['issue', r('sel'), '-n', 'no-such-namespace'], message: /namespace "no-such-namespace" does not exist/ },
@@ -108,6 +113,7 @@ before(async () => {
     ['role', 'create', r('sa'), '--service-account', 'app', '--allowed-namespaces', ns, '--max-ttl', '2h'],
     ['role', 'create', r('role'), '--kubernetes-role', 'reader', '--allowed-namespaces', `${ns},${otherNs}`],
     ['role', 'create', r('sel'), '--service-account', 'app', '--namespace-selector', 'env=dev'],
+    ['role', 'create', r('crole'), '--kubernetes-role', 'view', '--role-type', 'ClusterRole', '--allowed-namespaces', ns],
   ];
   for (const args of setup) assert.equal((await tool.run(args)).status, 0, args.join(' '));
 });
@@ -136,6 +142,47 @@ describe('bad input', () => {
   it(`counts at least 40 cases (${roleCases.length + issueCases.length + otherCases.length})`, () => {
     assert.ok(roleCases.length + issueCases.length + otherCases.length >= 40);
   });
+});
+
+/**
+ * Rules that pass validation and hold 10^8 strings once YAML's aliases are expanded: 10,000
+ * aliases of one rule whose resourceNames (an anchor of their own) are 10,000 names. 120 KB.
+ */
+const ALIAS_BOMB_RULES = [
+  `- &rule {apiGroups: [""], resources: [pods], verbs: [get], resourceNames: &names [${Array.from({ length: 10_000 }, (_, index) => `n${index}`).join(', ')}]}`,
+  ...Array<string>(9_999).fill('- *rule'),
+].join('\n');
+const roleDocument = (name: string, rulesYaml: string) => `apiVersion: tempcreds.dev/v1alpha1\nkind: CredentialRole\nmetadata: {name: ${name}}\nspec:\n  allowedNamespaces: [x]\n  rules:\n${rulesYaml.replace(/^/gm, '  ')}\n`;
+
+describe('hostile input files: exit 2 within seconds, nothing stored', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tempcreds-hostile-'));
+  const file = (name: string, content: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const ANCHORS = 'uses YAML anchors or aliases \\(&name, \\*name\\), which are not accepted: write the values out';
+  const hostile: Case[] = [
+    { name: 'role apply -f - with an alias bomb', args: ['role', 'apply', '-f', '-'], input: roleDocument(r('h1'), ALIAS_BOMB_RULES), message: new RegExp(`^error: stdin ${ANCHORS}$`, 'm'), notStored: r('h1') },
+    { name: '--rules-file with an alias bomb', args: ['role', 'create', r('h2'), '--allowed-namespaces', 'x', '--rules-file', file('bomb.yaml', ALIAS_BOMB_RULES)], message: new RegExp(`^error: --rules-file \\S+bomb\\.yaml ${ANCHORS}$`, 'm'), notStored: r('h2') },
+    {
+      name: 'role apply -f with a 2 MiB file',
+      args: ['role', 'apply', '-f', file('big.yaml', `${roleDocument(r('h3'), '- {apiGroups: [""], resources: [pods], verbs: [get]}')}# ${'x'.repeat(2 * 1024 * 1024)}\n`)],
+      message: /^error: \S+big\.yaml is larger than 1 MiB, far more than any role definition needs: check that it is the right file$/m,
+      notStored: r('h3'),
+    },
+    { name: '--rules-file reading an endless stream', args: ['role', 'create', r('h4'), '--allowed-namespaces', 'x', '--rules-file', '/dev/zero'], message: /^error: --rules-file \/dev\/zero is larger than 1 MiB/m, notStored: r('h4') },
+  ];
+  for (const testCase of hostile) {
+    it(testCase.name, async () => {
+      const started = Date.now();
+      const result = await tool.run(testCase.args, { input: testCase.input });
+      assert.equal(result.status, 2, `exit code: ${result.stderr.slice(0, 500)}`);
+      assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+      assert.match(result.stderr, testCase.message);
+      assert.equal((await tool.run(['role', 'get', testCase.notStored!])).status, 2, `${testCase.notStored} was stored`);
+    });
+  }
 });
 
 after(async () => {

@@ -5,7 +5,7 @@
 // kubectl_complete-tempcreds from PATH) and the bash script of `completion bash`.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -54,6 +54,17 @@ describe('--help of every command', () => {
     );
     assert.deepEqual(problems, []);
     assert.ok(commands.length >= 15, `${commands.length} commands`);
+  });
+
+  it('revocation is said to take effect within the API server\'s token authentication cache (about 10 s), never "at once"', async () => {
+    const help = await tool.run(['revoke', '--help']);
+    assert.match(help.stdout, /stop working within about 10 s/);
+    assert.match(help.stdout, /the API server caches token authentications\s+for about 10 s/);
+    for (const doc of ['README.md', 'docs/design.md']) {
+      const text = readFileSync(new URL(`../../${doc}`, import.meta.url), 'utf8');
+      assert.doesNotMatch(text, /(stops? working|revoked?[^.]*) (at once|immediately|instantly)/, doc);
+      assert.match(text, /token authentication cache \(about 10 s\)/, doc);
+    }
   });
 
   it('runs for the exec credential entry (token) too', async () => {

@@ -245,7 +245,7 @@ describe('recordFromCluster', () => {
     ['serviceAccount', role('reader', { serviceAccount: 'deployer' })],
     ['kubernetesRole', role('reader', { kubernetesRole: 'view' })],
     ['rules', role('reader', { rules: RULES })],
-    ['rules + ClusterRoleBinding', role('reader', { rules: RULES, roleType: 'ClusterRole' })],
+    ['rules + ClusterRoleBinding', role('reader', { rules: RULES, roleType: 'ClusterRole', allowClusterRoleBinding: true })],
   ] as const) {
     it(`an issued lease, listed back from the cluster, is complete and rebuilds its record (${mode})`, async () => {
       const { deps, kube } = issueFixture([definition]);

@@ -7,7 +7,7 @@ import type { CreatedRef, IssuedToken, IssuerIdentity, KubernetesPort } from '..
 import type { RoleWriter } from '../../src/app/roles.ts';
 import { MANAGED_KINDS } from '../../src/core/api-paths.ts';
 import { ApiError } from '../../src/core/errors.ts';
-import type { Manifest, TokenSpec } from '../../src/core/grant-plan.ts';
+import type { AggregatingClusterRole, Manifest, TokenSpec } from '../../src/core/grant-plan.ts';
 import type { LeaseRecord, ManagedObject, ObjectRef } from '../../src/core/lease.ts';
 import { parseSelectorString, selectorMatches } from '../../src/core/label-selector.ts';
 import { validateRoleSpec, type RoleDefinition } from '../../src/core/role-spec.ts';
@@ -49,7 +49,8 @@ export type KubeCall =
   | { op: 'namespaceLabels'; name: string }
   | { op: 'annotate'; ref: ObjectRef; annotations: Record<string, string> }
   | { op: 'listManaged'; selector: string }
-  | { op: 'listPage'; selector: string; kind: string };
+  | { op: 'listPage'; selector: string; kind: string }
+  | { op: 'aggregatingClusterRoles' };
 
 /**
  * An in-memory API server: records every call, assigns uids ("uid-1", "uid-2", …),
@@ -80,6 +81,8 @@ export class FakeKube implements KubernetesPort {
   readonly failDeletes = new Set<string>();
   /** The API server's --service-account-max-token-expiration, if any. */
   maxTokenSeconds?: number;
+  /** The cluster's ClusterRoles with an aggregationRule. */
+  aggregating: AggregatingClusterRole[] = [];
   private creates = 0;
   private uids = 0;
 
@@ -135,6 +138,11 @@ export class FakeKube implements KubernetesPort {
   async namespaceLabels(name: string): Promise<Record<string, string> | undefined> {
     this.calls.push({ op: 'namespaceLabels', name });
     return this.namespaces[name];
+  }
+
+  async aggregatingClusterRoles(): Promise<AggregatingClusterRole[]> {
+    this.calls.push({ op: 'aggregatingClusterRoles' });
+    return structuredClone(this.aggregating);
   }
 
   /** Merges the annotations into a live object, like a JSON merge patch; a 404 when it is gone. */

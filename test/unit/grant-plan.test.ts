@@ -55,9 +55,9 @@ describe('planGrant: the anchor', () => {
 
   it('lists exactly the kinds the rounds create, in order, for every mode and binding', () => {
     for (const [definition, clusterRoleBinding, expected] of [
-      [role('reader', { kubernetesRole: 'view', roleType: 'ClusterRole' }), true, 'ServiceAccount,ClusterRoleBinding'],
+      [role('reader', { kubernetesRole: 'view', roleType: 'ClusterRole', allowClusterRoleBinding: true }), true, 'ServiceAccount,ClusterRoleBinding'],
       [role('reader', { rules: RULES, roleType: 'ClusterRole' }), false, 'ServiceAccount,ClusterRole,RoleBinding'],
-      [role('reader', { rules: RULES, roleType: 'ClusterRole' }), true, 'ServiceAccount,ClusterRole,ClusterRoleBinding'],
+      [role('reader', { rules: RULES, roleType: 'ClusterRole', allowClusterRoleBinding: true }), true, 'ServiceAccount,ClusterRole,ClusterRoleBinding'],
     ] as const) {
       const plan = planGrant(request(definition, { clusterRoleBinding }));
       const created = plan.rounds.flatMap((round) => round.create.map((manifest) => manifest.kind));
@@ -112,10 +112,18 @@ describe('planGrant: kubernetesRole mode', () => {
     assert.deepEqual(binding.roleRef, { apiGroup: RBAC, kind: 'ClusterRole', name: 'view' });
   });
   it('--cluster-role-binding with a ClusterRole makes a cluster-scoped ClusterRoleBinding', () => {
-    const clusterPlan = planGrant(request(role('reader', { kubernetesRole: 'view', roleType: 'ClusterRole' }), { clusterRoleBinding: true }));
+    const clusterPlan = planGrant(request(role('reader', { kubernetesRole: 'view', roleType: 'ClusterRole', allowClusterRoleBinding: true }), { clusterRoleBinding: true }));
     assert.deepEqual(shape(clusterPlan), [['ServiceAccount dev', 'ClusterRoleBinding'], ['token']]);
     assert.equal(clusterPlan.bindingKind, 'ClusterRoleBinding');
     assert.deepEqual(clusterPlan.rounds[0]!.create[1]!.subjects, [{ kind: 'ServiceAccount', name: NAME, namespace: 'dev' }]);
+  });
+  it('refuses --cluster-role-binding when the role does not allow it: it would void allowedNamespaces', () => {
+    assert.throws(
+      () => planGrant(request(role('reader', { kubernetesRole: 'view', roleType: 'ClusterRole' }), { clusterRoleBinding: true })),
+      invalid(
+        'role "reader" does not allow --cluster-role-binding: a ClusterRoleBinding grants its rules in every namespace, not only in the role\'s allowed namespaces; to allow it: kubectl tempcreds role update reader --allow-cluster-role-binding',
+      ),
+    );
   });
   it('refuses --cluster-role-binding for a Role ref (Vault: a ClusterRoleBinding cannot ref a Role)', () => {
     assert.throws(
@@ -142,7 +150,7 @@ describe('planGrant: rules mode', () => {
     assert.deepEqual(clusterPlan.rounds[1]!.create[0]!.roleRef, { apiGroup: RBAC, kind: 'ClusterRole', name: NAME });
   });
   it('--cluster-role-binding with a generated ClusterRole', () => {
-    const clusterPlan = planGrant(request(role('reader', { rules: RULES, roleType: 'ClusterRole' }), { clusterRoleBinding: true }));
+    const clusterPlan = planGrant(request(role('reader', { rules: RULES, roleType: 'ClusterRole', allowClusterRoleBinding: true }), { clusterRoleBinding: true }));
     assert.deepEqual(shape(clusterPlan), [['ServiceAccount dev', 'ClusterRole'], ['ClusterRoleBinding', 'token']]);
   });
   it('refuses --cluster-role-binding for a generated Role', () => {
@@ -154,6 +162,7 @@ describe('planGrant: labels, annotations and names', () => {
   const definition = role('reader', {
     rules: RULES,
     roleType: 'ClusterRole',
+    allowClusterRoleBinding: true,
     nameTemplate: 'ci-{{namespace}}-{{unix}}-{{lease}}',
     extraLabels: { team: 'a', 'app.kubernetes.io/managed-by': 'someone-else' },
     extraAnnotations: { 'example.com/note': 'hello' },
@@ -206,7 +215,7 @@ describe('planGrant: labels, annotations and names', () => {
 });
 
 describe('ownedByAnchor', () => {
-  const plan = planGrant(request(role('reader', { rules: RULES, roleType: 'ClusterRole' }), { clusterRoleBinding: true }));
+  const plan = planGrant(request(role('reader', { rules: RULES, roleType: 'ClusterRole', allowClusterRoleBinding: true }), { clusterRoleBinding: true }));
   const anchor = { ...refOf(plan.anchor), uid: 'uid-1' };
 
   it('gives a namespaced object an ownerReference to the anchor', () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { issueLease } from '../../src/app/issue.ts';
 import { ApiError } from '../../src/core/errors.ts';
+import type { AggregatingClusterRole } from '../../src/core/grant-plan.ts';
 import { roleDigest } from '../../src/core/role-spec.ts';
 import { FIXED_SUFFIX, FakeKube, ISSUER, NOW, RULES, invalid, issueFixture, role, secondsAfter } from './fakes.ts';
 
@@ -11,7 +12,7 @@ const RBAC = 'rbac.authorization.k8s.io/v1';
 const saRole = role('reader', { serviceAccount: 'deployer' });
 const bindRole = role('reader', { kubernetesRole: 'view' });
 const rulesRole = role('reader', { rules: RULES });
-const clusterRulesRole = role('reader', { rules: RULES, roleType: 'ClusterRole' });
+const clusterRulesRole = role('reader', { rules: RULES, roleType: 'ClusterRole', allowClusterRoleBinding: true });
 
 /** "op kind" of each call, e.g. ["create Secret", "annotate", "requestToken", "delete Secret"]. */
 function callLog(kube: FakeKube): string[] {
@@ -143,6 +144,48 @@ describe('issueLease: rules mode', () => {
   });
 });
 
+describe('issueLease: a generated ClusterRole that an aggregationRule would select', () => {
+  const labelled = (extraLabels: Record<string, string>, roleType = 'ClusterRole') => role('reader', { rules: RULES, roleType, extraLabels });
+  const aggregating: AggregatingClusterRole[] = [
+    { name: 'monitoring', selectors: [{ matchLabels: { 'example.com/other': 'x' } }, { matchLabels: { 'example.com/aggregate': 'true' } }] },
+  ];
+  it('is refused (exit code 2) after listing the ClusterRoles, before anything is created', async () => {
+    const kube = new FakeKube();
+    kube.aggregating = aggregating;
+    const { deps, saved } = issueFixture([labelled({ 'example.com/aggregate': 'true', team: 'a' })], kube);
+    await assert.rejects(
+      issueLease(deps, { role: 'reader' }),
+      invalid(
+        'role "reader": its generated ClusterRole would match the aggregationRule of ClusterRole "monitoring" (example.com/aggregate=true), which would take in the lease\'s rules for everyone bound to "monitoring"; remove those labels from the role\'s --extra-labels',
+      ),
+    );
+    assert.deepEqual(callLog(kube), ['aggregatingClusterRoles']);
+    assert.deepEqual(saved, []);
+  });
+  it('an empty selector selects every ClusterRole', async () => {
+    const kube = new FakeKube();
+    kube.aggregating = [{ name: 'everything', selectors: [{}] }];
+    const { deps } = issueFixture([labelled({ team: 'a' })], kube);
+    await assert.rejects(issueLease(deps, { role: 'reader' }), invalid(/aggregationRule of ClusterRole "everything" \(every ClusterRole\)/));
+    assert.deepEqual(callLog(kube), ['aggregatingClusterRoles']);
+  });
+  it('labels no aggregationRule selects are issued', async () => {
+    const kube = new FakeKube();
+    kube.aggregating = aggregating;
+    const { deps } = issueFixture([labelled({ 'example.com/aggregate': 'false' })], kube);
+    await issueLease(deps, { role: 'reader' });
+    assert.deepEqual(callLog(kube).slice(0, 2), ['aggregatingClusterRoles', 'create Secret']);
+  });
+  it('no list without extraLabels, or for a namespaced Role (aggregation merges ClusterRoles only)', async () => {
+    for (const definition of [role('reader', { rules: RULES, roleType: 'ClusterRole' }), labelled({ 'example.com/aggregate': 'true' }, 'Role')]) {
+      const kube = new FakeKube();
+      kube.aggregating = aggregating;
+      await issueLease(issueFixture([definition], kube).deps, { role: 'reader' });
+      assert.equal(callLog(kube).includes('aggregatingClusterRoles'), false);
+    }
+  });
+});
+
 describe('issueLease: TTL, audiences, issuer', () => {
   it('caps the TTL at the role max with a warning', async () => {
     const { deps, kube } = issueFixture([role('reader', { serviceAccount: 'deployer', maxTtl: '1h' })]);
@@ -254,6 +297,12 @@ describe('issueLease: bad input is refused (exit code 2) before any API call', (
       assert.deepEqual(saved, []);
     });
   }
+  it('--cluster-role-binding that the role does not allow', async () => {
+    const { deps, kube, connected } = issueFixture([role('reader', { kubernetesRole: 'view', roleType: 'ClusterRole' })]);
+    await assert.rejects(issueLease(deps, { role: 'reader', clusterRoleBinding: true }), invalid(/^role "reader" does not allow --cluster-role-binding: .* kubectl tempcreds role update reader --allow-cluster-role-binding$/));
+    assert.deepEqual(connected, [], 'not even connected');
+    assert.deepEqual(kube.calls, []);
+  });
   it('a Role ref with --cluster-role-binding', async () => {
     const { deps, kube, connected } = issueFixture([bindRole]);
     await assert.rejects(issueLease(deps, { role: 'reader', clusterRoleBinding: true }), invalid(/a ClusterRoleBinding cannot ref a Role/));

@@ -142,7 +142,7 @@ describe('validateRoleSpec: problems', () => {
       'an unknown field',
       { ...base, serviceAccount: 's', service_account_name: 'x' },
       [
-        'unknown field "service_account_name" (known fields: allowedNamespaces, namespaceSelector, defaultTtl, maxTtl, defaultAudiences, serviceAccount, kubernetesRole, rules, roleType, roleRefType, nameTemplate, extraLabels, extraAnnotations, issuerContext)',
+        'unknown field "service_account_name" (known fields: allowedNamespaces, namespaceSelector, defaultTtl, maxTtl, defaultAudiences, serviceAccount, kubernetesRole, rules, roleType, roleRefType, nameTemplate, extraLabels, extraAnnotations, issuerContext, allowClusterRoleBinding)',
       ],
     ],
     ['default TTL greater than max TTL (Vault)', { ...base, serviceAccount: 's', defaultTtl: '11h', maxTtl: '5h' }, ['defaultTtl 11h cannot be greater than maxTtl 5h']],
@@ -185,6 +185,14 @@ describe('validateRoleSpec: problems', () => {
       'an extra annotation under the reserved prefix',
       { ...base, serviceAccount: 's', extraAnnotations: { 'tempcreds.dev/expires-at': 'never' } },
       ['extraAnnotations key "tempcreds.dev/expires-at" uses the prefix tempcreds.dev/, which kubectl-tempcreds reserves for its own labels'],
+    ],
+    [
+      'labels Kubernetes acts on, on a role of generated rules (aggregate-to-view would merge its rules into "view")',
+      { ...base, rules: RULES, roleType: 'ClusterRole', extraLabels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true', 'kubernetes.io/bootstrapping': 'rbac-defaults', 'k8s.io/x': 'y' } },
+      ['rbac.authorization.k8s.io/aggregate-to-view', 'kubernetes.io/bootstrapping', 'k8s.io/x'].map(
+        (key) =>
+          `extraLabels key "${key}" is refused for generated rules: Kubernetes acts on labels under ${key.split('/')[0]}/ (rbac.authorization.k8s.io/aggregate-to-view=true merges a ClusterRole's rules into "view" for everyone bound to it); use a label of your own domain`,
+      ),
     ],
     [
       'a bad extra label key and value',
@@ -285,6 +293,37 @@ describe('roleMode, roleRefKind, roleNameProblem', () => {
     assert.equal(roleNameProblem(''), 'a role name is required');
     assert.equal(roleNameProblem(undefined), 'a role name is required');
     assert.equal(roleNameProblem('a'.repeat(64)), `role name "${'a'.repeat(64)}" must be at most 63 characters (it has 64)`);
+  });
+});
+
+describe('validateRoleSpec: extraLabels on roles of generated rules', () => {
+  it('labels of your own domain, and app.kubernetes.io/ (recommended labels), are kept', () => {
+    const extraLabels = { 'example.com/team': 'a', 'app.kubernetes.io/part-of': 'ci', team: 'b' };
+    assert.deepEqual(validateRoleSpec('r', { ...base, rules: RULES, roleType: 'ClusterRole', extraLabels }).spec.extraLabels, extraLabels);
+  });
+  it('other modes generate no role: Kubernetes labels stay allowed there', () => {
+    const extraLabels = { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' };
+    assert.deepEqual(validateRoleSpec('r', { ...base, kubernetesRole: 'view', roleType: 'ClusterRole', extraLabels }).spec.extraLabels, extraLabels);
+  });
+});
+
+describe('validateRoleSpec: allowClusterRoleBinding', () => {
+  const clusterRole = { ...base, kubernetesRole: 'view', roleType: 'ClusterRole' };
+  it('kept when true, for an existing or a generated ClusterRole', () => {
+    assert.equal(validateRoleSpec('r', { ...clusterRole, allowClusterRoleBinding: true }).spec.allowClusterRoleBinding, true);
+    assert.equal(validateRoleSpec('r', { ...base, rules: RULES, roleType: 'ClusterRole', allowClusterRoleBinding: true }).spec.allowClusterRoleBinding, true);
+  });
+  it('false is the default and is not stored (roles written before it keep their digest)', () => {
+    assert.equal('allowClusterRoleBinding' in validateRoleSpec('r', { ...clusterRole, allowClusterRoleBinding: false }).spec, false);
+  });
+  it('refused where no ClusterRoleBinding can be made, or when not a boolean', () => {
+    assert.deepEqual(problems({ ...base, serviceAccount: 's', allowClusterRoleBinding: true }), ['allowClusterRoleBinding applies only with kubernetesRole or rules, not with serviceAccount']);
+    assert.deepEqual(problems({ ...base, rules: RULES, allowClusterRoleBinding: true }), ['allowClusterRoleBinding needs roleType ClusterRole: a ClusterRoleBinding cannot ref a Role']);
+    assert.deepEqual(problems({ ...clusterRole, allowClusterRoleBinding: 'yes' }), ['allowClusterRoleBinding must be true or false']);
+  });
+  it('switching to another mode drops it, with the role types', () => {
+    const merged = mergeRoleSpec(validateRoleSpec('r', { ...clusterRole, allowClusterRoleBinding: true }).spec, { serviceAccount: 's' });
+    assert.deepEqual(validateRoleSpec('r', merged).spec, { ...base, serviceAccount: 's' });
   });
 });
 

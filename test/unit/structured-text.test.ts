@@ -23,6 +23,35 @@ describe('parseDocuments', () => {
   });
 });
 
+/** The classic "billion laughs": nine levels of ten aliases each, 10^9 strings once expanded. */
+const BILLION_LAUGHS = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+  .concat(Array.from({ length: 8 }, (_, level) => {
+    const name = String.fromCharCode(98 + level);
+    const previous = String.fromCharCode(97 + level);
+    return `${name}: &${name} [${Array(10).fill(`*${previous}`).join(',')}]`;
+  }))
+  .join('\n');
+
+describe('YAML anchors and aliases are refused (alias bombs)', () => {
+  const ANCHORS = /uses YAML anchors or aliases \(&name, \*name\), which are not accepted: write the values out$/;
+  it('a billion laughs, in a flag and in a file of documents, quickly', () => {
+    const started = Date.now();
+    assert.throws(() => parseStructured(BILLION_LAUGHS, '--rules'), invalid(new RegExp(`^--rules ${ANCHORS.source}`)));
+    assert.throws(() => parseDocuments(`a: 1\n---\n${BILLION_LAUGHS}`, 'roles.yaml'), invalid(new RegExp(`^roles\\.yaml ${ANCHORS.source}`)));
+    assert.ok(Date.now() - started < 1000);
+  });
+  it('a single anchor, even unused, and one on a scalar', () => {
+    assert.throws(() => parseStructured('rules: &r []\n', 'x'), invalid(ANCHORS));
+    assert.throws(() => parseDocuments('spec: {serviceAccount: &sa a}\n', 'x'), invalid(ANCHORS));
+  });
+  it('an alias without its anchor is invalid YAML', () => {
+    assert.throws(() => parseStructured('a: *missing\n', 'x'), invalid(/^x is neither valid JSON nor YAML: unidentified alias "missing"/));
+  });
+  it('"&" and "*" inside strings are just text', () => {
+    assert.deepEqual(parseStructured('a: "&x *y"\nb: "*"\n', 'x'), { a: '&x *y', b: '*' });
+  });
+});
+
 describe('toYaml', () => {
   it('round-trips through parseStructured, keeping key order', () => {
     const value = { spec: { b: ['x'], a: 'y: z' }, kind: 'CredentialRole' };

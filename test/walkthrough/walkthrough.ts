@@ -145,8 +145,8 @@ export async function* walkthrough(cluster: ClusterInfo, tool: Tempcreds): Async
   objects = await managed('existing-role');
   yield { step: '9', title: 'revoke every lease of existing-role', commands: ['kubectl tempcreds revoke --role existing-role'], expected: 'objects gone; 401', actual: `${exitOk(result)}; objects left: ${objects}; ${after}`, ok: result.status === 0 && objects === 'none' && after === 401 };
 
-  result = await cli(['role', 'create', 'rules', '--allowed-namespaces', 'default,demo', '--role-type', 'ClusterRole', '--max-ttl', '80h', '--default-ttl', '1h', '--rules', RULES(['list', 'get'])]);
-  yield { step: '10', title: 'a role with generated ClusterRole rules', commands: [`kubectl tempcreds role create rules --allowed-namespaces default,demo --role-type ClusterRole --max-ttl 80h --default-ttl 1h --rules '${RULES(['list', 'get'])}'`], expected: 'exit 0', actual: exitOk(result), ok: result.status === 0 };
+  result = await cli(['role', 'create', 'rules', '--allowed-namespaces', 'default,demo', '--role-type', 'ClusterRole', '--allow-cluster-role-binding', '--max-ttl', '80h', '--default-ttl', '1h', '--rules', RULES(['list', 'get'])]);
+  yield { step: '10', title: 'a role with generated ClusterRole rules', commands: [`kubectl tempcreds role create rules --allowed-namespaces default,demo --role-type ClusterRole --allow-cluster-role-binding --max-ttl 80h --default-ttl 1h --rules '${RULES(['list', 'get'])}'`], expected: 'exit 0', actual: exitOk(result), ok: result.status === 0 };
 
   result = await cli(['issue', 'rules', '-n', NAMESPACE, '--cluster-role-binding', '-o', 'token']);
   tokens.rulesCluster = tokenOf(result);

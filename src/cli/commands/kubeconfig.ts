@@ -5,6 +5,7 @@ import { basename, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { kubeconfigPaths, readIssuer, upsertKubeconfigEntries } from '../../adapters/kubeconfig.js';
 import { invalidInput } from '../../core/errors.js';
+import { checkBinding } from '../../core/grant-plan.js';
 import { defaultContextName, execEntries } from '../../core/kubeconfig-entry.js';
 import { decideNamespace } from '../../core/namespace-policy.js';
 import { requestTtl } from '../../core/role-spec.js';
@@ -34,6 +35,7 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
     const { namespace } = decideNamespace(role, args.namespace);
     // What the plugin would refuse on every kubectl call is refused here, before the kubeconfig changes.
     checkRefreshMargin(parseRefreshMargin(args['refresh-margin']), requestTtl(role, args.ttl).seconds);
+    checkBinding(role, args['cluster-role-binding']);
     const issuer = readIssuer({ kubeconfig: args.kubeconfig, context: args.context ?? role.spec.issuerContext });
     if (issuer.execCommand && basename(issuer.execCommand).startsWith('kubectl-tempcreds')) {
       throw invalidInput(`context "${issuer.context}" itself gets its credentials from kubectl-tempcreds; pass --context with an issuer context that has its own credentials`);

@@ -34,14 +34,15 @@ export function leaseSources(runtime: Runtime) {
 
 export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
   command: 'revoke [id]',
-  describe: 'Revoke leases: delete what they created, so their tokens stop working',
+  describe: 'Revoke leases: delete what they created, so their tokens stop working within about 10 s',
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
       .positional('id', { type: 'string', describe: 'Lease id (ROLE/ID)' })
       .option('role', { type: 'string', describe: 'Every lease of exactly this role' })
       .option('all', { type: 'boolean', default: false, describe: 'Every lease' })
       .example('$0 revoke --role existing-role', 'all leases of one role (Vault: lease revoke -prefix)')
-      .example('$0 revoke sample-app/k3j9x0q2m1zt', 'one lease, from any machine with issuer rights') as never,
+      .example('$0 revoke sample-app/k3j9x0q2m1zt', 'one lease, from any machine with issuer rights')
+      .epilog('A revoked token gets 401 once the API server forgets it: the API server caches token authentications for about 10 s, so a token used just before the revocation may keep working that long.') as never,
   handler: async (args) => {
     const what = target(args);
     const runtime = runtimeFor(args);

@@ -1,7 +1,7 @@
 // `role create|update|get|list|delete|apply`: role definitions.
 
-import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { readInputFile } from '../../adapters/files.js';
 import { applyRoles, createRole, deleteRole, updateRole } from '../../app/roles.js';
 import { invalidInput, invalidInputs } from '../../core/errors.js';
 import { formatSelector } from '../../core/label-selector.js';
@@ -29,8 +29,8 @@ function grants(role: RoleDefinition): string {
 }
 
 function namespaces(role: RoleDefinition): string {
-  const { allowedNamespaces, namespaceSelector } = role.spec;
-  return [allowedNamespaces.join(','), namespaceSelector ? `selector ${formatSelector(namespaceSelector)}` : ''].filter(Boolean).join(' + ');
+  const { allowedNamespaces, namespaceSelector, allowClusterRoleBinding } = role.spec;
+  return [allowedNamespaces.join(','), namespaceSelector ? `selector ${formatSelector(namespaceSelector)}` : '', allowClusterRoleBinding ? 'cluster-wide on request' : ''].filter(Boolean).join(' + ');
 }
 
 function renderRole(role: RoleDefinition, format: OutputFormat): string {
@@ -52,18 +52,10 @@ function renderRole(role: RoleDefinition, format: OutputFormat): string {
   return keyValues(entries.filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
-function readInput(filename: string): string {
-  try {
-    return readFileSync(filename === '-' ? 0 : filename, 'utf8');
-  } catch (error) {
-    throw invalidInput(`cannot read ${filename}: ${(error as Error).message}`);
-  }
-}
-
 /** Every document is validated before any is stored: a bad one stores nothing. */
-function rolesFromInput(filename: string): RoleDefinition[] {
+async function rolesFromInput(filename: string): Promise<RoleDefinition[]> {
   const where = filename === '-' ? 'stdin' : filename;
-  const documents = parseDocuments(readInput(filename), where);
+  const documents = parseDocuments(await readInputFile(filename, where), where);
   if (documents.length === 0) throw invalidInput(`${where} holds no role documents`);
   const roles: RoleDefinition[] = [];
   const problems: string[] = [];
@@ -88,9 +80,9 @@ const create: CommandModule<GlobalArgs, RoleArgs> = {
       .option('output', outputOption)
       .example('$0 role create sample-app --service-account sample-app --allowed-namespaces demo --max-ttl 80h --default-ttl 1h', 'tokens for an existing ServiceAccount')
       .example('$0 role create existing-role --kubernetes-role demo-role-list-pods --allowed-namespaces demo', 'a new ServiceAccount bound to an existing Role per lease')
-      .example(`$0 role create rules --allowed-namespaces default,demo --role-type ClusterRole --rules '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list","get"]}]}'`, 'a generated ClusterRole per lease') as never,
+      .example(`$0 role create rules --allowed-namespaces default,demo --role-type ClusterRole --allow-cluster-role-binding --rules '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list","get"]}]}'`, 'a generated ClusterRole per lease, which requests may also bind cluster-wide') as never,
   handler: async (args) => {
-    const role = await createRole(runtimeFor(args).roles, args.name, roleSpecPatch(args));
+    const role = await createRole(runtimeFor(args).roles, args.name, await roleSpecPatch(args));
     print(args.output === 'table' ? `role "${role.name}" created` : renderRole(role, args.output));
   },
 };
@@ -105,7 +97,7 @@ const update: CommandModule<GlobalArgs, RoleArgs> = {
       .option('output', outputOption)
       .example(`$0 role update rules --rules '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list","get","delete"]}]}'`, 'replace the generated rules') as never,
   handler: async (args) => {
-    const role = await updateRole(runtimeFor(args).roles, args.name, roleSpecPatch(args));
+    const role = await updateRole(runtimeFor(args).roles, args.name, await roleSpecPatch(args));
     print(args.output === 'table' ? `role "${role.name}" updated` : renderRole(role, args.output));
   },
 };
@@ -162,7 +154,7 @@ const apply: CommandModule<GlobalArgs, RoleArgs> = {
       .option('filename', { alias: 'f', type: 'string', demandOption: true, describe: 'File with one or more role documents ("-" for stdin)' })
       .example('$0 role get rules -o yaml > rules.yaml && $0 role apply -f rules.yaml', 'edit a role as a file') as never,
   handler: async (args) => {
-    const results = await applyRoles(runtimeFor(args).roles, rolesFromInput(args.filename!));
+    const results = await applyRoles(runtimeFor(args).roles, await rolesFromInput(args.filename!));
     print(results.map(({ name, action }) => `role "${name}" ${action}`).join('\n'));
   },
 };
