@@ -29,6 +29,8 @@ export interface IssuerFingerprint {
   caDigest: string;
   /** The certificate-authority file the digest was read from, if the cluster names one. */
   caFile?: string;
+  tlsServerName?: string;
+  proxyUrl?: string;
   user: string;
   userDigest: string;
   /** The user's exec command, if any: an issuer must not itself run through tempcreds. */
@@ -99,6 +101,8 @@ export function readIssuer(options: { kubeconfig?: string; context?: string }, e
     server: cluster.entry.server,
     caDigest: caDigest(cluster.entry, caFile),
     ...(caFile ? { caFile } : {}),
+    ...(typeof cluster.entry['tls-server-name'] === 'string' ? { tlsServerName: cluster.entry['tls-server-name'] } : {}),
+    ...(typeof cluster.entry['proxy-url'] === 'string' ? { proxyUrl: cluster.entry['proxy-url'] } : {}),
     user: context.entry.user!,
     userDigest: digestOf(user.entry, 16),
     ...(execCommandOf(user.entry) ? { execCommand: execCommandOf(user.entry) } : {}),

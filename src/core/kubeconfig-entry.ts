@@ -110,11 +110,22 @@ export function defaultContextName(role: string, namespace: string): string {
 }
 
 /** A self-contained kubeconfig for one issued token (for `run`): one cluster, user, context. */
-export function tokenKubeconfig(options: { server: string; certificateAuthorityData?: string; insecureSkipTlsVerify?: boolean; token: string; namespace: string; name: string }) {
+export function tokenKubeconfig(options: {
+  server: string;
+  certificateAuthorityData?: string;
+  insecureSkipTlsVerify?: boolean;
+  tlsServerName?: string;
+  proxyUrl?: string;
+  token: string;
+  namespace: string;
+  name: string;
+}) {
   const cluster = {
     server: options.server,
     ...(options.certificateAuthorityData ? { 'certificate-authority-data': options.certificateAuthorityData } : {}),
     ...(options.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
+    ...(options.tlsServerName ? { 'tls-server-name': options.tlsServerName } : {}),
+    ...(options.proxyUrl ? { 'proxy-url': options.proxyUrl } : {}),
   };
   return {
     apiVersion: 'v1',
