@@ -174,4 +174,30 @@ describe('proxies, as kubectl uses them', () => {
     assert.equal(ran.stdout, `localhost ${proxy.url}`);
     assert.ok(proxy.tunnels.length > afterIssue + 1, "run's kubectl did not go through proxy-url");
   });
+
+  it('HTTPS_PROXY carries a server name through the proxy, NO_PROXY bypasses it, and a loopback server is never proxied', async () => {
+    const port = new URL(testCluster().server).port;
+    // No DNS knows this name: only the proxy can reach it (it sends every tunnel to the test cluster).
+    const named = withCluster('env-proxy', { server: `https://kubernetes.invalid:${port}`, 'tls-server-name': 'localhost' });
+    const env = { HTTPS_PROXY: proxy.url };
+    const tunnels = proxy.tunnels.length;
+    const kubectl = await runProcess('kubectl', ['--kubeconfig', named, 'version', '-o', 'json'], { env: { ...process.env, ...env } });
+    assert.equal(kubectl.status, 0, kubectl.stderr);
+    assert.ok(proxy.tunnels.slice(tunnels).includes(`kubernetes.invalid:${port}`), 'kubectl did not use HTTPS_PROXY');
+
+    const before = proxy.tunnels.length;
+    const issued = await issue(named, env);
+    assert.equal(issued.status, 0, issued.stderr);
+    assert.ok(proxy.tunnels.slice(before).includes(`kubernetes.invalid:${port}`), 'the tool did not use HTTPS_PROXY');
+
+    const bypassed = proxy.tunnels.length;
+    const direct = await issue(named, { https_proxy: proxy.url, NO_PROXY: '.invalid' });
+    assert.equal(direct.status, 1);
+    assert.match(direct.stderr, /cannot reach the API server at https:\/\/kubernetes\.invalid/);
+    assert.equal(proxy.tunnels.length, bypassed, 'NO_PROXY did not bypass the proxy');
+
+    const loopback = await issue(testCluster().kubeconfig, env);
+    assert.equal(loopback.status, 0, loopback.stderr);
+    assert.equal(proxy.tunnels.length, bypassed, 'a loopback server went through HTTPS_PROXY');
+  });
 });
