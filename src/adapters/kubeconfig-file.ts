@@ -2,18 +2,25 @@
 // writers: under client-go's `<file>.lock`, through symlinks to the real file, keeping its mode,
 // and atomically (a temporary file renamed over the real one).
 
+import { existsSync } from 'node:fs';
 import { lstat, mkdir, open, readlink, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { operationFailed } from '../core/errors.js';
 import { withExecEntries, type NamedEntry } from '../core/kubeconfig-entry.js';
 import { readTextIfExists, replaceFile } from './files.js';
-import { parseKubeconfig } from './kubeconfig.js';
+import { kubeconfigPaths, parseKubeconfig } from './kubeconfig.js';
 
 /** kubectl holds the lock for milliseconds; one held longer is a crashed writer's, which kubectl too would refuse. */
 const LOCK_WAIT_MS = 3000;
 const LOCK_RETRY_MS = 100;
 const MAX_SYMLINKS = 40;
+
+/** The file kubectl writes new entries to (client-go's GetDefaultFilename): the explicit one, else the first that exists, else the first. */
+export function kubeconfigToWrite(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
+  const paths = kubeconfigPaths(explicit, env);
+  return paths.find((path) => existsSync(path)) ?? paths[0]!;
+}
 
 /**
  * Adds or replaces the tool's user and context in `path` (refusing entries it did not write,

@@ -91,6 +91,15 @@ describe('the file itself', () => {
     assert.equal((await kubectlGetPods(link)).status, 0);
   });
 
+  it('with KUBECONFIG naming several files, writes to the first that exists, as kubectl does', async () => {
+    const existing = freshKubeconfig('several');
+    const missing = join(tool.home, 'several', 'missing');
+    const wired = await tool.run(['kubeconfig', role, '-n', ns], { env: { KUBECONFIG: `${missing}:${existing}` } });
+    assert.equal(wired.status, 0, wired.stderr);
+    assert.ok(!existsSync(missing), 'created a file kubectl would not have written');
+    assert.equal(execCommandOf(existing)?.command, 'kubectl-tempcreds');
+  });
+
   it('keeps the file mode (0640 stays 0640)', async () => {
     const file = freshKubeconfig('mode');
     chmodSync(file, 0o640);

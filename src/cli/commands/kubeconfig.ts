@@ -3,8 +3,8 @@
 
 import { basename, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { kubeconfigPaths, readIssuer } from '../../adapters/kubeconfig.js';
-import { writeExecEntries } from '../../adapters/kubeconfig-file.js';
+import { readIssuer } from '../../adapters/kubeconfig.js';
+import { kubeconfigToWrite, writeExecEntries } from '../../adapters/kubeconfig-file.js';
 import { invalidInput } from '../../core/errors.js';
 import { defaultContextName, execEntries } from '../../core/kubeconfig-entry.js';
 import { decideNamespace } from '../../core/namespace-policy.js';
@@ -42,7 +42,7 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
     }
     const contextName = args['context-name'] ?? defaultContextName(role.name, namespace);
     if (contextName === issuer.context) throw invalidInput(`--context-name "${contextName}" is the issuer context; choose another name`);
-    const target = args.kubeconfig ?? kubeconfigPaths(undefined, process.env)[0]!;
+    const target = kubeconfigToWrite(args.kubeconfig, process.env);
     const { user, context } = execEntries({
       role: role.name,
       namespace,
