@@ -29,7 +29,7 @@ export function kubeconfigToWrite(explicit: string | undefined, env: NodeJS.Proc
 export async function writeExecEntries(path: string, entries: { user: NamedEntry; context: NamedEntry }, force: boolean): Promise<void> {
   const target = await followSymlinks(path);
   await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-  await withClientGoLocks([path, target], async () => {
+  await withClientGoLocks([resolve(path), target], async () => {
     const text = await readTextIfExists(target);
     const next = yaml.dump(withExecEntries(text === undefined ? {} : parseKubeconfig(path, text), entries, { file: path, force }), { noRefs: true, lineWidth: -1 });
     if (next === text) return;

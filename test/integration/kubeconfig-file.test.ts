@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, lstatSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { bindRole, createNamespace, createRole, createServiceAccount, testCluster, uniqueName } from '../helpers/fixtures.ts';
@@ -121,6 +121,13 @@ describe("client-go's <file>.lock", () => {
     assert.ok(Date.now() - started >= 2000, 'gave up without waiting');
     assert.ok(readFileSync(file).equals(before), 'wrote despite the lock');
     assert.ok(existsSync(`${file}.lock`), "removed another writer's lock");
+  });
+
+  it('a relative path is locked once, not twice under two names', async () => {
+    const file = freshKubeconfig('relative');
+    const wired = await wire(relative(process.cwd(), file));
+    assert.equal(wired.status, 0, wired.stderr);
+    assert.equal(execCommandOf(file)?.command, 'kubectl-tempcreds');
   });
 
   it('succeeds once the lock is released, and removes its own lock', async () => {
