@@ -130,10 +130,9 @@ export class KubeConnection {
     private readonly config: KubeConfig,
     server: string,
     private readonly timeoutMs: number,
-    env: NodeJS.ProcessEnv = process.env,
   ) {
     this.base = new URL(server.endsWith('/') ? server : `${server}/`);
-    this.proxy = proxyFor(this.base, config.getCurrentCluster()?.proxyUrl, env);
+    this.proxy = proxyFor(this.base, config.getCurrentCluster()?.proxyUrl, process.env);
   }
 
   /** The parsed JSON answer; a KubeStatusError for an error status. */

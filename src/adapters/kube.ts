@@ -4,6 +4,7 @@
 // timeout; API errors become one-line messages.
 
 import { existsSync, readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, objectPath, withQuery } from '../core/api-paths.js';
 import { canonicalJson } from '../core/digest.js';
@@ -78,6 +79,7 @@ function mergedAsKubectl(paths: string[]): KubeConfig {
     file.loadFromFile(path);
     return file;
   });
+  if (files.length === 0) throw new Error(`no file that KUBECONFIG names exists (${paths.join(delimiter)})`);
   const firstOfEachName = <T extends { name: string }>(lists: T[][]): T[] => {
     const seen = new Set<string>();
     return lists.flat().filter((item) => !seen.has(item.name) && seen.add(item.name));
