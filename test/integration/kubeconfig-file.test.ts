@@ -143,3 +143,21 @@ describe("client-go's <file>.lock", () => {
     assert.ok(!existsSync(`${file}.lock`), 'left its lock behind');
   });
 });
+
+describe('next to kubectl writing the same file', () => {
+  it("loses none of kubectl's updates, nor its own: every writer that succeeded is in the file", async () => {
+    const file = freshKubeconfig('concurrent');
+    const writers = Array.from({ length: 4 }, (_, i) => [
+      runProcess('kubectl', ['--kubeconfig', file, 'config', 'set-context', `kubectl-${i}`, '--cluster', 'local', '--user', 'admin'], { env: tool.env }).then((result) => ({ name: `kubectl-${i}`, result })),
+      wire(file, ['--context-name', `tool-${i}`]).then((result) => ({ name: `tool-${i}`, result })),
+    ]).flat();
+    const results = await Promise.all(writers);
+    const contexts = (yaml.load(readFileSync(file, 'utf8')) as Config).contexts.map((context) => context.name);
+    const succeeded = results.filter(({ result }) => result.status === 0).map(({ name }) => name);
+    // kubectl fails at once on a held lock (it does not wait); the tool waits, so all of its writes land.
+    assert.deepEqual(succeeded.filter((name) => name.startsWith('tool-')), ['tool-0', 'tool-1', 'tool-2', 'tool-3']);
+    assert.deepEqual(succeeded.filter((name) => !contexts.includes(name)), [], 'a successful update was lost');
+    for (const { result } of results.filter(({ result }) => result.status !== 0)) assert.match(result.stderr, /\.lock: file exists/);
+  });
+});
+
