@@ -32,11 +32,17 @@ async function realMkdirError(path: string, error: unknown): Promise<unknown> {
 
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   await ensurePrivateDir(dirname(path));
+  await replaceFile(path, content, 0o600);
+}
+
+/** Writes a temporary file beside `path` with `mode` (no umask) and renames it over `path`. */
+export async function replaceFile(path: string, content: string, mode: number): Promise<void> {
   const temporary = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const handle = await open(temporary, 'wx', 0o600);
     try {
       await handle.writeFile(content);
+      await handle.chmod(mode);
       await handle.sync();
     } finally {
       await handle.close();

@@ -8,14 +8,19 @@
 // of one round would queue behind each other's handshakes. Here one keep-alive agent per set of
 // TLS options is reused for every call, and it opens three connections as the first call goes
 // out (that call takes one): the wider rounds that follow (up to three concurrent calls in an
-// issuance) find them ready, so the API server sees their calls at once. Proxy agents are left
-// alone.
+// issuance) find them ready, so the API server sees their calls at once.
+//
+// Proxies are chosen as kubectl chooses them (../core/proxy.ts). An http(s) proxy carries each
+// keep-alive connection in an HTTP CONNECT tunnel, with TLS to the API server inside it (opened on
+// demand: no spares); a SOCKS proxy-url is left to client-node's own agent.
 
+import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { Agent, request, type AgentOptions, type RequestOptions } from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import { createSecureContext } from 'node:tls';
+import { connect as tlsConnect, createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { proxyFor } from '../core/proxy.js';
 
 /** The widest round of an issuance has three concurrent calls. */
 const OPENED_AHEAD = 3;
@@ -38,13 +43,21 @@ export class KubeTimeoutError extends Error {
   override readonly name = 'KubeTimeoutError';
 }
 
+/** The protocols a proxy can have for a CONNECT tunnel. */
+const TUNNELLING = new Set(['http:', 'https:']);
+
 class ReusingAgent extends Agent {
   private readonly spares: { key: string; socket: Socket }[] = [];
 
-  constructor(options: AgentOptions, server: URL) {
+  constructor(
+    options: AgentOptions,
+    server: URL,
+    private readonly proxy?: URL,
+  ) {
     // One TLS context for all connections: each new one would parse Node's ~140 bundled root
     // certificates again (~8 ms) before adding the cluster's CA.
     super({ ...options, keepAlive: true, secureContext: options.secureContext ?? createSecureContext(options) });
+    if (proxy) return;
     const host = server.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(server.port || 443);
     // The kubeconfig's tls-server-name, else the host (SNI takes no IP addresses): what the
@@ -59,12 +72,43 @@ class ReusingAgent extends Agent {
   }
 
   override createConnection(options: RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+    if (this.proxy) {
+      tunnel(this.proxy, options as ConnectionOptions, callback!);
+      return undefined;
+    }
     const key = `${options.host ?? options.hostname}:${Number(options.port || 443)}`;
     const index = this.spares.findIndex((spare) => spare.key === key && !spare.socket.destroyed);
     if (index < 0) return super.createConnection(options, callback);
     // Its no-op error listener stays: the request adds its own, which sees every error.
     return this.spares.splice(index, 1)[0]!.socket.ref();
   }
+}
+
+/** A CONNECT tunnel through the proxy to the API server, then TLS to the API server inside it. */
+function tunnel(proxy: URL, options: ConnectionOptions, callback: (err: Error | null, stream: Duplex) => void): void {
+  const authority = `${String(options.host).includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  const headers: OutgoingHttpHeaders = { host: authority };
+  if (proxy.username) headers['proxy-authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+  const connectRequest = (proxy.protocol === 'https:' ? request : httpRequest)({
+    host: proxy.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: proxy.port || (proxy.protocol === 'https:' ? 443 : 80),
+    method: 'CONNECT',
+    path: authority,
+    headers,
+    agent: false,
+  });
+  // No error code: the message says the proxy failed, not the API server.
+  const fail = (error: Error) => callback(error, undefined as never);
+  connectRequest.once('connect', (response, socket) => {
+    if (response.statusCode !== 200) {
+      socket.destroy();
+      fail(new Error(`the proxy ${proxy.host} refused the tunnel to ${authority}: ${response.statusCode} ${response.statusMessage ?? ''}`.trim()));
+      return;
+    }
+    callback(null, tlsConnect({ ...options, socket }));
+  });
+  connectRequest.once('error', (error) => fail(new Error(`the proxy ${proxy.host} did not open a tunnel to ${authority}: ${error.message}`, { cause: error })));
+  connectRequest.end();
 }
 
 export interface KubeRequest {
@@ -80,6 +124,7 @@ export interface KubeRequest {
 export class KubeConnection {
   private readonly agents = new Map<string, Agent>();
   private readonly base: URL;
+  private readonly proxy: URL | undefined;
 
   constructor(
     private readonly config: KubeConfig,
@@ -87,6 +132,7 @@ export class KubeConnection {
     private readonly timeoutMs: number,
   ) {
     this.base = new URL(server.endsWith('/') ? server : `${server}/`);
+    this.proxy = proxyFor(this.base, config.getCurrentCluster()?.proxyUrl, process.env);
   }
 
   /** The parsed JSON answer; a KubeStatusError for an error status. */
@@ -130,14 +176,19 @@ export class KubeConnection {
     });
   }
 
-  /** The plain agent client-node made for these TLS options becomes a shared keep-alive one. */
+  /**
+   * The agent client-node made for these TLS options (plain, or its http(s) proxy agent) becomes a
+   * shared keep-alive one, through the proxy kubectl would use.
+   */
   private reusable(fresh: RequestOptions['agent']): RequestOptions['agent'] {
-    if (!fresh || fresh.constructor !== Agent) return fresh;
-    const options = (fresh as Agent).options;
-    const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = options;
+    if (!(fresh instanceof Agent)) return fresh; // client-node's SOCKS agent for a socks5 proxy-url
+    if (this.proxy && !TUNNELLING.has(this.proxy.protocol)) {
+      throw new Error(`HTTPS_PROXY ${this.proxy.protocol}//${this.proxy.host} is not supported: use an http:// or https:// proxy, or set it as the cluster's proxy-url in the kubeconfig`);
+    }
+    const { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = fresh.options;
     const id = JSON.stringify([ca, cert, key, pfx, passphrase, rejectUnauthorized, servername].map((value) => (value === undefined ? null : String(value))));
     let agent = this.agents.get(id);
-    if (!agent) this.agents.set(id, (agent = new ReusingAgent(options, this.base)));
+    if (!agent) this.agents.set(id, (agent = new ReusingAgent(fresh.options, this.base, this.proxy)));
     return agent;
   }
 }

@@ -3,12 +3,14 @@
 // needed) and the dozen requests a lease needs, over ./kube-connections. Every request has a
 // timeout; API errors become one-line messages.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, namespacePath, objectPath, withQuery } from '../core/api-paths.js';
 import { canonicalJson } from '../core/digest.js';
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
 import { KubeConnection, KubeStatusError, KubeTimeoutError, type KubeRequest } from './kube-connections.js';
+import { kubeconfigPaths } from './kubeconfig.js';
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-plan.js';
 import type { LabelSelector } from '../core/label-selector.js';
 import { describeRef, type ManagedObject, type ObjectRef } from '../core/lease.js';
@@ -47,9 +49,10 @@ interface KubeList {
 }
 
 export function loadKubeConfig(target: KubeTarget): KubeConfig {
-  const config = new KubeConfig();
+  let config = new KubeConfig();
   try {
     if (target.kubeconfig) config.loadFromFile(target.kubeconfig);
+    else if (process.env.KUBECONFIG) config = mergedAsKubectl(kubeconfigPaths(undefined, process.env));
     else config.loadFromDefault();
   } catch (error) {
     throw invalidInput(`cannot load the kubeconfig${target.kubeconfig ? ` ${target.kubeconfig}` : ''}: ${(error as Error).message}`);
@@ -64,6 +67,32 @@ export function loadKubeConfig(target: KubeTarget): KubeConfig {
     throw invalidInput('the kubeconfig has no usable current context: pass --context, or set one with kubectl config use-context');
   }
   return config;
+}
+
+/**
+ * KUBECONFIG's files merged by client-go's rules, so the tool talks to the cluster kubectl would:
+ * missing files are skipped, and the first file to set the current context or define a name wins.
+ * (client-node's loadFromDefault takes the last file's current context and refuses a name defined twice.)
+ */
+function mergedAsKubectl(paths: string[]): KubeConfig {
+  const files = paths.filter((path) => existsSync(path)).map((path) => {
+    const file = new KubeConfig();
+    file.loadFromFile(path);
+    return file;
+  });
+  if (files.length === 0) throw new Error(`no file that KUBECONFIG names exists (${paths.join(delimiter)})`);
+  const firstOfEachName = <T extends { name: string }>(lists: T[][]): T[] => {
+    const seen = new Set<string>();
+    return lists.flat().filter((item) => !seen.has(item.name) && seen.add(item.name));
+  };
+  const merged = new KubeConfig();
+  merged.loadFromOptions({
+    clusters: firstOfEachName(files.map((file) => file.clusters)),
+    users: firstOfEachName(files.map((file) => file.users)),
+    contexts: firstOfEachName(files.map((file) => file.contexts)),
+    currentContext: files.map((file) => file.currentContext).find(Boolean) ?? '',
+  });
+  return merged;
 }
 
 export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckPort {
@@ -82,6 +111,8 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
       user: config.getCurrentUser()!.name,
       ...(caData ? { certificateAuthorityData: caData } : {}),
       ...(cluster.skipTLSVerify ? { insecureSkipTlsVerify: true } : {}),
+      ...(cluster.tlsServerName ? { tlsServerName: cluster.tlsServerName } : {}),
+      ...(cluster.proxyUrl ? { proxyUrl: cluster.proxyUrl } : {}),
     };
     this.connection = new KubeConnection(config, cluster.server, timeoutMs);
   }

@@ -8,8 +8,6 @@ import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import yaml from 'js-yaml';
 import { digestOf } from '../core/digest.js';
 import { invalidInput } from '../core/errors.js';
-import { upsertNamed, type NamedEntry } from '../core/kubeconfig-entry.js';
-import { writeFileAtomic } from './files.js';
 
 interface Named<T> {
   name: string;
@@ -31,6 +29,8 @@ export interface IssuerFingerprint {
   caDigest: string;
   /** The certificate-authority file the digest was read from, if the cluster names one. */
   caFile?: string;
+  tlsServerName?: string;
+  proxyUrl?: string;
   user: string;
   userDigest: string;
   /** The user's exec command, if any: an issuer must not itself run through tempcreds. */
@@ -51,11 +51,18 @@ function load(path: string, required: boolean): KubeconfigFile | undefined {
     if (!required && (error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw invalidInput(`cannot read the kubeconfig ${path}: ${(error as Error).message}`);
   }
+  return { ...parseKubeconfig(path, text), path } as KubeconfigFile;
+}
+
+export function parseKubeconfig(path: string, text: string): Record<string, unknown> {
+  let content: unknown;
   try {
-    return { ...((yaml.load(text) as object) ?? {}), path } as KubeconfigFile;
+    content = yaml.load(text) ?? {};
   } catch (error) {
     throw invalidInput(`the kubeconfig ${path} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
+  if (typeof content !== 'object' || Array.isArray(content)) throw invalidInput(`the kubeconfig ${path} is not a kubeconfig (a YAML mapping): fix or replace it`);
+  return content as Record<string, unknown>;
 }
 
 function find<T>(files: KubeconfigFile[], list: 'clusters' | 'users' | 'contexts', name: string): { entry: T; file: KubeconfigFile } | undefined {
@@ -94,6 +101,8 @@ export function readIssuer(options: { kubeconfig?: string; context?: string }, e
     server: cluster.entry.server,
     caDigest: caDigest(cluster.entry, caFile),
     ...(caFile ? { caFile } : {}),
+    ...(typeof cluster.entry['tls-server-name'] === 'string' ? { tlsServerName: cluster.entry['tls-server-name'] } : {}),
+    ...(typeof cluster.entry['proxy-url'] === 'string' ? { proxyUrl: cluster.entry['proxy-url'] } : {}),
     user: context.entry.user!,
     userDigest: digestOf(user.entry, 16),
     ...(execCommandOf(user.entry) ? { execCommand: execCommandOf(user.entry) } : {}),
@@ -122,18 +131,4 @@ function caDigest(cluster: Record<string, unknown>, path: string | undefined): s
 function execCommandOf(user: Record<string, unknown>): string | undefined {
   const exec = user.exec as { command?: unknown } | undefined;
   return typeof exec?.command === 'string' ? exec.command : undefined;
-}
-
-/** Adds or replaces a user and a context in one kubeconfig file, atomically and privately. */
-export async function upsertKubeconfigEntries(path: string, user: NamedEntry, context: NamedEntry): Promise<void> {
-  const file = (load(path, false) ?? { path }) as KubeconfigFile & Record<string, unknown>;
-  const { path: _path, ...content } = file;
-  const next = {
-    apiVersion: 'v1',
-    kind: 'Config',
-    ...content,
-    users: upsertNamed(file.users as NamedEntry[] | undefined, user),
-    contexts: upsertNamed(file.contexts as NamedEntry[] | undefined, context),
-  };
-  await writeFileAtomic(path, yaml.dump(next, { noRefs: true, lineWidth: -1 }));
 }

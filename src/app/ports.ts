@@ -47,6 +47,8 @@ export interface IssuerIdentity {
   /** How to reach and trust the API server, for a kubeconfig holding an issued token. */
   certificateAuthorityData?: string;
   insecureSkipTlsVerify?: boolean;
+  tlsServerName?: string;
+  proxyUrl?: string;
 }
 
 /** What `setup` needs: create or update the issuer's objects (as an admin). */

@@ -7,9 +7,12 @@ import { formatDuration, parseDuration } from './duration.js';
 import { invalidInput } from './errors.js';
 
 export interface CredentialIdentity {
-  /** The issuer: its cluster (server + CA) and user, as resolved from the kubeconfig. */
+  /** The issuer: its cluster (server + CA, and how it is reached) and user, as resolved from the kubeconfig. */
   server: string;
   caDigest: string;
+  /** The same server URL can be another cluster behind another name or proxy. Absent ones leave older keys unchanged. */
+  tlsServerName?: string;
+  proxyUrl?: string;
   issuerUser: string;
   role: string;
   roleDigest: string;

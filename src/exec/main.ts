@@ -98,6 +98,8 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     const key = tokenCacheKey({
       server: issuer.server,
       caDigest: issuer.caDigest,
+      ...(issuer.tlsServerName ? { tlsServerName: issuer.tlsServerName } : {}),
+      ...(issuer.proxyUrl ? { proxyUrl: issuer.proxyUrl } : {}),
       issuerUser: `${issuer.user}:${issuer.userDigest}`,
       role: roleName,
       roleDigest: roleDigest(role),
@@ -127,7 +129,9 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
         leaseIsLive: async (leaseId) => (await runtime.leases.get(leaseId).catch(() => undefined)) !== undefined,
         issue: async () => {
           const { issueLease } = await import('../app/issue.js');
-          return issueLease({ ...runtime, getRole: async () => role, saveLease: (lease) => runtime.leases.save({ ...lease, tokenCacheKey: key }) }, request);
+          // The context the key was derived from, not one client-node would choose again.
+          const connect = () => runtime.connect(issuer.context);
+          return issueLease({ ...runtime, connect, getRole: async () => role, saveLease: (lease) => runtime.leases.save({ ...lease, tokenCacheKey: key }) }, request);
         },
         recentFailure: async () => {
           const text = await readTextIfExists(failureFile).catch(() => undefined);

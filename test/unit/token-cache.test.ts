@@ -38,10 +38,14 @@ describe('tokenCacheKey', () => {
     ['clusterRoleBinding', { clusterRoleBinding: true }],
     ['audiences', { audiences: ['a'] }],
     ['no audiences', { audiences: [] }],
+    ['tlsServerName', { tlsServerName: 'kubernetes.internal' }],
+    ['proxyUrl', { proxyUrl: 'http://proxy:3128' }],
   ];
   for (const [field, change] of changes) {
     it(`changes with ${field}`, () => assert.notEqual(tokenCacheKey({ ...identity, ...change }), tokenCacheKey(identity)));
   }
+  it('is unchanged without tls-server-name and proxy-url: entries cached before they joined the key stay valid', () =>
+    assert.equal(tokenCacheKey({ ...identity, tlsServerName: undefined, proxyUrl: undefined }), tokenCacheKey(identity)));
 });
 
 describe('refreshAt and isServable', () => {

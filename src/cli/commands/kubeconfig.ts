@@ -3,7 +3,8 @@
 
 import { basename, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { kubeconfigPaths, readIssuer, upsertKubeconfigEntries } from '../../adapters/kubeconfig.js';
+import { readIssuer } from '../../adapters/kubeconfig.js';
+import { kubeconfigToWrite, writeExecEntries } from '../../adapters/kubeconfig-file.js';
 import { invalidInput } from '../../core/errors.js';
 import { checkBinding } from '../../core/grant-plan.js';
 import { defaultContextName, execEntries } from '../../core/kubeconfig-entry.js';
@@ -15,7 +16,7 @@ import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { issueOptions, type IssueArgs } from '../issue-options.js';
 import { print } from '../io.js';
 
-type KubeconfigArgs = GlobalArgs & IssueArgs & { 'context-name'?: string; 'token-cache'?: string; 'refresh-margin'?: string };
+type KubeconfigArgs = GlobalArgs & IssueArgs & { 'context-name'?: string; 'token-cache'?: string; 'refresh-margin'?: string; force: boolean };
 
 export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
   command: 'kubeconfig <role>',
@@ -27,6 +28,7 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
       .options(issueOptions)
       .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Where the plugin caches tokens (default auto: the OS keychain, else private files)' })
       .option('refresh-margin', { type: 'string', describe: 'Renew a cached token this long before it expires: a percentage of its lifetime under 100% (default 10%, at least 60s) or a duration' })
+      .option('force', { type: 'boolean', default: false, describe: 'Replace a user or context of the same name that kubectl-tempcreds did not write' })
       .example('$0 kubeconfig existing-role -n demo && kubectl --context tempcreds-existing-role-demo get pods', 'kubectl on a short-lived token') as never,
   handler: async (args) => {
     const runtime = runtimeFor(args);
@@ -42,7 +44,7 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
     }
     const contextName = args['context-name'] ?? defaultContextName(role.name, namespace);
     if (contextName === issuer.context) throw invalidInput(`--context-name "${contextName}" is the issuer context; choose another name`);
-    const target = args.kubeconfig ?? kubeconfigPaths(undefined, process.env)[0]!;
+    const target = kubeconfigToWrite(args.kubeconfig, process.env);
     const { user, context } = execEntries({
       role: role.name,
       namespace,
@@ -56,7 +58,7 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
       tokenCache: args['token-cache'],
       refreshMargin: args['refresh-margin'],
     });
-    await upsertKubeconfigEntries(target, user, context);
+    await writeExecEntries(target, { user, context }, args.force);
     print(`context "${contextName}" written to ${target}: kubectl --context ${contextName} get pods`);
   },
 };
