@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { issueLease } from '../../src/app/issue.ts';
 import { ApiError } from '../../src/core/errors.ts';
@@ -447,4 +448,33 @@ describe('issueLease: marking the anchor (tempcreds.dev/token-requested)', () =>
       assert.deepEqual(saved, []);
     });
   }
+});
+
+describe('issueLease: what ties the lease to its cluster and to its anchor', () => {
+  it("the record keeps the issuer's kubeconfig path(s) and the sha256 of its cluster's CA data", async () => {
+    const kube = new FakeKube({ ...ISSUER, kubeconfig: '/home/me/.kube/a:/home/me/.kube/b', certificateAuthorityData: Buffer.from('-----BEGIN CERTIFICATE-----').toString('base64') });
+    const { deps, saved } = issueFixture([role('reader', { rules: RULES })], kube);
+    await issueLease(deps, { role: 'reader' });
+    assert.equal(saved[0]!.kubeconfig, '/home/me/.kube/a:/home/me/.kube/b');
+    assert.equal(saved[0]!.clusterCaDigest, createHash('sha256').update('-----BEGIN CERTIFICATE-----').digest('hex'));
+  });
+
+  it('neither field for the default kubeconfig and a cluster without CA data', async () => {
+    const { deps, saved } = issueFixture([role('reader', { rules: RULES })]);
+    await issueLease(deps, { role: 'reader' });
+    assert.equal('kubeconfig' in saved[0]!, false);
+    assert.equal('clusterCaDigest' in saved[0]!, false);
+  });
+
+  it("cluster-scoped objects carry the anchor's uid; namespaced ones are owned by it", async () => {
+    const { deps, kube } = issueFixture([role('reader', { rules: RULES, roleType: 'ClusterRole' })]);
+    await issueLease(deps, { role: 'reader', clusterRoleBinding: true });
+    const [anchor, ...rest] = kube.createdManifests;
+    assert.equal(anchor!.metadata.annotations['tempcreds.dev/anchor-uid'], undefined);
+    for (const manifest of rest) {
+      if (manifest.metadata.namespace) assert.deepEqual(manifest.metadata.ownerReferences?.map((owner) => owner.uid), ['uid-1'], manifest.kind);
+      else assert.equal(manifest.metadata.annotations['tempcreds.dev/anchor-uid'], 'uid-1', manifest.kind);
+    }
+    assert.deepEqual(rest.map((manifest) => manifest.kind).sort(), ['ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']);
+  });
 });
