@@ -131,6 +131,18 @@ describe('revocation is bound to the cluster the lease was issued on', () => {
     assert.ok(!(await localIds(tool)).includes(lease.id), 'the stale record is removed');
   });
 
+  it('deletes by uid: an object another one of the same name replaced is left alone', async () => {
+    const lease = await issue(tool, RULES_ROLE);
+    const name = `tc-${lease.id.replace('/', '-')}`;
+    const path = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`;
+    assert.equal((await apiRequest({ method: 'DELETE', path: `${path}/${name}`, identity: 'admin' })).status, 200);
+    await createAsAdmin(path, { metadata: { name }, rules: [] });
+    const result = await ok(tool, ['revoke', lease.id]);
+    assert.ok(await exists(`${path}/${name}`), 'the replacement survives');
+    assert.match(result.stderr, new RegExp(`Role ${ns}/${name} now belongs to another object of that name`));
+    await until401(lease.token);
+  });
+
   it('the background gc --local uses the kubeconfig the lease was issued with', async () => {
     const issuing = tempcreds(join(tool.home, 'no-such-kubeconfig'));
     await ok(issuing, ['role', 'create', RULES_ROLE, '--rules', RULES, '--allowed-namespaces', ns]);
