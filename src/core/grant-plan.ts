@@ -209,6 +209,11 @@ export function ownedByAnchor(manifest: Manifest, anchor: ObjectRef & { uid: str
   return { ...manifest, metadata: { ...manifest.metadata, ownerReferences: [owner] } };
 }
 
+/** The manifest with another expiry (the API server's, once issuance has heard its clock). */
+export function expiringAt(manifest: Manifest, expiresAt: string): Manifest {
+  return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, [EXPIRES_AT_ANNOTATION]: expiresAt } } };
+}
+
 export function refOf(manifest: Manifest, uid?: string): ObjectRef {
   const { apiVersion, kind, metadata } = manifest;
   return { apiVersion, kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), ...(uid ? { uid } : {}) };

@@ -28,8 +28,8 @@ async function ok(instance: Tempcreds, args: string[], env: NodeJS.ProcessEnv = 
   return result;
 }
 
-async function issue(instance: Tempcreds, role: string, extra: string[] = []): Promise<{ id: string; token: string }> {
-  const issued = JSON.parse((await ok(instance, ['issue', role, '-n', ns, '-o', 'json', ...extra])).stdout) as { lease_id: string; service_account_token: string };
+async function issue(instance: Tempcreds, role: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ id: string; token: string }> {
+  const issued = JSON.parse((await ok(instance, ['issue', role, '-n', ns, '-o', 'json', ...extra], env)).stdout) as { lease_id: string; service_account_token: string };
   return { id: issued.lease_id, token: issued.service_account_token };
 }
 
@@ -164,6 +164,15 @@ describe('gc decides expiry by the API server clock', () => {
     await ok(clockTool, ['gc'], fast);
     assert.equal(await listPodsStatus(lease.token, ns), 200, 'the live lease survives gc');
     assert.ok((await localIds(clockTool)).includes(lease.id));
+  });
+
+  it("a lease issued on a machine whose clock runs slow is not collected before its token expires", async () => {
+    const slowTool = tempcreds(testCluster().kubeconfig);
+    await ok(slowTool, ['role', 'create', RULES_ROLE, '--rules', RULES, '--allowed-namespaces', ns]);
+    const slow = { KUBECTL_TEMPCREDS_TEST_NOW: new Date(Date.now() - 3600_000).toISOString() };
+    const lease = await issue(slowTool, RULES_ROLE, ['--ttl', '10m'], slow);
+    await ok(tempcreds(testCluster().kubeconfig), ['gc']);
+    assert.equal(await listPodsStatus(lease.token, ns), 200, 'the live lease survives gc');
   });
 });
 

@@ -23,11 +23,11 @@ function callLog(kube: FakeKube): string[] {
   });
 }
 
-/** The one call that marks the anchor: the token may exist from now on. */
+/** The one call that marks the anchor: the token may exist from now on, until the server-clock expiry (default TTL 1h). */
 const MARK_ANCHOR = {
   op: 'annotate',
   ref: { apiVersion: 'v1', kind: 'Secret', name: NAME, namespace: 'dev', uid: 'uid-1' },
-  annotations: { 'tempcreds.dev/token-requested': 'true' },
+  annotations: { 'tempcreds.dev/token-requested': 'true', 'tempcreds.dev/expires-at': secondsAfter(NOW, 3600).toISOString() },
 };
 
 function annotateCalls(kube: FakeKube) {
@@ -477,4 +477,19 @@ describe('issueLease: what ties the lease to its cluster and to its anchor', () 
     }
     assert.deepEqual(rest.map((manifest) => manifest.kind).sort(), ['ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']);
   });
+});
+
+describe("issueLease: the expiry gc goes by is the API server's", () => {
+  for (const [what, offsetSeconds] of [['runs slow', -3600], ['runs fast', 3600]] as const) {
+    it(`when this machine's clock ${what}, the anchor (when marked) and every later object expire by the server's clock`, async () => {
+      const serverNow = secondsAfter(NOW, -offsetSeconds);
+      const { deps, kube } = issueFixture([role('reader', { rules: RULES })], new FakeKube(ISSUER, () => serverNow));
+      await issueLease(deps, { role: 'reader', ttl: '30m' });
+      const expected = secondsAfter(serverNow, 1800).toISOString();
+      const [anchor, ...rest] = kube.createdManifests;
+      assert.equal(anchor!.metadata.annotations['tempcreds.dev/expires-at'], secondsAfter(NOW, 1800).toISOString(), 'planned before the server answered');
+      for (const manifest of rest) assert.equal(manifest.metadata.annotations['tempcreds.dev/expires-at'], expected, manifest.kind);
+      assert.equal(kube.metadata.get(`Secret dev/${NAME}`)!.annotations['tempcreds.dev/expires-at'], expected, 'the anchor is corrected when marked');
+    });
+  }
 });
