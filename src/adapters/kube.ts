@@ -163,7 +163,7 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
   async serverNow(): Promise<Date> {
     if (!this.connection.serverNow()) await this.serverVersion();
     const now = this.connection.serverNow();
-    if (!now) throw operationFailed(`the API server at ${this.issuer.server} sent no Date header, so its time is unknown; gc decides expiry by the server's clock`);
+    if (!now) throw operationFailed(`the API server at ${this.issuer.server} sent no Date header, so its time is unknown (lease expiry goes by the server's clock)`);
     return this.serverClock(now);
   }
 
