@@ -24,8 +24,11 @@ export interface Runtime extends Pick<Faults, 'afterApiCall'> {
   paths: StatePaths;
   roles: RoleStore;
   leases: LeaseStore;
-  /** Connects as the issuer: `context` (else the global --context, else the current context). */
-  connect(context: string | undefined): Promise<KubernetesPort>;
+  /**
+   * Connects as the issuer: the global --context and --kubeconfig when given, else `context`
+   * and `kubeconfig` (a lease's own), else the current context of the default kubeconfig.
+   */
+  connect(context: string | undefined, kubeconfig?: string): Promise<KubernetesPort>;
   now(): Date;
   randomBytes(count: number): Uint8Array;
 }
@@ -38,7 +41,7 @@ export function issueDepsOf(runtime: Runtime): IssueDeps {
 export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Runtime {
   const paths = statePaths(env);
   const clients = new Map<string, Promise<KubernetesPort>>();
-  const { afterApiCall, now } = faultsFrom(env);
+  const { afterApiCall, now, serverNow } = faultsFrom(env);
   const auditLog = new AuditLog(paths.audit);
   return {
     audit: (events) =>
@@ -49,18 +52,18 @@ export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     paths,
     roles: new RoleStore(paths.roles),
     leases: new LeaseStore(paths.leases),
-    connect(context) {
-      const chosen = globals.context ?? context;
-      const key = chosen ?? '';
-      let client = clients.get(key);
+    connect(context, kubeconfig) {
+      const target = { kubeconfig: globals.kubeconfig ?? kubeconfig, context: globals.context ?? context };
+      const key = (chosen: string | undefined) => JSON.stringify([target.kubeconfig ?? '', chosen ?? '']);
+      let client = clients.get(key(target.context));
       if (!client) {
-        client = import('./adapters/kube.js').then(({ KubeClient, loadKubeConfig }) =>
-          new KubeClient(loadKubeConfig({ kubeconfig: globals.kubeconfig, context: chosen }), globals.requestTimeoutMs),
+        client = import('./adapters/kube.js').then(({ KubeClient, kubeconfigSource, loadKubeConfig }) =>
+          new KubeClient(loadKubeConfig(target), globals.requestTimeoutMs, { kubeconfig: kubeconfigSource(target, env), serverClock: serverNow }),
         );
-        clients.set(key, client);
+        clients.set(key(target.context), client);
         // The current context is also reachable by its name: one client per issuer, however it was asked for.
         const named = client;
-        named.then((connected) => clients.has(connected.issuer.context) || clients.set(connected.issuer.context, named)).catch(() => undefined);
+        named.then((connected) => clients.has(key(connected.issuer.context)) || clients.set(key(connected.issuer.context), named)).catch(() => undefined);
       }
       return client;
     },

@@ -125,6 +125,8 @@ export class KubeConnection {
   private readonly agents = new Map<string, Agent>();
   private readonly base: URL;
   private readonly proxy: URL | undefined;
+  /** The Date header of the latest answer, and when (monotonic) it arrived. */
+  private serverClock?: { serverMs: number; receivedAt: number };
 
   constructor(
     private readonly config: KubeConfig,
@@ -146,6 +148,8 @@ export class KubeConnection {
     const url = new URL(path.replace(/^\//, ''), this.base);
     return new Promise<T>((resolve, reject) => {
       const req = request(url, options, (res) => {
+        const serverMs = Date.parse(res.headers.date ?? '');
+        if (!Number.isNaN(serverMs)) this.serverClock = { serverMs, receivedAt: performance.now() };
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', (error) => {
@@ -174,6 +178,15 @@ export class KubeConnection {
       });
       req.end(payload);
     });
+  }
+
+  /**
+   * The API server's time now: its latest Date header plus the time elapsed here since (on the
+   * monotonic clock, so a local clock that is wrong or jumps does not matter). The header has
+   * whole seconds, so this is up to a second behind: late, never early, for expiry.
+   */
+  serverNow(): Date | undefined {
+    return this.serverClock && new Date(this.serverClock.serverMs + (performance.now() - this.serverClock.receivedAt));
   }
 
   /**

@@ -4,7 +4,7 @@
 // timeout; API errors become one-line messages.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { delimiter } from 'node:path';
+import { delimiter, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, namespacePath, objectPath, withQuery } from '../core/api-paths.js';
 import { canonicalJson } from '../core/digest.js';
@@ -35,6 +35,7 @@ interface ObjectMeta {
   annotations?: Record<string, string>;
   creationTimestamp?: string;
   resourceVersion?: string;
+  ownerReferences?: { uid?: string }[];
 }
 
 interface KubeObject {
@@ -48,10 +49,22 @@ interface KubeList {
   metadata?: { continue?: string };
 }
 
+/**
+ * The kubeconfig path(s) a target loads, absolute, as KUBECONFIG lists them (a lease records
+ * them, so it is revoked through the same files); undefined for ~/.kube/config.
+ */
+export function kubeconfigSource(target: KubeTarget, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const paths = (target.kubeconfig ?? env.KUBECONFIG ?? '').split(delimiter).filter(Boolean);
+  return paths.length > 0 ? paths.map((path) => resolve(path)).join(delimiter) : undefined;
+}
+
 export function loadKubeConfig(target: KubeTarget): KubeConfig {
   let config = new KubeConfig();
   try {
-    if (target.kubeconfig) config.loadFromFile(target.kubeconfig);
+    const recorded = (target.kubeconfig ?? '').split(delimiter).filter(Boolean);
+    // Several files (a lease's recorded KUBECONFIG) merge as kubectl merges KUBECONFIG.
+    if (recorded.length > 1) config = mergedAsKubectl(recorded);
+    else if (target.kubeconfig) config.loadFromFile(target.kubeconfig);
     else if (process.env.KUBECONFIG) config = mergedAsKubectl(kubeconfigPaths(undefined, process.env));
     else config.loadFromDefault();
   } catch (error) {
@@ -98,13 +111,21 @@ function mergedAsKubectl(paths: string[]): KubeConfig {
 export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckPort {
   readonly issuer: IssuerIdentity;
   private readonly connection: KubeConnection;
+  private readonly serverClock: (observed: Date) => Date;
 
-  constructor(config: KubeConfig, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS) {
+  /** `serverClock` lets tests fake the API server's clock (KUBECTL_TEMPCREDS_TEST_SERVER_NOW). */
+  constructor(
+    config: KubeConfig,
+    timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    { kubeconfig, serverClock = (observed) => observed }: { kubeconfig?: string; serverClock?: (observed: Date) => Date } = {},
+  ) {
     const cluster = config.getCurrentCluster()!;
     const contextName = config.getCurrentContext();
     const context = config.getContextObject(contextName);
     const caData = cluster.caData ?? (cluster.caFile ? readFileSync(cluster.caFile).toString('base64') : undefined);
+    this.serverClock = serverClock;
     this.issuer = {
+      ...(kubeconfig ? { kubeconfig } : {}),
       context: contextName,
       cluster: context?.cluster ?? cluster.name,
       server: cluster.server,
@@ -150,16 +171,27 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
     });
   }
 
-  async delete(ref: ObjectRef): Promise<'deleted' | 'absent'> {
+  async delete(ref: ObjectRef): Promise<'deleted' | 'absent' | 'replaced'> {
+    // Background propagation: no deletionTimestamp lingers, so tokens die at once. The uid
+    // precondition deletes exactly the object that was created, never a same-named successor.
+    const body = { kind: 'DeleteOptions', apiVersion: 'v1', ...(ref.uid ? { preconditions: { uid: ref.uid } } : {}), propagationPolicy: 'Background' };
     try {
       // Background propagation: no deletionTimestamp lingers (which would keep tokens valid ~60 s);
       // tokens then fail once the API server's ~10 s authentication cache forgets them.
-      await this.call(`delete ${describeRef(ref)}`, { method: 'DELETE', path: withQuery(objectPath(ref), { propagationPolicy: 'Background' }) });
+      await this.call(`delete ${describeRef(ref)}`, { method: 'DELETE', path: objectPath(ref), body });
       return 'deleted';
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return 'absent';
+      if (error instanceof ApiError && error.status === 409 && ref.uid) return 'replaced';
       throw error;
     }
+  }
+
+  async serverNow(): Promise<Date> {
+    if (!this.connection.serverNow()) await this.serverVersion();
+    const now = this.connection.serverNow();
+    if (!now) throw operationFailed(`the API server at ${this.issuer.server} sent no Date header, so its time is unknown (lease expiry goes by the server's clock)`);
+    return this.serverClock(now);
   }
 
   async namespaceLabels(name: string): Promise<Record<string, string> | undefined> {
@@ -223,6 +255,7 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
         labels: metadata?.labels ?? {},
         annotations: metadata?.annotations ?? {},
         ...(metadata?.creationTimestamp ? { creationTimestamp: new Date(metadata.creationTimestamp).toISOString() } : {}),
+        ...(metadata?.ownerReferences ? { owners: metadata.ownerReferences.flatMap((owner) => owner.uid ?? []) } : {}),
       }));
       next = page.metadata?.continue || undefined;
     } while (next);

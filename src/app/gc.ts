@@ -1,16 +1,17 @@
-// Garbage collection: the objects of expired leases, orphans whose anchor is gone, and
-// issuances a crash left unfinished — found by label in the cluster, so it works from any
-// machine and from two at once (a NotFound is success) — plus expired local records.
+// Garbage collection: the objects of expired leases and of issuances a crash left unfinished
+// — found by label and proven by their anchor in the cluster, so it works from any machine and
+// from two at once (a NotFound is success) — plus expired local records. Expiry is decided by
+// the API server's clock: a machine whose clock runs fast collects nothing live.
 
 import type { AuditEvent } from '../core/audit.js';
-import { gcReason, groupLeases, objectExpired, recordFromCluster, type ClusterLease, type GcReason } from '../core/cluster-leases.js';
-import { MANAGED_SELECTOR, isExpired, type LeaseRecord, type ManagedObject } from '../core/lease.js';
+import { gcReason, groupLeases, indexAnchors, indexedAnchors, isAnchorCandidate, provenance, recordFromCluster, type AnchorIndex, type ClusterLease, type GcReason } from '../core/cluster-leases.js';
+import { EXPIRES_AT_ANNOTATION, MANAGED_SELECTOR, clusterMismatch, isExpired, issuedOn, type LeaseRecord, type ManagedObject } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
 import { deleteObjects, revokeEvent, revokeLeases } from './revoke.js';
 
 export interface GcDeps {
-  connect(context: string | undefined): Promise<KubernetesPort>;
+  connect(context: string | undefined, kubeconfig?: string): Promise<KubernetesPort>;
   audit?: AuditSink;
   localLeases(): Promise<{ leases: LeaseRecord[]; unreadable: string[] }>;
   deleteLease(id: string): Promise<unknown>;
@@ -31,24 +32,30 @@ export interface GcReport {
   alreadyGone: number;
   prunedRecords: number;
   failures: string[];
+  /** Objects labelled as leases that no anchor vouches for: left alone. */
+  warnings: string[];
 }
 
 /** Leases deleted at once; each deletes its few objects concurrently. */
 const LEASE_CONCURRENCY = 16;
 
 export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<GcReport> {
-  const now = deps.now();
-  const report: GcReport = { leases: [], deleted: 0, alreadyGone: 0, prunedRecords: 0, failures: [] };
+  const report: GcReport = { leases: [], deleted: 0, alreadyGone: 0, prunedRecords: 0, failures: [], warnings: [] };
   const { leases: records, unreadable } = await deps.localLeases();
   report.failures.push(...unreadable);
-  const expiredRecords = records.filter((lease) => isExpired(lease, now));
 
   if (options.localOnly) {
-    report.leases = expiredRecords.map((lease) => ({ id: lease.id, reason: 'expired', objects: lease.objects.length }));
+    // The local clock only preselects (no API call when nothing looks expired); each lease's
+    // API server confirms before anything is revoked.
+    const candidates = records.filter((lease) => isExpired(lease, deps.now()));
+    report.leases = candidates.map((lease) => ({ id: lease.id, reason: 'expired', objects: lease.objects.length }));
     if (options.dryRun) return report;
-    for (const outcome of await revokeLeases(deps, expiredRecords)) {
+    const outcomes = await revokeLeases(deps, candidates, { expiredOnly: true });
+    const live = new Set(outcomes.filter((outcome) => outcome.live).map((outcome) => outcome.lease.id));
+    report.leases = report.leases.filter((lease) => !live.has(lease.id));
+    for (const outcome of outcomes.filter((outcome) => !outcome.live)) {
       report.deleted += outcome.deleted;
-      report.alreadyGone += outcome.alreadyGone;
+      report.alreadyGone += outcome.alreadyGone + outcome.replaced.length;
       report.failures.push(...outcome.failures);
       if (outcome.failures.length === 0) report.prunedRecords++;
     }
@@ -56,53 +63,70 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
   }
 
   const kube = await deps.connect(undefined);
+  const now = await kube.serverNow();
   const identity = identityOf(kube.issuer);
-  /** Only a few numbers per lease are kept: memory stays flat however many expired. */
-  const collected = new Map<string, { reason: GcReason; objects: number; failed: boolean }>();
+  /**
+   * A few numbers per collected lease, by namespace and id (a copied id in another namespace is
+   * another lease); with the anchors' metadata, all gc keeps however many objects expired.
+   */
+  const collected = new Map<string, { id: string; reason: GcReason; objects: number; failed: boolean }>();
+  const keyOf = ({ namespace, id }: { namespace?: string; id: string }) => `${namespace} ${id}`;
+  const leaseKey = (lease: ClusterLease) => keyOf({ namespace: lease.anchor.namespace, id: lease.id });
   const collect = async (doomed: { lease: ClusterLease; reason: GcReason }[]) => {
     for (const { lease, reason } of doomed) {
-      const known = collected.get(lease.id);
+      const known = collected.get(leaseKey(lease));
       if (known) known.objects += lease.objects.length;
-      else collected.set(lease.id, { reason, objects: lease.objects.length, failed: false });
+      else collected.set(leaseKey(lease), { id: lease.id, reason, objects: lease.objects.length, failed: false });
     }
     if (options.dryRun) return;
     const events: AuditEvent[] = [];
     await forEachLimited(doomed, LEASE_CONCURRENCY, async ({ lease }) => {
-      const outcome = { lease: recordFromCluster(lease, kube.issuer.context, kube.issuer.server), ...(await deleteObjects(kube, lease.objects)) };
+      const outcome = { lease: recordFromCluster(lease, issuedOn(kube.issuer)), ...(await deleteObjects(kube, lease.objects)) };
       report.deleted += outcome.deleted;
-      report.alreadyGone += outcome.alreadyGone;
+      report.alreadyGone += outcome.alreadyGone + outcome.replaced.length;
       report.failures.push(...outcome.failures);
-      if (outcome.failures.length > 0) collected.get(lease.id)!.failed = true;
+      if (outcome.failures.length > 0) collected.get(keyOf(outcome.lease))!.failed = true;
       events.push(revokeEvent(outcome, identity, now, 'gc'));
     });
     await deps.audit?.(events);
   };
 
-  // Expired objects are deleted (and audited) page by page as they are listed — each carries
-  // its lease's expiry — so a lease whose objects span kinds may get an audit event per kind.
-  // Only live leases' objects are kept, to find orphans and unfinished issuances at the end.
+  // Anchors are listed first (Secrets), so each member's anchor is known when the member is
+  // listed: a member of an expired lease is deleted (and audited) on its page, so a lease whose
+  // objects span kinds may get an audit event per kind. Anchors go last, once their members
+  // are gone, so a lease gc could not fully delete keeps the anchor that proves its objects.
+  const anchors: AnchorIndex = indexAnchors([]);
+  const warnings = new Set<string>();
   const unexpired: ManagedObject[] = [];
   for await (const page of kube.listManagedPages(MANAGED_SELECTOR)) {
+    indexAnchors(page, anchors);
     const expired: ManagedObject[] = [];
-    for (const object of page) (objectExpired(object, now) ? expired : unexpired).push(object);
-    await collect(groupLeases(expired).map((lease) => ({ lease, reason: 'expired' })));
+    for (const object of page.filter((object) => !isAnchorCandidate(object))) {
+      const found = provenance(object, anchors);
+      if ('problem' in found) warnings.add(found.problem);
+      else (isExpired({ expiresAt: found.anchor.annotations[EXPIRES_AT_ANNOTATION] ?? '' }, now) ? expired : unexpired).push(object);
+    }
+    await collect(groupLeases(expired, anchors).leases.map((lease) => ({ lease, reason: 'expired' })));
   }
+  const last = groupLeases([...indexedAnchors(anchors), ...unexpired], anchors);
+  last.warnings.forEach((warning) => warnings.add(warning));
   await collect(
-    groupLeases(unexpired).flatMap((lease) => {
+    last.leases.flatMap((lease) => {
       const reason = gcReason(lease, now, options.graceMs);
-      return reason ? [{ lease, reason }] : [];
+      return reason && !collected.get(leaseKey(lease))?.failed ? [{ lease, reason }] : [];
     }),
   );
+  report.warnings = [...warnings];
 
-  report.leases = [...collected].map(([id, { reason, objects }]) => ({ id, reason, objects }));
-  // Records of other clusters are left to a gc run against those clusters; a lease gc could
-  // not fully delete keeps its record, as revoke does, for the next run.
-  const prunable = records.filter((lease) => collected.has(lease.id) || (lease.context === kube.issuer.context && isExpired(lease, now)));
+  report.leases = [...collected.values()].map(({ id, reason, objects }) => ({ id, reason, objects }));
+  // Records of other clusters (whatever their context is called) are left to a gc run against
+  // those clusters; a lease gc could not fully delete keeps its record, as revoke does, for the next run.
+  const prunable = records.filter((lease) => !clusterMismatch(lease, kube.issuer) && (collected.has(keyOf(lease)) || isExpired(lease, now)));
   if (options.dryRun) {
     report.prunedRecords = prunable.length;
     return report;
   }
-  for (const lease of prunable.filter((record) => !collected.get(record.id)?.failed)) {
+  for (const lease of prunable.filter((record) => !collected.get(keyOf(record))?.failed)) {
     await deps.deleteLease(lease.id);
     report.prunedRecords++;
   }

@@ -3,8 +3,8 @@
 // lease. Any failure rolls back, in reverse order, everything this issuance created.
 
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
-import { checkAggregation, checkBinding, labelledClusterRole, leaseRecordFor, ownedByAnchor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
-import { LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
+import { checkAggregation, checkBinding, expiringAt, labelledClusterRole, leaseRecordFor, ownedByAnchor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
+import { EXPIRES_AT_ANNOTATION, LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
 import { checkSelector, decideNamespace } from '../core/namespace-policy.js';
 import { requestTtl, type RoleDefinition } from '../core/role-spec.js';
 import { shortenedWarning } from '../core/ttl.js';
@@ -89,23 +89,26 @@ async function applyPlan(kube: KubernetesPort, plan: GrantPlan, created: Created
     return ref;
   };
   const anchor = await create(plan.anchor);
+  // The expiry gc goes by, on the API server's clock (its answer for the anchor just told it, no
+  // extra call): a machine whose clock runs slow must not plan an expiry the token outlives.
+  const expiresAt = new Date((await kube.serverNow()).getTime() + plan.token.expirationSeconds * 1000).toISOString();
   let issued: IssuedToken | undefined;
   const requestToken = async () => {
     issued = await kube.requestToken(plan.token, anchor);
     await afterApiCall?.('request token');
   };
   for (const round of plan.rounds) {
-    const calls = round.create.map((manifest) => create(ownedByAnchor(manifest, anchor)));
+    const calls = round.create.map((manifest) => create(expiringAt(ownedByAnchor(manifest, anchor), expiresAt)));
     // The anchor is marked in the same round as the request, so gc never mistakes a lease whose token may exist for a crashed one.
-    const results = await Promise.allSettled([...calls, ...(round.requestToken ? [markTokenRequested(kube, anchor, afterApiCall), requestToken()] : [])]);
+    const results = await Promise.allSettled([...calls, ...(round.requestToken ? [markTokenRequested(kube, anchor, expiresAt, afterApiCall), requestToken()] : [])]);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
   }
   return issued!;
 }
 
-async function markTokenRequested(kube: KubernetesPort, anchor: CreatedRef, afterApiCall?: (step: string) => Promise<void>): Promise<void> {
-  await kube.annotate(anchor, { [TOKEN_REQUESTED_ANNOTATION]: 'true' });
+async function markTokenRequested(kube: KubernetesPort, anchor: CreatedRef, expiresAt: string, afterApiCall?: (step: string) => Promise<void>): Promise<void> {
+  await kube.annotate(anchor, { [TOKEN_REQUESTED_ANNOTATION]: 'true', [EXPIRES_AT_ANNOTATION]: expiresAt });
   await afterApiCall?.('mark the anchor');
 }
 

@@ -20,8 +20,13 @@ export interface KubernetesPort {
   requestToken(spec: TokenSpec, boundTo: CreatedRef): Promise<IssuedToken>;
   /** Merges annotations into an object (a JSON merge patch). */
   annotate(ref: ObjectRef, annotations: Record<string, string>): Promise<void>;
-  /** A plain background delete; 'absent' when it was already gone. */
-  delete(ref: ObjectRef): Promise<'deleted' | 'absent'>;
+  /**
+   * A background delete, of exactly the object with `ref.uid` when given: 'absent' when it was
+   * already gone, 'replaced' when another object (another uid) now has its name and was left alone.
+   */
+  delete(ref: ObjectRef): Promise<'deleted' | 'absent' | 'replaced'>;
+  /** The API server's clock (from the Date header of its answers): the one that decides expiry. */
+  serverNow(): Promise<Date>;
   /** Every ClusterRole with an aggregationRule, with its selectors. */
   aggregatingClusterRoles(): Promise<AggregatingClusterRole[]>;
   /** The namespace's labels, or undefined when it does not exist. */
@@ -40,6 +45,8 @@ export function identityOf(issuer: IssuerIdentity): string {
 }
 
 export interface IssuerIdentity {
+  /** The kubeconfig path(s) it was loaded from, absolute, as KUBECONFIG lists them; absent for the default. */
+  kubeconfig?: string;
   context: string;
   cluster: string;
   server: string;

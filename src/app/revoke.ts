@@ -1,12 +1,14 @@
 // Revocation: delete exactly what a lease created (never a pre-existing ServiceAccount
-// or Role), with plain background deletes; objects already gone count as deleted, so a
-// retry is always safe. Every failure is reported, and a lease whose objects could not
-// all be deleted keeps its record for the next try. Leases are found in the local
-// records and in the cluster (by label), so revocation works from any machine.
+// or Role), with background deletes bound to each object's uid; objects already gone count
+// as deleted, so a retry is always safe. A lease is revoked through its own kubeconfig and
+// context, and only on the cluster it was issued on: elsewhere a 404 would prove nothing.
+// Every failure is reported, and a lease whose objects could not all be deleted keeps its
+// record for the next try. Leases are found in the local records and in the cluster (by
+// label and provenance), so revocation works from any machine.
 
 import { groupLeases, recordFromCluster } from '../core/cluster-leases.js';
 import { invalidInput } from '../core/errors.js';
-import { MANAGED_SELECTOR, leaseSelector, parseLeaseId, roleSelector, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
+import { MANAGED_SELECTOR, clusterMismatch, isExpired, issuedOn, leaseSelector, parseLeaseId, roleSelector, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import type { AuditEvent } from '../core/audit.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
@@ -15,11 +17,21 @@ export interface RevokeOutcome {
   lease: LeaseRecord;
   deleted: number;
   alreadyGone: number;
+  /** Objects whose name another object (another uid) now has: that one is left alone. */
+  replaced: string[];
   failures: string[];
+  /** Not revoked, and not failed: the lease is still live by the API server's clock. */
+  live?: true;
+}
+
+/** Revoked without deleting anything: every object was already gone (or replaced). */
+export function notFound(outcome: RevokeOutcome): boolean {
+  return outcome.failures.length === 0 && !outcome.live && outcome.deleted === 0;
 }
 
 export interface RevokeDeps {
-  connect(context: string | undefined): Promise<KubernetesPort>;
+  /** Connects as the issuer of `context` in `kubeconfig` (the default one when undefined). */
+  connect(context: string | undefined, kubeconfig?: string): Promise<KubernetesPort>;
   deleteLease(id: string): Promise<unknown>;
   /** Drops cached tokens of revoked leases, so they are never served again. */
   evictTokens?(leases: LeaseRecord[]): Promise<void>;
@@ -46,17 +58,26 @@ export async function findLeases(deps: LeaseSources, target: LeaseTarget, option
   const { leases, unreadable } = await deps.localLeases(role);
   const local = 'id' in target ? leases.filter((lease) => lease.id === target.id) : leases;
   const found = new Map<string, FoundLease>(local.map((lease) => [lease.id, { lease, where: 'local' }]));
+  const warnings = [...unreadable];
   if (options.cluster) {
     const kube = await deps.connect(undefined);
     const selector = 'id' in target ? leaseSelector(parseLeaseId(target.id)) : 'role' in target ? roleSelector(target.role) : MANAGED_SELECTOR;
-    const wanted = groupLeases(await kube.listManaged(selector)).filter((clusterLease) => !('id' in target) || clusterLease.id === target.id);
+    const grouped = groupLeases(await kube.listManaged(selector));
+    warnings.push(...grouped.warnings);
+    const wanted = grouped.leases.filter((clusterLease) => !('id' in target) || clusterLease.id === target.id);
     for (const clusterLease of wanted) {
       const known = found.get(clusterLease.id);
-      if (known) known.where = 'local+cluster';
-      else found.set(clusterLease.id, { lease: recordFromCluster(clusterLease, kube.issuer.context, kube.issuer.server), where: 'cluster' });
+      if (known) known.where = known.where === 'local' ? 'local+cluster' : known.where;
+      else found.set(clusterLease.id, { lease: recordFromCluster(clusterLease, issuedOn(kube.issuer)), where: 'cluster' });
+    }
+    // One id anchored in two namespaces: someone copied its labels; which is real is not ours to guess.
+    for (const id of new Set(wanted.map((lease) => lease.id).filter((id, index, ids) => ids.indexOf(id) !== index))) {
+      if (found.get(id)?.where !== 'cluster') continue;
+      found.delete(id);
+      warnings.push(`lease "${id}" has anchors in several namespaces (${wanted.filter((lease) => lease.id === id).map((lease) => lease.anchor.namespace).join(', ')}): not revoked; delete the Secrets that are not its own`);
     }
   }
-  return { found: [...found.values()].sort((a, b) => a.lease.id.localeCompare(b.lease.id)), warnings: unreadable };
+  return { found: [...found.values()].sort((a, b) => a.lease.id.localeCompare(b.lease.id)), warnings };
 }
 
 export async function leasesToRevoke(deps: LeaseSources, target: LeaseTarget): Promise<{ leases: LeaseRecord[]; warnings: string[] }> {
@@ -67,30 +88,41 @@ export async function leasesToRevoke(deps: LeaseSources, target: LeaseTarget): P
 
 const LEASE_CONCURRENCY = 16;
 
-/** Revokes through each lease's own issuer context, unless `context` overrides it. */
-export async function revokeLeases(deps: RevokeDeps, leases: LeaseRecord[], context?: string): Promise<RevokeOutcome[]> {
+const failed = (lease: LeaseRecord, failure: string): RevokeOutcome => ({ lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [failure] });
+
+/**
+ * Revokes each lease through its own kubeconfig and context (which the global --kubeconfig and
+ * --context may override), and only where that issuer's cluster is the lease's. `expiredOnly`
+ * (gc) leaves leases alone that are still live by the API server's clock.
+ */
+export async function revokeLeases(deps: RevokeDeps, leases: LeaseRecord[], options: { expiredOnly?: boolean } = {}): Promise<RevokeOutcome[]> {
   const outcomes: RevokeOutcome[] = [];
-  const byContext = new Map<string, LeaseRecord[]>();
+  const byIssuer = new Map<string, LeaseRecord[]>();
   for (const lease of leases) {
-    const issuerContext = context ?? lease.context;
-    byContext.set(issuerContext, [...(byContext.get(issuerContext) ?? []), lease]);
+    const key = JSON.stringify([lease.kubeconfig ?? '', lease.context]);
+    byIssuer.set(key, [...(byIssuer.get(key) ?? []), lease]);
   }
-  for (const [issuerContext, group] of byContext) {
+  for (const group of byIssuer.values()) {
     let kube: KubernetesPort;
+    let now: Date | undefined;
     try {
-      kube = await deps.connect(issuerContext);
+      kube = await deps.connect(group[0]!.context, group[0]!.kubeconfig);
+      if (options.expiredOnly) now = await kube.serverNow();
     } catch (error) {
-      outcomes.push(...group.map((lease) => ({ lease, deleted: 0, alreadyGone: 0, failures: [(error as Error).message] })));
+      outcomes.push(...group.map((lease) => failed(lease, (error as Error).message)));
       continue;
     }
     const revoked: RevokeOutcome[] = [];
     await forEachLimited(group, LEASE_CONCURRENCY, async (lease) => {
-      revoked.push(await revokeOne(kube, deps, lease));
+      const mismatch = clusterMismatch(lease, kube.issuer);
+      if (mismatch) revoked.push(failed(lease, mismatch));
+      else if (now && !isExpired(lease, now)) outcomes.push({ lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [], live: true });
+      else revoked.push(await revokeOne(kube, deps, lease));
     });
     outcomes.push(...revoked);
     await deps.audit?.(revoked.map((outcome) => revokeEvent(outcome, identityOf(kube.issuer), deps.now(), 'revoke')));
   }
-  await deps.evictTokens?.(outcomes.filter((outcome) => outcome.failures.length === 0).map((outcome) => outcome.lease));
+  await deps.evictTokens?.(outcomes.filter((outcome) => outcome.failures.length === 0 && !outcome.live).map((outcome) => outcome.lease));
   return outcomes;
 }
 
@@ -108,13 +140,16 @@ export function revokeEvent({ lease, failures }: RevokeOutcome, identity: string
   };
 }
 
-/** Deletes objects concurrently; counts what was deleted and what was already gone. */
+/** Deletes objects concurrently; counts what was deleted, already gone, or replaced by another. */
 export async function deleteObjects(kube: KubernetesPort, objects: ObjectRef[]): Promise<Omit<RevokeOutcome, 'lease'>> {
-  const outcome = { deleted: 0, alreadyGone: 0, failures: [] as string[] };
+  const outcome = { deleted: 0, alreadyGone: 0, replaced: [] as string[], failures: [] as string[] };
   await Promise.all(
     objects.map(async (ref) => {
       try {
-        (await kube.delete(ref)) === 'deleted' ? outcome.deleted++ : outcome.alreadyGone++;
+        const result = await kube.delete(ref);
+        if (result === 'deleted') outcome.deleted++;
+        else if (result === 'absent') outcome.alreadyGone++;
+        else outcome.replaced.push(describeRef(ref));
       } catch (error) {
         outcome.failures.push((error as Error).message);
       }

@@ -2,8 +2,15 @@
 // and its anchor Secret carries the lease's id, expiry, ServiceAccount and planned kinds.
 // Grouping labelled objects by lease lets any machine with issuer rights list, revoke and
 // garbage-collect leases without local state. Pure: the caller lists, this decides.
+//
+// Labels prove nothing: anyone who may write a namespace (or patch an object's labels) can
+// copy them. So an object belongs to a lease only by provenance: the lease has exactly one
+// anchor in its namespace (a Secret whose lease-id annotation matches its labels); namespaced
+// members are owned (ownerReferences) by that anchor, cluster-scoped ones carry its uid. What
+// fails that is skipped with a warning, never deleted.
 
 import {
+  ANCHOR_UID_ANNOTATION,
   EXPIRES_AT_ANNOTATION,
   ISSUED_BY_ANNOTATION,
   LEASE_ID_ANNOTATION,
@@ -12,6 +19,7 @@ import {
   ROLE_LABEL,
   TOKEN_REQUESTED_ANNOTATION,
   SERVICE_ACCOUNT_ANNOTATION,
+  describeRef,
   formatLeaseId,
   isExpired,
   type LeaseRecord,
@@ -21,9 +29,9 @@ import {
 export interface ClusterLease {
   id: string;
   role: string;
-  /** The anchor Secret; missing when it was deleted (revoked) or never created. */
-  anchor?: ManagedObject;
-  /** Everything labelled with the lease, the anchor included. */
+  /** The anchor Secret: the one object that vouches for the others. */
+  anchor: ManagedObject;
+  /** The objects of the lease among those grouped (the anchor, when it was among them). */
   objects: ManagedObject[];
   expiresAt?: string;
   /** The token was requested and every planned object exists; false while (or when a crash left) something missing. */
@@ -32,75 +40,119 @@ export interface ClusterLease {
   lastCreated?: string;
 }
 
-export function groupLeases(objects: ManagedObject[]): ClusterLease[] {
-  const byLease = new Map<string, ManagedObject[]>();
-  for (const object of objects) {
-    const suffix = object.labels[LEASE_LABEL];
-    const role = object.labels[ROLE_LABEL];
-    if (!suffix || !role) continue;
-    const id = formatLeaseId(role, suffix);
-    byLease.set(id, [...(byLease.get(id) ?? []), object]);
+/** The Secrets claiming to anchor a lease: by namespace and lease id, and by uid. */
+export interface AnchorIndex {
+  byLease: Map<string, ManagedObject[]>;
+  byUid: Map<string, ManagedObject>;
+}
+
+function leaseIdOf(object: ManagedObject): string | undefined {
+  const suffix = object.labels[LEASE_LABEL];
+  const role = object.labels[ROLE_LABEL];
+  return suffix && role ? formatLeaseId(role, suffix) : undefined;
+}
+
+const anchorKey = (namespace: string, id: string) => `${namespace} ${id}`;
+
+/** A Secret labelled with a lease, its lease-id annotation naming that same lease, and its ServiceAccount named. */
+export function isAnchorCandidate(object: ManagedObject): boolean {
+  const id = leaseIdOf(object);
+  const named = object.annotations[LEASE_ID_ANNOTATION] === id && object.annotations[SERVICE_ACCOUNT_ANNOTATION] !== undefined;
+  return object.kind === 'Secret' && id !== undefined && object.namespace !== undefined && named;
+}
+
+/** Adds the anchor candidates among `objects` to `index` (a new one unless given). */
+export function indexAnchors(objects: ManagedObject[], index: AnchorIndex = { byLease: new Map(), byUid: new Map() }): AnchorIndex {
+  for (const object of objects.filter(isAnchorCandidate)) {
+    const key = anchorKey(object.namespace!, leaseIdOf(object)!);
+    index.byLease.set(key, [...(index.byLease.get(key) ?? []), object]);
+    if (object.uid) index.byUid.set(object.uid, object);
   }
-  return [...byLease].map(([id, members]) => {
-    const anchor = members.find((object) => object.kind === 'Secret' && object.annotations[SERVICE_ACCOUNT_ANNOTATION] !== undefined);
-    const planned = anchor?.annotations[PLANNED_KINDS_ANNOTATION]?.split(',').filter(Boolean) ?? [];
+  return index;
+}
+
+/** Every anchor candidate of the index. */
+export function indexedAnchors(index: AnchorIndex): ManagedObject[] {
+  return [...index.byLease.values()].flat();
+}
+
+/** The anchor that vouches for an object (maybe itself), or why none does, as a warning. */
+export function provenance(object: ManagedObject, anchors: AnchorIndex): { anchor: ManagedObject } | { problem: string } {
+  const id = leaseIdOf(object);
+  const claim = `${describeRef(object)} claims lease "${id}"`;
+  if (!id) return { problem: `${describeRef(object)} has no lease labels: not deleted` };
+  const named = object.namespace ? undefined : anchors.byUid.get(object.annotations[ANCHOR_UID_ANNOTATION] ?? '');
+  const namespace = object.namespace ?? named?.namespace;
+  if (!namespace || (named && leaseIdOf(named) !== id)) return { problem: `${claim} but names none of its anchors (${ANCHOR_UID_ANNOTATION}): not deleted` };
+  const candidates = anchors.byLease.get(anchorKey(namespace, id)) ?? [];
+  if (candidates.length === 0) return { problem: `${claim} but the lease has no anchor in namespace ${namespace}: not deleted` };
+  if (candidates.length > 1) {
+    return { problem: `lease "${id}" has ${candidates.length} anchors in namespace ${namespace} (${candidates.map((anchor) => anchor.name).join(', ')}): its objects are not deleted; delete the Secrets that are not its own` };
+  }
+  const anchor = candidates[0]!;
+  const vouched = object.namespace ? object === anchor || (anchor.uid !== undefined && (object.uid === anchor.uid || (object.owners ?? []).includes(anchor.uid))) : named === anchor;
+  return vouched ? { anchor } : { problem: `${claim} but is not owned by its anchor: not deleted` };
+}
+
+/**
+ * The leases the objects show, each vouched for by its anchor (from `anchors`, else from the
+ * objects themselves); objects without provenance are left out, each with a warning.
+ */
+export function groupLeases(objects: ManagedObject[], anchors: AnchorIndex = indexAnchors(objects)): { leases: ClusterLease[]; warnings: string[] } {
+  const byAnchor = new Map<ManagedObject, ManagedObject[]>();
+  const warnings = new Set<string>();
+  for (const object of objects) {
+    const found = provenance(object, anchors);
+    if ('problem' in found) warnings.add(found.problem);
+    else byAnchor.set(found.anchor, [...(byAnchor.get(found.anchor) ?? []), object]);
+  }
+  const leases = [...byAnchor].map(([anchor, members]): ClusterLease => {
+    const planned = anchor.annotations[PLANNED_KINDS_ANNOTATION]?.split(',').filter(Boolean) ?? [];
     const present = new Set(members.map((object) => object.kind));
     const created = members.map((object) => object.creationTimestamp).filter((time): time is string => Boolean(time)).sort();
-    const expiresAt = members.map((object) => object.annotations[EXPIRES_AT_ANNOTATION]).find(Boolean);
+    const expiresAt = anchor.annotations[EXPIRES_AT_ANNOTATION];
     return {
-      id,
-      role: members[0]!.labels[ROLE_LABEL]!,
-      ...(anchor ? { anchor } : {}),
+      id: leaseIdOf(anchor)!,
+      role: anchor.labels[ROLE_LABEL]!,
+      anchor,
       objects: members,
       ...(expiresAt ? { expiresAt } : {}),
-      complete: anchor?.annotations[TOKEN_REQUESTED_ANNOTATION] !== undefined && planned.every((kind) => present.has(kind)),
+      complete: anchor.annotations[TOKEN_REQUESTED_ANNOTATION] !== undefined && planned.every((kind) => present.has(kind)),
       ...(created.length > 0 ? { lastCreated: created.at(-1) } : {}),
     };
   });
+  return { leases, warnings: [...warnings] };
 }
 
-export type GcReason = 'expired' | 'orphaned' | 'incomplete';
+export type GcReason = 'expired' | 'incomplete';
 
 /**
- * Which leases gc removes: expired ones; orphans (objects whose anchor is gone); and
- * issuances a crash left unfinished. The last two only after `graceMs` since the newest
- * object was created, so an issuance in flight on another machine is never touched.
+ * Which leases gc removes: expired ones, and issuances a crash left unfinished — the latter
+ * only after `graceMs` since the newest object was created, so an issuance in flight on
+ * another machine is never touched.
  */
 export function gcReason(lease: ClusterLease, now: Date, graceMs: number): GcReason | undefined {
   if (lease.expiresAt && isExpired({ expiresAt: lease.expiresAt }, now)) return 'expired';
   const settled = !lease.lastCreated || Date.parse(lease.lastCreated) + graceMs <= now.getTime();
-  if (!settled) return undefined;
-  if (!lease.anchor) return 'orphaned';
-  if (!lease.complete) return 'incomplete';
+  if (settled && !lease.complete) return 'incomplete';
   return undefined;
 }
 
-/**
- * Whether an object's own expiry has passed. Every object of a lease carries it, so gc can
- * delete an expired object as soon as it is listed, without grouping its lease first.
- */
-export function objectExpired(object: ManagedObject, now: Date): boolean {
-  const expiresAt = object.annotations[EXPIRES_AT_ANNOTATION];
-  return expiresAt !== undefined && isExpired({ expiresAt }, now);
-}
-
 /** A lease record rebuilt from the cluster: revocation deletes exactly the labelled objects. */
-export function recordFromCluster(lease: ClusterLease, context: string, cluster: string): LeaseRecord {
-  const anchor = lease.anchor;
-  const serviceAccountName = anchor?.annotations[SERVICE_ACCOUNT_ANNOTATION] ?? '';
+export function recordFromCluster(lease: ClusterLease, issuer: Pick<LeaseRecord, 'context' | 'cluster' | 'kubeconfig' | 'clusterCaDigest'>): LeaseRecord {
+  const { anchor } = lease;
   return {
-    id: anchor?.annotations[LEASE_ID_ANNOTATION] ?? lease.id,
+    id: lease.id,
     role: lease.role,
     roleDigest: '',
-    namespace: anchor?.namespace ?? lease.objects.find((object) => object.namespace)?.namespace ?? '',
-    serviceAccountName,
+    namespace: anchor.namespace!,
+    serviceAccountName: anchor.annotations[SERVICE_ACCOUNT_ANNOTATION] ?? '',
     serviceAccountCreated: lease.objects.some((object) => object.kind === 'ServiceAccount'),
-    issuedAt: anchor?.creationTimestamp ?? lease.lastCreated ?? '',
+    issuedAt: anchor.creationTimestamp ?? lease.lastCreated ?? '',
     expiresAt: lease.expiresAt ?? '',
     ttlSeconds: 0,
-    context,
-    cluster,
-    issuedBy: lease.objects[0]?.annotations[ISSUED_BY_ANNOTATION] ?? '',
+    ...issuer,
+    issuedBy: anchor.annotations[ISSUED_BY_ANNOTATION] ?? '',
     objects: lease.objects.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}) })),
   };
 }

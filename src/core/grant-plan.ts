@@ -11,12 +11,14 @@
 
 import { invalidInput } from './errors.js';
 import {
+  ANCHOR_UID_ANNOTATION,
   EXPIRES_AT_ANNOTATION,
   ISSUED_BY_ANNOTATION,
   LEASE_ID_ANNOTATION,
   PLANNED_KINDS_ANNOTATION,
   SERVICE_ACCOUNT_ANNOTATION,
   formatLeaseId,
+  issuedOn,
   leaseLabels,
   type LeaseRecord,
   type ObjectRef,
@@ -200,7 +202,14 @@ export function planGrant(request: GrantRequest): GrantPlan {
 /** The record of an applied plan: what revocation needs, with the token's real expiry. */
 export function leaseRecordFor(
   plan: GrantPlan,
-  facts: { role: RoleDefinition; issuer: { context: string; server: string; user: string }; issuedAt: Date; ttlSeconds: number; expiresAt: Date; objects: ObjectRef[] },
+  facts: {
+    role: RoleDefinition;
+    issuer: { kubeconfig?: string; context: string; server: string; user: string; certificateAuthorityData?: string };
+    issuedAt: Date;
+    ttlSeconds: number;
+    expiresAt: Date;
+    objects: ObjectRef[];
+  },
 ): LeaseRecord {
   return {
     id: plan.leaseId,
@@ -213,18 +222,28 @@ export function leaseRecordFor(
     issuedAt: facts.issuedAt.toISOString(),
     expiresAt: facts.expiresAt.toISOString(),
     ttlSeconds: facts.ttlSeconds,
-    context: facts.issuer.context,
-    cluster: facts.issuer.server,
+    ...issuedOn(facts.issuer),
     issuedBy: facts.issuer.user,
     objects: facts.objects.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}) })),
   };
 }
 
-/** Namespaced objects are owned by the anchor, so the garbage collector removes them with it. */
+/**
+ * Namespaced objects are owned by the anchor, so the garbage collector removes them with it;
+ * cluster-scoped ones (which cannot be) carry its uid. Either ties them to their lease in a way
+ * labels cannot: gc and revoke delete nothing else.
+ */
 export function ownedByAnchor(manifest: Manifest, anchor: ObjectRef & { uid: string }): Manifest {
-  if (!manifest.metadata.namespace) return manifest;
+  if (!manifest.metadata.namespace) {
+    return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, [ANCHOR_UID_ANNOTATION]: anchor.uid } } };
+  }
   const owner: OwnerReference = { apiVersion: anchor.apiVersion, kind: anchor.kind, name: anchor.name, uid: anchor.uid };
   return { ...manifest, metadata: { ...manifest.metadata, ownerReferences: [owner] } };
+}
+
+/** The manifest with another expiry (the API server's, once issuance has heard its clock). */
+export function expiringAt(manifest: Manifest, expiresAt: string): Manifest {
+  return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, [EXPIRES_AT_ANNOTATION]: expiresAt } } };
 }
 
 export function refOf(manifest: Manifest, uid?: string): ObjectRef {

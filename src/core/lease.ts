@@ -1,6 +1,7 @@
 // Leases: their ids, the record revocation needs, and the labels and annotations that
 // mark every object a lease creates (a public contract: `gc` and `lease list` read them).
 
+import { createHash } from 'node:crypto';
 import { invalidInput } from './errors.js';
 import { checkDns1123Label } from './kube-names.js';
 
@@ -21,6 +22,11 @@ export const PLANNED_KINDS_ANNOTATION = 'tempcreds.dev/objects';
  * gc treats the lease as live until it expires; without it a crash left no usable lease.
  */
 export const TOKEN_REQUESTED_ANNOTATION = 'tempcreds.dev/token-requested';
+/**
+ * On cluster-scoped objects only: the uid of their lease's anchor. They cannot have a namespaced
+ * owner, and labels anyone may copy; the anchor's uid ties them to the lease they were made for.
+ */
+export const ANCHOR_UID_ANNOTATION = 'tempcreds.dev/anchor-uid';
 
 /** Selects every object the tool manages. */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
@@ -41,6 +47,8 @@ export interface ManagedObject extends ObjectRef {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   creationTimestamp?: string;
+  /** The uids of its metadata.ownerReferences. */
+  owners?: string[];
 }
 
 export interface LeaseRecord {
@@ -59,6 +67,10 @@ export interface LeaseRecord {
   context: string;
   cluster: string;
   issuedBy: string;
+  /** The kubeconfig path(s) it was issued with, absolute, as KUBECONFIG lists them; absent for the default. */
+  kubeconfig?: string;
+  /** sha256 (hex) of the issuing cluster's CA data; absent when the kubeconfig has none. */
+  clusterCaDigest?: string;
   /** Everything the issuance created, in creation order; revocation deletes it in reverse. */
   objects: ObjectRef[];
   /** Set when the exec command issued it: revocation evicts that cache entry. */
@@ -97,6 +109,31 @@ export function describeRef(ref: ObjectRef): string {
 
 export function isExpired(lease: Pick<LeaseRecord, 'expiresAt'>, now: Date): boolean {
   return Date.parse(lease.expiresAt) <= now.getTime();
+}
+
+/** sha256 (hex) of a cluster's CA data as a kubeconfig holds it (base64), undefined without one. */
+export function caDigestOf(certificateAuthorityData: string | undefined): string | undefined {
+  return certificateAuthorityData ? createHash('sha256').update(Buffer.from(certificateAuthorityData, 'base64')).digest('hex') : undefined;
+}
+
+/** The issuer facts a lease record keeps: where it was issued, and through which kubeconfig. */
+export function issuedOn(issuer: { kubeconfig?: string; context: string; server: string; certificateAuthorityData?: string }): Pick<LeaseRecord, 'context' | 'cluster' | 'kubeconfig' | 'clusterCaDigest'> {
+  const clusterCaDigest = caDigestOf(issuer.certificateAuthorityData);
+  return { context: issuer.context, cluster: issuer.server, ...(issuer.kubeconfig ? { kubeconfig: issuer.kubeconfig } : {}), ...(clusterCaDigest ? { clusterCaDigest } : {}) };
+}
+
+/**
+ * Why an issuer cannot revoke a lease: it talks to another cluster (server or CA) than the one
+ * the lease was issued on. There a 404 would say nothing about the lease's objects, whose tokens
+ * would stay valid.
+ */
+export function clusterMismatch(lease: Pick<LeaseRecord, 'cluster' | 'clusterCaDigest'>, issuer: { context: string; server: string; certificateAuthorityData?: string }): string | undefined {
+  const sameServer = lease.cluster.replace(/\/+$/, '') === issuer.server.replace(/\/+$/, '');
+  const issuerCa = caDigestOf(issuer.certificateAuthorityData);
+  const sameCa = lease.clusterCaDigest === undefined || lease.clusterCaDigest === issuerCa;
+  if (sameServer && sameCa) return undefined;
+  const what = sameServer ? `the same server with another CA (sha256 ${issuerCa?.slice(0, 12) ?? 'none'}…, not ${lease.clusterCaDigest!.slice(0, 12)}…)` : issuer.server;
+  return `it was issued on cluster ${lease.cluster}, but context "${issuer.context}" points at ${what}: not revoked, its record is kept — revoke it without --context/--kubeconfig, or with the kubeconfig and context it was issued with`;
 }
 
 export function leaseLabels(role: string, suffix: string): Record<string, string> {

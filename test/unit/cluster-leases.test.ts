@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { issueLease } from '../../src/app/issue.ts';
 import { revokeLeases } from '../../src/app/revoke.ts';
-import { gcReason, groupLeases, recordFromCluster, type ClusterLease } from '../../src/core/cluster-leases.ts';
-import { MANAGED_SELECTOR, type ManagedObject } from '../../src/core/lease.ts';
+import { gcReason, groupLeases, indexAnchors, recordFromCluster, type ClusterLease } from '../../src/core/cluster-leases.ts';
+import { MANAGED_SELECTOR, issuedOn, type ManagedObject } from '../../src/core/lease.ts';
 import { FIXED_SUFFIX, ISSUER, NOW, RULES, fakeConnect, issueFixture, leaseObjects, refKey, refsOf, role, secondsAfter } from './fakes.ts';
 
 const NAME = `tc-reader-${FIXED_SUFFIX}`;
@@ -15,19 +15,21 @@ function only(leases: ClusterLease[]): ClusterLease {
   return leases[0]!;
 }
 
+const leasesOf = (objects: ManagedObject[]) => groupLeases(objects).leases;
+
 function at(minutes: number): string {
   return secondsAfter(NOW, minutes * 60).toISOString();
 }
 
 describe('groupLeases: grouping', () => {
-  it('nothing listed, no leases', () => assert.deepEqual(groupLeases([]), []));
+  it('nothing listed, no leases', () => assert.deepEqual(groupLeases([]), { leases: [], warnings: [] }));
 
   it('groups objects by role and lease label, keeping every object (the anchor included)', () => {
     const a = leaseObjects({ suffix: 'aaaaaaaaaaaa' });
     const b = leaseObjects({ suffix: 'bbbbbbbbbbbb', mode: 'kubernetesRole' });
     // Interleaved, as per-kind listing returns them.
     const listed = [a[0]!, b[0]!, a[1]!, b[1]!, a[2]!, b[2]!, a[3]!];
-    const leases = groupLeases(listed);
+    const leases = leasesOf(listed);
     assert.deepEqual(
       leases.map((lease) => [lease.id, lease.role, lease.objects.map((object) => object.kind)]),
       [
@@ -39,7 +41,7 @@ describe('groupLeases: grouping', () => {
   });
 
   it('the same lease suffix under two roles makes two leases', () => {
-    const leases = groupLeases([...leaseObjects({ role: 'reader' }), ...leaseObjects({ role: 'writer' })]);
+    const leases = leasesOf([...leaseObjects({ role: 'reader' }), ...leaseObjects({ role: 'writer' })]);
     assert.deepEqual(leases.map((lease) => [lease.id, lease.role, lease.objects.length]), [
       [ID, 'reader', 4],
       [`writer/${FIXED_SUFFIX}`, 'writer', 4],
@@ -50,7 +52,7 @@ describe('groupLeases: grouping', () => {
     const [anchor, serviceAccount] = leaseObjects({ mode: 'kubernetesRole' });
     const noLease = { ...serviceAccount!, name: 'no-lease', labels: { 'app.kubernetes.io/managed-by': 'kubectl-tempcreds', 'tempcreds.dev/role': 'reader' } };
     const noRole = { ...serviceAccount!, name: 'no-role', labels: { 'app.kubernetes.io/managed-by': 'kubectl-tempcreds', 'tempcreds.dev/lease': FIXED_SUFFIX } };
-    const lease = only(groupLeases([anchor!, noLease, noRole]));
+    const lease = only(leasesOf([anchor!, noLease, noRole]));
     assert.deepEqual(lease.objects.map((object) => object.name), [NAME]);
   });
 });
@@ -58,64 +60,61 @@ describe('groupLeases: grouping', () => {
 describe('groupLeases: the anchor', () => {
   it('is the Secret with the service-account annotation, wherever it is listed', () => {
     const objects = leaseObjects();
-    const lease = only(groupLeases([...objects.slice(1), objects[0]!]));
+    const lease = only(leasesOf([...objects.slice(1), objects[0]!]));
     assert.equal(lease.anchor, objects[0]);
   });
 
-  it('a labelled Secret without the service-account annotation is not the anchor', () => {
+  it('a labelled Secret without the service-account annotation is not the anchor: without one, no lease', () => {
     const [anchor, ...rest] = leaseObjects();
     const { ['tempcreds.dev/service-account']: _dropped, ...annotations } = anchor!.annotations;
-    const lease = only(groupLeases([{ ...anchor!, annotations }, ...rest]));
-    assert.equal(lease.anchor, undefined);
-    assert.equal('anchor' in lease, false);
-    assert.equal(lease.complete, false);
+    const { leases, warnings } = groupLeases([{ ...anchor!, annotations }, ...rest]);
+    assert.deepEqual(leases, []);
+    assert.equal(warnings.length, 4);
+    assert.match(warnings[0]!, new RegExp(`^Secret dev/${NAME} claims lease "${ID}" but the lease has no anchor in namespace dev: not deleted$`));
   });
 
   it('another kind carrying the service-account annotation is not the anchor', () => {
     const [anchor, serviceAccount] = leaseObjects({ mode: 'kubernetesRole', without: ['RoleBinding'] });
     const impostor = { ...serviceAccount!, annotations: { ...serviceAccount!.annotations, 'tempcreds.dev/service-account': NAME } };
-    assert.equal(only(groupLeases([impostor])).anchor, undefined);
-    assert.equal(only(groupLeases([impostor, anchor!])).anchor, anchor);
+    assert.deepEqual(leasesOf([impostor]), []);
+    assert.equal(only(leasesOf([impostor, anchor!])).anchor, anchor);
+  });
+
+  it("a Secret whose lease-id annotation names another lease is no anchor of its labels' lease", () => {
+    const [anchor, ...rest] = leaseObjects();
+    const { leases } = groupLeases([{ ...anchor!, annotations: { ...anchor!.annotations, 'tempcreds.dev/lease-id': 'reader/zzzzzzzzzzzz' } }, ...rest]);
+    assert.deepEqual(leases, []);
   });
 });
 
 describe('groupLeases: complete or not', () => {
   for (const mode of ['serviceAccount', 'kubernetesRole', 'rules'] as const) {
     it(`complete: marked anchor and every planned kind present (${mode} mode)`, () => {
-      assert.equal(only(groupLeases(leaseObjects({ mode }))).complete, true);
+      assert.equal(only(leasesOf(leaseObjects({ mode }))).complete, true);
     });
     it(`incomplete without the token-requested mark, every object present (${mode} mode)`, () => {
-      assert.equal(only(groupLeases(leaseObjects({ mode, tokenRequested: false }))).complete, false);
+      assert.equal(only(leasesOf(leaseObjects({ mode, tokenRequested: false }))).complete, false);
     });
   }
 
   for (const kind of ['ServiceAccount', 'Role', 'RoleBinding']) {
     it(`incomplete when the planned ${kind} is missing, even though the anchor is marked`, () => {
-      assert.equal(only(groupLeases(leaseObjects({ without: [kind] }))).complete, false);
+      assert.equal(only(leasesOf(leaseObjects({ without: [kind] }))).complete, false);
     });
   }
 
-  it('incomplete without an anchor', () => {
-    const lease = only(groupLeases(leaseObjects({ without: ['Secret'] })));
-    assert.equal(lease.anchor, undefined);
-    assert.equal(lease.complete, false);
-  });
-
   it('an object of an unplanned kind does not make a lease complete or incomplete', () => {
     const objects = leaseObjects({ mode: 'kubernetesRole' });
-    const extra: ManagedObject = { ...objects[1]!, apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', namespace: undefined };
-    assert.equal(only(groupLeases([...objects, extra])).complete, true);
-    assert.equal(only(groupLeases([...leaseObjects({ mode: 'kubernetesRole', without: ['RoleBinding'] }), extra])).complete, false);
+    const { namespace: _namespace, owners: _owners, ...serviceAccount } = objects[1]!;
+    const extra: ManagedObject = { ...serviceAccount, apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', annotations: { ...serviceAccount.annotations, 'tempcreds.dev/anchor-uid': objects[0]!.uid! } };
+    assert.equal(only(leasesOf([...objects, extra])).complete, true);
+    assert.equal(only(leasesOf([...leaseObjects({ mode: 'kubernetesRole', without: ['RoleBinding'] }), extra])).complete, false);
   });
 });
 
 describe('groupLeases: expiry and last creation', () => {
   it("expiresAt is the anchor's expires-at annotation", () => {
-    assert.equal(only(groupLeases(leaseObjects({ expiresAt: at(30) }))).expiresAt, at(30));
-  });
-
-  it('an orphan still has its expiry, from any remaining object', () => {
-    assert.equal(only(groupLeases(leaseObjects({ expiresAt: at(30), without: ['Secret', 'ServiceAccount', 'Role'] }))).expiresAt, at(30));
+    assert.equal(only(leasesOf(leaseObjects({ expiresAt: at(30) }))).expiresAt, at(30));
   });
 
   it('no expires-at annotation anywhere: no expiresAt', () => {
@@ -123,14 +122,14 @@ describe('groupLeases: expiry and last creation', () => {
       const { ['tempcreds.dev/expires-at']: _dropped, ...annotations } = object.annotations;
       return { ...object, annotations };
     });
-    const lease = only(groupLeases(objects));
+    const lease = only(leasesOf(objects));
     assert.equal('expiresAt' in lease, false);
   });
 
   it('lastCreated is the newest creationTimestamp, whatever the listing order', () => {
     const [anchor, serviceAccount, generated, binding] = leaseObjects();
     const lease = only(
-      groupLeases([
+      leasesOf([
         { ...binding!, creationTimestamp: at(2) },
         { ...anchor!, creationTimestamp: at(0) },
         { ...serviceAccount!, creationTimestamp: at(5) },
@@ -141,14 +140,14 @@ describe('groupLeases: expiry and last creation', () => {
   });
 
   it('no creationTimestamp anywhere: no lastCreated', () => {
-    const lease = only(groupLeases(leaseObjects().map(({ creationTimestamp: _dropped, ...object }) => object)));
+    const lease = only(leasesOf(leaseObjects().map(({ creationTimestamp: _dropped, ...object }) => object)));
     assert.equal('lastCreated' in lease, false);
   });
 });
 
 describe('gcReason', () => {
   const GRACE = 10 * MINUTE;
-  const lease = (options: Parameters<typeof leaseObjects>[0]) => only(groupLeases(leaseObjects(options)));
+  const lease = (options: Parameters<typeof leaseObjects>[0]) => only(leasesOf(leaseObjects(options)));
   // [what, lease, now (minutes after NOW), expected]
   const cases: [string, ClusterLease, number, ReturnType<typeof gcReason>][] = [
     ['complete and live', lease({}), 59, undefined],
@@ -156,11 +155,7 @@ describe('gcReason', () => {
     ['expired exactly now', lease({ expiresAt: at(60) }), 60, 'expired'],
     ['expired', lease({ expiresAt: at(60) }), 61, 'expired'],
     ['expired within the grace period (expiry is never graced)', lease({ expiresAt: at(0) }), 1, 'expired'],
-    ['expired and orphaned: expired', lease({ expiresAt: at(60), without: ['Secret'] }), 61, 'expired'],
     ['expired and incomplete: expired', lease({ expiresAt: at(60), tokenRequested: false }), 61, 'expired'],
-    ['orphaned within the grace period', lease({ without: ['Secret'] }), 9, undefined],
-    ['orphaned exactly at the end of the grace period', lease({ without: ['Secret'] }), 10, 'orphaned'],
-    ['orphaned after the grace period', lease({ without: ['Secret'] }), 11, 'orphaned'],
     ['unmarked within the grace period (may be in flight)', lease({ tokenRequested: false }), 9, undefined],
     ['unmarked after the grace period', lease({ tokenRequested: false }), 10, 'incomplete'],
     ['missing a planned object after the grace period', lease({ without: ['RoleBinding'] }), 11, 'incomplete'],
@@ -174,12 +169,11 @@ describe('gcReason', () => {
 
   it('grace 0: an unfinished lease goes at once', () => {
     assert.equal(gcReason(lease({ tokenRequested: false }), NOW, 0), 'incomplete');
-    assert.equal(gcReason(lease({ without: ['Secret'] }), NOW, 0), 'orphaned');
   });
 
   it('without any creation time an unfinished lease counts as settled', () => {
-    const orphan = only(groupLeases(leaseObjects({ without: ['Secret'] }).map(({ creationTimestamp: _dropped, ...object }) => object)));
-    assert.equal(gcReason(orphan, NOW, GRACE), 'orphaned');
+    const unfinished = only(leasesOf(leaseObjects({ tokenRequested: false }).map(({ creationTimestamp: _dropped, ...object }) => object)));
+    assert.equal(gcReason(unfinished, NOW, GRACE), 'incomplete');
   });
 
   it('without an expiry a complete lease is never collected', () => {
@@ -187,14 +181,14 @@ describe('gcReason', () => {
       const { ['tempcreds.dev/expires-at']: _dropped, ...annotations } = object.annotations;
       return { ...object, annotations };
     });
-    assert.equal(gcReason(only(groupLeases(objects)), new Date(at(100_000)), GRACE), undefined);
+    assert.equal(gcReason(only(leasesOf(objects)), new Date(at(100_000)), GRACE), undefined);
   });
 });
 
 describe('recordFromCluster', () => {
   it('rebuilds a complete lease: exactly its labelled objects, in listing order', () => {
     const objects = leaseObjects({ expiresAt: at(30) });
-    const record = recordFromCluster(only(groupLeases(objects)), 'other-context', 'https://other:6443');
+    const record = recordFromCluster(only(leasesOf(objects)), { context: 'other-context', cluster: 'https://other:6443' });
     assert.deepEqual(record, {
       id: ID,
       role: 'reader',
@@ -218,7 +212,7 @@ describe('recordFromCluster', () => {
   });
 
   it('serviceAccount mode: names the existing ServiceAccount but did not create it', () => {
-    const record = recordFromCluster(only(groupLeases(leaseObjects({ mode: 'serviceAccount' }))), ISSUER.context, ISSUER.server);
+    const record = recordFromCluster(only(leasesOf(leaseObjects({ mode: 'serviceAccount' }))), issuedOn(ISSUER));
     assert.equal(record.serviceAccountName, 'deployer');
     assert.equal(record.serviceAccountCreated, false);
     assert.deepEqual(record.objects.map(refKey), [`Secret dev/${NAME}`]);
@@ -226,19 +220,9 @@ describe('recordFromCluster', () => {
 
   it('cluster-scoped objects have no namespace key; a missing uid is left out', () => {
     const [anchor, serviceAccount, , binding] = leaseObjects();
-    const clusterRole: ManagedObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: NAME, labels: anchor!.labels, annotations: {} };
-    const record = recordFromCluster(only(groupLeases([anchor!, serviceAccount!, clusterRole, binding!])), 'c', 's');
+    const clusterRole: ManagedObject = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: NAME, labels: anchor!.labels, annotations: { 'tempcreds.dev/anchor-uid': anchor!.uid! } };
+    const record = recordFromCluster(only(leasesOf([anchor!, serviceAccount!, clusterRole, binding!])), { context: 'c', cluster: 's' });
     assert.deepEqual(record.objects[2], { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: NAME });
-  });
-
-  it('an orphan: id from its labels, namespace from a namespaced object, no ServiceAccount name', () => {
-    const clusterOnly = leaseObjects({ without: ['Secret', 'ServiceAccount', 'Role'] }).map((object) => ({ ...object, namespace: undefined }));
-    const [serviceAccount] = leaseObjects({ namespace: 'team-a', without: ['Secret', 'Role', 'RoleBinding'] });
-    const record = recordFromCluster(only(groupLeases([...clusterOnly, serviceAccount!])), 'c', 's');
-    assert.equal(record.id, ID);
-    assert.equal(record.namespace, 'team-a');
-    assert.equal(record.serviceAccountName, '');
-    assert.deepEqual(record.objects.map(refKey), [`RoleBinding ${NAME}`, `ServiceAccount team-a/${NAME}`]);
   });
 
   for (const [mode, definition] of [
@@ -250,11 +234,11 @@ describe('recordFromCluster', () => {
     it(`an issued lease, listed back from the cluster, is complete and rebuilds its record (${mode})`, async () => {
       const { deps, kube } = issueFixture([definition]);
       const { lease } = await issueLease(deps, { role: 'reader', clusterRoleBinding: mode.includes('ClusterRoleBinding') });
-      const clusterLease = only(groupLeases(await kube.listManaged(MANAGED_SELECTOR)));
+      const clusterLease = only(leasesOf(await kube.listManaged(MANAGED_SELECTOR)));
       assert.equal(clusterLease.complete, true);
       assert.equal(clusterLease.expiresAt, lease.expiresAt);
       assert.equal(gcReason(clusterLease, new Date(at(59)), 0), undefined);
-      const record = recordFromCluster(clusterLease, ISSUER.context, ISSUER.server);
+      const record = recordFromCluster(clusterLease, issuedOn(ISSUER));
       const fields = ['id', 'role', 'namespace', 'serviceAccountName', 'serviceAccountCreated', 'issuedAt', 'expiresAt', 'context', 'cluster', 'issuedBy'] as const;
       for (const field of fields) assert.equal(record[field], lease[field], field);
       const byKey = (refs: typeof lease.objects) => [...refs].sort((a, b) => refKey(a).localeCompare(refKey(b)));
@@ -266,7 +250,7 @@ describe('recordFromCluster', () => {
     const { deps, kube } = issueFixture([role('reader', { serviceAccount: 'deployer' })]);
     kube.objects.set('ServiceAccount dev/deployer', { apiVersion: 'v1', kind: 'ServiceAccount', name: 'deployer', namespace: 'dev', uid: 'pre-existing' });
     await issueLease(deps, { role: 'reader' });
-    const record = recordFromCluster(only(groupLeases(await kube.listManaged(MANAGED_SELECTOR))), ISSUER.context, ISSUER.server);
+    const record = recordFromCluster(only(leasesOf(await kube.listManaged(MANAGED_SELECTOR))), issuedOn(ISSUER));
     assert.equal(record.serviceAccountCreated, false);
     assert.deepEqual(record.objects.map(refKey), [`Secret dev/${NAME}`]);
 
@@ -279,6 +263,62 @@ describe('recordFromCluster', () => {
 
   it('the refs equal the listed objects stripped of labels and annotations', () => {
     const objects = leaseObjects({ mode: 'kubernetesRole' });
-    assert.deepEqual(recordFromCluster(only(groupLeases(objects)), 'c', 's').objects, refsOf(objects));
+    assert.deepEqual(recordFromCluster(only(leasesOf(objects)), { context: 'c', cluster: 's' }).objects, refsOf(objects));
+  });
+});
+
+describe('groupLeases: provenance (labels can be copied; the anchor vouches)', () => {
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const forged = (objects: ManagedObject[], overrides: Partial<ManagedObject>): ManagedObject => ({ ...objects[0]!, name: 'forged', uid: 'forged-uid', ...overrides });
+
+  it('a second anchor in the lease namespace: no lease, nothing of it to delete, one warning', () => {
+    const objects = leaseObjects();
+    const { leases, warnings } = groupLeases([forged(objects, {}), ...objects]);
+    assert.deepEqual(leases, []);
+    assert.deepEqual(warnings, [`lease "${ID}" has 2 anchors in namespace dev (forged, ${NAME}): its objects are not deleted; delete the Secrets that are not its own`]);
+  });
+
+  it('an anchor copied into another namespace anchors only what it owns there', () => {
+    const objects = leaseObjects();
+    const copy = forged(objects, { namespace: 'evil' });
+    const leases = leasesOf([copy, ...objects]);
+    assert.deepEqual(leases.map((lease) => [lease.anchor.namespace, lease.objects.length]), [['evil', 1], ['dev', 4]]);
+  });
+
+  it('a namespaced object with the labels but not owned by the anchor is left out, with a warning', () => {
+    const objects = leaseObjects();
+    const bystander: ManagedObject = { ...objects[2]!, name: 'bystander', uid: 'bystander-uid', owners: [] };
+    const { leases, warnings } = groupLeases([...objects, bystander]);
+    assert.deepEqual(only(leases).objects, objects);
+    assert.deepEqual(warnings, [`Role dev/bystander claims lease "${ID}" but is not owned by its anchor: not deleted`]);
+  });
+
+  it('owned by an anchor of another namespace is not owned by this one', () => {
+    const objects = leaseObjects();
+    const elsewhere: ManagedObject = { ...objects[2]!, namespace: 'other', name: 'elsewhere' };
+    assert.match(groupLeases([...objects, elsewhere]).warnings[0]!, /Role other\/elsewhere .* has no anchor in namespace other/);
+  });
+
+  it("a cluster-scoped object counts only with its lease anchor's uid", () => {
+    const objects = leaseObjects();
+    const other = leaseObjects({ suffix: 'otherotherot' });
+    const clusterRole = (anchorUid?: string): ManagedObject => ({
+      apiVersion: rbac,
+      kind: 'ClusterRole',
+      name: `cr-${anchorUid}`,
+      labels: objects[0]!.labels,
+      annotations: anchorUid ? { 'tempcreds.dev/anchor-uid': anchorUid } : {},
+    });
+    const { leases, warnings } = groupLeases([...objects, ...other, clusterRole(objects[0]!.uid), clusterRole(other[0]!.uid), clusterRole('nobody'), clusterRole()]);
+    assert.deepEqual(leases.find((lease) => lease.id === ID)!.objects.map((object) => object.name).at(-1), `cr-${objects[0]!.uid}`);
+    assert.equal(warnings.length, 3);
+    assert.ok(warnings.every((warning) => /^ClusterRole cr-\S+ claims lease ".*" but names none of its anchors \(tempcreds.dev\/anchor-uid\): not deleted$/.test(warning)), warnings.join('\n'));
+  });
+
+  it('with an index of anchors listed before, members are grouped under them without the anchor itself', () => {
+    const [anchor, ...members] = leaseObjects();
+    const lease = only(groupLeases(members, indexAnchors([anchor!])).leases);
+    assert.equal(lease.anchor, anchor);
+    assert.deepEqual(lease.objects, members);
   });
 });

@@ -113,10 +113,11 @@ export class FakeKube implements KubernetesPort {
     this.calls.push({ op: 'create', manifest });
     this.creates++;
     if (this.creates === this.failCreateAt) throw new ApiError(`cannot create ${manifest.kind}: 403 forbidden`, 403);
-    const { name, namespace, labels, annotations } = manifest.metadata;
+    const { name, namespace, labels, annotations, ownerReferences } = manifest.metadata;
     const ref: CreatedRef = { apiVersion: manifest.apiVersion, kind: manifest.kind, name, ...(namespace ? { namespace } : {}), uid: `uid-${++this.uids}` };
     this.objects.set(refKey(ref), ref);
-    this.metadata.set(refKey(ref), { ...ref, labels: { ...labels }, annotations: { ...annotations }, creationTimestamp: this.now().toISOString() });
+    const owners = ownerReferences ? { owners: ownerReferences.map((owner) => owner.uid) } : {};
+    this.metadata.set(refKey(ref), { ...ref, labels: { ...labels }, annotations: { ...annotations }, creationTimestamp: this.now().toISOString(), ...owners });
     return ref;
   }
 
@@ -127,12 +128,20 @@ export class FakeKube implements KubernetesPort {
     return { token: `token-of-${spec.serviceAccountName}-bound-to-${boundTo.uid}`, expiresAt: secondsAfter(this.now(), seconds) };
   }
 
-  async delete(ref: ObjectRef): Promise<'deleted' | 'absent'> {
+  /** Like the API server with a uid precondition: a live object of another uid is left alone. */
+  async delete(ref: ObjectRef): Promise<'deleted' | 'absent' | 'replaced'> {
     this.calls.push({ op: 'delete', ref });
     const key = refKey(ref);
     if (this.failDeletes.has(key)) throw new ApiError(`cannot delete ${key}: 403 forbidden`, 403);
+    const live = this.objects.get(key);
+    if (live && ref.uid && live.uid !== ref.uid) return 'replaced';
     this.metadata.delete(key);
     return this.objects.delete(key) ? 'deleted' : 'absent';
+  }
+
+  /** The API server's clock: the fake's own. */
+  async serverNow(): Promise<Date> {
+    return this.now();
   }
 
   async namespaceLabels(name: string): Promise<Record<string, string> | undefined> {
@@ -184,16 +193,21 @@ export class FakeKube implements KubernetesPort {
   }
 }
 
-/** A connect() that hands out one FakeKube per context and records which contexts were asked for. */
-export function fakeConnect(make: (context: string | undefined) => FakeKube = () => new FakeKube()) {
+/**
+ * A connect() that hands out one FakeKube per context and records which contexts were asked
+ * for (and, in `withKubeconfig`, through which kubeconfig); by default every context is on ISSUER's cluster.
+ */
+export function fakeConnect(make: (context: string | undefined) => FakeKube = (context) => new FakeKube(context ? { ...ISSUER, context } : ISSUER)) {
   const kubes = new Map<string | undefined, FakeKube>();
   const connected: (string | undefined)[] = [];
-  const connect = async (context: string | undefined): Promise<KubernetesPort> => {
+  const withKubeconfig: [string | undefined, string | undefined][] = [];
+  const connect = async (context: string | undefined, kubeconfig?: string): Promise<KubernetesPort> => {
     connected.push(context);
+    withKubeconfig.push([context, kubeconfig]);
     if (!kubes.has(context)) kubes.set(context, make(context));
     return kubes.get(context)!;
   };
-  return { connect, kubes, connected };
+  return { connect, kubes, connected, withKubeconfig };
 }
 
 export interface IssueFixture {
@@ -390,6 +404,7 @@ export function leaseObjects(options: LeaseObjectsOptions = {}): ManagedObject[]
     },
     creationTimestamp,
   };
+  // Tied to the anchor as issuance ties them: owned by it, or (cluster-scoped) naming its uid.
   const rest = planned.map(([apiVersion, kind, namespaced]): ManagedObject => ({
     apiVersion,
     kind,
@@ -397,8 +412,9 @@ export function leaseObjects(options: LeaseObjectsOptions = {}): ManagedObject[]
     ...(namespaced ? { namespace } : {}),
     uid: `${suffix}-${kind}`,
     labels: { ...labels },
-    annotations: { ...annotations },
+    annotations: { ...annotations, ...(namespaced ? {} : { 'tempcreds.dev/anchor-uid': anchor.uid! }) },
     creationTimestamp,
+    ...(namespaced ? { owners: [anchor.uid!] } : {}),
   }));
   return [anchor, ...rest].filter((object) => !without.includes(object.kind));
 }

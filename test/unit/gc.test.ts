@@ -16,19 +16,20 @@ function at(minutes: number): string {
 
 /**
  * collectGarbage's dependencies: the current context (ISSUER.context) and undefined reach
- * the same FakeKube; any other context gets its own.
+ * the same FakeKube; any other context gets its own. The API servers' clock is `clock`, and
+ * so is the local one unless `localNow` sets it apart.
  */
-function gcFixture(options: { records?: LeaseRecord[]; unreadable?: string[]; now?: Date; kube?: FakeKube } = {}) {
-  const kube = options.kube ?? new FakeKube();
+function gcFixture(options: { records?: LeaseRecord[]; unreadable?: string[]; now?: Date; localNow?: Date; kube?: FakeKube } = {}) {
+  const clock = { now: options.now ?? new Date(at(30)) };
+  const kube = options.kube ?? new FakeKube(ISSUER, () => clock.now);
   const kubes = new Map<string, FakeKube>([[ISSUER.context, kube]]);
   const connected: (string | undefined)[] = [];
   const prunedIds: string[] = [];
   const audited: AuditEvent[] = [];
   const kubeOf = (context: string) => {
-    if (!kubes.has(context)) kubes.set(context, new FakeKube({ ...ISSUER, context }));
+    if (!kubes.has(context)) kubes.set(context, new FakeKube({ ...ISSUER, context }, () => clock.now));
     return kubes.get(context)!;
   };
-  const clock = { now: options.now ?? new Date(at(30)) };
   const deps: GcDeps = {
     connect: async (context): Promise<KubernetesPort> => {
       connected.push(context);
@@ -37,7 +38,7 @@ function gcFixture(options: { records?: LeaseRecord[]; unreadable?: string[]; no
     localLeases: async () => ({ leases: options.records ?? [], unreadable: options.unreadable ?? [] }),
     deleteLease: async (id) => void prunedIds.push(id),
     audit: async (events) => void audited.push(...events),
-    now: () => clock.now,
+    now: () => options.localNow ?? clock.now,
   };
   const run = (gcOptions: Partial<GcOptions> = {}) => collectGarbage(deps, { dryRun: false, graceMs: GRACE, localOnly: false, ...gcOptions });
   return { deps, kube, kubeOf, connected, prunedIds, audited, clock, run };
@@ -78,20 +79,22 @@ const expectedLeases = [
   { id: 'reader/crashed00000', reason: 'incomplete', objects: 4 },
   { id: 'reader/expired00000', reason: 'expired', objects: 4 },
   { id: 'reader/halfway00000', reason: 'incomplete', objects: 2 },
-  { id: 'reader/orphan000000', reason: 'orphaned', objects: 3 },
 ];
-const survivors = ['live', 'young', 'youngOrphan', 'liveServiceAccount'].flatMap((name) => objectsOf(name).map(refKey)).sort();
+// Orphans (their anchor gone) have nothing left to prove whose they are: they stay, with a warning.
+const survivors = ['live', 'young', 'orphan', 'youngOrphan', 'liveServiceAccount'].flatMap((name) => objectsOf(name).map(refKey)).sort();
 
 describe('collectGarbage: the cluster', () => {
-  it('deletes expired, orphaned and incomplete leases; leaves live and young ones alone', async () => {
+  it('deletes expired and incomplete leases; leaves live, young and orphaned ones alone', async () => {
     const { run, kube, connected } = seededScene();
     const report = await run();
     assert.deepEqual(sortedLeases(report), expectedLeases);
-    assert.equal(report.deleted, 13);
+    assert.equal(report.deleted, 10);
     assert.equal(report.alreadyGone, 0);
     assert.deepEqual(report.failures, []);
+    assert.equal(report.warnings.length, 6, report.warnings.join('\n'));
+    assert.ok(report.warnings.every((warning) => / claims lease "reader\/(young)?orphan0+" but the lease has no anchor in namespace dev: not deleted$/.test(warning)));
     assert.deepEqual([...kube.objects.keys()].sort(), survivors);
-    const doomed = ['crashed', 'expired', 'halfway', 'orphan'].flatMap((name) => objectsOf(name).map(refKey)).sort();
+    const doomed = ['crashed', 'expired', 'halfway'].flatMap((name) => objectsOf(name).map(refKey)).sort();
     assert.deepEqual(kube.deletedRefs.map(refKey).sort(), doomed, 'each doomed object deleted once, nothing else');
     assert.deepEqual(listSelectors(kube), [MANAGED]);
     assert.deepEqual(connected, [undefined]);
@@ -124,7 +127,7 @@ describe('collectGarbage: the cluster', () => {
     const { run, kube } = gcFixture({ now: new Date(at(59)) });
     seed(kube, objectsOf('live'), objectsOf('liveServiceAccount'));
     const report = await run({ graceMs: 0 });
-    assert.deepEqual(report, { leases: [], deleted: 0, alreadyGone: 0, prunedRecords: 0, failures: [] });
+    assert.deepEqual(report, { leases: [], deleted: 0, alreadyGone: 0, prunedRecords: 0, failures: [], warnings: [] });
     assert.deepEqual(kube.deletedRefs, []);
   });
 
@@ -136,10 +139,10 @@ describe('collectGarbage: the cluster', () => {
       [30, 31 * MINUTE, false],
     ] as const) {
       const { run, kube } = gcFixture({ now: new Date(at(minutes)) });
-      seed(kube, objectsOf('crashed'), objectsOf('orphan'));
+      seed(kube, objectsOf('crashed'));
       const report = await run({ graceMs });
-      assert.deepEqual(report.leases.map((lease) => lease.reason).sort(), collected ? ['incomplete', 'orphaned'] : [], `${minutes}m, grace ${graceMs / MINUTE}m`);
-      assert.equal(kube.objects.size, collected ? 0 : 7);
+      assert.deepEqual(report.leases.map((lease) => lease.reason), collected ? ['incomplete'] : [], `${minutes}m, grace ${graceMs / MINUTE}m`);
+      assert.equal(kube.objects.size, collected ? 0 : 4);
     }
   });
 
@@ -152,31 +155,34 @@ describe('collectGarbage: the cluster', () => {
           yield page;
         }
       }
-    })();
+    })(ISSUER, () => new Date(at(30)));
     const { run } = gcFixture({ kube });
     seed(kube, objectsOf('expired'));
     const report = await run();
-    assert.deepEqual(report, { leases: [{ id: 'reader/expired00000', reason: 'expired', objects: 4 }], deleted: 2, alreadyGone: 2, prunedRecords: 0, failures: [] });
+    assert.deepEqual(report, { leases: [{ id: 'reader/expired00000', reason: 'expired', objects: 4 }], deleted: 2, alreadyGone: 2, prunedRecords: 0, failures: [], warnings: [] });
     assert.equal(kube.objects.size, 0);
   });
 
   it('two gc runs at once: every object deleted once, the rest already gone, no failure', async () => {
     const { run, kube } = seededScene();
     const reports = await Promise.all([run(), run()]);
-    assert.equal(reports[0]!.deleted + reports[1]!.deleted, 13);
+    assert.equal(reports[0]!.deleted + reports[1]!.deleted, 10);
     assert.deepEqual(reports.flatMap((report) => report.failures), []);
     assert.deepEqual([...kube.objects.keys()].sort(), survivors);
   });
 
-  it('a failing delete is reported and does not stop the others', async () => {
+  it('a failing delete is reported and does not stop the others; the anchor stays to vouch for what is left', async () => {
     const { run, kube } = gcFixture();
-    seed(kube, objectsOf('expired'), objectsOf('orphan'));
-    const stuck = refKey(objectsOf('expired')[2]!);
-    kube.failDeletes.add(stuck);
+    seed(kube, objectsOf('expired'));
+    const [anchor, , role] = objectsOf('expired').map(refKey);
+    kube.failDeletes.add(role!);
     const report = await run();
-    assert.deepEqual(report.failures, [`cannot delete ${stuck}: 403 forbidden`]);
-    assert.equal(report.deleted, 6);
-    assert.deepEqual([...kube.objects.keys()], [stuck]);
+    assert.deepEqual(report.failures, [`cannot delete ${role}: 403 forbidden`]);
+    assert.equal(report.deleted, 2);
+    assert.deepEqual([...kube.objects.keys()], [anchor, role]);
+    kube.failDeletes.clear();
+    assert.equal((await run()).deleted, 2, 'the next run deletes the rest');
+    assert.equal(kube.objects.size, 0);
   });
 
   it('a failing listing fails the run before deleting or pruning anything', async () => {
@@ -187,22 +193,26 @@ describe('collectGarbage: the cluster', () => {
     assert.deepEqual(prunedIds, []);
   });
 
-  it('expired objects are deleted page by page, before the next page is listed', async () => {
+  it('expired objects are deleted page by page, before the next page is listed; anchors last', async () => {
     const { run, kube } = gcFixture();
-    const expired = ['expired00001', 'expired00002', 'expired00003'].map((suffix) => leaseObjects({ suffix, expiresAt: at(20), mode: 'serviceAccount' }));
+    const expired = ['expired00001', 'expired00002', 'expired00003'].map((suffix) => leaseObjects({ suffix, expiresAt: at(20), mode: 'kubernetesRole' }));
     seed(kube, ...expired);
     await run();
-    const trace = kube.calls.map((call) => (call.op === 'listPage' ? `list ${call.kind}` : call.op === 'delete' ? `delete ${call.ref.name}` : call.op));
+    const trace = kube.calls.map((call) => (call.op === 'listPage' ? `list ${call.kind}` : call.op === 'delete' ? `delete ${call.ref.kind} ${call.ref.name}` : call.op));
     const [first, second, third] = expired.map((objects) => objects[0]!.name);
-    assert.deepEqual(trace.slice(0, 6), ['list Secret', `delete ${first}`, `delete ${second}`, 'list Secret', `delete ${third}`, 'list ServiceAccount']);
+    assert.deepEqual(trace.slice(0, 8), [
+      'list Secret', 'list Secret', 'list ServiceAccount', `delete ServiceAccount ${first}`, `delete ServiceAccount ${second}`,
+      'list ServiceAccount', `delete ServiceAccount ${third}`, 'list Role',
+    ]);
+    assert.deepEqual(trace.slice(-3).sort(), [first, second, third].map((name) => `delete Secret ${name}`));
   });
 
   it('every deletion is audited as gc, page by page: the events of a lease name each of its objects once', async () => {
     const { run, kube, audited } = gcFixture();
-    seed(kube, objectsOf('expired'), objectsOf('orphan'));
+    seed(kube, objectsOf('expired'), objectsOf('crashed'));
     await run();
     assert.ok(audited.every((event) => event.action === 'gc' && event.outcome === 'ok'));
-    for (const name of ['expired', 'orphan']) {
+    for (const name of ['expired', 'crashed']) {
       const objects = audited.filter((event) => event.leaseId === `reader/${scene[name]!.suffix}`).flatMap((event) => event.objects);
       assert.deepEqual(objects.sort(), objectsOf(name).map(refKey).sort(), name);
     }
@@ -212,10 +222,10 @@ describe('collectGarbage: the cluster', () => {
     const record = leaseRecord({ id: 'reader/expired00000', expiresAt: at(20) });
     const { run, kube, prunedIds, audited } = gcFixture({ records: [record] });
     seed(kube, objectsOf('expired'));
-    kube.failPageAt = 2;
+    kube.failPageAt = 3;
     await assert.rejects(run(), { status: 403 });
     assert.deepEqual(prunedIds, []);
-    assert.deepEqual(audited.map(({ leaseId, objects }) => ({ leaseId, objects })), [{ leaseId: 'reader/expired00000', objects: [refKey(objectsOf('expired')[0]!)] }]);
+    assert.deepEqual(audited.map(({ leaseId, objects }) => ({ leaseId, objects })), [{ leaseId: 'reader/expired00000', objects: [refKey(objectsOf('expired')[1]!)] }]);
   });
 
   it("unreadable local records are reported, and gc goes on", async () => {
@@ -229,13 +239,13 @@ describe('collectGarbage: the cluster', () => {
 
 describe('collectGarbage: local records', () => {
   const expiredHere = leaseRecord({ id: 'reader/expiredhere0', expiresAt: at(-1) });
-  const expiredElsewhere = leaseRecord({ id: 'reader/expiredthere', expiresAt: at(-1), context: 'other-cluster' });
+  const expiredElsewhere = leaseRecord({ id: 'reader/expiredthere', expiresAt: at(-1), context: ISSUER.context, cluster: 'https://other:6443' });
   const liveButDoomed = leaseRecord({ id: 'reader/crashed00000', expiresAt: at(60) });
   const liveHere = leaseRecord({ id: 'reader/live00000000', expiresAt: at(60) });
-  const liveElsewhere = leaseRecord({ id: 'reader/liveelsewhere', expiresAt: at(60), context: 'other-cluster' });
+  const liveElsewhere = leaseRecord({ id: 'reader/liveelsewhere', expiresAt: at(60), context: 'other-cluster', cluster: 'https://other:6443' });
   const records = [expiredHere, expiredElsewhere, liveButDoomed, liveHere, liveElsewhere];
 
-  it("prunes expired records of the current context and records of collected leases; keeps the rest", async () => {
+  it("prunes expired records of the current cluster and records of collected leases; keeps the rest (another cluster's, whatever its context is called)", async () => {
     const { run, kube, prunedIds, kubeOf } = gcFixture({ records });
     seed(kube, objectsOf('crashed'), objectsOf('live'));
     const report = await run();
@@ -297,6 +307,7 @@ describe('collectGarbage: localOnly', () => {
       alreadyGone: 0,
       prunedRecords: 2,
       failures: [],
+      warnings: [],
     });
     assert.deepEqual(kube.deletedRefs.map(refKey).sort(), here.objects.map(refKey).sort());
     assert.deepEqual(kubeOf('other-cluster').deletedRefs.map(refKey), there.objects.map(refKey));
@@ -308,7 +319,7 @@ describe('collectGarbage: localOnly', () => {
 
   it('a record whose deletion fails is kept and reported', async () => {
     const fixture = gcFixture({ records: [here] });
-    for (const ref of here.objects) fixture.kube.objects.set(refKey(ref), { ...ref, uid: 'u' });
+    for (const ref of here.objects) fixture.kube.objects.set(refKey(ref), { ...ref, uid: ref.uid ?? 'u' });
     fixture.kube.failDeletes.add(refKey(here.objects[1]!));
     const report = await fixture.run({ localOnly: true });
     assert.equal(report.deleted, 2);
@@ -332,5 +343,52 @@ describe('collectGarbage: localOnly', () => {
     assert.deepEqual(connected, []);
     assert.deepEqual(kube.calls, []);
     assert.deepEqual(prunedIds, []);
+  });
+});
+
+describe('collectGarbage: provenance', () => {
+  it('forged anchors in the lease namespace (one expired, one unfinished) make gc delete nothing of the lease', async () => {
+    const { run, kube } = gcFixture();
+    const victim = objectsOf('live');
+    const forged = (name: string, annotations: Record<string, string>): ManagedObject => ({ ...victim[0]!, name, uid: `${name}-uid`, annotations: { ...victim[0]!.annotations, ...annotations } });
+    const { ['tempcreds.dev/token-requested']: _marked, ...unmarked } = victim[0]!.annotations;
+    seed(kube, [forged('a-expired', { 'tempcreds.dev/expires-at': at(-60) }), { ...forged('a-unfinished', {}), annotations: unmarked }], victim);
+    const report = await run({ graceMs: 0 });
+    assert.deepEqual(report.leases, []);
+    assert.deepEqual(kube.deletedRefs, []);
+    assert.deepEqual(report.warnings, [`lease "reader/live00000000" has 3 anchors in namespace dev (a-expired, a-unfinished, ${victim[0]!.name}): its objects are not deleted; delete the Secrets that are not its own`]);
+  });
+
+  it('an unrelated object carrying a lease labels and an expired expires-at is not deleted', async () => {
+    const { run, kube } = gcFixture();
+    const lease = objectsOf('live');
+    const bystander: ManagedObject = { ...lease[2]!, name: 'bystander', uid: 'bystander', owners: [], annotations: { ...lease[2]!.annotations, 'tempcreds.dev/expires-at': at(-60) } };
+    const clusterBystander: ManagedObject = { ...bystander, kind: 'ClusterRole', namespace: undefined, name: 'cluster-bystander' };
+    seed(kube, lease, [bystander, clusterBystander]);
+    const report = await run({ graceMs: 0 });
+    assert.deepEqual(kube.deletedRefs, []);
+    assert.equal(report.warnings.length, 2);
+  });
+});
+
+describe('collectGarbage: the API server clock decides expiry', () => {
+  it('a local clock far ahead collects no live lease, in the cluster or through local records', async () => {
+    const record = leaseRecord({ id: 'reader/live00000000', expiresAt: at(60) });
+    for (const localOnly of [false, true]) {
+      const { run, kube, prunedIds } = gcFixture({ records: [record], localNow: new Date(at(24 * 60)) });
+      seed(kube, objectsOf('live'));
+      const report = await run({ localOnly });
+      assert.deepEqual(report.leases, [], `localOnly: ${localOnly}`);
+      assert.deepEqual(kube.deletedRefs, []);
+      assert.deepEqual(prunedIds, []);
+    }
+  });
+
+  it('the server clock past expiry collects, even when the local clock lags behind', async () => {
+    const record = leaseRecord({ id: 'reader/expired00000', expiresAt: at(20) });
+    const { run, kube, prunedIds } = gcFixture({ records: [record], localNow: new Date(at(0)) });
+    seed(kube, objectsOf('expired'));
+    assert.deepEqual((await run()).leases.map((lease) => lease.id), [record.id]);
+    assert.deepEqual(prunedIds, [record.id]);
   });
 });

@@ -225,8 +225,13 @@ describe('ownedByAnchor', () => {
     assert.deepEqual({ ...owned, metadata: { ...owned.metadata, ownerReferences: undefined } }, { ...serviceAccount, metadata: { ...serviceAccount.metadata, ownerReferences: undefined } });
     assert.equal(serviceAccount.metadata.ownerReferences, undefined, 'the input is not modified');
   });
-  it('leaves cluster-scoped objects alone (they cannot have a namespaced owner)', () => {
-    for (const manifest of [plan.rounds[0]!.create[1]!, plan.rounds[1]!.create[0]!]) assert.equal(ownedByAnchor(manifest, anchor), manifest);
+  it("cluster-scoped objects (which cannot have a namespaced owner) carry the anchor's uid instead", () => {
+    for (const manifest of [plan.rounds[0]!.create[1]!, plan.rounds[1]!.create[0]!]) {
+      const tied = ownedByAnchor(manifest, anchor);
+      assert.equal(tied.metadata.ownerReferences, undefined);
+      assert.deepEqual(tied.metadata.annotations, { ...manifest.metadata.annotations, 'tempcreds.dev/anchor-uid': anchor.uid });
+      assert.equal(manifest.metadata.annotations['tempcreds.dev/anchor-uid'], undefined, 'the input is not modified');
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { issueLease } from '../../src/app/issue.ts';
 import { ApiError } from '../../src/core/errors.ts';
@@ -23,11 +24,11 @@ function callLog(kube: FakeKube): string[] {
   });
 }
 
-/** The one call that marks the anchor: the token may exist from now on. */
+/** The one call that marks the anchor: the token may exist from now on, until the server-clock expiry (default TTL 1h). */
 const MARK_ANCHOR = {
   op: 'annotate',
   ref: { apiVersion: 'v1', kind: 'Secret', name: NAME, namespace: 'dev', uid: 'uid-1' },
-  annotations: { 'tempcreds.dev/token-requested': 'true' },
+  annotations: { 'tempcreds.dev/token-requested': 'true', 'tempcreds.dev/expires-at': secondsAfter(NOW, 3600).toISOString() },
 };
 
 function annotateCalls(kube: FakeKube) {
@@ -494,6 +495,50 @@ describe('issueLease: marking the anchor (tempcreds.dev/token-requested)', () =>
       assert.deepEqual(callLog(kube), ['create Secret', 'annotate', 'requestToken', 'delete Secret']);
       assert.deepEqual([...kube.objects.keys()], []);
       assert.deepEqual(saved, []);
+    });
+  }
+});
+
+describe('issueLease: what ties the lease to its cluster and to its anchor', () => {
+  it("the record keeps the issuer's kubeconfig path(s) and the sha256 of its cluster's CA data", async () => {
+    const kube = new FakeKube({ ...ISSUER, kubeconfig: '/home/me/.kube/a:/home/me/.kube/b', certificateAuthorityData: Buffer.from('-----BEGIN CERTIFICATE-----').toString('base64') });
+    const { deps, saved } = issueFixture([role('reader', { rules: RULES })], kube);
+    await issueLease(deps, { role: 'reader' });
+    assert.equal(saved[0]!.kubeconfig, '/home/me/.kube/a:/home/me/.kube/b');
+    assert.equal(saved[0]!.clusterCaDigest, createHash('sha256').update('-----BEGIN CERTIFICATE-----').digest('hex'));
+  });
+
+  it('neither field for the default kubeconfig and a cluster without CA data', async () => {
+    const { deps, saved } = issueFixture([role('reader', { rules: RULES })]);
+    await issueLease(deps, { role: 'reader' });
+    assert.equal('kubeconfig' in saved[0]!, false);
+    assert.equal('clusterCaDigest' in saved[0]!, false);
+  });
+
+  it("cluster-scoped objects carry the anchor's uid; namespaced ones are owned by it", async () => {
+    const { deps, kube } = issueFixture([role('reader', { rules: RULES, roleType: 'ClusterRole' })]);
+    await issueLease(deps, { role: 'reader', clusterRoleBinding: true });
+    const [anchor, ...rest] = kube.createdManifests;
+    assert.equal(anchor!.metadata.annotations['tempcreds.dev/anchor-uid'], undefined);
+    for (const manifest of rest) {
+      if (manifest.metadata.namespace) assert.deepEqual(manifest.metadata.ownerReferences?.map((owner) => owner.uid), ['uid-1'], manifest.kind);
+      else assert.equal(manifest.metadata.annotations['tempcreds.dev/anchor-uid'], 'uid-1', manifest.kind);
+    }
+    assert.deepEqual(rest.map((manifest) => manifest.kind).sort(), ['ClusterRole', 'ClusterRoleBinding', 'ServiceAccount']);
+  });
+});
+
+describe("issueLease: the expiry gc goes by is the API server's", () => {
+  for (const [what, offsetSeconds] of [['runs slow', -3600], ['runs fast', 3600]] as const) {
+    it(`when this machine's clock ${what}, the anchor (when marked) and every later object expire by the server's clock`, async () => {
+      const serverNow = secondsAfter(NOW, -offsetSeconds);
+      const { deps, kube } = issueFixture([role('reader', { rules: RULES })], new FakeKube(ISSUER, () => serverNow));
+      await issueLease(deps, { role: 'reader', ttl: '30m' });
+      const expected = secondsAfter(serverNow, 1800).toISOString();
+      const [anchor, ...rest] = kube.createdManifests;
+      assert.equal(anchor!.metadata.annotations['tempcreds.dev/expires-at'], secondsAfter(NOW, 1800).toISOString(), 'planned before the server answered');
+      for (const manifest of rest) assert.equal(manifest.metadata.annotations['tempcreds.dev/expires-at'], expected, manifest.kind);
+      assert.equal(kube.metadata.get(`Secret dev/${NAME}`)!.annotations['tempcreds.dev/expires-at'], expected, 'the anchor is corrected when marked');
     });
   }
 });

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import {
   LEASE_SUFFIX_BYTES,
+  caDigestOf,
+  clusterMismatch,
   formatLeaseId,
   isExpired,
   leaseLabels,
@@ -70,5 +73,27 @@ describe('labels and selectors', () => {
   });
   it('roleSelector selects the objects of every lease of a role', () => {
     assert.equal(roleSelector('reader'), 'app.kubernetes.io/managed-by=kubectl-tempcreds,tempcreds.dev/role=reader');
+  });
+});
+
+describe('clusterMismatch: a lease is revoked only on the cluster it was issued on', () => {
+  const ca = Buffer.from('the CA').toString('base64');
+  const lease = { cluster: 'https://127.0.0.1:6443', clusterCaDigest: caDigestOf(ca) };
+  const issuer = { context: 'issuer', server: 'https://127.0.0.1:6443', certificateAuthorityData: ca };
+  it('same server and CA: none', () => assert.equal(clusterMismatch(lease, issuer), undefined));
+  it('a trailing slash is the same server', () => assert.equal(clusterMismatch(lease, { ...issuer, server: 'https://127.0.0.1:6443/' }), undefined));
+  it('another server, whatever the context is called', () => {
+    assert.match(clusterMismatch(lease, { ...issuer, server: 'https://localhost:6443' })!, /^it was issued on cluster https:\/\/127\.0\.0\.1:6443, but context "issuer" points at https:\/\/localhost:6443: not revoked, its record is kept/);
+  });
+  it('the same server with another CA', () => {
+    assert.match(clusterMismatch(lease, { ...issuer, certificateAuthorityData: Buffer.from('another').toString('base64') })!, /points at the same server with another CA/);
+    assert.match(clusterMismatch(lease, { context: 'issuer', server: issuer.server })!, /another CA \(sha256 none/);
+  });
+  it('a record without a CA digest (older records) compares the server only', () => {
+    assert.equal(clusterMismatch({ cluster: lease.cluster }, { ...issuer, certificateAuthorityData: undefined }), undefined);
+  });
+  it('caDigestOf hashes the decoded CA data; no data, no digest', () => {
+    assert.equal(caDigestOf(ca), createHash('sha256').update('the CA').digest('hex'));
+    assert.equal(caDigestOf(undefined), undefined);
   });
 });

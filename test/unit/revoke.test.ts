@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findLeases, leasesToRevoke, revokeLeases, type LeaseSources, type RevokeDeps } from '../../src/app/revoke.ts';
+import { findLeases, leasesToRevoke, notFound, revokeLeases, type LeaseSources, type RevokeDeps } from '../../src/app/revoke.ts';
 import type { LeaseRecord } from '../../src/core/lease.ts';
-import { FIXED_SUFFIX, FakeKube, ISSUER, NOW, fakeConnect, invalid, leaseObjects, leaseRecord, refKey, refsOf } from './fakes.ts';
+import { FIXED_SUFFIX, FakeKube, ISSUER, NOW, fakeConnect, invalid, leaseObjects, leaseRecord, refKey, refsOf, secondsAfter } from './fakes.ts';
 
 /** Puts a lease's objects into the fake cluster, as issuance left them. */
 function seed(kube: FakeKube, lease: LeaseRecord): void {
@@ -10,7 +10,7 @@ function seed(kube: FakeKube, lease: LeaseRecord): void {
 }
 
 function revokeFixture() {
-  const { connect, kubes, connected } = fakeConnect();
+  const { connect, kubes, connected, withKubeconfig } = fakeConnect();
   const deletedLeases: string[] = [];
   const evicted: string[][] = [];
   const deps: RevokeDeps = {
@@ -24,7 +24,7 @@ function revokeFixture() {
     if (!kubes.has(context)) kubes.set(context, new FakeKube());
     return kubes.get(context)!;
   };
-  return { deps, kubeOf, connected, deletedLeases, evicted };
+  return { deps, kubeOf, kubes, connected, withKubeconfig, deletedLeases, evicted };
 }
 
 const lease = leaseRecord();
@@ -44,7 +44,7 @@ describe('revokeLeases', () => {
     seed(kube, lease);
     kube.objects.set('ServiceAccount dev/unrelated', { apiVersion: 'v1', kind: 'ServiceAccount', name: 'unrelated', namespace: 'dev', uid: 'x' });
     const outcomes = await revokeLeases(deps, [lease]);
-    assert.deepEqual(outcomes, [{ lease, deleted: 3, alreadyGone: 0, failures: [] }]);
+    assert.deepEqual(outcomes, [{ lease, deleted: 3, alreadyGone: 0, replaced: [], failures: [] }]);
     assert.deepEqual(kube.deletedRefs.map(refKey).sort(), lease.objects.map(refKey).sort());
     assert.deepEqual([...kube.objects.keys()], ['ServiceAccount dev/unrelated']);
     assert.deepEqual(connected, [lease.context]);
@@ -65,7 +65,7 @@ describe('revokeLeases', () => {
     const kube = kubeOf(lease.context);
     kube.objects.set(refKey(lease.objects[0]!), { ...lease.objects[0]!, uid: 'uid-1' });
     const [outcome] = await revokeLeases(deps, [lease]);
-    assert.deepEqual(outcome, { lease, deleted: 1, alreadyGone: 2, failures: [] });
+    assert.deepEqual(outcome, { lease, deleted: 1, alreadyGone: 2, replaced: [], failures: [] });
     assert.deepEqual(deletedLeases, [lease.id]);
     assert.deepEqual(evicted, [[lease.id]]);
   });
@@ -77,7 +77,7 @@ describe('revokeLeases', () => {
     const binding = refKey(lease.objects[2]!);
     kube.failDeletes.add(binding);
     const [outcome] = await revokeLeases(deps, [lease]);
-    assert.deepEqual(outcome, { lease, deleted: 2, alreadyGone: 0, failures: [`cannot delete ${binding}: 403 forbidden`] });
+    assert.deepEqual(outcome, { lease, deleted: 2, alreadyGone: 0, replaced: [], failures: [`cannot delete ${binding}: 403 forbidden`] });
     assert.deepEqual([...kube.objects.keys()], [binding]);
     assert.deepEqual(deletedLeases, []);
     assert.deepEqual(evicted, [[]]);
@@ -91,7 +91,7 @@ describe('revokeLeases', () => {
     await revokeLeases(deps, [lease]);
     kube.failDeletes.clear();
     const [outcome] = await revokeLeases(deps, [lease]);
-    assert.deepEqual(outcome, { lease, deleted: 1, alreadyGone: 2, failures: [] });
+    assert.deepEqual(outcome, { lease, deleted: 1, alreadyGone: 2, replaced: [], failures: [] });
     assert.deepEqual(deletedLeases, [lease.id]);
   });
 
@@ -123,13 +123,76 @@ describe('revokeLeases', () => {
     assert.ok(outcomes.every((outcome) => outcome.deleted === 1 && outcome.failures.length === 0));
   });
 
-  it('an explicit context overrides the recorded ones', async () => {
-    const { deps, kubeOf, connected } = revokeFixture();
-    const a1 = leaseRecord({ id: 'reader/aaaaaaaaaaa1', context: 'cluster-a', objects: [{ apiVersion: 'v1', kind: 'Secret', name: 'a1', namespace: 'dev' }] });
-    const b1 = leaseRecord({ id: 'reader/bbbbbbbbbbb1', context: 'cluster-b', objects: [{ apiVersion: 'v1', kind: 'Secret', name: 'b1', namespace: 'dev' }] });
-    await revokeLeases(deps, [a1, b1], 'admin');
-    assert.deepEqual(connected, ['admin']);
-    assert.deepEqual(kubeOf('admin').deletedRefs.map((ref) => ref.name).sort(), ['a1', 'b1']);
+  it("connects through each lease's own kubeconfig and context", async () => {
+    const { deps, kubeOf, withKubeconfig } = revokeFixture();
+    const a1 = leaseRecord({ id: 'reader/aaaaaaaaaaa1', kubeconfig: '/home/me/a.yaml', objects: [{ apiVersion: 'v1', kind: 'Secret', name: 'a1', namespace: 'dev' }] });
+    const b1 = leaseRecord({ id: 'reader/bbbbbbbbbbb1', objects: [{ apiVersion: 'v1', kind: 'Secret', name: 'b1', namespace: 'dev' }] });
+    for (const item of [a1, b1]) seed(kubeOf(lease.context), item);
+    await revokeLeases(deps, [a1, b1]);
+    assert.deepEqual(withKubeconfig, [[lease.context, '/home/me/a.yaml'], [lease.context, undefined]]);
+  });
+
+  for (const [what, issuer] of [
+    ['another server', { ...ISSUER, server: 'https://elsewhere:6443' }],
+    ['the same server with another CA', { ...ISSUER, certificateAuthorityData: Buffer.from('another CA').toString('base64') }],
+  ] as const) {
+    it(`refuses a lease whose issuer context is on ${what}: nothing deleted, the record kept`, async () => {
+      const { deps, kubes, deletedLeases, evicted } = revokeFixture();
+      const kube = new FakeKube(issuer);
+      kubes.set(lease.context, kube);
+      seed(kube, lease);
+      const recorded = { ...lease, clusterCaDigest: 'a'.repeat(64) };
+      const [outcome] = await revokeLeases(deps, [recorded]);
+      assert.equal(outcome!.failures.length, 1);
+      assert.match(outcome!.failures[0]!, new RegExp(`^it was issued on cluster ${ISSUER.server}, but context "${ISSUER.context}" points at .*: not revoked, its record is kept`));
+      assert.deepEqual(kube.deletedRefs, []);
+      assert.deepEqual(deletedLeases, []);
+      assert.deepEqual(evicted, [[]]);
+    });
+  }
+
+  it('a record without a CA digest (older) is checked by server alone', async () => {
+    const { deps, kubes } = revokeFixture();
+    const kube = new FakeKube({ ...ISSUER, certificateAuthorityData: Buffer.from('CA').toString('base64') });
+    kubes.set(lease.context, kube);
+    seed(kube, lease);
+    const [outcome] = await revokeLeases(deps, [lease]);
+    assert.deepEqual(outcome!.failures, []);
+    assert.equal(outcome!.deleted, 3);
+  });
+
+  it('deletes by uid: a name another object took is left alone and reported, not deleted', async () => {
+    const { deps, kubeOf, deletedLeases } = revokeFixture();
+    const kube = kubeOf(lease.context);
+    seed(kube, lease);
+    const binding = lease.objects[2]!;
+    kube.objects.set(refKey(binding), { ...binding, uid: 'someone-elses' });
+    const [outcome] = await revokeLeases(deps, [lease]);
+    assert.deepEqual(outcome, { lease, deleted: 2, alreadyGone: 0, replaced: [refKey(binding)], failures: [] });
+    assert.deepEqual([...kube.objects.keys()], [refKey(binding)]);
+    assert.deepEqual(deletedLeases, [lease.id]);
+  });
+
+  it('every object already gone: not found, nothing deleted, the record removed', async () => {
+    const { deps, kubeOf, deletedLeases } = revokeFixture();
+    kubeOf(lease.context);
+    const [outcome] = await revokeLeases(deps, [lease]);
+    assert.equal(notFound(outcome!), true);
+    assert.deepEqual(deletedLeases, [lease.id]);
+    seed(kubeOf(lease.context), lease);
+    assert.equal(notFound((await revokeLeases(deps, [lease]))[0]!), false);
+  });
+
+  it('expiredOnly: a lease still live by the API server clock is left alone, whatever the local clock says', async () => {
+    const { deps, kubes, deletedLeases } = revokeFixture();
+    const kube = new FakeKube(ISSUER, () => secondsAfter(NOW, 1800));
+    kubes.set(lease.context, kube);
+    const expired = leaseRecord({ id: 'reader/expired00000', expiresAt: secondsAfter(NOW, 600).toISOString(), objects: [{ apiVersion: 'v1', kind: 'Secret', name: 'e', namespace: 'dev' }] });
+    for (const item of [lease, expired]) seed(kube, item);
+    const outcomes = await revokeLeases({ ...deps, now: () => secondsAfter(NOW, 7200) }, [lease, expired], { expiredOnly: true });
+    assert.deepEqual(outcomes.find((outcome) => outcome.lease.id === lease.id), { lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [], live: true });
+    assert.deepEqual(deletedLeases, [expired.id]);
+    assert.deepEqual(kube.deletedRefs.map((ref) => ref.name), ['e']);
   });
 
   it('revokes many leases (more than the concurrency limit) exactly once each', async () => {
@@ -174,9 +237,9 @@ describe('revokeLeases: connecting', () => {
     assert.deepEqual(
       outcomes.sort((a, b) => a.lease.id.localeCompare(b.lease.id)),
       [
-        { lease: g1, deleted: 0, alreadyGone: 0, failures: failure },
-        { lease: g2, deleted: 0, alreadyGone: 0, failures: failure },
-        { lease: ok, deleted: 0, alreadyGone: 1, failures: [] },
+        { lease: g1, deleted: 0, alreadyGone: 0, replaced: [], failures: failure },
+        { lease: g2, deleted: 0, alreadyGone: 0, replaced: [], failures: failure },
+        { lease: ok, deleted: 0, alreadyGone: 1, replaced: [], failures: [] },
       ],
     );
     assert.deepEqual(deletedLeases, [ok.id]);
@@ -329,6 +392,35 @@ describe('findLeases: local records and cluster labels, merged', () => {
   });
 });
 
+describe('findLeases: provenance', () => {
+  it('objects no anchor vouches for are left out of the rebuilt record, each with a warning', async () => {
+    const { sources, kube } = sourcesFixture([]);
+    const objects = leaseObjects({ mode: 'kubernetesRole' });
+    for (const object of objects) kube.put(object);
+    kube.put({ ...objects[1]!, kind: 'Role', apiVersion: 'rbac.authorization.k8s.io/v1', name: 'bystander', uid: 'bystander', owners: [] });
+    const { found, warnings } = await findLeases(sources, { id: `reader/${FIXED_SUFFIX}` });
+    assert.deepEqual(found[0]!.lease.objects, refsOf(objects));
+    assert.deepEqual(warnings, [`Role dev/bystander claims lease "reader/${FIXED_SUFFIX}" but is not owned by its anchor: not deleted`]);
+  });
+
+  it('a cluster-only lease id anchored in two namespaces is not revoked: a warning says why', async () => {
+    const { sources, kube } = sourcesFixture([]);
+    for (const object of [...leaseObjects(), ...leaseObjects({ namespace: 'evil' }).map((object) => ({ ...object, uid: `evil-${object.uid}`, owners: object.owners && ['evil-' + object.owners[0]] }))]) kube.put(object);
+    const { found, warnings } = await findLeases(sources, { all: true });
+    assert.deepEqual(found, []);
+    assert.deepEqual(warnings, [`lease "reader/${FIXED_SUFFIX}" has anchors in several namespaces (dev, evil): not revoked; delete the Secrets that are not its own`]);
+  });
+
+  it("the rebuilt record names the finder's kubeconfig and CA digest, so revoke goes back there", async () => {
+    const { sources, kube } = sourcesFixture([]);
+    Object.assign(kube.issuer, { kubeconfig: '/home/me/config', certificateAuthorityData: Buffer.from('CA').toString('base64') });
+    for (const object of leaseObjects()) kube.put(object);
+    const { lease } = (await findLeases(sources, { all: true })).found[0]!;
+    assert.equal(lease.kubeconfig, '/home/me/config');
+    assert.match(lease.clusterCaDigest!, /^[0-9a-f]{64}$/);
+  });
+});
+
 describe('leasesToRevoke', () => {
   it('an id found nowhere is invalid input (exit code 2)', async () => {
     const { sources, kube } = sourcesFixture([leaseRecord()]);
@@ -355,7 +447,7 @@ describe('leasesToRevoke', () => {
 
     const deletedLeases: string[] = [];
     const outcomes = await revokeLeases({ connect: sources.connect, deleteLease: async (id) => void deletedLeases.push(id), now: () => NOW }, leases);
-    assert.deepEqual(outcomes.map(({ deleted, alreadyGone, failures }) => ({ deleted, alreadyGone, failures })), [{ deleted: 3, alreadyGone: 0, failures: [] }]);
+    assert.deepEqual(outcomes.map(({ deleted, alreadyGone, replaced, failures }) => ({ deleted, alreadyGone, replaced, failures })), [{ deleted: 3, alreadyGone: 0, replaced: [], failures: [] }]);
     assert.deepEqual(kube.deletedRefs.map(refKey).sort(), objects.map(refKey).sort());
     assert.deepEqual([...kube.objects.keys()], []);
   });

@@ -1,5 +1,6 @@
-// `gc`: remove what expired leases, revocations that failed halfway and crashed
-// issuances left behind, found by label across the cluster; prune expired local records.
+// `gc`: remove what expired leases and crashed issuances left behind, found by label (and
+// proven by their anchor) across the cluster, expiry by the API server's clock; prune expired
+// local records.
 
 import type { Argv, CommandModule } from 'yargs';
 import { collectGarbage } from '../../app/gc.js';
@@ -13,11 +14,11 @@ type GcArgs = GlobalArgs & { 'dry-run': boolean; 'orphan-grace': string; local: 
 
 export const gcCommand: CommandModule<GlobalArgs, GcArgs> = {
   command: 'gc',
-  describe: 'Delete the objects of expired leases and whatever failed or crashed issuances left behind',
+  describe: "Delete the objects of expired leases (by the API server's clock) and what crashed issuances left behind",
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
       .option('dry-run', { type: 'boolean', default: false, describe: 'Only show what would be deleted' })
-      .option('orphan-grace', { type: 'string', default: '10m', describe: 'Leave unfinished or orphaned leases younger than this alone (an issuance may be in flight)' })
+      .option('orphan-grace', { type: 'string', default: '10m', describe: 'Leave unfinished leases younger than this alone (an issuance may be in flight)' })
       .option('local', { type: 'boolean', default: false, describe: "Only revoke this machine's expired leases (no cluster-wide listing)" })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing unless something fails' })
       .example('$0 gc --dry-run', 'what would be deleted, and why')
@@ -30,6 +31,7 @@ export const gcCommand: CommandModule<GlobalArgs, GcArgs> = {
       { ...runtime, localLeases: () => runtime.leases.list(), deleteLease: (id) => runtime.leases.delete(id) },
       { dryRun: args['dry-run'], graceMs: graceSeconds * 1000, localOnly: args.local },
     );
+    report.warnings.forEach(warn);
     report.failures.forEach(warn);
     if (!args.quiet) {
       if (report.leases.length > 0) print(columns(['LEASE ID', 'REASON', 'OBJECTS'], report.leases.map(({ id, reason, objects }) => [id, reason, String(objects)])));

@@ -3,7 +3,7 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { evictTokens } from '../../adapters/token-cache.js';
-import { leasesToRevoke, revokeLeases, type LeaseTarget } from '../../app/revoke.js';
+import { leasesToRevoke, notFound, revokeLeases, type LeaseTarget } from '../../app/revoke.js';
 import { invalidInput, operationFailed } from '../../core/errors.js';
 import { parseLeaseId } from '../../core/lease.js';
 import { roleNameProblem } from '../../core/role-spec.js';
@@ -42,7 +42,9 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
       .option('all', { type: 'boolean', default: false, describe: 'Every lease' })
       .example('$0 revoke --role existing-role', 'all leases of one role (Vault: lease revoke -prefix)')
       .example('$0 revoke sample-app/k3j9x0q2m1zt', 'one lease, from any machine with issuer rights')
-      .epilog('A revoked token gets 401 once the API server forgets it: the API server caches token authentications for about 10 s, so a token used just before the revocation may keep working that long.') as never,
+      .epilog(
+        "Each lease is revoked through the kubeconfig and context it was issued with (--kubeconfig/--context override them), and only on the cluster it was issued on: elsewhere it is refused and its record kept. A lease whose objects are all gone is reported as not found (by id: exit 1). A revoked token gets 401 once the API server forgets it: the API server caches token authentications for about 10 s, so a token used just before the revocation may keep working that long.",
+      ) as never,
   handler: async (args) => {
     const what = target(args);
     const runtime = runtimeFor(args);
@@ -58,10 +60,16 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
       leases,
     );
     const failed = outcomes.filter((outcome) => outcome.failures.length > 0);
-    for (const { lease, deleted, alreadyGone, failures } of outcomes) {
-      if (failures.length === 0) print(`lease "${lease.id}" revoked (${deleted} object(s) deleted${alreadyGone ? `, ${alreadyGone} already gone` : ''})`);
-      else failures.forEach((failure) => warn(`lease "${lease.id}": ${failure}`));
+    for (const outcome of outcomes) {
+      const { lease, deleted, alreadyGone, replaced, failures } = outcome;
+      replaced.forEach((ref) => warn(`lease "${lease.id}": ${ref} now belongs to another object of that name (another uid), which was left alone`));
+      failures.forEach((failure) => warn(`lease "${lease.id}": ${failure}`));
+      // Nothing deleted is no revocation: the lease was revoked or collected before.
+      if (notFound(outcome)) {
+        if (!args.id) print(`lease "${lease.id}" not found in the cluster (already revoked or collected); its record is removed`);
+      } else if (failures.length === 0) print(`lease "${lease.id}" revoked (${deleted} object(s) deleted${alreadyGone ? `, ${alreadyGone} already gone` : ''})`);
     }
     if (failed.length > 0) throw operationFailed(`${failed.length} of ${outcomes.length} lease(s) could not be fully revoked; their records are kept — run the same command again`);
+    if (args.id !== undefined && notFound(outcomes[0]!)) throw operationFailed(`lease "${args.id}" was not found in the cluster: it was already revoked or collected, so nothing was revoked (its record is removed)`);
   },
 };

@@ -61,7 +61,7 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     const directory = await mkdtemp(join(tmpdir(), 'kubectl-tempcreds-run-'));
     let exitCode = 1;
     try {
-      const kube = await runtime.connect(issued.lease.context);
+      const kube = await runtime.connect(issued.lease.context, issued.lease.kubeconfig);
       const kubeconfig = join(directory, 'kubeconfig');
       await writeFileAtomic(
         kubeconfig,
