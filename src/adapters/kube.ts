@@ -113,7 +113,7 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
   private readonly connection: KubeConnection;
   private readonly serverClock: (observed: Date) => Date;
 
-  /** `serverClock` lets tests fake the API server's clock (KUBECTL_TEMPCREDS_TEST_SERVER_NOW). */
+  /** `serverClock` lets the test build fake the API server's clock (see faults.ts). */
   constructor(
     config: KubeConfig,
     timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,

@@ -516,7 +516,7 @@ describe('issueLease: what ties the lease to its cluster and to its anchor', () 
   });
 
   it("cluster-scoped objects carry the anchor's uid; namespaced ones are owned by it", async () => {
-    const { deps, kube } = issueFixture([role('reader', { rules: RULES, roleType: 'ClusterRole' })]);
+    const { deps, kube } = issueFixture([role('reader', { rules: RULES, roleType: 'ClusterRole', allowClusterRoleBinding: true })]);
     await issueLease(deps, { role: 'reader', clusterRoleBinding: true });
     const [anchor, ...rest] = kube.createdManifests;
     assert.equal(anchor!.metadata.annotations['tempcreds.dev/anchor-uid'], undefined);
