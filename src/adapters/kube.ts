@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, objectPath, withQuery } from '../core/api-paths.js';
+import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, isNamespacedKind, objectPath, withQuery } from '../core/api-paths.js';
 import { canonicalJson } from '../core/digest.js';
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
 import { KubeConnection, KubeStatusError, KubeTimeoutError, type KubeRequest } from './kube-connections.js';
@@ -139,30 +139,37 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
     }
   }
 
-  async listManaged(selector: string): Promise<ManagedObject[]> {
-    // The kinds at once: one round of requests for the usual handful of leases.
+  async listManaged(selector: string, namespaces?: string[]): Promise<ManagedObject[]> {
+    // The kinds (and namespaces) at once: one round of requests for the usual handful of leases.
     const lists = await Promise.all(
-      MANAGED_KINDS.map(async (kind) => {
+      listScopes(namespaces).map(async ({ kind, namespace }) => {
         const found: ManagedObject[] = [];
-        for await (const page of this.pagesOf(kind, selector)) found.push(...page);
+        for await (const page of this.pagesOf(kind, selector, namespace)) found.push(...page);
         return found;
       }),
     );
     return lists.flat();
   }
 
-  async *listManagedPages(selector: string): AsyncGenerator<ManagedObject[]> {
-    for (const kind of MANAGED_KINDS) yield* this.pagesOf(kind, selector);
+  async *listManagedPages(selector: string, namespaces?: string[]): AsyncGenerator<ManagedObject[]> {
+    for (const { kind, namespace } of listScopes(namespaces)) yield* this.pagesOf(kind, selector, namespace);
   }
 
   /** One kind's matching objects, a page of LIST_PAGE_SIZE at a time; only the metadata a lease needs is kept. */
-  private async *pagesOf(kind: string, selector: string): AsyncGenerator<ManagedObject[]> {
+  private async *pagesOf(kind: string, selector: string, namespace?: string): AsyncGenerator<ManagedObject[]> {
     let next: string | undefined;
     do {
-      const page = await this.call<KubeList>(`list ${kind} objects (${selector})`, {
-        method: 'GET',
-        path: withQuery(clusterWidePath(kind), { labelSelector: selector, limit: LIST_PAGE_SIZE, continue: next }),
-      });
+      let page: KubeList;
+      try {
+        page = await this.call<KubeList>(`list ${kind} objects${namespace ? ` in namespace ${namespace}` : ''} (${selector})`, {
+          method: 'GET',
+          path: withQuery(namespace ? collectionPath({ kind, namespace }) : clusterWidePath(kind), { labelSelector: selector, limit: LIST_PAGE_SIZE, continue: next }),
+        });
+      } catch (error) {
+        // An issuer set up without --cluster-scoped may not list ClusterRoles: it cannot have created any.
+        if (!isNamespacedKind(kind) && error instanceof ApiError && error.status === 403) return;
+        throw error;
+      }
       yield page.items.map(({ metadata }) => ({
         apiVersion: apiVersionOf(kind),
         kind,
@@ -247,6 +254,11 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
       throw toKubeError(action, this.issuer, error);
     }
   }
+}
+
+/** What to list, in MANAGED_KINDS' order: each kind cluster-wide, or each namespaced kind in each namespace. */
+function listScopes(namespaces: string[] | undefined): { kind: string; namespace?: string }[] {
+  return MANAGED_KINDS.flatMap((kind) => (namespaces && isNamespacedKind(kind) ? namespaces.map((namespace) => ({ kind, namespace })) : [{ kind }]));
 }
 
 /** What apply compares and replaces, by kind (setup applies only these). */

@@ -7,6 +7,7 @@ import { gcReason, groupLeases, objectExpired, recordFromCluster, type ClusterLe
 import { MANAGED_SELECTOR, isExpired, type LeaseRecord, type ManagedObject } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
+import { managedPages, knownNamespaces } from './lease-discovery.js';
 import { deleteObjects, revokeEvent, revokeLeases } from './revoke.js';
 
 export interface GcDeps {
@@ -14,6 +15,8 @@ export interface GcDeps {
   audit?: AuditSink;
   localLeases(): Promise<{ leases: LeaseRecord[]; unreadable: string[] }>;
   deleteLease(id: string): Promise<unknown>;
+  /** Namespaces to search besides the records' when the issuer (this context) may not list across all: its roles' allowed namespaces, -n. */
+  searchNamespaces?(context: string): Promise<string[]>;
   now(): Date;
 }
 
@@ -31,6 +34,8 @@ export interface GcReport {
   alreadyGone: number;
   prunedRecords: number;
   failures: string[];
+  /** What was not searched (an issuer that may not list across all namespaces); absent when all was. */
+  warnings?: string[];
 }
 
 /** Leases deleted at once; each deletes its few objects concurrently. */
@@ -82,7 +87,7 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
   // its lease's expiry — so a lease whose objects span kinds may get an audit event per kind.
   // Only live leases' objects are kept, to find orphans and unfinished issuances at the end.
   const unexpired: ManagedObject[] = [];
-  for await (const page of kube.listManagedPages(MANAGED_SELECTOR)) {
+  for await (const page of managedPages(kube, MANAGED_SELECTOR, knownNamespaces(kube, records, deps.searchNamespaces), (warning) => (report.warnings = [...(report.warnings ?? []), warning]))) {
     const expired: ManagedObject[] = [];
     for (const object of page) (objectExpired(object, now) ? expired : unexpired).push(object);
     await collect(groupLeases(expired).map((lease) => ({ lease, reason: 'expired' })));

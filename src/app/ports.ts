@@ -24,10 +24,13 @@ export interface KubernetesPort {
   delete(ref: ObjectRef): Promise<'deleted' | 'absent'>;
   /** The namespace's labels, or undefined when it does not exist. */
   namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
-  /** Every object of the kinds a lease creates that matches the label selector, all namespaces, paged. */
-  listManaged(selector: string): Promise<ManagedObject[]>;
-  /** The same objects, one page at a time (kind after kind), so a caller can act on a page and drop it. */
-  listManagedPages(selector: string): AsyncIterable<ManagedObject[]>;
+  /**
+   * Every object of the kinds a lease creates that matches the label selector, paged: in all
+   * namespaces, or only in `namespaces` (cluster-scoped kinds are always listed cluster-wide).
+   */
+  listManaged(selector: string, namespaces?: string[]): Promise<ManagedObject[]>;
+  /** The same objects, one page at a time (kind after kind, namespaced kinds first), so a caller can act on a page and drop it. */
+  listManagedPages(selector: string, namespaces?: string[]): AsyncIterable<ManagedObject[]>;
 }
 
 /** Where the use cases report what they did (the local audit log). */

@@ -8,6 +8,7 @@ import { groupLeases, recordFromCluster } from '../core/cluster-leases.js';
 import { invalidInput } from '../core/errors.js';
 import { MANAGED_SELECTOR, leaseSelector, parseLeaseId, roleSelector, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
+import { findManaged, knownNamespaces } from './lease-discovery.js';
 import type { AuditEvent } from '../core/audit.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
 
@@ -32,6 +33,8 @@ export type LeaseTarget = { id: string } | { role: string } | { all: true };
 export interface LeaseSources {
   connect(context: string | undefined): Promise<KubernetesPort>;
   localLeases(role?: string): Promise<{ leases: LeaseRecord[]; unreadable: string[] }>;
+  /** Namespaces to search besides the records' when the issuer (this context) may not list across all: its roles' allowed namespaces, -n. */
+  searchNamespaces?(context: string): Promise<string[]>;
 }
 
 export interface FoundLease {
@@ -46,17 +49,20 @@ export async function findLeases(deps: LeaseSources, target: LeaseTarget, option
   const { leases, unreadable } = await deps.localLeases(role);
   const local = 'id' in target ? leases.filter((lease) => lease.id === target.id) : leases;
   const found = new Map<string, FoundLease>(local.map((lease) => [lease.id, { lease, where: 'local' }]));
+  const warnings = [...unreadable];
   if (options.cluster) {
     const kube = await deps.connect(undefined);
     const selector = 'id' in target ? leaseSelector(parseLeaseId(target.id)) : 'role' in target ? roleSelector(target.role) : MANAGED_SELECTOR;
-    const wanted = groupLeases(await kube.listManaged(selector)).filter((clusterLease) => !('id' in target) || clusterLease.id === target.id);
+    const listed = await findManaged(kube, selector, knownNamespaces(kube, leases, deps.searchNamespaces));
+    warnings.push(...listed.warnings);
+    const wanted = groupLeases(listed.objects).filter((clusterLease) => !('id' in target) || clusterLease.id === target.id);
     for (const clusterLease of wanted) {
       const known = found.get(clusterLease.id);
       if (known) known.where = 'local+cluster';
       else found.set(clusterLease.id, { lease: recordFromCluster(clusterLease, kube.issuer.context, kube.issuer.server), where: 'cluster' });
     }
   }
-  return { found: [...found.values()].sort((a, b) => a.lease.id.localeCompare(b.lease.id)), warnings: unreadable };
+  return { found: [...found.values()].sort((a, b) => a.lease.id.localeCompare(b.lease.id)), warnings };
 }
 
 export async function leasesToRevoke(deps: LeaseSources, target: LeaseTarget): Promise<{ leases: LeaseRecord[]; warnings: string[] }> {

@@ -44,6 +44,10 @@ export function objectPath(ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'>, 
   return `${collectionPath(ref)}/${encodeURIComponent(ref.name)}${subresource ? `/${subresource}` : ''}`;
 }
 
+export function isNamespacedKind(kind: string): boolean {
+  return resourceOf(kind).namespaced;
+}
+
 /** Every object of a kind across all namespaces. */
 export function clusterWidePath(kind: string): string {
   const { apiVersion, resource } = resourceOf(kind);
