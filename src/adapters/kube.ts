@@ -202,11 +202,21 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
     const current = await this.call<KubeObject>(`read ${describe(manifest)}`, { method: 'GET', path });
     if (sameContent(current, manifest, fields)) return 'unchanged';
     const currentRoleRef = current.roleRef as { kind: string; name: string } | undefined;
-    if (kind === 'ClusterRoleBinding' && canonicalJson(currentRoleRef) !== canonicalJson(manifest.roleRef)) {
-      throw operationFailed(`ClusterRoleBinding ${name} exists and binds another role (${currentRoleRef?.kind} ${currentRoleRef?.name}), which cannot be changed: delete it or choose another --name`);
+    if (kind.endsWith('RoleBinding') && canonicalJson(currentRoleRef) !== canonicalJson(manifest.roleRef)) {
+      throw operationFailed(`${describe(manifest)} exists and binds another role (${currentRoleRef?.kind} ${currentRoleRef?.name}), which cannot be changed: delete it or choose another --name`);
     }
     await this.call(`update ${describe(manifest)}`, { method: 'PUT', path, body: withVersion(manifest, current) });
     return 'configured';
+  }
+
+  async labelsOf(manifest: Manifest): Promise<Record<string, string> | undefined> {
+    try {
+      const current = await this.call<KubeObject>(`read ${describe(manifest)}`, { method: 'GET', path: objectPath({ kind: manifest.kind, name: manifest.metadata.name, namespace: manifest.metadata.namespace }) });
+      return current.metadata?.labels ?? {};
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   async serverVersion(): Promise<string> {
@@ -262,12 +272,28 @@ function listScopes(namespaces: string[] | undefined): { kind: string; namespace
 }
 
 /** What apply compares and replaces, by kind (setup applies only these). */
-const APPLIED_FIELDS: Record<string, string[]> = { ClusterRole: ['rules'], ClusterRoleBinding: ['roleRef', 'subjects'] };
+const APPLIED_FIELDS: Record<string, string[]> = {
+  ClusterRole: ['rules'],
+  ClusterRoleBinding: ['roleRef', 'subjects'],
+  Role: ['rules'],
+  RoleBinding: ['roleRef', 'subjects'],
+  ValidatingAdmissionPolicy: ['spec'],
+  ValidatingAdmissionPolicyBinding: ['spec'],
+};
 
 /** Whether the live object already has the manifest's labels and these fields. */
 function sameContent(current: KubeObject, manifest: Manifest, fields: string[]): boolean {
   const labelsHeld = Object.entries(manifest.metadata.labels).every(([key, value]) => current.metadata?.labels?.[key] === value);
-  return labelsHeld && fields.every((field) => canonicalJson(current[field] ?? null) === canonicalJson(manifest[field] ?? null));
+  return labelsHeld && fields.every((field) => holds(current[field] ?? null, manifest[field] ?? null));
+}
+
+/** `actual` says everything `desired` says; fields the API server defaulted (e.g. a policy's matchPolicy) are ignored. */
+function holds(actual: unknown, desired: unknown): boolean {
+  if (Array.isArray(desired)) return Array.isArray(actual) && actual.length === desired.length && desired.every((item, index) => holds(actual[index], item));
+  if (desired !== null && typeof desired === 'object') {
+    return actual !== null && typeof actual === 'object' && !Array.isArray(actual) && Object.entries(desired).every(([key, value]) => holds((actual as Record<string, unknown>)[key], value));
+  }
+  return actual === desired;
 }
 
 /** The manifest as a replacement of the live object: its metadata kept, its resourceVersion checked. */

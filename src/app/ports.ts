@@ -54,6 +54,8 @@ export interface IssuerIdentity {
 export interface IssuerSetupPort {
   /** Creates the object, or replaces it when its content differs, like kubectl apply. */
   apply(manifest: Manifest): Promise<'created' | 'configured' | 'unchanged'>;
+  /** The live object's labels, or undefined when it does not exist. */
+  labelsOf(manifest: Manifest): Promise<Record<string, string> | undefined>;
 }
 
 /** What `doctor` asks the API server, as the issuer. */
@@ -65,6 +67,6 @@ export interface IssuerCheckPort {
   supportsTokenRequest(): Promise<boolean>;
   /** The authenticated user name (SelfSubjectReview), undefined when the server cannot tell. */
   whoAmI(): Promise<string | undefined>;
-  /** SelfSubjectAccessReview, cluster-wide. */
+  /** SelfSubjectAccessReview, cluster-wide or in the access's namespace. */
   canI(access: ResourceAccess): Promise<boolean>;
 }
