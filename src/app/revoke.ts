@@ -67,7 +67,10 @@ export async function findLeases(deps: LeaseSources, target: LeaseTarget, option
 
 export async function leasesToRevoke(deps: LeaseSources, target: LeaseTarget): Promise<{ leases: LeaseRecord[]; warnings: string[] }> {
   const { found, warnings } = await findLeases(deps, target);
-  if ('id' in target && found.length === 0) throw invalidInput(`lease "${target.id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`);
+  if ('id' in target && found.length === 0) {
+    // The warnings say what could not be searched (unreadable records, namespaces an issuer may not list).
+    throw invalidInput([`lease "${target.id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`, ...warnings].join('; '));
+  }
   return { leases: found.map(({ lease }) => lease), warnings };
 }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { collectGarbage } from '../../src/app/gc.ts';
-import { findLeases } from '../../src/app/revoke.ts';
+import { findLeases, leasesToRevoke } from '../../src/app/revoke.ts';
 import type { ManagedObject } from '../../src/core/lease.ts';
 import { FakeKube, ISSUER, NOW, leaseObjects, leaseRecord, refKey, secondsAfter } from './fakes.ts';
 
@@ -60,6 +60,12 @@ describe('lease discovery with a namespaced issuer', () => {
     assert.deepEqual(report.warnings, [WARNING]);
     assert.deepEqual(report.leases.map(({ id }) => id).sort(), ['reader/indev0000000', 'reader/inteamb00000']);
     assert.deepEqual([...kube.objects.keys()].sort(), [...leaseObjects({ suffix: 'elsewhere000', namespace: 'elsewhere' }), clusterRoleOf('elsewhere000')].map(refKey).sort());
+  });
+
+  it('revoke ID: a lease not found says where it was searched and how to search more', async () => {
+    const kube = namespacedIssuer();
+    const sources = { connect: async () => kube, localLeases: async () => ({ leases: [record], unreadable: [] }), searchNamespaces: async () => ['team-b'] };
+    await assert.rejects(leasesToRevoke(sources, { id: 'reader/elsewhere000' }), (error: Error) => error.message === `lease "reader/elsewhere000" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list); ${WARNING}`);
   });
 
   it('an issuer that may list everywhere is listed once, with no warning', async () => {
