@@ -56,6 +56,8 @@ export interface IssuerSetupPort {
   apply(manifest: Manifest): Promise<'created' | 'configured' | 'unchanged'>;
   /** The live object's labels, or undefined when it does not exist. */
   labelsOf(manifest: Manifest): Promise<Record<string, string> | undefined>;
+  /** The namespace's labels, or undefined when it does not exist. */
+  namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
 }
 
 /** What `doctor` asks the API server, as the issuer. */

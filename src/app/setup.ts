@@ -17,6 +17,14 @@ export interface AppliedObject {
 const describe = (manifest: Manifest) => describeRef({ ...manifest.metadata, kind: manifest.kind, apiVersion: manifest.apiVersion });
 
 export async function applyIssuer(port: IssuerSetupPort, manifests: Manifest[], { force }: { force: boolean }): Promise<AppliedObject[]> {
+  // Every check before the first change: bad input leaves the cluster as it was.
+  const namespaces = [...new Set(manifests.flatMap((manifest) => manifest.metadata.namespace ?? []))];
+  const present = await Promise.all(namespaces.map((namespace) => port.namespaceLabels(namespace)));
+  const missing = namespaces.filter((_, index) => present[index] === undefined);
+  if (missing.length > 0) {
+    const many = missing.length > 1;
+    throw invalidInput(`namespace${many ? 's' : ''} ${missing.join(', ')} ${many ? 'do' : 'does'} not exist: create ${many ? 'them' : 'it'} first (kubectl create namespace ${missing[0]}); nothing was changed`);
+  }
   if (!force) {
     // An existing ServiceAccount is never changed (apply leaves it as it is): only the others are checked.
     const checked = manifests.filter((manifest) => manifest.kind !== 'ServiceAccount');
