@@ -147,6 +147,14 @@ describe('setup never takes over objects it did not create', () => {
     });
   }
 
+  it('refuses a namespace that does not exist with exit 2, before creating anything', async () => {
+    const name = uniqueName('tc-missing');
+    const result = await admin.run(['setup', '--user', 'someone', '--namespaces', `${name}-ns`, '--name', name, '--context', 'admin']);
+    assert.equal(result.status, 2, result.stderr);
+    assert.equal(result.stderr, `error: namespace ${name}-ns does not exist: create it first (kubectl create namespace ${name}-ns); nothing was changed\n`);
+    for (const kind of ['ClusterRole', 'ValidatingAdmissionPolicy']) assert.equal((await apiRequest({ path: path(kind, name), identity: 'admin' })).status, 404, `${kind} ${name} was not created`);
+  });
+
   it('--force overwrites it (its rules replaced, its aggregationRule gone)', async () => {
     const result = await admin.run(['setup', '--user', 'someone', '--all-namespaces', '--name', foreign, '--force', '--context', 'admin']);
     assert.equal(result.status, 0, result.stderr);
