@@ -193,6 +193,10 @@ describe('lease list, revoke, gc and doctor with an issuer that serves some name
     assert.equal(listed.status, 0, listed.stderr);
     assert.match(listed.stdout, new RegExp(`^${leaseId} +${namespace} .* cluster$`, 'm'));
     assert.match(listed.stderr, new RegExp(`^${warning.replace(/[().]/g, '\\$&')}$`, 'm'));
+    // An issuer without cluster-scoped rights may not list ClusterRoles: it cannot have made any.
+    const noClusterScope = await elsewhere.run(['lease', 'list', '-n', namespace, '--context', 'issuer-noescalate']);
+    assert.equal(noClusterScope.status, 0, noClusterScope.stderr);
+    assert.match(noClusterScope.stdout, new RegExp(`^${leaseId} `, 'm'));
     const revoked = await elsewhere.run(['revoke', '--all', '-n', namespace]);
     assert.equal(revoked.status, 0, revoked.stderr);
     assert.match(revoked.stdout, new RegExp(`lease "${leaseId}" revoked`));
