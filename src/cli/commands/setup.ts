@@ -57,11 +57,13 @@ function printedYaml(manifests: Manifest[], setup: IssuerSetup): string {
   return `${header.join('\n')}\n${manifests.map((manifest) => `---\n${toYaml(manifest)}`).join('')}`;
 }
 
-function nextSteps({ subject, name }: IssuerSetup): string {
+function nextSteps({ subject, name, namespaces }: IssuerSetup): string {
+  // doctor checks a namespaced issuer where it serves: -n names one until roles name them.
+  const where = namespaces === 'all' ? '' : ` -n ${namespaces[0]}`;
   if (subject.kind === 'User') {
     return [
       `Next: "${subject.name}" signs in by your cluster's own means (client certificate, OIDC, …); check its kubeconfig context with:`,
-      '  kubectl tempcreds doctor --context ISSUER_CONTEXT',
+      `  kubectl tempcreds doctor --context ISSUER_CONTEXT${where}`,
     ].join('\n');
   }
   const { namespace, name: account } = subject;
@@ -69,7 +71,7 @@ function nextSteps({ subject, name }: IssuerSetup): string {
     `Next: give the issuer a kubeconfig context, e.g. with a token of ServiceAccount ${namespace}/${account} (renew it before it expires):`,
     `  kubectl config set-credentials ${name} --token="$(kubectl create token ${account} -n ${namespace} --duration 24h)"`,
     `  kubectl config set-context ${name} --cluster "$(kubectl config view --minify -o jsonpath='{.clusters[0].name}')" --user ${name}`,
-    `  kubectl tempcreds doctor --context ${name}`,
+    `  kubectl tempcreds doctor --context ${name}${where}`,
   ].join('\n');
 }
 
