@@ -65,8 +65,9 @@ export function parseIssuerSubject(options: { serviceAccount?: string; user?: st
   return { kind: 'ServiceAccount', namespace, name };
 }
 
+/** A name every object setup makes accepts: RBAC takes any path segment, the guard policy a DNS subdomain only. */
 export function checkIssuerName(name: string): string {
-  const problem = checkPathSegmentName(name);
+  const problem = checkPathSegmentName(name) ?? checkDns1123Subdomain(name);
   if (problem) throw invalidInput(`--name "${name}" ${problem}`);
   return name;
 }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { TempcredsError } from '../../src/core/errors.ts';
 import { accessChecks, describeAccess, issuerAccessChecks, setupSubjectFlag } from '../../src/core/issuer-checks.ts';
 import { issuerClusterRules, issuerNamespacedRules, issuerNamespaceRules } from '../../src/core/issuer-rbac.ts';
-import { issuerManifests, isIssuerObject, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../src/core/issuer-setup.ts';
+import { checkIssuerName, issuerManifests, isIssuerObject, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../src/core/issuer-setup.ts';
 
 describe('parseIssuerSubject', () => {
   it('reads --service-account NS/NAME and --user NAME', () => {
@@ -21,6 +21,13 @@ describe('parseIssuerSubject', () => {
       assert.throws(() => parseIssuerSubject(input), (error: unknown) => error instanceof TempcredsError && error.exitCode === 2 && message.test(error.message));
     });
   }
+});
+
+describe('checkIssuerName', () => {
+  it('takes names every object kind accepts (the guard policy needs a DNS subdomain)', () => {
+    assert.equal(checkIssuerName('kubectl-tempcreds-issuer'), 'kubectl-tempcreds-issuer');
+    for (const name of ['Issuer', 'a_b', '..']) assert.throws(() => checkIssuerName(name), (error: unknown) => error instanceof TempcredsError && error.exitCode === 2 && error.message.startsWith(`--name "${name}" `));
+  });
 });
 
 describe('parseServedNamespaces', () => {
