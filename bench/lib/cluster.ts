@@ -40,7 +40,7 @@ export interface AdminResponse {
 /** The admin identity (system:masters) over one keep-alive agent: fixtures by the thousand. */
 export class Admin {
   private readonly agent: https.Agent;
-  constructor(private readonly info: ClusterInfo) {
+  constructor(readonly info: ClusterInfo) {
     const admin = pkiPaths(info.dir).client('admin');
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: fs.readFileSync(info.caFile), cert: fs.readFileSync(admin.cert), key: fs.readFileSync(admin.key) });
   }

@@ -3,6 +3,7 @@
 // B: an existing Role bound to a new ServiceAccount, C: generated rules.
 
 import { randomBytes } from 'node:crypto';
+import { serveNamespace } from '../../test/controlplane/cluster.ts';
 import type { Admin } from './cluster.ts';
 import type { ToolHome } from './tool.ts';
 
@@ -15,7 +16,7 @@ const READ_PODS = [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'
 
 export async function createNamespace(admin: Admin, prefix: string): Promise<string> {
   const ns = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await admin.create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await serveNamespace(admin.info, ns); // the issuer has rights only where it serves
   await admin.create(`/api/v1/namespaces/${ns}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: SERVICE_ACCOUNT } });
   await admin.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/roles`, { kind: 'Role', metadata: { name: 'reader' }, rules: READ_PODS });
   await admin.create(`/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`, {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, namespacePath, objectPath, withQuery } from '../core/api-paths.js';
+import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, isNamespacedKind, namespacePath, objectPath, withQuery } from '../core/api-paths.js';
 import { canonicalJson } from '../core/digest.js';
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
 import { KubeConnection, KubeStatusError, KubeTimeoutError, type KubeRequest } from './kube-connections.js';
@@ -222,30 +222,37 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
     return found;
   }
 
-  async listManaged(selector: string): Promise<ManagedObject[]> {
-    // The kinds at once: one round of requests for the usual handful of leases.
+  async listManaged(selector: string, namespaces?: string[]): Promise<ManagedObject[]> {
+    // The kinds (and namespaces) at once: one round of requests for the usual handful of leases.
     const lists = await Promise.all(
-      MANAGED_KINDS.map(async (kind) => {
+      listScopes(namespaces).map(async ({ kind, namespace }) => {
         const found: ManagedObject[] = [];
-        for await (const page of this.pagesOf(kind, selector)) found.push(...page);
+        for await (const page of this.pagesOf(kind, selector, namespace)) found.push(...page);
         return found;
       }),
     );
     return lists.flat();
   }
 
-  async *listManagedPages(selector: string): AsyncGenerator<ManagedObject[]> {
-    for (const kind of MANAGED_KINDS) yield* this.pagesOf(kind, selector);
+  async *listManagedPages(selector: string, namespaces?: string[]): AsyncGenerator<ManagedObject[]> {
+    for (const { kind, namespace } of listScopes(namespaces)) yield* this.pagesOf(kind, selector, namespace);
   }
 
   /** One kind's matching objects, a page of LIST_PAGE_SIZE at a time; only the metadata a lease needs is kept. */
-  private async *pagesOf(kind: string, selector: string): AsyncGenerator<ManagedObject[]> {
+  private async *pagesOf(kind: string, selector: string, namespace?: string): AsyncGenerator<ManagedObject[]> {
     let next: string | undefined;
     do {
-      const page = await this.call<KubeList>(`list ${kind} objects (${selector})`, {
-        method: 'GET',
-        path: withQuery(clusterWidePath(kind), { labelSelector: selector, limit: LIST_PAGE_SIZE, continue: next }),
-      });
+      let page: KubeList;
+      try {
+        page = await this.call<KubeList>(`list ${kind} objects${namespace ? ` in namespace ${namespace}` : ''} (${selector})`, {
+          method: 'GET',
+          path: withQuery(namespace ? collectionPath({ kind, namespace }) : clusterWidePath(kind), { labelSelector: selector, limit: LIST_PAGE_SIZE, continue: next }),
+        });
+      } catch (error) {
+        // An issuer set up without --cluster-scoped may not list ClusterRoles: it cannot have created any.
+        if (!isNamespacedKind(kind) && error instanceof ApiError && error.status === 403) return;
+        throw error;
+      }
       yield page.items.map(({ metadata }) => ({
         apiVersion: apiVersionOf(kind),
         kind,
@@ -279,11 +286,21 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
     const current = await this.call<KubeObject>(`read ${describe(manifest)}`, { method: 'GET', path });
     if (sameContent(current, manifest, fields)) return 'unchanged';
     const currentRoleRef = current.roleRef as { kind: string; name: string } | undefined;
-    if (kind === 'ClusterRoleBinding' && canonicalJson(currentRoleRef) !== canonicalJson(manifest.roleRef)) {
-      throw operationFailed(`ClusterRoleBinding ${name} exists and binds another role (${currentRoleRef?.kind} ${currentRoleRef?.name}), which cannot be changed: delete it or choose another --name`);
+    if (kind.endsWith('RoleBinding') && canonicalJson(currentRoleRef) !== canonicalJson(manifest.roleRef)) {
+      throw operationFailed(`${describe(manifest)} exists and binds another role (${currentRoleRef?.kind} ${currentRoleRef?.name}), which cannot be changed: delete it or choose another --name`);
     }
     await this.call(`update ${describe(manifest)}`, { method: 'PUT', path, body: withVersion(manifest, current) });
     return 'configured';
+  }
+
+  async labelsOf(manifest: Manifest): Promise<Record<string, string> | undefined> {
+    try {
+      const current = await this.call<KubeObject>(`read ${describe(manifest)}`, { method: 'GET', path: objectPath({ kind: manifest.kind, name: manifest.metadata.name, namespace: manifest.metadata.namespace }) });
+      return current.metadata?.labels ?? {};
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
   }
 
   async serverVersion(): Promise<string> {
@@ -333,13 +350,34 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
   }
 }
 
+/** What to list, in MANAGED_KINDS' order: each kind cluster-wide, or each namespaced kind in each namespace. */
+function listScopes(namespaces: string[] | undefined): { kind: string; namespace?: string }[] {
+  return MANAGED_KINDS.flatMap((kind) => (namespaces && isNamespacedKind(kind) ? namespaces.map((namespace) => ({ kind, namespace })) : [{ kind }]));
+}
+
 /** What apply compares and replaces, by kind (setup applies only these). */
-const APPLIED_FIELDS: Record<string, string[]> = { ClusterRole: ['rules'], ClusterRoleBinding: ['roleRef', 'subjects'] };
+const APPLIED_FIELDS: Record<string, string[]> = {
+  ClusterRole: ['rules'],
+  ClusterRoleBinding: ['roleRef', 'subjects'],
+  Role: ['rules'],
+  RoleBinding: ['roleRef', 'subjects'],
+  ValidatingAdmissionPolicy: ['spec'],
+  ValidatingAdmissionPolicyBinding: ['spec'],
+};
 
 /** Whether the live object already has the manifest's labels and these fields. */
 function sameContent(current: KubeObject, manifest: Manifest, fields: string[]): boolean {
   const labelsHeld = Object.entries(manifest.metadata.labels).every(([key, value]) => current.metadata?.labels?.[key] === value);
-  return labelsHeld && fields.every((field) => canonicalJson(current[field] ?? null) === canonicalJson(manifest[field] ?? null));
+  return labelsHeld && fields.every((field) => holds(current[field] ?? null, manifest[field] ?? null));
+}
+
+/** `actual` says everything `desired` says; fields the API server defaulted (e.g. a policy's matchPolicy) are ignored. */
+function holds(actual: unknown, desired: unknown): boolean {
+  if (Array.isArray(desired)) return Array.isArray(actual) && actual.length === desired.length && desired.every((item, index) => holds(actual[index], item));
+  if (desired !== null && typeof desired === 'object') {
+    return actual !== null && typeof actual === 'object' && !Array.isArray(actual) && Object.entries(desired).every(([key, value]) => holds((actual as Record<string, unknown>)[key], value));
+  }
+  return actual === desired;
 }
 
 /** The manifest as a replacement of the live object: its metadata kept, its resourceVersion checked. */

@@ -5,7 +5,7 @@
 
 import { forEachLimited } from './concurrency.js';
 import type { IssuerCheckPort } from './ports.js';
-import { describeAccess, issuerAccessChecks, setupSubjectFlag, type ResourceAccess } from '../core/issuer-checks.js';
+import { describeAccess, inNamespace, issuerAccessChecks, setupSubjectFlag, type ResourceAccess } from '../core/issuer-checks.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -39,10 +39,11 @@ export interface StateProblem {
   fix: string;
 }
 
-/** What doctor needs of a stored role: which context it issues through, if not the current one. */
+/** What doctor needs of a stored role: which context it issues through, if not the current one, and where. */
 export interface RoleSummary {
   name: string;
   issuerContext?: string;
+  allowedNamespaces?: string[];
 }
 
 export interface DoctorPorts {
@@ -54,12 +55,14 @@ export interface DoctorPorts {
   connect(): Promise<IssuerCheckPort>;
   tokenCache(): Promise<TokenCacheSummary>;
   state(): Promise<{ directories: string[]; problems: StateProblem[] }>;
+  /** A namespace to check the issuer's rights in (`-n`), besides the roles' allowed namespaces. */
+  namespace?: string;
 }
 
 const SSAR_CONCURRENCY = 8;
 const message = (error: unknown) => (error as Error).message ?? String(error);
 
-async function clusterChecks(ports: DoctorPorts, kubeconfig: KubeconfigSummary): Promise<Check[]> {
+async function clusterChecks(ports: DoctorPorts, kubeconfig: KubeconfigSummary, namespaces: string[]): Promise<Check[]> {
   let port: IssuerCheckPort;
   let version: string;
   try {
@@ -85,27 +88,57 @@ async function clusterChecks(ports: DoctorPorts, kubeconfig: KubeconfigSummary):
   }
 
   const user = (await port.whoAmI().catch(() => undefined)) ?? kubeconfig.user;
-  const { required, escalation } = issuerAccessChecks();
+  const { namespaced, clusterWide, clusterScoped, escalation } = issuerAccessChecks();
   const denied = async (accesses: ResourceAccess[]) => {
     const allowed = new Map<ResourceAccess, boolean>();
     await forEachLimited(accesses, SSAR_CONCURRENCY, async (access) => void allowed.set(access, await port.canI(access)));
     return accesses.filter((access) => !allowed.get(access));
   };
+  const where = (access: ResourceAccess) => (access.namespace ? `in namespace ${access.namespace}` : 'cluster-wide');
   try {
-    const [missing, noEscalation] = await Promise.all([denied(required), denied(escalation)]);
-    // The fix keeps the identity's mode: an issuer without escalate/bind is set up again without them.
-    const mode = noEscalation.length === escalation.length ? ' --no-escalate' : '';
-    const fix = `as an admin: kubectl tempcreds setup ${setupSubjectFlag(user)}${mode} --context ADMIN_CONTEXT (kubectl tempcreds setup --print shows the rules)`;
-    if (missing.length === 0) checks.push({ area: 'permissions', status: 'ok', message: `"${user}" holds all ${required.length} permissions the issuer needs, cluster-wide` });
-    for (const access of missing) checks.push({ area: 'permissions', status: 'fail', message: `"${user}" cannot ${describeAccess(access)} (cluster-wide)`, fix });
+    const [missingEverywhere, missingClusterWide, missingClusterScoped] = await Promise.all([denied(namespaced), denied(clusterWide), denied(clusterScoped)]);
+    // An issuer set up with --namespaces has none of the namespaced rights cluster-wide: check
+    // them where it serves, as far as this machine knows (its roles' namespaces, -n).
+    const perNamespace = missingEverywhere.length === namespaced.length;
+    if (perNamespace && namespaces.length === 0) {
+      checks.push({
+        area: 'permissions',
+        status: 'fail',
+        message: `"${user}" has no issuer rights cluster-wide, and no namespace it serves is known here`,
+        fix: 'name one with -n NAMESPACE (or create roles with --allowed-namespaces); as an admin: kubectl tempcreds setup --namespaces NS,… grants them',
+      });
+      return checks;
+    }
+    const scopes = perNamespace ? namespaces : [undefined];
+    const inScope = (accesses: ResourceAccess[]) => scopes.flatMap((namespace) => (namespace ? inNamespace(accesses, namespace) : accesses));
+    const [missingNamespaced, noEscalation] = await Promise.all([perNamespace ? denied(inScope(namespaced)) : missingEverywhere, denied(inScope(escalation))]);
+    const missing = [...missingClusterWide, ...missingNamespaced];
+    // The fix keeps the identity's shape: its namespaces, cluster scope and escalation.
+    const scopeFlags = `${perNamespace ? ` --namespaces ${namespaces.join(',')}` : ' --all-namespaces'}${missingClusterScoped.length === 0 ? ' --cluster-scoped' : ''}`;
+    const mode = noEscalation.length === escalation.length * scopes.length ? ' --no-escalate' : '';
+    const fix = `as an admin: kubectl tempcreds setup ${setupSubjectFlag(user)}${scopeFlags}${mode} --context ADMIN_CONTEXT (kubectl tempcreds setup --print shows the rules)`;
+    const total = namespaced.length + clusterWide.length;
+    if (missing.length === 0) {
+      checks.push({ area: 'permissions', status: 'ok', message: `"${user}" holds all ${total} permissions the issuer needs, ${perNamespace ? `in namespace${namespaces.length === 1 ? '' : 's'} ${namespaces.join(', ')}` : 'cluster-wide'}` });
+    }
+    for (const access of missing) checks.push({ area: 'permissions', status: 'fail', message: `"${user}" cannot ${describeAccess(access)} (${where(access)})`, fix });
+    if (missingClusterScoped.length === 0) checks.push({ area: 'cluster scope', status: 'ok', message: 'may create and delete ClusterRoles and ClusterRoleBindings' });
+    else if (missingClusterScoped.length === clusterScoped.length) {
+      checks.push({
+        area: 'cluster scope',
+        status: 'warn',
+        message: 'cannot create ClusterRoles or ClusterRoleBindings: roles with --role-type ClusterRole rules and --cluster-role-binding requests get 403',
+        fix: `if they are needed, as an admin: kubectl tempcreds setup ${setupSubjectFlag(user)}${scopeFlags} --cluster-scoped${mode} --context ADMIN_CONTEXT`,
+      });
+    } else for (const access of missingClusterScoped) checks.push({ area: 'cluster scope', status: 'fail', message: `"${user}" cannot ${describeAccess(access)} (cluster-wide)`, fix });
     checks.push(
       noEscalation.length === 0
         ? { area: 'escalation', status: 'ok', message: 'may grant permissions it does not hold itself (escalate, bind): generated rules and existing roles work' }
         : {
             area: 'escalation',
             status: 'warn',
-            message: `without ${noEscalation.length === escalation.length ? 'escalate/bind on roles and clusterroles' : noEscalation.map(describeAccess).join(', ')}: can grant only permissions it holds itself (generated rules and bindings to other roles may get 403)`,
-            fix: `if that is not what you want, as an admin: kubectl tempcreds setup ${setupSubjectFlag(user)} --context ADMIN_CONTEXT (kubectl tempcreds setup --help explains the trade-off)`,
+            message: `without ${mode ? 'escalate/bind on roles and clusterroles' : noEscalation.map((access) => `${describeAccess(access)} (${where(access)})`).join(', ')}: can grant only permissions it holds itself (generated rules and bindings to other roles may get 403)`,
+            fix: `if that is not what you want, as an admin: kubectl tempcreds setup ${setupSubjectFlag(user)}${scopeFlags} --context ADMIN_CONTEXT (kubectl tempcreds setup --help explains the trade-off)`,
           },
     );
   } catch (error) {
@@ -150,6 +183,12 @@ function tokenCacheCheck(cache: TokenCacheSummary): Check {
   }
 }
 
+/** Where the checked issuer is expected to work: -n, and the namespaces of the roles that issue through it. */
+function servedNamespaces(roles: RoleSummary[], context: string, explicit: string | undefined): string[] {
+  const fromRoles = roles.filter(({ issuerContext }) => !issuerContext || issuerContext === context).flatMap(({ allowedNamespaces }) => allowedNamespaces ?? []);
+  return [...new Set([...(explicit ? [explicit] : []), ...fromRoles.filter((namespace) => namespace !== '*')])].sort();
+}
+
 export async function runDoctor(ports: DoctorPorts): Promise<Check[]> {
   const checks: Check[] = [];
   let kubeconfig: KubeconfigSummary | undefined;
@@ -165,7 +204,8 @@ export async function runDoctor(ports: DoctorPorts): Promise<Check[]> {
   } catch (error) {
     checks.push({ area: 'kubeconfig', status: 'fail', message: message(error), fix: 'pass --kubeconfig FILE and --context NAME, or select one: kubectl config use-context NAME' });
   }
-  if (kubeconfig) checks.push(...(await clusterChecks(ports, kubeconfig)));
+  const { roles, unreadable } = await ports.roles();
+  if (kubeconfig) checks.push(...(await clusterChecks(ports, kubeconfig, servedNamespaces(roles, kubeconfig.context, ports.namespace))));
   else checks.push({ area: 'API server', status: 'fail', message: 'not checked: no usable kubeconfig context' });
 
   let contexts: Set<string> | undefined;
@@ -174,7 +214,6 @@ export async function runDoctor(ports: DoctorPorts): Promise<Check[]> {
   } catch {
     contexts = undefined; // the kubeconfig check above has said why
   }
-  const { roles, unreadable } = await ports.roles();
   checks.push(...roleChecks(roles, unreadable, contexts, kubeconfig?.context));
 
   try {

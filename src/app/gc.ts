@@ -8,6 +8,7 @@ import { gcReason, groupLeases, indexAnchors, indexedAnchors, isAnchorCandidate,
 import { EXPIRES_AT_ANNOTATION, MANAGED_SELECTOR, clusterMismatch, isExpired, issuedOn, type LeaseRecord, type ManagedObject } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
+import { managedPages, knownNamespaces } from './lease-discovery.js';
 import { deleteObjects, revokeEvent, revokeLeases } from './revoke.js';
 
 export interface GcDeps {
@@ -15,6 +16,8 @@ export interface GcDeps {
   audit?: AuditSink;
   localLeases(): Promise<{ leases: LeaseRecord[]; unreadable: string[] }>;
   deleteLease(id: string): Promise<unknown>;
+  /** Namespaces to search besides the records' when the issuer (this context) may not list across all: its roles' allowed namespaces, -n. */
+  searchNamespaces?(context: string): Promise<string[]>;
   now(): Date;
 }
 
@@ -32,7 +35,7 @@ export interface GcReport {
   alreadyGone: number;
   prunedRecords: number;
   failures: string[];
-  /** Objects labelled as leases that no anchor vouches for: left alone. */
+  /** Objects labelled as leases that no anchor vouches for, and what was not searched (an issuer that may not list across all namespaces): left alone. */
   warnings: string[];
 }
 
@@ -98,7 +101,7 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
   const anchors: AnchorIndex = indexAnchors([]);
   const warnings = new Set<string>();
   const unexpired: ManagedObject[] = [];
-  for await (const page of kube.listManagedPages(MANAGED_SELECTOR)) {
+  for await (const page of managedPages(kube, MANAGED_SELECTOR, knownNamespaces(kube, records, deps.searchNamespaces), (warning) => warnings.add(warning))) {
     indexAnchors(page, anchors);
     const expired: ManagedObject[] = [];
     for (const object of page.filter((object) => !isAnchorCandidate(object))) {

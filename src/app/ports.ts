@@ -31,10 +31,13 @@ export interface KubernetesPort {
   aggregatingClusterRoles(): Promise<AggregatingClusterRole[]>;
   /** The namespace's labels, or undefined when it does not exist. */
   namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
-  /** Every object of the kinds a lease creates that matches the label selector, all namespaces, paged. */
-  listManaged(selector: string): Promise<ManagedObject[]>;
-  /** The same objects, one page at a time (kind after kind), so a caller can act on a page and drop it. */
-  listManagedPages(selector: string): AsyncIterable<ManagedObject[]>;
+  /**
+   * Every object of the kinds a lease creates that matches the label selector, paged: in all
+   * namespaces, or only in `namespaces` (cluster-scoped kinds are always listed cluster-wide).
+   */
+  listManaged(selector: string, namespaces?: string[]): Promise<ManagedObject[]>;
+  /** The same objects, one page at a time (kind after kind, namespaced kinds first), so a caller can act on a page and drop it. */
+  listManagedPages(selector: string, namespaces?: string[]): AsyncIterable<ManagedObject[]>;
 }
 
 /** Where the use cases report what they did (the local audit log). */
@@ -62,6 +65,10 @@ export interface IssuerIdentity {
 export interface IssuerSetupPort {
   /** Creates the object, or replaces it when its content differs, like kubectl apply. */
   apply(manifest: Manifest): Promise<'created' | 'configured' | 'unchanged'>;
+  /** The live object's labels, or undefined when it does not exist. */
+  labelsOf(manifest: Manifest): Promise<Record<string, string> | undefined>;
+  /** The namespace's labels, or undefined when it does not exist. */
+  namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
 }
 
 /** What `doctor` asks the API server, as the issuer. */
@@ -73,6 +80,6 @@ export interface IssuerCheckPort {
   supportsTokenRequest(): Promise<boolean>;
   /** The authenticated user name (SelfSubjectReview), undefined when the server cannot tell. */
   whoAmI(): Promise<string | undefined>;
-  /** SelfSubjectAccessReview, cluster-wide. */
+  /** SelfSubjectAccessReview, cluster-wide or in the access's namespace. */
   canI(access: ResourceAccess): Promise<boolean>;
 }

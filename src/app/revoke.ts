@@ -10,6 +10,7 @@ import { groupLeases, recordFromCluster } from '../core/cluster-leases.js';
 import { invalidInput } from '../core/errors.js';
 import { MANAGED_SELECTOR, clusterMismatch, isExpired, issuedOn, leaseSelector, parseLeaseId, roleSelector, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
+import { findManaged, knownNamespaces } from './lease-discovery.js';
 import type { AuditEvent } from '../core/audit.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
 
@@ -44,6 +45,8 @@ export type LeaseTarget = { id: string } | { role: string } | { all: true };
 export interface LeaseSources {
   connect(context: string | undefined): Promise<KubernetesPort>;
   localLeases(role?: string): Promise<{ leases: LeaseRecord[]; unreadable: string[] }>;
+  /** Namespaces to search besides the records' when the issuer (this context) may not list across all: its roles' allowed namespaces, -n. */
+  searchNamespaces?(context: string): Promise<string[]>;
 }
 
 export interface FoundLease {
@@ -62,7 +65,9 @@ export async function findLeases(deps: LeaseSources, target: LeaseTarget, option
   if (options.cluster) {
     const kube = await deps.connect(undefined);
     const selector = 'id' in target ? leaseSelector(parseLeaseId(target.id)) : 'role' in target ? roleSelector(target.role) : MANAGED_SELECTOR;
-    const grouped = groupLeases(await kube.listManaged(selector));
+    const listed = await findManaged(kube, selector, knownNamespaces(kube, leases, deps.searchNamespaces));
+    warnings.push(...listed.warnings);
+    const grouped = groupLeases(listed.objects);
     warnings.push(...grouped.warnings);
     const wanted = grouped.leases.filter((clusterLease) => !('id' in target) || clusterLease.id === target.id);
     for (const clusterLease of wanted) {
@@ -82,7 +87,10 @@ export async function findLeases(deps: LeaseSources, target: LeaseTarget, option
 
 export async function leasesToRevoke(deps: LeaseSources, target: LeaseTarget): Promise<{ leases: LeaseRecord[]; warnings: string[] }> {
   const { found, warnings } = await findLeases(deps, target);
-  if ('id' in target && found.length === 0) throw invalidInput(`lease "${target.id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`);
+  if ('id' in target && found.length === 0) {
+    // The warnings say what could not be searched (unreadable records, namespaces an issuer may not list).
+    throw invalidInput([`lease "${target.id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`, ...warnings].join('; '));
+  }
   return { leases: found.map(({ lease }) => lease), warnings };
 }
 

@@ -1,7 +1,12 @@
 // `setup`: applies the issuer identity's objects in order (its ServiceAccount before the
-// binding that names it), reporting each like kubectl apply.
+// binding that names it), reporting each like kubectl apply — but never takes over an object
+// it did not create (no issuer labels) unless forced: `--name admin` must not rewrite the
+// admin ClusterRole.
 
+import { invalidInput } from '../core/errors.js';
 import type { Manifest } from '../core/grant-plan.js';
+import { isIssuerObject } from '../core/issuer-setup.js';
+import { describeRef } from '../core/lease.js';
 import type { IssuerSetupPort } from './ports.js';
 
 export interface AppliedObject {
@@ -9,7 +14,28 @@ export interface AppliedObject {
   result: 'created' | 'configured' | 'unchanged';
 }
 
-export async function applyIssuer(port: IssuerSetupPort, manifests: Manifest[]): Promise<AppliedObject[]> {
+const describe = (manifest: Manifest) => describeRef({ ...manifest.metadata, kind: manifest.kind, apiVersion: manifest.apiVersion });
+
+export async function applyIssuer(port: IssuerSetupPort, manifests: Manifest[], { force }: { force: boolean }): Promise<AppliedObject[]> {
+  // Every check before the first change: bad input leaves the cluster as it was.
+  const namespaces = [...new Set(manifests.flatMap((manifest) => manifest.metadata.namespace ?? []))];
+  const present = await Promise.all(namespaces.map((namespace) => port.namespaceLabels(namespace)));
+  const missing = namespaces.filter((_, index) => present[index] === undefined);
+  if (missing.length > 0) {
+    const many = missing.length > 1;
+    throw invalidInput(`namespace${many ? 's' : ''} ${missing.join(', ')} ${many ? 'do' : 'does'} not exist: create ${many ? 'them' : 'it'} first (kubectl create namespace ${missing[0]}); nothing was changed`);
+  }
+  if (!force) {
+    // An existing ServiceAccount is never changed (apply leaves it as it is): only the others are checked.
+    const checked = manifests.filter((manifest) => manifest.kind !== 'ServiceAccount');
+    const labels = await Promise.all(checked.map((manifest) => port.labelsOf(manifest)));
+    const foreign = checked.filter((_, index) => labels[index] !== undefined && !isIssuerObject(labels[index]));
+    if (foreign.length > 0) {
+      throw invalidInput(
+        `${foreign.map(describe).join(', ')} already exist${foreign.length === 1 ? 's' : ''} and ${foreign.length === 1 ? 'was' : 'were'} not created by kubectl tempcreds setup; nothing was changed: choose another --name, or pass --force to overwrite ${foreign.length === 1 ? 'it' : 'them'}`,
+      );
+    }
+  }
   const applied: AppliedObject[] = [];
   for (const manifest of manifests) applied.push({ manifest, result: await port.apply(manifest) });
   return applied;

@@ -22,8 +22,14 @@ export function groupPath(apiVersion: string): string {
   return apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
 }
 
+/** Kinds only `setup` creates (the issuer guard), never a lease: not in MANAGED_KINDS. */
+const SETUP_RESOURCES: typeof RESOURCES = {
+  ValidatingAdmissionPolicy: { apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingadmissionpolicies', namespaced: false },
+  ValidatingAdmissionPolicyBinding: { apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingadmissionpolicybindings', namespaced: false },
+};
+
 function resourceOf(kind: string): (typeof RESOURCES)[string] {
-  const resource = RESOURCES[kind];
+  const resource = RESOURCES[kind] ?? SETUP_RESOURCES[kind];
   if (!resource) throw new Error(`unsupported kind ${kind}`);
   return resource;
 }
@@ -57,6 +63,10 @@ export function objectPath(ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'>, 
 /** A namespace object (read for its labels). */
 export function namespacePath(name: string): string {
   return `/api/v1/namespaces/${segment('namespace', name, checkDns1123Label(name))}`;
+}
+
+export function isNamespacedKind(kind: string): boolean {
+  return resourceOf(kind).namespaced;
 }
 
 /** Every object of a kind across all namespaces. */

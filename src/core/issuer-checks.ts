@@ -1,15 +1,16 @@
 // What `doctor` asks the API server (SelfSubjectAccessReview) to confirm the issuer can
 // do, derived from the one home of the issuer's rules, and how a denial is explained.
 
-import { issuerBaseRules, issuerEscalationRules } from './issuer-rbac.js';
+import { issuerClusterScopedRules, issuerEscalationRules, issuerNamespacedRules, issuerNamespaceReadRules } from './issuer-rbac.js';
 import type { PolicyRule } from './policy-rules.js';
 
-/** One verb on one resource, cluster-wide (no namespace): the SelfSubjectAccessReview attributes. */
+/** One verb on one resource, cluster-wide unless a namespace is given: the SelfSubjectAccessReview attributes. */
 export interface ResourceAccess {
   group: string;
   resource: string;
   subresource?: string;
   verb: string;
+  namespace?: string;
 }
 
 /** "delete secrets", "create serviceaccounts/token", "bind clusterroles.rbac.authorization.k8s.io" — kubectl auth can-i's words. */
@@ -31,9 +32,28 @@ export function accessChecks(rules: PolicyRule[]): ResourceAccess[] {
   return checks;
 }
 
-/** The checks whose denial makes the issuer unusable, and the ones that only limit what it can grant. */
-export function issuerAccessChecks(): { required: ResourceAccess[]; escalation: ResourceAccess[] } {
-  return { required: accessChecks(issuerBaseRules), escalation: accessChecks(issuerEscalationRules) };
+export interface IssuerAccessChecks {
+  /** Needed wherever leases are issued: cluster-wide, or in each namespace the issuer serves. */
+  namespaced: ResourceAccess[];
+  /** Needed cluster-wide by every issuer. */
+  clusterWide: ResourceAccess[];
+  /** Needed only for generated ClusterRole rules and --cluster-role-binding. */
+  clusterScoped: ResourceAccess[];
+  /** Only limit what the issuer can grant (checked where the namespaced rights are). */
+  escalation: ResourceAccess[];
+}
+
+export function issuerAccessChecks(): IssuerAccessChecks {
+  return {
+    namespaced: accessChecks(issuerNamespacedRules),
+    clusterWide: accessChecks(issuerNamespaceReadRules),
+    clusterScoped: accessChecks(issuerClusterScopedRules),
+    escalation: accessChecks(issuerEscalationRules),
+  };
+}
+
+export function inNamespace(accesses: ResourceAccess[], namespace: string): ResourceAccess[] {
+  return accesses.map((access) => ({ ...access, namespace }));
 }
 
 /** `--service-account NS/NAME` for a ServiceAccount user name, `--user NAME` otherwise: what `setup` needs to fix it. */

@@ -6,8 +6,8 @@ import { invalidInput } from './errors.js';
 import { checkDns1123Label } from './kube-names.js';
 
 export const RESERVED_PREFIX = 'tempcreds.dev/';
-const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-const MANAGED_BY_VALUE = 'kubectl-tempcreds';
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'kubectl-tempcreds';
 export const ROLE_LABEL = 'tempcreds.dev/role';
 export const LEASE_LABEL = 'tempcreds.dev/lease';
 export const LEASE_ID_ANNOTATION = 'tempcreds.dev/lease-id';

@@ -3,7 +3,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { issuerRules } from '../../src/core/issuer-rbac.ts';
+import { collectionPath } from '../../src/core/api-paths.ts';
+import type { Manifest } from '../../src/core/grant-plan.ts';
+import { issuerManifests, issuerNamespaceManifests, subjectUserName, type IssuerSetup } from '../../src/core/issuer-setup.ts';
 import { ensureBinaries, type BinaryName } from './binaries.ts';
 import { httpsRequest, type HttpsResponse } from './https.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -30,10 +32,14 @@ type ClusterEndpoint = Pick<ClusterInfo, 'dir' | 'server' | 'caFile'>;
 
 export const clusterJsonPath = (dir: string): string => path.join(dir, 'cluster.json');
 
-/** The ClusterRoles the tool's two issuer identities hold: with and without RBAC `escalate`/`bind`. */
-const ISSUER_GRANTS = [
-  { clusterRole: 'tempcreds-issuer', user: CLIENTS.issuer.commonName, withEscalation: true },
-  { clusterRole: 'tempcreds-issuer-noescalate', user: CLIENTS['issuer-noescalate'].commonName, withEscalation: false },
+/**
+ * The tool's two issuer identities, made by the planner `setup` uses: least privilege (rights
+ * only in the namespaces tests create, see serveNamespace), under the issuer guard; with and
+ * without RBAC `escalate`/`bind`, and only `issuer` with ClusterRoles (the walkthrough's steps 10–15).
+ */
+const ISSUERS: IssuerSetup[] = [
+  { name: 'tempcreds-issuer', subject: { kind: 'User', name: CLIENTS.issuer.commonName }, withEscalation: true, namespaces: [], clusterScoped: true, guard: true },
+  { name: 'tempcreds-issuer-noescalate', subject: { kind: 'User', name: CLIENTS['issuer-noescalate'].commonName }, withEscalation: false, namespaces: [], clusterScoped: false, guard: true },
 ];
 
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
@@ -90,6 +96,7 @@ export interface ApiRequest {
   path: string;
   token?: string;
   body?: unknown;
+  contentType?: string;
   /** Authenticate with the admin client cert (system:masters) instead of a token. */
   identity?: 'admin';
 }
@@ -102,6 +109,7 @@ export function apiRequest(cluster: ClusterEndpoint, request: ApiRequest): Promi
     method: request.method,
     token: request.token,
     body: request.body,
+    contentType: request.contentType,
     clientCert: request.identity === 'admin' ? { cert: fs.readFileSync(admin.cert), key: fs.readFileSync(admin.key) } : undefined,
   });
 }
@@ -177,7 +185,7 @@ async function bootstrap(dir: string, binDir: string): Promise<ClusterInfo> {
     '--leader-elect=false', '--secure-port=0', '--use-service-account-credentials=true',
   ]);
 
-  for (const grant of ISSUER_GRANTS) await grantIssuerRole(cluster, grant);
+  for (const issuer of ISSUERS) await createAll(cluster, issuerManifests(issuer));
   const kubeconfig = path.join(dir, 'kubeconfig');
   writeKubeconfig(kubeconfig, {
     server, caFile: pki.ca.cert, currentContext: 'issuer',
@@ -198,26 +206,37 @@ async function bootstrap(dir: string, binDir: string): Promise<ClusterInfo> {
   return info;
 }
 
-async function grantIssuerRole(
-  cluster: ClusterEndpoint,
-  { clusterRole, user, withEscalation }: (typeof ISSUER_GRANTS)[number],
-): Promise<void> {
-  const rbac = '/apis/rbac.authorization.k8s.io/v1';
-  const objects = [
-    { path: `${rbac}/clusterroles`, body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: clusterRole }, rules: issuerRules(withEscalation) } },
-    {
-      path: `${rbac}/clusterrolebindings`,
-      body: {
-        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: clusterRole },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-      },
-    },
-  ];
-  for (const object of objects) {
-    const response = await apiRequest(cluster, { method: 'POST', path: object.path, body: object.body, identity: 'admin' });
-    if (response.status !== 201) {
-      throw new Error(`creating ${object.body.kind} ${clusterRole} failed: HTTP ${response.status} ${JSON.stringify(response.body)}`);
+async function createAll(cluster: ClusterEndpoint, manifests: Manifest[]): Promise<void> {
+  for (const manifest of manifests) {
+    const response = await apiRequest(cluster, { method: 'POST', path: collectionPath({ kind: manifest.kind, namespace: manifest.metadata.namespace }), body: manifest, identity: 'admin' });
+    if (response.status !== 201 && response.status !== 409) {
+      throw new Error(`creating ${manifest.kind} ${manifest.metadata.name}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
     }
   }
+}
+
+/**
+ * Creates the namespace (if missing) and gives both issuer identities their rights in it, as
+ * `setup --namespaces` would; returns once the authorizer applies them (RBAC reaches it through
+ * an informer, so a test issuing right away would otherwise get a 403).
+ */
+export async function serveNamespace(cluster: ClusterEndpoint, namespace: string, labels: Record<string, string> = {}): Promise<void> {
+  const created = await apiRequest(cluster, { method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } }, identity: 'admin' });
+  if (created.status !== 201 && created.status !== 409) throw new Error(`creating namespace ${namespace}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
+  for (const issuer of ISSUERS) await createAll(cluster, issuerNamespaceManifests(issuer, namespace));
+  await waitFor(
+    async () => {
+      for (const issuer of ISSUERS) {
+        const review = await apiRequest(cluster, {
+          method: 'POST',
+          path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+          body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: subjectUserName(issuer.subject), resourceAttributes: { namespace, verb: 'create', resource: 'serviceaccounts', subresource: 'token' } } },
+          identity: 'admin',
+        });
+        if ((review.body as { status?: { allowed?: boolean } }).status?.allowed !== true) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 20_000, intervalMs: 100, what: `the issuers' rights in namespace ${namespace}` },
+  );
 }

@@ -10,6 +10,8 @@ export interface HttpsRequest {
   clientCert?: { cert: Buffer; key: Buffer };
   /** Sent as JSON. */
   body?: unknown;
+  /** application/json unless given (e.g. application/merge-patch+json for a PATCH). */
+  contentType?: string;
   timeoutMs?: number;
 }
 
@@ -19,11 +21,11 @@ export interface HttpsResponse {
   body: unknown;
 }
 
-export function httpsRequest({ url, ca, method = 'GET', token, clientCert, body, timeoutMs = 15_000 }: HttpsRequest): Promise<HttpsResponse> {
+export function httpsRequest({ url, ca, method = 'GET', token, clientCert, body, contentType = 'application/json', timeoutMs = 15_000 }: HttpsRequest): Promise<HttpsResponse> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   const headers: Record<string, string> = { accept: 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  if (payload !== undefined) headers['content-type'] = 'application/json';
+  if (payload !== undefined) headers['content-type'] = contentType;
   return new Promise((resolve, reject) => {
     const req = https.request(url, { method, ca, headers, cert: clientCert?.cert, key: clientCert?.key, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];

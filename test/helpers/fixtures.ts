@@ -2,7 +2,7 @@
 // works in its own namespaces (unique names), so files can run in parallel on one cluster.
 
 import { randomBytes } from 'node:crypto';
-import { apiRequest as clusterRequest, type ClusterInfo } from '../controlplane/cluster.ts';
+import { apiRequest as clusterRequest, serveNamespace, type ClusterInfo } from '../controlplane/cluster.ts';
 import { apiRequest, testCluster } from './cluster.ts';
 
 export function uniqueName(prefix: string): string {
@@ -14,8 +14,9 @@ async function create(path: string, body: unknown): Promise<void> {
   if (response.status !== 201 && response.status !== 409) throw new Error(`creating ${path}: HTTP ${response.status} ${JSON.stringify(response.body)}`);
 }
 
-export async function createNamespace(name: string, labels: Record<string, string> = {}): Promise<void> {
-  await create('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+/** A namespace the test issuers (`issuer`, `issuer-noescalate`) serve: they have rights only in such namespaces. */
+export async function createNamespace(name: string, labels: Record<string, string> = {}, cluster: ClusterInfo = testCluster()): Promise<void> {
+  await serveNamespace(cluster, name, labels);
 }
 
 export async function createServiceAccount(namespace: string, name: string): Promise<void> {

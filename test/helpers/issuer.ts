@@ -1,5 +1,5 @@
 // An issuer identity made the way users make one: `kubectl tempcreds setup` as the admin
-// creates a ServiceAccount, its ClusterRole and binding; a TokenRequest token for that
+// creates a ServiceAccount, its rights (`extra` says where: --namespaces or --all-namespaces) and guard; a TokenRequest token for that
 // ServiceAccount goes into a private kubeconfig of its own. The token is never printed.
 
 import assert from 'node:assert/strict';
@@ -13,12 +13,12 @@ import { tempcreds, type RunResult } from './tempcreds.ts';
 export interface SetupIssuer {
   /** kubeconfig with one context, `sa-issuer` (current), authenticating as the ServiceAccount. */
   kubeconfig: string;
-  /** The ClusterRole (and ClusterRoleBinding) setup created. */
+  /** The name of the objects setup created (ClusterRole, Roles, bindings, guard). */
   clusterRole: string;
   setup: RunResult;
 }
 
-export async function setupServiceAccountIssuer(cluster: ClusterInfo, { namespace, account, name, extra = [] }: { namespace: string; account: string; name: string; extra?: string[] }): Promise<SetupIssuer> {
+export async function setupServiceAccountIssuer(cluster: ClusterInfo, { namespace, account, name, extra }: { namespace: string; account: string; name: string; extra: string[] }): Promise<SetupIssuer> {
   await createNamespace(namespace);
   const admin = tempcreds(cluster.kubeconfig);
   const setup = await admin.run(['setup', '--service-account', `${namespace}/${account}`, '--name', name, '--context', 'admin', ...extra]);

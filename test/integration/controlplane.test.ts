@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { apiRequest, kubectl, testCluster, waitFor } from '../helpers/cluster.ts';
+import { createNamespace } from '../helpers/fixtures.ts';
 
 const namespace = `cp-${randomBytes(4).toString('hex')}`;
 const nsPath = `/api/v1/namespaces/${namespace}`;
@@ -23,7 +24,7 @@ async function adminCreate(path: string, body: Record<string, unknown>): Promise
 
 describe('local control plane', () => {
   before(async () => {
-    await adminCreate('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    await createNamespace(namespace); // the issuers serve it
     await adminCreate(`${nsPath}/serviceaccounts`, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sample-app' } });
     await adminCreate(`/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}/roles`, {
       apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'pod-reader' },
@@ -68,7 +69,7 @@ describe('local control plane', () => {
     });
   });
 
-  test('the issuer identities hold their ClusterRoles and nothing more', async () => {
+  test('the issuer identities hold their rights where they serve and nothing more', async () => {
     const listAllPods = await kubectl(['get', 'pods', '-A'], { context: 'issuer' });
     assert.notEqual(listAllPods.status, 0, 'issuer cannot list pods cluster-wide');
     assert.match(listAllPods.stderr, /Forbidden/);
@@ -76,6 +77,7 @@ describe('local control plane', () => {
     const canI = async (context: string, ...args: string[]) =>
       (await kubectl(['auth', 'can-i', ...args], { context })).stdout.trim();
     assert.equal(await canI('issuer', 'create', 'serviceaccounts/token', '-n', namespace), 'yes');
+    assert.equal(await canI('issuer', 'create', 'serviceaccounts/token', '-n', 'kube-system'), 'no');
     assert.equal(await canI('issuer', 'escalate', 'clusterroles'), 'yes');
     assert.equal(await canI('issuer-noescalate', 'create', 'rolebindings', '-n', namespace), 'yes');
     assert.equal(await canI('issuer-noescalate', 'escalate', 'clusterroles'), 'no');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { apiRequest, startCluster, stopCluster, type ClusterInfo } from '../controlplane/cluster.ts';
 import { waitFor } from '../helpers/cluster.ts';
-import { objectsLabelled } from '../helpers/fixtures.ts';
+import { createNamespace, objectsLabelled } from '../helpers/fixtures.ts';
 import { TEMPCREDS_BIN, tempcreds, type Tempcreds } from '../helpers/tempcreds.ts';
 
 const RULES = '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list"]}]}';
@@ -24,7 +24,7 @@ describe('an API server that stops answering', () => {
   before(async () => {
     cluster = await startCluster({ dir: mkdtempSync(join(tmpdir(), 'tempcreds-faults-')) });
     tool = tempcreds(cluster.kubeconfig);
-    await apiRequest(cluster, { method: 'POST', path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'faults' } }, identity: 'admin' });
+    await createNamespace('faults', {}, cluster);
     await apiRequest(cluster, { method: 'POST', path: '/api/v1/namespaces/faults/serviceaccounts', body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app' } }, identity: 'admin' });
     for (const args of [
       ['role', 'create', 'gen', '--rules', RULES, '--allowed-namespaces', 'faults'],

@@ -99,12 +99,13 @@ describe('the krew plugin', () => {
   });
 
   it('works against the cluster from the executable: doctor, and kubectl on its exec credential', async () => {
-    const doctor = await runProcess('kubectl', ['tempcreds', 'doctor'], { env });
+    const namespace = uniqueName('krew');
+    await createNamespace(namespace);
+    // The test issuer serves only the namespaces tests create: doctor checks its rights in one.
+    const doctor = await runProcess('kubectl', ['tempcreds', 'doctor', '-n', namespace], { env });
     ok(doctor, 'kubectl tempcreds doctor');
     assert.match(doctor.stdout, /^OK +token cache +the OS keychain answers/m, 'keytar\'s addon loads beside the executable');
 
-    const namespace = uniqueName('krew');
-    await createNamespace(namespace);
     await createServiceAccount(namespace, 'app');
     const kubeconfig = join(work, 'kubeconfig');
     copyFileSync(testCluster().kubeconfig, kubeconfig);

@@ -51,14 +51,15 @@ describe('leases recorded in the cluster', () => {
   it('an empty state directory still lists the live leases, and revoke --role removes them all', async () => {
     const roles = await createRoles(tool, `wipe-${run}`);
     const tokens = await Promise.all([roles.sa, roles.sa, roles.existing, roles.rules].map(async (role) => (await ok(['issue', role, '-n', ns, '-o', 'token'])).stdout.trim()));
-    // Another machine: the same kubeconfig, nothing local.
+    // Another machine: the same kubeconfig, nothing local; the issuer serves only some
+    // namespaces, so -n says where to look.
     const elsewhere = tempcreds(testCluster().kubeconfig);
-    const listed = JSON.parse((await elsewhere.run(['lease', 'list', '-o', 'json'])).stdout) as { id: string; foundIn: string }[];
+    const listed = JSON.parse((await elsewhere.run(['lease', 'list', '-n', ns, '-o', 'json'])).stdout) as { id: string; foundIn: string }[];
     const ours = listed.filter((lease) => lease.id.endsWith(`wipe-${run}`) || lease.id.includes(`-wipe-${run}/`));
     assert.equal(ours.length, 4);
     assert.ok(ours.every((lease) => lease.foundIn === 'cluster'));
     for (const role of Object.values(roles)) {
-      const result = await elsewhere.run(['revoke', '--role', role]);
+      const result = await elsewhere.run(['revoke', '--role', role, '-n', ns]);
       assert.equal(result.status, 0, result.stderr);
     }
     for (const token of tokens) await until401(token);
@@ -71,7 +72,7 @@ describe('leases recorded in the cluster', () => {
     const roles = await createRoles(tool, `byid-${run}`);
     const issued = JSON.parse((await ok(['issue', roles.sa, '-n', ns, '-o', 'json'])).stdout) as { lease_id: string; service_account_token: string };
     const elsewhere = tempcreds(testCluster().kubeconfig);
-    const result = await elsewhere.run(['revoke', issued.lease_id]);
+    const result = await elsewhere.run(['revoke', issued.lease_id, '-n', ns]);
     assert.equal(result.status, 0, result.stderr);
     await until401(issued.service_account_token);
   });

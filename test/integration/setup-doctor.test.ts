@@ -1,4 +1,4 @@
-// First run: `setup` prints or applies the issuer identity (the rules of core/issuer-rbac.ts),
+// First run: `setup` prints or applies the issuer identity (the rules of core/issuer-rbac.ts, the guard),
 // and `doctor` checks an issuer — naming exactly the permission an admin took away, and
 // passing again once it is back. Real API server, real RBAC answers.
 
@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
-import { issuerRules } from '../../src/core/issuer-rbac.ts';
+import { issuerClusterRules, issuerNamespaceRules } from '../../src/core/issuer-rbac.ts';
 import { apiRequest, waitFor } from '../helpers/cluster.ts';
 import { testCluster, uniqueName } from '../helpers/fixtures.ts';
 import { setupServiceAccountIssuer, type SetupIssuer } from '../helpers/issuer.ts';
@@ -21,31 +21,39 @@ const failures = (result: RunResult) => result.stdout.split('\n').filter((line) 
 describe('setup --print', () => {
   const tool = tempcreds(testCluster().kubeconfig);
 
-  it('prints a ServiceAccount, the issuer ClusterRole (with escalate/bind) and its binding, needing no cluster', async () => {
-    const result = await tool.run(['setup', '--service-account', 'tempcreds/issuer', '--print', '--kubeconfig', '/nonexistent']);
+  it('prints a ServiceAccount, the guard, a ClusterRole reading namespaces, and a Role (with escalate/bind) per namespace, needing no cluster', async () => {
+    const result = await tool.run(['setup', '--service-account', 'tempcreds/issuer', '--namespaces', 'team-a,team-b', '--print', '--kubeconfig', '/nonexistent']);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^# kubectl-tempcreds issuer identity for system:serviceaccount:tempcreds:issuer, with escalate\/bind\./);
-    const [account, role, binding] = documents(result);
-    assert.deepEqual([account?.kind, role?.kind, binding?.kind], ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding']);
+    assert.match(result.stdout, /^# kubectl-tempcreds issuer identity for system:serviceaccount:tempcreds:issuer, in namespaces team-a, team-b, with escalate\/bind, with the issuer guard\./);
+    const printed = documents(result);
+    assert.deepEqual(printed.map(({ kind, metadata }) => `${kind} ${metadata.namespace ?? ''}`.trim()), [
+      'ServiceAccount tempcreds', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ClusterRole', 'ClusterRoleBinding', 'Role team-a', 'RoleBinding team-a', 'Role team-b', 'RoleBinding team-b',
+    ]);
+    const [account, , , clusterRole, clusterBinding, role] = printed;
     assert.deepEqual(account!.metadata, { name: 'issuer', namespace: 'tempcreds', labels: { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'issuer' }, annotations: {} });
-    assert.deepEqual(role!.rules, issuerRules(true));
-    assert.equal(binding!.roleRef!.name, 'kubectl-tempcreds-issuer');
-    assert.deepEqual(binding!.subjects, [{ kind: 'ServiceAccount', namespace: 'tempcreds', name: 'issuer' }]);
+    assert.deepEqual(clusterRole!.rules, [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }]);
+    assert.deepEqual(role!.rules, issuerNamespaceRules(true));
+    assert.equal(clusterBinding!.roleRef!.name, 'kubectl-tempcreds-issuer');
+    assert.deepEqual(clusterBinding!.subjects, [{ kind: 'ServiceAccount', namespace: 'tempcreds', name: 'issuer' }]);
   });
 
-  it('leaves escalate/bind out with --no-escalate, and binds a user with --user', async () => {
-    const result = await tool.run(['setup', '--user', 'ci-issuer', '--no-escalate', '--name', 'ci', '--print']);
+  it('leaves escalate/bind out with --no-escalate, the guard with --no-guard, and binds a user with --user', async () => {
+    const result = await tool.run(['setup', '--user', 'ci-issuer', '--all-namespaces', '--cluster-scoped', '--no-escalate', '--no-guard', '--name', 'ci', '--print']);
     assert.equal(result.status, 0, result.stderr);
     const header = result.stdout.split('\n').filter((line) => line.startsWith('# ')).map((line) => line.slice(2)).join(' ');
     assert.match(header, /Without escalate\/bind \(--no-escalate\) Kubernetes lets the issuer grant only permissions it holds itself/);
+    assert.match(header, /In the namespaces it serves it can still mint tokens for any ServiceAccount/);
     const [role, binding] = documents(result);
-    assert.deepEqual(role!.rules, issuerRules(false));
+    assert.deepEqual(role!.rules, issuerClusterRules({ withEscalation: false, allNamespaces: true, clusterScoped: true }));
     assert.deepEqual(binding!.subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'ci-issuer' }]);
     assert.equal(documents(result).length, 2);
   });
 
-  it('refuses a missing or malformed subject with exit 2', async () => {
-    for (const args of [[], ['--service-account', 'no-slash'], ['--service-account', 'Bad_NS/x'], ['--user', 'a', '--service-account', 'b/c']]) {
+  it('refuses a missing or malformed subject, and no namespaces, with exit 2', async () => {
+    const unscoped = await tool.run(['setup', '--user', 'ci-issuer', '--print']);
+    assert.equal(unscoped.status, 2);
+    assert.match(unscoped.stderr, /^error: say where the issuer works: --namespaces NS\[,NS…\] \(a Role and RoleBinding in each\) or --all-namespaces/);
+    for (const args of [[], ['--service-account', 'no-slash'], ['--service-account', 'Bad_NS/x'], ['--user', 'a', '--service-account', 'b/c'], ['--user', 'a', '--namespaces', 'Bad_NS']]) {
       const result = await tool.run(['setup', '--print', ...args]);
       assert.equal(result.status, 2, `setup ${args.join(' ')}: ${result.stderr}`);
       assert.match(result.stderr, /^error: /);
@@ -62,20 +70,23 @@ describe('setup as the admin, then doctor as the new issuer', () => {
   const doctor = () => tool.run(['doctor']);
 
   before(async () => {
-    issuer = await setupServiceAccountIssuer(cluster, { namespace, account: 'issuer', name });
+    issuer = await setupServiceAccountIssuer(cluster, { namespace, account: 'issuer', name, extra: ['--all-namespaces', '--cluster-scoped'] });
     tool = tempcreds(issuer.kubeconfig);
   });
 
-  it('creates the ServiceAccount, ClusterRole and binding, and is idempotent', async () => {
-    assert.deepEqual(issuer.setup.stdout.split('\n').slice(0, 3), [
-      `serviceaccount/issuer created`,
-      `clusterrole.rbac.authorization.k8s.io/${name} created`,
-      `clusterrolebinding.rbac.authorization.k8s.io/${name} created`,
-    ]);
-    assert.match(issuer.setup.stderr, /may grant permissions it does not hold \(escalate\/bind\)/);
-    const again = await tempcreds(cluster.kubeconfig).run(['setup', '--service-account', `${namespace}/issuer`, '--name', name, '--context', 'admin']);
+  it('creates the ServiceAccount, guard, ClusterRole and binding, and is idempotent', async () => {
+    const applied = (state: string) => [
+      `serviceaccount/issuer -n ${namespace} ${state}`,
+      `validatingadmissionpolicy.admissionregistration.k8s.io/${name} ${state}`,
+      `validatingadmissionpolicybinding.admissionregistration.k8s.io/${name} ${state}`,
+      `clusterrole.rbac.authorization.k8s.io/${name} ${state}`,
+      `clusterrolebinding.rbac.authorization.k8s.io/${name} ${state}`,
+    ];
+    assert.deepEqual(issuer.setup.stdout.split('\n').slice(0, 5), applied('created'));
+    assert.match(issuer.setup.stderr, /may grant permissions it does not hold \(escalate\/bind\) in every namespace, plus ClusterRoles and ClusterRoleBindings/);
+    const again = await tempcreds(cluster.kubeconfig).run(['setup', '--service-account', `${namespace}/issuer`, '--all-namespaces', '--cluster-scoped', '--name', name, '--context', 'admin']);
     assert.equal(again.status, 0, again.stderr);
-    assert.deepEqual(again.stdout.split('\n').slice(0, 3), [`serviceaccount/issuer unchanged`, `clusterrole.rbac.authorization.k8s.io/${name} unchanged`, `clusterrolebinding.rbac.authorization.k8s.io/${name} unchanged`]);
+    assert.deepEqual(again.stdout.split('\n').slice(0, 5), applied('unchanged'));
   });
 
   it('doctor passes for the new issuer', async () => {
@@ -109,7 +120,7 @@ describe('setup as the admin, then doctor as the new issuer', () => {
         }, { timeoutMs: 20_000, what: `doctor to notice the missing ${named}` });
         assert.equal(broken.status, 1);
         assert.deepEqual(failures(broken).map((line) => line.replace(/\s+/g, ' ')), [`FAIL permissions "system:serviceaccount:${namespace}:issuer" cannot ${named} (cluster-wide)`]);
-        assert.match(broken.stdout, new RegExp(`fix: as an admin: kubectl tempcreds setup --service-account ${namespace}/issuer --context ADMIN_CONTEXT`));
+        assert.match(broken.stdout, new RegExp(`fix: as an admin: kubectl tempcreds setup --service-account ${namespace}/issuer --all-namespaces --cluster-scoped --context ADMIN_CONTEXT`));
         assert.match(broken.stderr, /^error: 1 check failed/m);
       } finally {
         await put({ ...original, metadata: { ...(original as unknown as { metadata: object }).metadata, resourceVersion: undefined } });

@@ -23,8 +23,8 @@ describe('the Vault tutorial walkthrough, with kubectl tempcreds', () => {
   // In this file, after the first run: the walkthrough uses fixed names, so two runs must not overlap.
   it('gives every step its expected outcome with an issuer that `kubectl tempcreds setup` created', async (t) => {
     const cluster = testCluster();
-    const { kubeconfig } = await setupServiceAccountIssuer(cluster, { namespace: uniqueName('walk-issuer'), account: 'issuer', name: uniqueName('tc-walk-issuer') });
-    await createFixtures(cluster);
+    await createFixtures(cluster); // first: setup refuses namespaces that do not exist
+    const { kubeconfig } = await setupServiceAccountIssuer(cluster, { namespace: uniqueName('walk-issuer'), account: 'issuer', name: uniqueName('tc-walk-issuer'), extra: ['--namespaces', 'demo,default', '--cluster-scoped'] });
     for await (const result of walkthrough(cluster, tempcreds(kubeconfig))) {
       await t.test(`step ${result.step}: ${result.title}`, () => {
         assert.ok(result.ok, `expected ${result.expected}, got ${result.actual}`);

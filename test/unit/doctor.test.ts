@@ -28,14 +28,34 @@ const statuses = (checks: { area: string; status: string }[]) => checks.map(({ a
 describe('runDoctor', () => {
   it('is all OK when every review allows', async () => {
     const checks = await runDoctor(ports(() => false));
-    assert.deepEqual(statuses(checks), ['kubeconfig:ok', 'API server:ok', 'TokenRequest:ok', 'permissions:ok', 'escalation:ok', 'roles:ok', 'token cache:ok', 'state:ok']);
+    assert.deepEqual(statuses(checks), ['kubeconfig:ok', 'API server:ok', 'TokenRequest:ok', 'permissions:ok', 'cluster scope:ok', 'escalation:ok', 'roles:ok', 'token cache:ok', 'state:ok']);
+  });
+
+  it('checks an issuer set up with --namespaces in the namespaces its roles and -n name, not cluster-wide', async () => {
+    const clusterScoped = new Set(['clusterroles', 'clusterrolebindings']);
+    // Rights in team-a and team-b only; nothing cluster-scoped; namespaces readable cluster-wide.
+    const namespacedIssuer = (access: ResourceAccess) => access.resource !== 'namespaces' && (clusterScoped.has(access.resource) ? !access.namespace || access.verb !== 'bind' && access.verb !== 'escalate' : !['team-a', 'team-b'].includes(access.namespace ?? ''));
+    const roles = async () => ({ roles: [{ name: 'a', allowedNamespaces: ['team-a', '*'] }, { name: 'other', issuerContext: 'ci', allowedNamespaces: ['elsewhere'] }], unreadable: [] });
+    const checks = await runDoctor(ports(namespacedIssuer, { roles, namespace: 'team-b' }));
+    assert.deepEqual(statuses(checks).slice(3, 6), ['permissions:ok', 'cluster scope:warn', 'escalation:ok']);
+    assert.equal(checks[3]!.message, '"system:serviceaccount:ns:issuer" holds all 19 permissions the issuer needs, in namespaces team-a, team-b');
+    assert.match(checks[4]!.fix!, /setup --service-account ns\/issuer --namespaces team-a,team-b --cluster-scoped --context ADMIN_CONTEXT/);
+
+    const elsewhere = await runDoctor(ports(namespacedIssuer, { roles, namespace: 'team-c' }));
+    const failed = elsewhere.filter((check) => check.status === 'fail');
+    assert.equal(failed.length, 18);
+    assert.equal(failed[0]!.message, '"system:serviceaccount:ns:issuer" cannot get serviceaccounts (in namespace team-c)');
+    assert.match(failed[0]!.fix!, /setup --service-account ns\/issuer --namespaces team-a,team-c --context ADMIN_CONTEXT/);
+
+    const unknown = await runDoctor(ports(namespacedIssuer, { roles: async () => ({ roles: [], unreadable: [] }) }));
+    assert.deepEqual(unknown.filter((check) => check.status === 'fail').map((check) => check.message), ['"system:serviceaccount:ns:issuer" has no issuer rights cluster-wide, and no namespace it serves is known here']);
   });
 
   it('names exactly the denied permission, with a setup fix that keeps the identity without escalation', async () => {
     const checks = await runDoctor(ports((access) => (access.verb === 'delete' && access.resource === 'secrets') || access.verb === 'bind' || access.verb === 'escalate'));
     const failed = checks.filter((check) => check.status === 'fail');
     assert.deepEqual(failed.map((check) => check.message), ['"system:serviceaccount:ns:issuer" cannot delete secrets (cluster-wide)']);
-    assert.match(failed[0]!.fix!, /kubectl tempcreds setup --service-account ns\/issuer --no-escalate --context ADMIN_CONTEXT/);
+    assert.match(failed[0]!.fix!, /kubectl tempcreds setup --service-account ns\/issuer --all-namespaces --cluster-scoped --no-escalate --context ADMIN_CONTEXT/);
     assert.equal(checks.find((check) => check.area === 'escalation')!.status, 'warn');
     assert.equal(describeAccess({ group: '', resource: 'secrets', verb: 'delete' }), 'delete secrets');
   });

@@ -48,8 +48,8 @@ export type KubeCall =
   | { op: 'delete'; ref: ObjectRef }
   | { op: 'namespaceLabels'; name: string }
   | { op: 'annotate'; ref: ObjectRef; annotations: Record<string, string> }
-  | { op: 'listManaged'; selector: string }
-  | { op: 'listPage'; selector: string; kind: string }
+  | { op: 'listManaged'; selector: string; namespaces?: string[] }
+  | { op: 'listPage'; selector: string; kind: string; namespaces?: string[] }
   | { op: 'aggregatingClusterRoles' };
 
 /**
@@ -73,6 +73,8 @@ export class FakeKube implements KubernetesPort {
   failAnnotate = false;
   /** Makes listManaged and every listed page fail with a 403. */
   failList = false;
+  /** An issuer set up with --namespaces: listing namespaced kinds across all namespaces gets a 403. */
+  forbidClusterWide = false;
   /** 1-based index of the page listManagedPages fails on with a 403. */
   failPageAt?: number;
   /** Objects per page of listManagedPages. */
@@ -165,31 +167,33 @@ export class FakeKube implements KubernetesPort {
   }
 
   /** The live labelled objects the selector matches (copies), in creation order. */
-  async listManaged(selector: string): Promise<ManagedObject[]> {
-    this.calls.push({ op: 'listManaged', selector });
-    if (this.failList) throw new ApiError('cannot list managed objects: 403 forbidden', 403);
-    return this.matching(selector);
+  async listManaged(selector: string, namespaces?: string[]): Promise<ManagedObject[]> {
+    this.calls.push({ op: 'listManaged', selector, ...(namespaces ? { namespaces } : {}) });
+    if (this.failList || (this.forbidClusterWide && !namespaces)) throw new ApiError('cannot list managed objects: 403 forbidden', 403);
+    return this.matching(selector, namespaces);
   }
 
   /**
    * Like the API server: kind after kind, pages of `pageSize` (one, maybe empty, per kind at
    * least), each kind's pages a snapshot taken at its first page.
    */
-  async *listManagedPages(selector: string): AsyncGenerator<ManagedObject[]> {
+  async *listManagedPages(selector: string, namespaces?: string[]): AsyncGenerator<ManagedObject[]> {
     let pages = 0;
     for (const kind of MANAGED_KINDS) {
-      const snapshot = this.matching(selector).filter((object) => object.kind === kind);
+      const snapshot = this.matching(selector, namespaces).filter((object) => object.kind === kind);
       for (let start = 0; start === 0 || start < snapshot.length; start += this.pageSize) {
-        this.calls.push({ op: 'listPage', selector, kind });
-        if (this.failList || ++pages === this.failPageAt) throw new ApiError(`cannot list ${kind} objects: 403 forbidden`, 403);
+        this.calls.push({ op: 'listPage', selector, kind, ...(namespaces ? { namespaces } : {}) });
+        if (this.failList || (this.forbidClusterWide && !namespaces) || ++pages === this.failPageAt) throw new ApiError(`cannot list ${kind} objects: 403 forbidden`, 403);
         yield snapshot.slice(start, start + this.pageSize);
       }
     }
   }
 
-  private matching(selector: string): ManagedObject[] {
+  /** Cluster-scoped objects always; namespaced ones only in `namespaces` when given. */
+  private matching(selector: string, namespaces?: string[]): ManagedObject[] {
     const parsed = parseSelectorString(selector);
-    return [...this.metadata.entries()].filter(([key, object]) => this.objects.has(key) && selectorMatches(parsed, object.labels)).map(([, object]) => structuredClone(object));
+    const inScope = (object: ManagedObject) => !namespaces || !object.namespace || namespaces.includes(object.namespace);
+    return [...this.metadata.entries()].filter(([key, object]) => this.objects.has(key) && inScope(object) && selectorMatches(parsed, object.labels)).map(([, object]) => structuredClone(object));
   }
 }
 

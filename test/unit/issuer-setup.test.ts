@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TempcredsError } from '../../src/core/errors.ts';
 import { accessChecks, describeAccess, issuerAccessChecks, setupSubjectFlag } from '../../src/core/issuer-checks.ts';
-import { issuerBaseRules, issuerRules } from '../../src/core/issuer-rbac.ts';
-import { issuerManifests, parseIssuerSubject, subjectUserName } from '../../src/core/issuer-setup.ts';
+import { issuerClusterRules, issuerNamespacedRules, issuerNamespaceRules } from '../../src/core/issuer-rbac.ts';
+import { checkIssuerName, issuerManifests, isIssuerObject, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../src/core/issuer-setup.ts';
 
 describe('parseIssuerSubject', () => {
   it('reads --service-account NS/NAME and --user NAME', () => {
@@ -23,19 +23,62 @@ describe('parseIssuerSubject', () => {
   }
 });
 
-describe('issuerManifests', () => {
-  it('plans ServiceAccount, ClusterRole (the issuer rules) and binding, in apply order', () => {
-    const manifests = issuerManifests({ name: 'iss', subject: { kind: 'ServiceAccount', namespace: 'ns', name: 'sa' }, withEscalation: false });
-    assert.deepEqual(manifests.map((manifest) => manifest.kind), ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding']);
-    assert.deepEqual(manifests[1]!.rules, issuerRules(false));
-    assert.deepEqual(manifests[2]!.subjects, [{ kind: 'ServiceAccount', namespace: 'ns', name: 'sa' }]);
-    assert.equal(manifests.some((manifest) => 'app.kubernetes.io/managed-by' in manifest.metadata.labels), false, 'not the label of lease objects');
+describe('checkIssuerName', () => {
+  it('takes names every object kind accepts (the guard policy needs a DNS subdomain)', () => {
+    assert.equal(checkIssuerName('kubectl-tempcreds-issuer'), 'kubectl-tempcreds-issuer');
+    for (const name of ['Issuer', 'a_b', '..']) assert.throws(() => checkIssuerName(name), (error: unknown) => error instanceof TempcredsError && error.exitCode === 2 && error.message.startsWith(`--name "${name}" `));
   });
-  it('binds a user, with no ServiceAccount', () => {
-    const manifests = issuerManifests({ name: 'iss', subject: { kind: 'User', name: 'alice' }, withEscalation: true });
-    assert.deepEqual(manifests.map((manifest) => manifest.kind), ['ClusterRole', 'ClusterRoleBinding']);
-    assert.deepEqual(manifests[0]!.rules, issuerRules(true));
+});
+
+describe('parseServedNamespaces', () => {
+  it('needs exactly one of --namespaces and --all-namespaces', () => {
+    assert.deepEqual(parseServedNamespaces({ namespaces: 'b, a,b', allNamespaces: false }), ['b', 'a']);
+    assert.equal(parseServedNamespaces({ allNamespaces: true }), 'all');
+    for (const options of [{ allNamespaces: false }, { namespaces: 'a', allNamespaces: true }]) {
+      assert.throws(() => parseServedNamespaces(options), (error: unknown) => error instanceof TempcredsError && error.exitCode === 2 && /--namespaces NS\[,NS…\] .* or --all-namespaces/.test(error.message));
+    }
+    assert.throws(() => parseServedNamespaces({ namespaces: 'ok,Bad_ns', allNamespaces: false }), /namespace "Bad_ns"/);
+    assert.throws(() => parseServedNamespaces({ namespaces: ' , ', allNamespaces: false }), /at least one namespace/);
+  });
+});
+
+describe('issuerManifests', () => {
+  const setup = (overrides: Partial<IssuerSetup>): IssuerSetup => ({ name: 'iss', subject: { kind: 'ServiceAccount', namespace: 'ns', name: 'sa' }, withEscalation: false, namespaces: ['a', 'b'], clusterScoped: false, guard: false, ...overrides });
+  const kinds = (manifests: ReturnType<typeof issuerManifests>) => manifests.map(({ kind, metadata }) => `${kind}${metadata.namespace ? ` ${metadata.namespace}` : ''}`);
+
+  it('with --namespaces: the namespaced rights only in a Role per namespace; cluster-wide only namespace labels', () => {
+    const manifests = issuerManifests(setup({}));
+    assert.deepEqual(kinds(manifests), ['ServiceAccount ns', 'ClusterRole', 'ClusterRoleBinding', 'Role a', 'RoleBinding a', 'Role b', 'RoleBinding b']);
+    assert.deepEqual(manifests[1]!.rules, [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }]);
+    assert.deepEqual(manifests[3]!.rules, issuerNamespacedRules);
+    assert.deepEqual(manifests[4]!.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'iss' });
+    assert.deepEqual(manifests[4]!.subjects, [{ kind: 'ServiceAccount', namespace: 'ns', name: 'sa' }]);
+    const granted = JSON.stringify(manifests[1]!.rules);
+    for (const resource of ['secrets', 'serviceaccounts', 'clusterroles', 'clusterrolebindings']) assert.ok(!granted.includes(`"${resource}"`), `no cluster-wide ${resource}`);
+    assert.equal(manifests.some((manifest) => 'app.kubernetes.io/managed-by' in manifest.metadata.labels), false, 'not the label of lease objects');
+    assert.ok(manifests.every((manifest) => isIssuerObject(manifest.metadata.labels)));
+  });
+
+  it('cluster-scoped rights and escalation only when asked for; --all-namespaces puts the namespaced rights in the ClusterRole', () => {
+    assert.deepEqual(issuerClusterRules({ withEscalation: false, allNamespaces: false, clusterScoped: true }).map((rule) => rule.resources), [['namespaces'], ['clusterroles', 'clusterrolebindings']]);
+    assert.deepEqual(issuerClusterRules({ withEscalation: true, allNamespaces: false, clusterScoped: true }).at(-1), { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind', 'escalate'] });
+    assert.deepEqual(issuerNamespaceRules(true).at(-1), { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'clusterroles'], verbs: ['bind', 'escalate'] });
+    const everywhere = issuerManifests(setup({ subject: { kind: 'User', name: 'alice' }, namespaces: 'all', withEscalation: true }));
+    assert.deepEqual(kinds(everywhere), ['ClusterRole', 'ClusterRoleBinding']);
+    assert.deepEqual(everywhere[0]!.rules, issuerClusterRules({ withEscalation: true, allNamespaces: true, clusterScoped: false }));
+    assert.deepEqual(everywhere[1]!.subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'alice' }]);
     assert.equal(subjectUserName({ kind: 'ServiceAccount', namespace: 'ns', name: 'sa' }), 'system:serviceaccount:ns:sa');
+  });
+
+  it('installs the guard before any right, bound to the issuer user name only', () => {
+    const manifests = issuerManifests(setup({ guard: true }));
+    assert.deepEqual(kinds(manifests).slice(0, 4), ['ServiceAccount ns', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ClusterRole']);
+    const policy = manifests[1]!.spec as { matchConditions: { expression: string }[]; failurePolicy: string; validations: unknown[] };
+    assert.deepEqual(policy.matchConditions, [{ name: 'is-the-issuer', expression: 'request.userInfo.username == "system:serviceaccount:ns:sa"' }]);
+    assert.equal(policy.failurePolicy, 'Fail');
+    assert.deepEqual(manifests[2]!.spec, { policyName: 'iss', validationActions: ['Deny'] });
+    const quoted = issuerManifests(setup({ guard: true, subject: { kind: 'User', name: 'a" || true || "' } }))[0]!.spec as typeof policy;
+    assert.equal(quoted.matchConditions[0]!.expression, 'request.userInfo.username == "a\\" || true || \\""', 'a user name cannot break out of the CEL string');
   });
 });
 
@@ -49,9 +92,11 @@ describe('issuer access checks', () => {
     ]);
     assert.equal(describeAccess({ group: 'rbac.authorization.k8s.io', resource: 'roles', verb: 'bind' }), 'bind roles.rbac.authorization.k8s.io');
   });
-  it('checks every verb of the base rules as required and escalate/bind apart', () => {
-    const { required, escalation } = issuerAccessChecks();
-    assert.equal(required.length, issuerBaseRules.reduce((sum, rule) => sum + (rule.resources?.length ?? 0) * rule.verbs.length * (rule.apiGroups?.length ?? 1), 0));
+  it('checks every verb of the namespaced rules, namespaces cluster-wide, cluster scope and escalate/bind apart', () => {
+    const { namespaced, clusterWide, clusterScoped, escalation } = issuerAccessChecks();
+    assert.equal(namespaced.length, issuerNamespacedRules.reduce((sum, rule) => sum + (rule.resources?.length ?? 0) * rule.verbs.length * (rule.apiGroups?.length ?? 1), 0));
+    assert.deepEqual(clusterWide.map(describeAccess), ['get namespaces']);
+    assert.equal(clusterScoped.length, 8);
     assert.deepEqual([...new Set(escalation.map((check) => check.verb))].sort(), ['bind', 'escalate']);
   });
   it('says how setup names the identity', () => {

@@ -3,7 +3,7 @@
 // with the expected one. `npm run demo` prints it; the integration suite asserts it.
 // Tokens stay in memory: outcomes show status codes and claims, never a token.
 
-import { apiRequest, type ClusterInfo } from '../controlplane/cluster.ts';
+import { apiRequest, serveNamespace, type ClusterInfo } from '../controlplane/cluster.ts';
 import { waitFor } from '../controlplane/wait.ts';
 import { objectsLabelled } from '../helpers/fixtures.ts';
 import { jwtClaims, type RunResult, type Tempcreds } from '../helpers/tempcreds.ts';
@@ -21,7 +21,6 @@ const NAMESPACE = 'demo';
 const RULES = (verbs: string[]) => JSON.stringify({ rules: [{ apiGroups: [''], resources: ['pods'], verbs }] });
 
 export const FIXTURES = [
-  { path: '/api/v1/namespaces', body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } } },
   { path: `/api/v1/namespaces/${NAMESPACE}/serviceaccounts`, body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'sample-app' } } },
   {
     path: `/api/v1/namespaces/${NAMESPACE}/pods`,
@@ -46,8 +45,9 @@ export const FIXTURES = [
   },
 ];
 
-/** The operator's fixtures, created with the admin identity (409 = already there). */
+/** The operator's fixtures, created with the admin identity (409 = already there), in namespaces the issuer serves. */
 export async function createFixtures(cluster: ClusterInfo): Promise<void> {
+  for (const namespace of [NAMESPACE, 'default']) await serveNamespace(cluster, namespace);
   for (const { path, body } of FIXTURES) {
     const response = await apiRequest(cluster, { method: 'POST', path, body, identity: 'admin' });
     if (response.status !== 201 && response.status !== 409) throw new Error(`fixture ${path}: HTTP ${response.status}`);

@@ -35,6 +35,7 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
       .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Token cache to check (default: $KUBECTL_TEMPCREDS_TOKEN_CACHE, else auto)' })
       .example('$0 doctor', 'check the current context as the issuer')
       .example('$0 doctor --context ci-issuer', 'check another issuer context')
+      .example('$0 doctor -n team-a', 'an issuer set up with --namespaces: check its rights in team-a too (its roles\' namespaces are always checked)')
       .epilog('Exit status: 0 when every check passed (warnings allowed), 1 when one failed.') as never,
   handler: async (args) => {
     const runtime = runtimeFor(args);
@@ -45,9 +46,10 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
       roles: async () => {
         // A roles directory that cannot be trusted is a failed check, not a crash of the doctor.
         const { roles, unreadable } = await runtime.roles.list().catch((error: Error) => ({ roles: [], unreadable: [error.message] }));
-        return { roles: roles.map(({ name, spec }) => ({ name, ...(spec.issuerContext ? { issuerContext: spec.issuerContext } : {}) })), unreadable };
+        return { roles: roles.map(({ name, spec }) => ({ name, ...(spec.issuerContext ? { issuerContext: spec.issuerContext } : {}), ...(spec.allowedNamespaces ? { allowedNamespaces: spec.allowedNamespaces } : {}) })), unreadable };
       },
       connect: () => connectDirect(args),
+      ...(args.namespace ? { namespace: args.namespace } : {}),
       tokenCache: async () => {
         const store = await openTokenCache(parseTokenCacheMode(args['token-cache'] ?? process.env.KUBECTL_TEMPCREDS_TOKEN_CACHE), paths.cache);
         await store.get('0'.repeat(64)); // a key no credential has: the keychain answers, or `auto` falls back here

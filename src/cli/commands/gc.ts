@@ -9,6 +9,7 @@ import { invalidInput, operationFailed } from '../../core/errors.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { columns } from '../render.js';
+import { searchNamespaces } from './revoke.js';
 
 type GcArgs = GlobalArgs & { 'dry-run': boolean; 'orphan-grace': string; local: boolean; quiet: boolean };
 
@@ -22,17 +23,17 @@ export const gcCommand: CommandModule<GlobalArgs, GcArgs> = {
       .option('local', { type: 'boolean', default: false, describe: "Only revoke this machine's expired leases (no cluster-wide listing)" })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing unless something fails' })
       .example('$0 gc --dry-run', 'what would be deleted, and why')
-      .example('$0 gc --context prod-issuer', 'collect in another cluster; safe to run from two machines at once') as never,
+      .example('$0 gc --context prod-issuer', 'collect in another cluster; safe to run from two machines at once')
+      .example('$0 gc -n team-a', 'an issuer set up with --namespaces searches where this machine knows it serves: -n adds one') as never,
   handler: async (args) => {
     const graceSeconds = parseDuration(args['orphan-grace']);
     if (graceSeconds === undefined) throw invalidInput(`--orphan-grace "${args['orphan-grace']}" is not a duration (e.g. 10m)`);
     const runtime = runtimeFor(args);
     const report = await collectGarbage(
-      { ...runtime, localLeases: () => runtime.leases.list(), deleteLease: (id) => runtime.leases.delete(id) },
+      { ...runtime, localLeases: () => runtime.leases.list(), deleteLease: (id) => runtime.leases.delete(id), searchNamespaces: searchNamespaces(runtime, args.namespace) },
       { dryRun: args['dry-run'], graceMs: graceSeconds * 1000, localOnly: args.local },
     );
-    report.warnings.forEach(warn);
-    report.failures.forEach(warn);
+    [...report.warnings, ...report.failures].forEach(warn);
     if (!args.quiet) {
       if (report.leases.length > 0) print(columns(['LEASE ID', 'REASON', 'OBJECTS'], report.leases.map(({ id, reason, objects }) => [id, reason, String(objects)])));
       print(

@@ -31,11 +31,12 @@ const list: CommandModule<GlobalArgs, LeaseArgs> = {
       .option('local', { type: 'boolean', default: false, describe: "Only this machine's records (no API call)" })
       .option('output', outputOption)
       .example('$0 lease list --role rules', 'leases of one role, recorded here or found in the cluster')
-      .example('$0 lease list --local -o json', "this machine's records, without the API") as never,
+      .example('$0 lease list --local -o json', "this machine's records, without the API")
+      .example('$0 lease list -n team-a', 'leases in team-a, also where an issuer set up with --namespaces has no role of this machine') as never,
   handler: async (args) => {
     const runtime = runtimeFor(args);
     const target = args.role ? { role: args.role } : { all: true as const };
-    const { found, warnings } = await findLeases(leaseSources(runtime), target, { cluster: !args.local });
+    const { found, warnings } = await findLeases(leaseSources(runtime, args.namespace), target, { cluster: !args.local });
     warnings.forEach(warn);
     const shown = found.filter(({ lease }) => !args.namespace || lease.namespace === args.namespace);
     const now = runtime.now();
@@ -67,7 +68,7 @@ const get: CommandModule<GlobalArgs, LeaseArgs> = {
       index === 0 ? 'history' : '',
       `${event.time} ${event.action} ${event.outcome} by ${event.identity}${event.error ? `: ${event.error}` : ''}`,
     ]);
-    const lease = (await runtime.leases.get(args.id)) ?? (await findLeases(leaseSources(runtime), { id: args.id })).found[0]?.lease;
+    const lease = (await runtime.leases.get(args.id)) ?? (await findLeases(leaseSources(runtime, args.namespace), { id: args.id })).found[0]?.lease;
     if (!lease) {
       // Revoked or collected: only its history is left.
       if (history.length === 0) throw invalidInput(`lease "${args.id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`);

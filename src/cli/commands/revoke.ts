@@ -28,8 +28,20 @@ function target(args: RevokeArgs): LeaseTarget {
   return { all: true };
 }
 
-export function leaseSources(runtime: Runtime) {
-  return { connect: runtime.connect, localLeases: (role?: string) => runtime.leases.list(role) };
+/**
+ * Where to look for leases when the issuer may not list across all namespaces (set up with
+ * --namespaces): -n, and the allowed namespaces of the roles that issue through its context.
+ */
+export function searchNamespaces(runtime: Runtime, namespace: string | undefined) {
+  return async (context: string): Promise<string[]> => {
+    const { roles } = await runtime.roles.list();
+    const fromRoles = roles.filter(({ spec }) => !spec.issuerContext || spec.issuerContext === context).flatMap(({ spec }) => spec.allowedNamespaces);
+    return [...(namespace ? [namespace] : []), ...fromRoles.filter((allowed) => allowed !== '*')];
+  };
+}
+
+export function leaseSources(runtime: Runtime, namespace: string | undefined) {
+  return { connect: runtime.connect, localLeases: (role?: string) => runtime.leases.list(role), searchNamespaces: searchNamespaces(runtime, namespace) };
 }
 
 export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
@@ -42,13 +54,14 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
       .option('all', { type: 'boolean', default: false, describe: 'Every lease' })
       .example('$0 revoke --role existing-role', 'all leases of one role (Vault: lease revoke -prefix)')
       .example('$0 revoke sample-app/k3j9x0q2m1zt', 'one lease, from any machine with issuer rights')
+      .example('$0 revoke --all -n team-a', 'an issuer set up with --namespaces lists only where this machine knows it serves: -n adds one')
       .epilog(
         "Each lease is revoked through the kubeconfig and context it was issued with (--kubeconfig/--context override them), and only on the cluster it was issued on: elsewhere it is refused and its record kept. A lease whose objects are all gone is reported as not found (by id: exit 1). A revoked token gets 401 once the API server forgets it: the API server caches token authentications for about 10 s, so a token used just before the revocation may keep working that long.",
       ) as never,
   handler: async (args) => {
     const what = target(args);
     const runtime = runtimeFor(args);
-    const { leases, warnings } = await leasesToRevoke(leaseSources(runtime), what);
+    const { leases, warnings } = await leasesToRevoke(leaseSources(runtime, args.namespace), what);
     warnings.forEach(warn);
     if (leases.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
     const outcomes = await revokeLeases(

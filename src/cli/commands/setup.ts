@@ -1,17 +1,28 @@
-// `setup`: the least-privilege issuer identity — a ClusterRole with the rules of
-// core/issuer-rbac.ts and its binding to a ServiceAccount or user — applied as an admin,
-// or printed as YAML to review and apply by hand (what Vault's tutorial has you write).
+// `setup`: the least-privilege issuer identity — a Role and RoleBinding in each namespace it
+// serves, a ClusterRole for what is cluster-wide (core/issuer-rbac.ts), and the issuer guard —
+// applied as an admin, or printed as YAML to review and apply by hand.
 
 import type { Argv, CommandModule } from 'yargs';
 import { applyIssuer } from '../../app/setup.js';
 import type { Manifest } from '../../core/grant-plan.js';
-import { checkIssuerName, DEFAULT_ISSUER_NAME, escalationTradeOff, issuerManifests, parseIssuerSubject, subjectUserName, type IssuerSubject } from '../../core/issuer-setup.js';
+import { checkIssuerName, DEFAULT_ISSUER_NAME, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
 import { toYaml } from '../../core/structured-text.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { connectDirect } from '../kube-connect.js';
 
-type SetupArgs = GlobalArgs & { 'service-account'?: string; user?: string; name: string; escalate: boolean; print: boolean };
+type SetupArgs = GlobalArgs & {
+  'service-account'?: string;
+  user?: string;
+  name: string;
+  namespaces?: string;
+  'all-namespaces': boolean;
+  'cluster-scoped': boolean;
+  escalate: boolean;
+  guard: boolean;
+  force: boolean;
+  print: boolean;
+};
 
 function resourceName(manifest: Manifest): string {
   const group = manifest.apiVersion.includes('/') ? `.${manifest.apiVersion.split('/')[0]}` : '';
@@ -30,20 +41,29 @@ function wrap(text: string, width = 78): string[] {
   return line ? [...lines, line] : lines;
 }
 
-function printedYaml(manifests: Manifest[], subject: IssuerSubject, withEscalation: boolean): string {
+function scopeOf({ namespaces, clusterScoped }: IssuerSetup): string {
+  const where = namespaces === 'all' ? 'in every namespace' : `in namespace${namespaces.length === 1 ? '' : 's'} ${namespaces.join(', ')}`;
+  return `${where}${clusterScoped ? ', plus ClusterRoles and ClusterRoleBindings' : ''}`;
+}
+
+function printedYaml(manifests: Manifest[], setup: IssuerSetup): string {
+  const { subject, withEscalation, guard } = setup;
   const header = [
-    `kubectl-tempcreds issuer identity for ${subjectUserName(subject)}, ${withEscalation ? 'with' : 'without'} escalate/bind.`,
+    `kubectl-tempcreds issuer identity for ${subjectUserName(subject)}, ${scopeOf(setup)}, ${withEscalation ? 'with' : 'without'} escalate/bind, ${guard ? 'with' : 'without'} the issuer guard.`,
     ...wrap(escalationTradeOff(withEscalation)),
+    ...(guard ? wrap(GUARD_SUMMARY) : []),
     'Apply with: kubectl apply -f FILE (as an admin)',
   ].map((line) => `# ${line}`);
   return `${header.join('\n')}\n${manifests.map((manifest) => `---\n${toYaml(manifest)}`).join('')}`;
 }
 
-function nextSteps(subject: IssuerSubject, name: string): string {
+function nextSteps({ subject, name, namespaces }: IssuerSetup): string {
+  // doctor checks a namespaced issuer where it serves: -n names one until roles name them.
+  const where = namespaces === 'all' ? '' : ` -n ${namespaces[0]}`;
   if (subject.kind === 'User') {
     return [
       `Next: "${subject.name}" signs in by your cluster's own means (client certificate, OIDC, …); check its kubeconfig context with:`,
-      '  kubectl tempcreds doctor --context ISSUER_CONTEXT',
+      `  kubectl tempcreds doctor --context ISSUER_CONTEXT${where}`,
     ].join('\n');
   }
   const { namespace, name: account } = subject;
@@ -51,41 +71,62 @@ function nextSteps(subject: IssuerSubject, name: string): string {
     `Next: give the issuer a kubeconfig context, e.g. with a token of ServiceAccount ${namespace}/${account} (renew it before it expires):`,
     `  kubectl config set-credentials ${name} --token="$(kubectl create token ${account} -n ${namespace} --duration 24h)"`,
     `  kubectl config set-context ${name} --cluster "$(kubectl config view --minify -o jsonpath='{.clusters[0].name}')" --user ${name}`,
-    `  kubectl tempcreds doctor --context ${name}`,
+    `  kubectl tempcreds doctor --context ${name}${where}`,
   ].join('\n');
 }
 
 export const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
   command: 'setup',
-  describe: 'Create the least-privilege issuer identity the tool acts as (ClusterRole + binding), or print it as YAML',
+  describe: 'Create the least-privilege issuer identity the tool acts as (Roles in the namespaces it serves, a guard policy), or print it as YAML',
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
       .option('service-account', { type: 'string', describe: 'The issuer is this ServiceAccount, NAMESPACE/NAME (created when missing)' })
       .option('user', { type: 'string', describe: 'The issuer is this user (as your cluster authenticates it)' })
       .conflicts('service-account', 'user')
-      .option('name', { type: 'string', default: DEFAULT_ISSUER_NAME, describe: 'Name of the ClusterRole and ClusterRoleBinding' })
+      .option('name', { type: 'string', default: DEFAULT_ISSUER_NAME, describe: 'Name of every object setup creates (ClusterRole, Roles, bindings, guard policy)' })
+      .option('namespaces', { type: 'string', describe: 'The namespaces the issuer serves, comma-separated: a Role and RoleBinding in each (this or --all-namespaces is required)' })
+      .option('all-namespaces', { type: 'boolean', default: false, describe: 'The same rights in every namespace, present and future (a ClusterRole)' })
+      .option('cluster-scoped', {
+        type: 'boolean',
+        default: false,
+        describe: 'Also get/list/create/delete ClusterRoles and ClusterRoleBindings: needed by roles with --role-type ClusterRole generated rules and by --cluster-role-binding requests',
+      })
       .option('escalate', {
         type: 'boolean',
         default: true,
         describe: 'Include the escalate/bind verbs on roles and clusterroles (--no-escalate leaves them out; see below)',
       })
+      .option('guard', { type: 'boolean', default: true, describe: 'Install the issuer guard, a ValidatingAdmissionPolicy (--no-guard leaves it out; see below)' })
+      .option('force', { type: 'boolean', default: false, describe: 'Overwrite objects of the same name that setup did not create (refused otherwise)' })
       .option('print', { type: 'boolean', default: false, describe: 'Print the objects as YAML instead of applying them (no cluster access)' })
-      .example('$0 setup --service-account tempcreds/issuer --context admin', 'a ServiceAccount issuer, applied with the admin context')
-      .example('$0 setup --user ci-issuer --no-escalate --print > issuer.yaml', 'review the RBAC of an issuer that can grant only what it holds')
-      .example('$0 setup --user alice --context admin && $0 doctor --context alice', 'then check it as the issuer')
+      .example('$0 setup --service-account tempcreds/issuer --namespaces team-a,team-b --context admin', 'a ServiceAccount issuer for two namespaces, applied with the admin context')
+      .example('$0 setup --user ci-issuer --namespaces ci --no-escalate --print > issuer.yaml', 'review the RBAC of an issuer that can grant only what it holds')
+      .example('$0 setup --user alice --all-namespaces --cluster-scoped --context admin && $0 doctor --context alice', 'everywhere, generated ClusterRoles too; then check it as the issuer')
       .epilog(
-        `The issuer needs to create and delete ServiceAccounts, their tokens, Secrets, Roles, RoleBindings, ClusterRoles and ClusterRoleBindings (src/core/issuer-rbac.ts).\n\n${escalationTradeOff(true)}\n\n${escalationTradeOff(false)}`,
+        [
+          'The issuer creates and deletes ServiceAccounts, their tokens, Secrets (lease anchors), Roles and RoleBindings in the namespaces it serves (--namespaces, or --all-namespaces), reads namespaces\' labels cluster-wide, and with --cluster-scoped creates and deletes ClusterRoles and ClusterRoleBindings (src/core/issuer-rbac.ts). Objects of the same name that setup did not create are refused (exit 2, nothing changed) unless --force.',
+          escalationTradeOff(true),
+          escalationTradeOff(false),
+          GUARD_SUMMARY,
+        ].join('\n\n'),
       ) as never,
   handler: async (args) => {
-    const subject = parseIssuerSubject({ serviceAccount: args['service-account'], user: args.user });
-    const name = checkIssuerName(args.name);
-    const manifests = issuerManifests({ name, subject, withEscalation: args.escalate });
-    if (args.print) return print(printedYaml(manifests, subject, args.escalate));
+    const setup: IssuerSetup = {
+      subject: parseIssuerSubject({ serviceAccount: args['service-account'], user: args.user }),
+      name: checkIssuerName(args.name),
+      namespaces: parseServedNamespaces({ namespaces: args.namespaces, allNamespaces: args['all-namespaces'] }),
+      clusterScoped: args['cluster-scoped'],
+      withEscalation: args.escalate,
+      guard: args.guard,
+    };
+    const manifests = issuerManifests(setup);
+    if (args.print) return print(printedYaml(manifests, setup));
 
     runtimeFor(args); // validates the global flags
-    const applied = await applyIssuer(await connectDirect(args), manifests);
-    print(applied.map(({ manifest, result }) => `${resourceName(manifest)} ${result}`).join('\n'));
-    if (args.escalate) warn(`${subjectUserName(subject)} may grant permissions it does not hold (escalate/bind); --no-escalate leaves them out (see: kubectl tempcreds setup --help)`);
-    print(nextSteps(subject, name));
+    const applied = await applyIssuer(await connectDirect(args), manifests, { force: args.force });
+    print(applied.map(({ manifest, result }) => `${resourceName(manifest)}${manifest.metadata.namespace ? ` -n ${manifest.metadata.namespace}` : ''} ${result}`).join('\n'));
+    if (args.escalate) warn(`${subjectUserName(setup.subject)} may grant permissions it does not hold (escalate/bind) ${scopeOf(setup)}; --no-escalate leaves them out (see: kubectl tempcreds setup --help)`);
+    if (!args.guard) warn(`${subjectUserName(setup.subject)} has no issuer guard (--no-guard): a stolen credential may delete or rewrite any object its rights reach`);
+    print(nextSteps(setup));
   },
 };

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { IssuerSetupPort } from '../../src/app/ports.ts';
+import { applyIssuer } from '../../src/app/setup.ts';
+import { TempcredsError } from '../../src/core/errors.ts';
+import type { Manifest } from '../../src/core/grant-plan.ts';
+import { issuerManifests } from '../../src/core/issuer-setup.ts';
+
+/** A cluster of existing objects (by "Kind namespace/name") with their labels, and existing namespaces. */
+function fakePort(existing: Record<string, Record<string, string>>, namespaces: string[]) {
+  const applied: string[] = [];
+  const key = (manifest: Manifest) => `${manifest.kind} ${manifest.metadata.namespace ? `${manifest.metadata.namespace}/` : ''}${manifest.metadata.name}`;
+  const port: IssuerSetupPort = {
+    apply: async (manifest) => {
+      applied.push(key(manifest));
+      return key(manifest) in existing ? 'configured' : 'created';
+    },
+    labelsOf: async (manifest) => existing[key(manifest)],
+    namespaceLabels: async (name) => (namespaces.includes(name) ? {} : undefined),
+  };
+  return { port, applied };
+}
+
+const manifests = issuerManifests({ name: 'admin', subject: { kind: 'ServiceAccount', namespace: 'tempcreds', name: 'issuer' }, withEscalation: true, namespaces: ['team-a'], clusterScoped: false, guard: true });
+const refused = (pattern: RegExp) => (error: unknown) => error instanceof TempcredsError && error.exitCode === 2 && pattern.test(error.message);
+
+describe('applyIssuer', () => {
+  it('refuses an existing object without the issuer labels, naming it and --force; applies nothing', async () => {
+    const { port, applied } = fakePort({ 'ClusterRole admin': { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, 'ServiceAccount tempcreds/issuer': {} }, ['tempcreds', 'team-a']);
+    await assert.rejects(applyIssuer(port, manifests, { force: false }), refused(/^ClusterRole admin already exists and was not created by kubectl tempcreds setup; nothing was changed: choose another --name, or pass --force to overwrite it$/));
+    assert.deepEqual(applied, []);
+    assert.equal((await applyIssuer(port, manifests, { force: true })).length, manifests.length, '--force applies every object');
+  });
+
+  it('takes its own objects and an existing ServiceAccount as they are', async () => {
+    const own = { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'issuer' };
+    const { port, applied } = fakePort({ 'ClusterRole admin': own, 'ServiceAccount tempcreds/issuer': {} }, ['tempcreds', 'team-a']);
+    await applyIssuer(port, manifests, { force: false });
+    assert.equal(applied.length, manifests.length);
+  });
+
+  it('refuses namespaces that do not exist before creating anything (bad input changes nothing)', async () => {
+    const { port, applied } = fakePort({}, ['team-a']);
+    await assert.rejects(applyIssuer(port, manifests, { force: false }), refused(/^namespace tempcreds does not exist: create it first \(kubectl create namespace tempcreds\); nothing was changed$/));
+    assert.deepEqual(applied, []);
+  });
+});
