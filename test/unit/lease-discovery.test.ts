@@ -18,7 +18,7 @@ function clusterRoleOf(suffix: string, expiresAt = secondsAfter(NOW, 3600).toISO
     name: `tc-reader-${suffix}`,
     uid: `${suffix}-ClusterRole`,
     labels: { 'app.kubernetes.io/managed-by': 'kubectl-tempcreds', 'tempcreds.dev/role': 'reader', 'tempcreds.dev/lease': suffix },
-    annotations: { 'tempcreds.dev/lease-id': `reader/${suffix}`, 'tempcreds.dev/expires-at': expiresAt },
+    annotations: { 'tempcreds.dev/lease-id': `reader/${suffix}`, 'tempcreds.dev/expires-at': expiresAt, 'tempcreds.dev/anchor-uid': `${suffix}-Secret` },
     creationTimestamp: NOW.toISOString(),
   };
 }
