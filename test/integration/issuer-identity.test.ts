@@ -101,7 +101,7 @@ describe('the issuer guard', () => {
     const [gen, sa] = [uniqueName('gen'), uniqueName('sa')];
     await createServiceAccount(guarded.namespace, 'app');
     for (const args of [
-      ['role', 'create', gen, '--allowed-namespaces', guarded.namespace, '--role-type', 'ClusterRole', '--rules', '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list"]}]}'],
+      ['role', 'create', gen, '--allowed-namespaces', guarded.namespace, '--role-type', 'ClusterRole', '--allow-cluster-role-binding', '--rules', '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list"]}]}'],
       ['issue', gen, '-n', guarded.namespace, '--cluster-role-binding', '-o', 'json'],
       ['role', 'create', sa, '--allowed-namespaces', guarded.namespace, '--service-account', 'app'],
       ['issue', sa, '-n', guarded.namespace, '-o', 'json'],

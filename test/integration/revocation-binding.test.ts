@@ -123,7 +123,7 @@ describe('revocation is bound to the cluster the lease was issued on', () => {
   it('revoking a lease whose objects are all gone says "not found" and fails', async () => {
     const lease = await issue(tool, SA);
     const elsewhere = tempcreds(testCluster().kubeconfig);
-    await ok(elsewhere, ['revoke', lease.id]);
+    await ok(elsewhere, ['revoke', lease.id, '-n', ns]); // another machine: a namespaced issuer searches where it is told
     const result = await tool.run(['revoke', lease.id]);
     assert.equal(result.status, 1, result.stdout);
     assert.match(result.stderr, new RegExp(`lease "${lease.id}" was not found in the cluster`));
@@ -202,7 +202,7 @@ describe('provenance: forged labels and anchors delete nothing', () => {
     await ok(tool, ['gc', '--orphan-grace', '0s']);
     assert.ok(await exists(`${path}/${bystander}`), 'gc left the unrelated Role alone');
     const elsewhere = tempcreds(testCluster().kubeconfig);
-    const revoked = await ok(elsewhere, ['revoke', lease.id]);
+    const revoked = await ok(elsewhere, ['revoke', lease.id, '-n', ns]);
     assert.match(revoked.stderr, new RegExp(`Role ${ns}/${bystander}.*not deleted`));
     await until401(lease.token);
     assert.ok(await exists(`${path}/${bystander}`), 'revoke left the unrelated Role alone');
