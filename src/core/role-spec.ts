@@ -118,10 +118,17 @@ export function roleNameProblem(name: unknown): string | undefined {
  * an exit-code-2 error listing every problem.
  */
 export function validateRoleSpec(name: string, raw: unknown): RoleDefinition {
+  const { role, problems } = checkRoleSpec(name, raw);
+  if (!role) throw invalidInputs(`invalid role "${name}"`, problems);
+  return role;
+}
+
+/** The role, or every problem of the raw spec (for callers that gather problems across roles). */
+export function checkRoleSpec(name: string, raw: unknown): { role?: RoleDefinition; problems: string[] } {
   const problems: string[] = [];
   const nameProblem = roleNameProblem(name);
   if (nameProblem) problems.push(nameProblem);
-  if (!isRecord(raw)) throw invalidInputs(`invalid role "${name}"`, [...problems, 'spec must be an object']);
+  if (!isRecord(raw)) return { problems: [...problems, 'spec must be an object'] };
   for (const key of Object.keys(raw)) {
     if (!(specKeys as readonly string[]).includes(key)) problems.push(`unknown field "${key}" (known fields: ${specKeys.join(', ')})`);
   }
@@ -229,8 +236,7 @@ export function validateRoleSpec(name: string, raw: unknown): RoleDefinition {
     else if (mode && roleRefKind(spec) === 'Role') problems.push('allowClusterRoleBinding needs roleType ClusterRole: a ClusterRoleBinding cannot ref a Role');
     else spec.allowClusterRoleBinding = true;
   }
-  if (problems.length > 0) throw invalidInputs(`invalid role "${name}"`, problems);
-  return { name, spec };
+  return problems.length > 0 ? { problems } : { role: { name, spec }, problems };
 }
 
 function stringList(value: unknown): string[] | undefined {
