@@ -1,10 +1,14 @@
 // Role definitions: create, update (only what is given), apply documents, delete.
 // Every write validates first, so nothing invalid is ever stored.
 
-import { invalidInput } from '../core/errors.js';
+import { invalidInput, invalidInputs } from '../core/errors.js';
 import { isExpired, type LeaseRecord } from '../core/lease.js';
 import { canonicalJson } from '../core/digest.js';
 import { mergeRoleSpec, validateRoleSpec, type RoleDefinition } from '../core/role-spec.js';
+
+export interface RoleReader {
+  get(name: string): Promise<RoleDefinition | undefined>;
+}
 
 export interface RoleWriter {
   update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition>;
@@ -29,8 +33,13 @@ export async function updateRole(store: RoleWriter, name: string, patch: Record<
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged';
 
-/** `roles` are already validated; all of them were, before any is stored. */
-export async function applyRoles(store: RoleWriter, roles: RoleDefinition[]): Promise<{ name: string; action: ApplyAction }[]> {
+const EXISTS_ON_IMPORT = (name: string) => `role "${name}" already exists (import with --overwrite to replace it)`;
+
+/**
+ * `roles` are already validated; all of them were, before any is stored. Without `replace`, a
+ * role created meanwhile by someone else is refused, not overwritten.
+ */
+export async function applyRoles(store: RoleWriter, roles: RoleDefinition[], { replace = true } = {}): Promise<{ name: string; action: ApplyAction }[]> {
   const names = roles.map((role) => role.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate) throw invalidInput(`role "${duplicate}" is defined more than once in the input`);
@@ -38,12 +47,34 @@ export async function applyRoles(store: RoleWriter, roles: RoleDefinition[]): Pr
   for (const role of roles) {
     let action: ApplyAction = 'created';
     await store.update(role.name, (current) => {
+      if (current && !replace) throw invalidInput(EXISTS_ON_IMPORT(role.name));
       if (current) action = canonicalJson(current.spec) === canonicalJson(role.spec) ? 'unchanged' : 'configured';
       return role;
     });
     results.push({ name: role.name, action });
   }
   return results;
+}
+
+/**
+ * Imported roles (from Vault): their problems and every existing role (unless `overwrite`)
+ * are listed together, before anything is stored; a dry run stops there.
+ */
+export async function importRoles(
+  store: RoleWriter & RoleReader,
+  imported: { roles: RoleDefinition[]; problems: string[] },
+  where: string,
+  { overwrite, dryRun }: { overwrite: boolean; dryRun: boolean },
+): Promise<{ name: string; action: ApplyAction }[]> {
+  const problems = [...imported.problems];
+  const planned: { name: string; action: ApplyAction }[] = [];
+  for (const role of imported.roles) {
+    const current = await store.get(role.name);
+    if (current && !overwrite) problems.push(EXISTS_ON_IMPORT(role.name));
+    planned.push({ name: role.name, action: !current ? 'created' : canonicalJson(current.spec) === canonicalJson(role.spec) ? 'unchanged' : 'configured' });
+  }
+  if (problems.length > 0) throw invalidInputs(`${where}: nothing was imported`, problems);
+  return dryRun ? planned : applyRoles(store, imported.roles, { replace: overwrite });
 }
 
 /** Leases are not revoked (as in Vault); the caller is told how many are still live. */

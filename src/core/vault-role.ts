@@ -1,9 +1,9 @@
 // Vault roles → roles of this tool. The input is what `vault read -format=json
 // kubernetes/roles/NAME` prints (its `data` holds the role), or an object of such outputs
-// keyed by role name. Every problem of every role is gathered before anything is returned,
-// and where Vault means something else than the imported role, a warning says so.
+// keyed by role name. Every problem of every role is gathered (the caller stores nothing
+// while there is one), and where Vault means something else than the imported role, a
+// warning says so.
 
-import { invalidInputs } from './errors.js';
 import { checkRoleSpec, type RoleDefinition } from './role-spec.js';
 import { parseStructured } from './structured-text.js';
 import { translateVaultNameTemplate } from './vault-name-template.js';
@@ -16,7 +16,10 @@ export interface VaultImportOptions {
 }
 
 export interface VaultImport {
+  /** The roles without problems. */
   roles: RoleDefinition[];
+  /** Every problem of every role, one line each; the import stores nothing while there is one. */
+  problems: string[];
   warnings: string[];
 }
 
@@ -41,8 +44,7 @@ type Raw = Record<string, unknown>;
 const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isVaultResponse = (value: unknown): value is { data: Raw } => isRecord(value) && isRecord(value.data);
 
-/** Throws an exit-code-2 error listing every problem of every role; nothing is returned half. */
-export function rolesFromVault(input: unknown, where: string, options: VaultImportOptions = {}): VaultImport {
+export function rolesFromVault(input: unknown, options: VaultImportOptions = {}): VaultImport {
   const problems: string[] = [];
   const entries: [string, Raw][] = [];
   if (isVaultResponse(input)) {
@@ -65,8 +67,7 @@ export function rolesFromVault(input: unknown, where: string, options: VaultImpo
     else roles.push(checked.role!);
     warnings.push(...translated.warnings.map((warning) => `Vault role "${name}": ${warning}`));
   }
-  if (problems.length > 0) throw invalidInputs(`${where}: nothing was imported`, problems);
-  return { roles, warnings };
+  return { roles, problems, warnings };
 }
 
 function translateRole(name: string, data: Raw, options: VaultImportOptions): { spec: Raw; problems: string[]; warnings: string[] } {

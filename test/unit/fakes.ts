@@ -4,7 +4,7 @@
 import type { CredentialDeps, RecentFailure } from '../../src/app/get-credential.ts';
 import type { IssueDeps, IssuedLease } from '../../src/app/issue.ts';
 import type { CreatedRef, IssuedToken, IssuerIdentity, KubernetesPort } from '../../src/app/ports.ts';
-import type { RoleWriter } from '../../src/app/roles.ts';
+import type { RoleReader, RoleWriter } from '../../src/app/roles.ts';
 import { MANAGED_KINDS } from '../../src/core/api-paths.ts';
 import { ApiError } from '../../src/core/errors.ts';
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../../src/core/grant-plan.ts';
@@ -264,12 +264,16 @@ export function leaseRecord(overrides: Partial<LeaseRecord> = {}): LeaseRecord {
 }
 
 /** An in-memory role store with the update-under-lock semantics of the real one. */
-export class MemoryRoleStore implements RoleWriter {
+export class MemoryRoleStore implements RoleReader, RoleWriter {
   readonly roles = new Map<string, RoleDefinition>();
   writes = 0;
 
   constructor(initial: RoleDefinition[] = []) {
     for (const definition of initial) this.roles.set(definition.name, definition);
+  }
+
+  async get(name: string): Promise<RoleDefinition | undefined> {
+    return this.roles.get(name);
   }
 
   async update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyRoles, createRole, deleteRole, updateRole } from '../../src/app/roles.ts';
+import { applyRoles, createRole, deleteRole, importRoles, updateRole } from '../../src/app/roles.ts';
 import { MemoryRoleStore, NOW, RULES, invalid, leaseRecord, role, secondsAfter } from './fakes.ts';
 
 describe('createRole', () => {
@@ -107,5 +107,41 @@ describe('deleteRole', () => {
   });
   it('refuses a role that does not exist', async () => {
     await assert.rejects(deleteRole(new MemoryRoleStore(), 'ghost', [], NOW), invalid('role "ghost" does not exist (see: kubectl tempcreds role list)'));
+  });
+});
+
+describe('importRoles', () => {
+  const existing = role('reader', { serviceAccount: 'deployer' });
+  const imported = { roles: [role('reader', { kubernetesRole: 'view' }), role('writer', { kubernetesRole: 'edit' })], problems: [] };
+
+  it('lists every problem and every existing role before storing anything', async () => {
+    const store = new MemoryRoleStore([existing]);
+    await assert.rejects(
+      importRoles(store, { ...imported, problems: ['role "x": allowedNamespaces is empty'] }, 'roles.json', { overwrite: false, dryRun: false }),
+      invalid('roles.json: nothing was imported:\n  - role "x": allowedNamespaces is empty\n  - role "reader" already exists (import with --overwrite to replace it)'),
+    );
+    assert.deepEqual([store.writes, store.roles.get('reader')], [0, existing]);
+  });
+  it('a dry run says what would happen and stores nothing', async () => {
+    const store = new MemoryRoleStore([existing]);
+    assert.deepEqual(await importRoles(store, imported, 'roles.json', { overwrite: true, dryRun: true }), [
+      { name: 'reader', action: 'configured' },
+      { name: 'writer', action: 'created' },
+    ]);
+    assert.equal(store.writes, 0);
+    await assert.rejects(importRoles(store, imported, 'roles.json', { overwrite: false, dryRun: true }), invalid(/already exists/));
+  });
+  it('stores them all, replacing existing ones only with overwrite', async () => {
+    const store = new MemoryRoleStore([existing]);
+    assert.deepEqual(await importRoles(store, imported, 'roles.json', { overwrite: true, dryRun: false }), [
+      { name: 'reader', action: 'configured' },
+      { name: 'writer', action: 'created' },
+    ]);
+    assert.deepEqual(store.roles.get('reader'), imported.roles[0]);
+  });
+  it('refuses a role created meanwhile instead of overwriting it', async () => {
+    const store = new MemoryRoleStore([existing]);
+    await assert.rejects(applyRoles(store, imported.roles, { replace: false }), invalid('role "reader" already exists (import with --overwrite to replace it)'));
+    assert.equal(store.roles.get('reader'), existing);
   });
 });

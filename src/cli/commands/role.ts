@@ -1,12 +1,13 @@
-// `role create|update|get|list|delete|apply`: role definitions.
+// `role create|update|get|list|delete|apply|import`: role definitions.
 
 import type { Argv, CommandModule } from 'yargs';
 import { readInputFile } from '../../adapters/files.js';
-import { applyRoles, createRole, deleteRole, updateRole } from '../../app/roles.js';
+import { applyRoles, createRole, deleteRole, importRoles, updateRole } from '../../app/roles.js';
 import { invalidInput, invalidInputs } from '../../core/errors.js';
 import { formatSelector } from '../../core/label-selector.js';
 import { roleFromDocument, roleMode, roleRefKind, roleToDocument, type RoleDefinition } from '../../core/role-spec.js';
-import { parseDocuments } from '../../core/structured-text.js';
+import { parseDocuments, parseStructured } from '../../core/structured-text.js';
+import { rolesFromVault } from '../../core/vault-role.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { columns, keyValues, structured, type OutputFormat } from '../render.js';
@@ -121,17 +122,16 @@ const list: CommandModule<GlobalArgs, RoleArgs> = {
   handler: async (args) => {
     const { roles, unreadable } = await runtimeFor(args).roles.list();
     unreadable.forEach(warn);
-    if (args.output !== 'table') print(structured({ apiVersion: 'v1', kind: 'List', items: roles.map(roleToDocument) }, args.output));
-    else if (roles.length === 0) print('No roles yet. Create one with: kubectl tempcreds role create NAME --help');
-    else
-      print(
-        columns(
-          ['NAME', 'GRANTS', 'NAMESPACES', 'DEFAULT TTL', 'MAX TTL'],
-          roles.map((role) => [role.name, grants(role), namespaces(role), role.spec.defaultTtl ?? '1h', role.spec.maxTtl ?? '-']),
-        ),
-      );
+    if (args.output === 'table' && roles.length === 0) print('No roles yet. Create one with: kubectl tempcreds role create NAME --help');
+    else print(renderRoles(roles, args.output));
   },
 };
+
+function renderRoles(roles: RoleDefinition[], format: OutputFormat, actions?: string[]): string {
+  if (format !== 'table') return structured({ apiVersion: 'v1', kind: 'List', items: roles.map(roleToDocument) }, format);
+  const headers = ['NAME', 'GRANTS', 'NAMESPACES', 'DEFAULT TTL', 'MAX TTL', ...(actions ? ['ACTION'] : [])];
+  return columns(headers, roles.map((role, index) => [role.name, grants(role), namespaces(role), role.spec.defaultTtl ?? '1h', role.spec.maxTtl ?? '-', ...(actions ? [actions[index]!] : [])]));
+}
 
 const remove: CommandModule<GlobalArgs, RoleArgs> = {
   command: 'delete <name>',
@@ -159,9 +159,45 @@ const apply: CommandModule<GlobalArgs, RoleArgs> = {
   },
 };
 
+type ImportArgs = GlobalArgs & { 'from-vault': string; name?: string; 'dry-run': boolean; overwrite: boolean; 'allow-cluster-role-binding': boolean; output: OutputFormat };
+
+const importVault: CommandModule<GlobalArgs, ImportArgs> = {
+  command: 'import',
+  describe: 'Create roles from Vault Kubernetes secrets engine roles (what vault read -format=json kubernetes/roles/NAME prints)',
+  builder: (cli) =>
+    (cli as Argv<GlobalArgs>)
+      .option('from-vault', { type: 'string', nargs: 1, demandOption: true, describe: 'File ("-" for stdin) with one vault read -format=json output, or an object of them keyed by role name' })
+      .option('name', { type: 'string', describe: 'The role name, for one output that does not name its role' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'Show the roles it would create; store nothing' })
+      .option('overwrite', { type: 'boolean', default: false, describe: 'Replace roles that exist (default: refused, nothing imported)' })
+      .option('allow-cluster-role-binding', {
+        type: 'boolean',
+        default: false,
+        describe: "Keep Vault's rule for ClusterRole roles: any request may ask for --cluster-role-binding (its rights in every namespace). Default: not allowed, with a warning",
+      })
+      .option('output', outputOption)
+      .example('vault read -format=json kubernetes/roles/my-role | $0 role import --from-vault - --name my-role', 'one role, straight from Vault')
+      .example(
+        `for r in $(vault list -format=json kubernetes/roles | jq -r '.[]'); do vault read -format=json kubernetes/roles/$r | jq --arg r $r '{($r): .}'; done | jq -s add > roles.json && $0 role import --from-vault roles.json --dry-run`,
+        'every role of the mount: preview, then import without --dry-run',
+      )
+      .epilog(
+        'Every field maps (TTLs are seconds in Vault; 0, the mount default there, means unset here: 1h default, no max — said as a warning). name_template is translated (.RoleName, random N, uuid, unix_time, truncate, lowercase, printf) or refused naming what does not map. Every problem of every role, and every role that exists already, is listed before anything is stored (exit 2).',
+      ) as never,
+  handler: async (args) => {
+    const where = args['from-vault'] === '-' ? 'stdin' : args['from-vault'];
+    const input = parseStructured(await readInputFile(args['from-vault'], where), where);
+    const imported = rolesFromVault(input, { name: args.name, allowClusterRoleBinding: args['allow-cluster-role-binding'] });
+    imported.warnings.forEach(warn);
+    const results = await importRoles(runtimeFor(args).roles, imported, where, { overwrite: args.overwrite, dryRun: args['dry-run'] });
+    if (args['dry-run']) return print(renderRoles(imported.roles, args.output, results.map(({ action }) => `would be ${action}`)));
+    print(args.output === 'table' ? results.map(({ name, action }) => `role "${name}" ${action}`).join('\n') : renderRoles(imported.roles, args.output));
+  },
+};
+
 export const roleCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'role <command>',
-  describe: 'Manage role definitions (create, update, get, list, delete, apply)',
-  builder: (cli) => cli.command([create, update, get, list, remove, apply] as CommandModule<GlobalArgs, never>[]).demandCommand(1, 'give a role subcommand') as never,
+  describe: 'Manage role definitions (create, update, get, list, delete, apply, import)',
+  builder: (cli) => cli.command([create, update, get, list, remove, apply, importVault] as CommandModule<GlobalArgs, never>[]).demandCommand(1, 'give a role subcommand') as never,
   handler: () => undefined,
 };
