@@ -95,11 +95,28 @@ export interface LeaseIdParts {
   suffix: string;
 }
 
-export function parseLeaseId(id: string): LeaseIdParts {
+export function parseLeaseId(id: string, given = id): LeaseIdParts {
   const [role, suffix, ...rest] = id.split('/');
   const valid = role && suffix && rest.length === 0 && !checkDns1123Label(role) && /^[a-z0-9]{12}$/.test(suffix);
-  if (!valid) throw invalidInput(`"${id}" is not a lease id (expected ROLE/ID as printed by issue or lease list)`);
+  if (!valid) throw invalidInput(`"${given}" is not a lease id (expected ROLE/ID as printed by issue or lease list)`);
   return { role, suffix };
+}
+
+/** How Vault names a lease of the Kubernetes secrets engine's default mount: `vault write kubernetes/creds/ROLE`. */
+export const VAULT_LEASE_PREFIX = 'kubernetes/creds/';
+
+/** A lease id as `-o vault-json` prints it, kubernetes/creds/ROLE/ID, so Vault scripts keep their shape. */
+export function vaultLeaseId(id: string): string {
+  return `${VAULT_LEASE_PREFIX}${id}`;
+}
+
+/**
+ * A lease id a user typed: ROLE/ID, or Vault's kubernetes/creds/ROLE/ID as `-o vault-json` prints
+ * it; returned as ROLE/ID. Only for input from the command line: records keep ROLE/ID alone.
+ */
+export function leaseIdFromInput(id: string): string {
+  const { role, suffix } = parseLeaseId(id.startsWith(VAULT_LEASE_PREFIX) ? id.slice(VAULT_LEASE_PREFIX.length) : id, id);
+  return formatLeaseId(role, suffix);
 }
 
 /** "Kind namespace/name", as messages and the audit log name objects. */

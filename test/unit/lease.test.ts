@@ -8,10 +8,12 @@ import {
   formatLeaseId,
   isExpired,
   leaseLabels,
+  leaseIdFromInput,
   leaseSelector,
   leaseSuffixFrom,
   parseLeaseId,
   roleSelector,
+  vaultLeaseId,
 } from '../../src/core/lease.ts';
 import { FIXED_BYTES, FIXED_SUFFIX, NOW, invalid, secondsAfter } from './fakes.ts';
 
@@ -51,6 +53,22 @@ describe('lease ids', () => {
       assert.throws(() => parseLeaseId(id), invalid(`"${id}" is not a lease id (expected ROLE/ID as printed by issue or lease list)`));
     });
   }
+});
+
+describe("lease ids in Vault's form", () => {
+  it('vaultLeaseId is kubernetes/creds/ROLE/ID', () => assert.equal(vaultLeaseId(`reader/${FIXED_SUFFIX}`), `kubernetes/creds/reader/${FIXED_SUFFIX}`));
+  it('leaseIdFromInput takes ROLE/ID and kubernetes/creds/ROLE/ID, giving ROLE/ID', () => {
+    assert.equal(leaseIdFromInput(`reader/${FIXED_SUFFIX}`), `reader/${FIXED_SUFFIX}`);
+    assert.equal(leaseIdFromInput(`kubernetes/creds/reader/${FIXED_SUFFIX}`), `reader/${FIXED_SUFFIX}`);
+  });
+  for (const id of ['kubernetes/creds/', `kubernetes/creds/reader/${FIXED_SUFFIX}/x`, `other/creds/reader/${FIXED_SUFFIX}`, `kubernetes/creds/kubernetes/creds/reader/${FIXED_SUFFIX}`]) {
+    it(`leaseIdFromInput refuses ${JSON.stringify(id)}, naming it as given`, () => {
+      assert.throws(() => leaseIdFromInput(id), invalid(`"${id}" is not a lease id (expected ROLE/ID as printed by issue or lease list)`));
+    });
+  }
+  it("parseLeaseId (what records are checked with) does not take Vault's form", () => {
+    assert.throws(() => parseLeaseId(`kubernetes/creds/reader/${FIXED_SUFFIX}`), invalid(/is not a lease id/));
+  });
 });
 
 describe('isExpired', () => {

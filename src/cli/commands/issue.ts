@@ -1,5 +1,6 @@
 // `issue ROLE`: a new lease and its token (Vault's `write kubernetes/creds/ROLE`).
 
+import { randomUUID } from 'node:crypto';
 import type { Argv, CommandModule } from 'yargs';
 import { sweepExpiredLeases } from '../../adapters/background-sweep.js';
 import { issueLease, type IssuedLease } from '../../app/issue.js';
@@ -10,8 +11,9 @@ import { issueOptions, issueRequest, type IssueArgs } from '../issue-options.js'
 import { warn } from '../io.js';
 import { keyValues, structured } from '../render.js';
 import { describeRef } from '../../core/lease.js';
+import { vaultCredsResponse } from '../../core/vault-creds.js';
 
-const formats = ['table', 'json', 'yaml', 'token', 'env'] as const;
+const formats = ['table', 'json', 'yaml', 'token', 'env', 'vault-json'] as const;
 type IssueCommandArgs = GlobalArgs & IssueArgs & { output: (typeof formats)[number] };
 
 function fields({ lease, token }: IssuedLease) {
@@ -47,6 +49,8 @@ function renderIssued(issued: IssuedLease, format: IssueCommandArgs['output']): 
     case 'json':
     case 'yaml':
       return structured(fields(issued), format);
+    case 'vault-json':
+      return structured(vaultCredsResponse(issued, randomUUID()), 'json');
     case 'table': {
       const { lease_duration, created_objects, ...rest } = fields(issued);
       return keyValues([
@@ -65,10 +69,11 @@ export const issueCommand: CommandModule<GlobalArgs, IssueCommandArgs> = {
     (cli as Argv<GlobalArgs>)
       .positional('role', { type: 'string', demandOption: true })
       .options(issueOptions)
-      .option('output', { alias: 'o', choices: formats, default: 'table' as const, describe: 'Output format; token prints only the token' })
+      .option('output', { alias: 'o', choices: formats, default: 'table' as const, describe: 'Output format; token prints only the token; vault-json what vault write -format=json kubernetes/creds/ROLE prints' })
       .example('$0 issue sample-app -n demo', 'a lease for the existing ServiceAccount sample-app')
       .example('TOKEN=$($0 issue existing-role -n demo --ttl 30m -o token)', 'only the token, for scripts')
-      .example('$0 issue rules -n demo --cluster-role-binding', 'generated rules, bound cluster-wide') as never,
+      .example('$0 issue rules -n demo --cluster-role-binding', 'generated rules, bound cluster-wide')
+      .example('$0 issue sample-app -n demo -o vault-json | jq -r .data.service_account_token', "Vault's output: scripts written for Vault keep working") as never,
   handler: async (args) => {
     const runtime = runtimeFor(args);
     const issued = await issueLease(issueDepsOf(runtime), issueRequest(args));

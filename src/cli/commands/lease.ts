@@ -3,7 +3,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { formatDuration } from '../../core/duration.js';
 import { invalidInput } from '../../core/errors.js';
-import { describeRef, isExpired, parseLeaseId, type LeaseRecord } from '../../core/lease.js';
+import { describeRef, isExpired, leaseIdFromInput, type LeaseRecord } from '../../core/lease.js';
 import { AuditLog } from '../../adapters/audit-log.js';
 import { findLeases } from '../../app/revoke.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
@@ -57,23 +57,23 @@ const get: CommandModule<GlobalArgs, LeaseArgs> = {
   describe: 'Show a lease and the objects it created',
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
-      .positional('id', { type: 'string', demandOption: true })
+      .positional('id', { type: 'string', demandOption: true, describe: 'Lease id (ROLE/ID, or kubernetes/creds/ROLE/ID as -o vault-json prints it)' })
       .option('output', outputOption)
       .example('$0 lease get sample-app/0123456789ab -o yaml', 'the lease record, with every object it created') as never,
   handler: async (args) => {
-    parseLeaseId(args.id);
+    const id = leaseIdFromInput(args.id);
     const runtime = runtimeFor(args);
-    const history = await new AuditLog(runtime.paths.audit).history(args.id);
+    const history = await new AuditLog(runtime.paths.audit).history(id);
     const historyRows = history.map((event, index): [string, string] => [
       index === 0 ? 'history' : '',
       `${event.time} ${event.action} ${event.outcome} by ${event.identity}${event.error ? `: ${event.error}` : ''}`,
     ]);
-    const lease = (await runtime.leases.get(args.id)) ?? (await findLeases(leaseSources(runtime, args.namespace), { id: args.id })).found[0]?.lease;
+    const lease = (await runtime.leases.get(id)) ?? (await findLeases(leaseSources(runtime, args.namespace), { id })).found[0]?.lease;
     if (!lease) {
       // Revoked or collected: only its history is left.
-      if (history.length === 0) throw invalidInput(`lease "${args.id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`);
-      if (args.output !== 'table') return print(structured({ id: args.id, status: 'gone', history }, args.output));
-      return print(keyValues([['lease_id', args.id], ['status', 'gone (revoked or collected)'], ...historyRows]));
+      if (history.length === 0) throw invalidInput(`lease "${id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`);
+      if (args.output !== 'table') return print(structured({ id, status: 'gone', history }, args.output));
+      return print(keyValues([['lease_id', id], ['status', 'gone (revoked or collected)'], ...historyRows]));
     }
     if (args.output !== 'table') return print(structured({ ...lease, history }, args.output));
     print(

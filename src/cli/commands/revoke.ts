@@ -5,7 +5,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { evictTokens } from '../../adapters/token-cache.js';
 import { leasesToRevoke, notFound, revokeLeases, type LeaseTarget } from '../../app/revoke.js';
 import { invalidInput, operationFailed } from '../../core/errors.js';
-import { parseLeaseId } from '../../core/lease.js';
+import { leaseIdFromInput } from '../../core/lease.js';
 import { roleNameProblem } from '../../core/role-spec.js';
 import type { Runtime } from '../../runtime.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
@@ -16,10 +16,7 @@ type RevokeArgs = GlobalArgs & { id?: string; role?: string; all: boolean };
 function target(args: RevokeArgs): LeaseTarget {
   const chosen = [args.id !== undefined, args.role !== undefined, args.all].filter(Boolean).length;
   if (chosen !== 1) throw invalidInput('say what to revoke: a LEASE_ID, --role ROLE or --all (exactly one)');
-  if (args.id !== undefined) {
-    parseLeaseId(args.id);
-    return { id: args.id };
-  }
+  if (args.id !== undefined) return { id: leaseIdFromInput(args.id) };
   if (args.role !== undefined) {
     const problem = roleNameProblem(args.role);
     if (problem) throw invalidInput(problem);
@@ -49,11 +46,12 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
   describe: 'Revoke leases: delete what they created, so their tokens stop working within about 10 s',
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
-      .positional('id', { type: 'string', describe: 'Lease id (ROLE/ID)' })
+      .positional('id', { type: 'string', describe: 'Lease id (ROLE/ID, or kubernetes/creds/ROLE/ID as -o vault-json prints it)' })
       .option('role', { type: 'string', describe: 'Every lease of exactly this role' })
       .option('all', { type: 'boolean', default: false, describe: 'Every lease' })
       .example('$0 revoke --role existing-role', 'all leases of one role (Vault: lease revoke -prefix)')
       .example('$0 revoke sample-app/k3j9x0q2m1zt', 'one lease, from any machine with issuer rights')
+      .example('$0 revoke kubernetes/creds/sample-app/k3j9x0q2m1zt', 'the same lease, by the id -o vault-json printed (Vault: vault lease revoke ID)')
       .example('$0 revoke --all -n team-a', 'an issuer set up with --namespaces lists only where this machine knows it serves: -n adds one')
       .epilog(
         "Each lease is revoked through the kubeconfig and context it was issued with (--kubeconfig/--context override them), and only on the cluster it was issued on: elsewhere it is refused and its record kept. A lease whose objects are all gone is reported as not found (by id: exit 1). A revoked token gets 401 once the API server forgets it: the API server caches token authentications for about 10 s, so a token used just before the revocation may keep working that long.",
@@ -83,6 +81,6 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
       } else if (failures.length === 0) print(`lease "${lease.id}" revoked (${deleted} object(s) deleted${alreadyGone ? `, ${alreadyGone} already gone` : ''})`);
     }
     if (failed.length > 0) throw operationFailed(`${failed.length} of ${outcomes.length} lease(s) could not be fully revoked; their records are kept — run the same command again`);
-    if (args.id !== undefined && notFound(outcomes[0]!)) throw operationFailed(`lease "${args.id}" was not found in the cluster: it was already revoked or collected, so nothing was revoked (its record is removed)`);
+    if ('id' in what && notFound(outcomes[0]!)) throw operationFailed(`lease "${what.id}" was not found in the cluster: it was already revoked or collected, so nothing was revoked (its record is removed)`);
   },
 };
