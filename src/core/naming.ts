@@ -6,7 +6,7 @@ const placeholders = ['role', 'lease', 'namespace', 'unix'] as const;
 type Placeholder = (typeof placeholders)[number];
 
 export const DEFAULT_NAME_TEMPLATE = 'tc-{{role}}-{{lease}}';
-const MAX_NAME_LENGTH = 63;
+export const MAX_NAME_LENGTH = 63;
 
 /** undefined when usable, else why not. */
 export function checkNameTemplate(template: string): string | undefined {

@@ -3,6 +3,8 @@
 // that has no equivalent. Only the subset Vault's templates use is understood: literal text,
 // actions holding pipelines of fields, string/number literals and function calls.
 
+import { MAX_NAME_LENGTH } from './naming.js';
+
 export interface TranslatedTemplate {
   template?: string;
   problems: string[];
@@ -14,7 +16,6 @@ type Value = { text: Part[] } | { number: number };
 
 class Refused extends Error {}
 
-const MAX_NAME_LENGTH = 63;
 const KEYWORDS = ['if', 'else', 'end', 'range', 'with', 'define', 'template', 'block', 'break', 'continue', 'nil'];
 
 export function translateVaultNameTemplate(source: string): TranslatedTemplate {
