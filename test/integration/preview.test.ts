@@ -183,7 +183,7 @@ describe('issue --dry-run: what it shows, and what it leaves', () => {
   it('issue --help documents it, with an example', async () => {
     const help = await ok(['issue', '--help']);
     assert.match(help.stdout, /--dry-run\s+Create nothing/);
-    assert.match(help.stdout, /issue rules -n demo --dry-run -o yaml/);
+    assert.match(help.stdout, /issue rules -n demo --dry-run/);
   });
 
   it('bad input exits 2 as for issue: unknown role, namespace not allowed', async () => {
