@@ -222,7 +222,8 @@ function statusMessage(text: string): string | undefined {
   if (!text) return undefined;
   try {
     const message = (JSON.parse(text) as { message?: unknown }).message;
-    if (typeof message === 'string') return message;
+    // Errors are one line: RBAC escalation prevention lists the missing rules one per line.
+    if (typeof message === 'string') return message.replace(/\s*\n\s*/g, ' ');
   } catch {
     // not JSON
   }
