@@ -89,6 +89,7 @@ function summary(preview: GrantPreview): string[] {
   const { binding } = preview.permissions;
   return [
     `kubectl tempcreds issue --dry-run: nothing was created; the API server checked every object (dryRun=All)`,
+    `owner references and anchor-uid name the uid of the dry-run anchor, which no object has: issue creates these, kubectl apply must not`,
     `lease_id: ${preview.leaseId} (a new one for each issuance)`,
     `namespace: ${preview.namespace.decision}`,
     `ttl: ${preview.ttl.decision}`,

@@ -144,12 +144,23 @@ describe('renderPreview', () => {
     const documents = parseDocuments(text, 'the preview') as { kind: string; metadata: { name: string } }[];
     assert.deepEqual(documents.map((document) => `${document.kind} ${document.metadata.name}`), [`Secret ${NAME}`, `ServiceAccount ${NAME}`, `RoleBinding ${NAME}`]);
     assert.match(text, /^# ttl: 30m \(requested with --ttl\)$/m);
+    assert.match(text, /^# owner references and anchor-uid name the uid of the dry-run anchor, which no object has/m);
   });
 
   it('json: a List of the manifests', async () => {
     const list = JSON.parse(renderPreview(await preview(), 'json')) as { kind: string; items: { kind: string }[] };
     assert.equal(list.kind, 'List');
     assert.deepEqual(list.items.map((item) => item.kind), ['Secret', 'ServiceAccount', 'RoleBinding']);
+  });
+
+  it('permissions: cluster-wide for a ClusterRoleBinding; an existing role the issuer may not read, or that is absent, is said', async () => {
+    const cluster = issueFixture([clusterRulesRole]);
+    assert.match(renderPreview(await previewIssue(cluster.deps, { role: 'reader', clusterRoleBinding: true }), 'table'), new RegExp(`^Permissions: ServiceAccount dev/${NAME} through a ClusterRoleBinding to ClusterRole ${NAME} \\(generated\\), cluster-wide \\(every namespace\\)$`, 'm'));
+    const existing = issueFixture([bindRole]);
+    existing.kube.roles['Role dev/view'] = 'forbidden';
+    assert.match(renderPreview(await previewIssue(existing.deps, { role: 'reader' }), 'table'), /in namespace dev; the issuer may not read it, so its rules are not shown$/m);
+    delete existing.kube.roles['Role dev/view'];
+    assert.match(renderPreview(await previewIssue(existing.deps, { role: 'reader' }), 'table'), /in namespace dev; it does not exist: the token gets no permissions until it does$/m);
   });
 
   it('an existing ServiceAccount: the permissions are what is bound to it', async () => {
