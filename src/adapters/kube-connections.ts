@@ -27,11 +27,12 @@ const OPENED_AHEAD = 3;
 
 const ignore = () => undefined;
 
-/** A response the API server answered with an error status; `message` is its Status message. */
+/** A response the API server answered with an error status; `message` is its Status message, `details` what it names. */
 export class KubeStatusError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly details: { kind?: string; name?: string } = {},
   ) {
     super(message);
     this.name = 'KubeStatusError';
@@ -166,7 +167,7 @@ export class KubeConnection {
             } catch {
               reject(new Error(`the API server answered ${method} ${url.pathname} with something that is not JSON`));
             }
-          } else reject(new KubeStatusError(status, statusMessage(text) ?? res.statusMessage ?? 'no message'));
+          } else reject(new KubeStatusError(status, statusMessage(text) ?? res.statusMessage ?? 'no message', statusDetails(text)));
         });
       });
       // A timer cleared on the answer rather than AbortSignal.timeout: bulk revocations would
@@ -206,12 +207,23 @@ export class KubeConnection {
   }
 }
 
+/** The object a Kubernetes Status body names (`details.kind` is the resource, e.g. "secrets"). */
+function statusDetails(text: string): { kind?: string; name?: string } {
+  try {
+    const details = (JSON.parse(text) as { details?: { kind?: unknown; name?: unknown } }).details;
+    return { ...(typeof details?.kind === 'string' ? { kind: details.kind } : {}), ...(typeof details?.name === 'string' ? { name: details.name } : {}) };
+  } catch {
+    return {};
+  }
+}
+
 /** The message of a Kubernetes Status body, else the start of the body (a proxy's error page). */
 function statusMessage(text: string): string | undefined {
   if (!text) return undefined;
   try {
     const message = (JSON.parse(text) as { message?: unknown }).message;
-    if (typeof message === 'string') return message;
+    // Errors are one line: RBAC escalation prevention lists the missing rules one per line.
+    if (typeof message === 'string') return message.replace(/\s*\n\s*/g, ' ');
   } catch {
     // not JSON
   }

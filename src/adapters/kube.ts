@@ -16,6 +16,7 @@ import type { LabelSelector } from '../core/label-selector.js';
 import { describeRef, type ManagedObject, type ObjectRef } from '../core/lease.js';
 import type { CreatedRef, IssuedToken, IssuerCheckPort, IssuerIdentity, IssuerSetupPort, KubernetesPort } from '../app/ports.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
+import type { PolicyRule } from '../core/policy-rules.js';
 
 export interface KubeTarget {
   kubeconfig?: string;
@@ -138,27 +139,33 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
     this.connection = new KubeConnection(config, cluster.server, timeoutMs);
   }
 
-  async create(manifest: Manifest): Promise<CreatedRef> {
+  async create(manifest: Manifest, { dryRun = false }: { dryRun?: boolean } = {}): Promise<CreatedRef> {
     const { kind, metadata } = manifest;
-    const created = await this.call<KubeObject>(`create ${describe(manifest)}`, { method: 'POST', path: collectionPath({ kind, namespace: metadata.namespace }), body: manifest });
+    const path = collectionPath({ kind, namespace: metadata.namespace });
+    const created = await this.call<KubeObject>(`${dryRun ? 'dry-run ' : ''}create ${describe(manifest)}`, { method: 'POST', path: dryRun ? withQuery(path, { dryRun: 'All' }) : path, body: manifest });
     return { apiVersion: manifest.apiVersion, kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), uid: created.metadata!.uid! };
   }
 
   async requestToken(spec: TokenSpec, boundTo: CreatedRef): Promise<IssuedToken> {
-    const response = await this.call<{ status: { token: string; expirationTimestamp: string } }>(`request a token for ServiceAccount ${spec.namespace}/${spec.serviceAccountName}`, {
-      method: 'POST',
-      path: objectPath({ kind: 'ServiceAccount', namespace: spec.namespace, name: spec.serviceAccountName }, 'token'),
-      body: {
-        apiVersion: 'authentication.k8s.io/v1',
-        kind: 'TokenRequest',
-        spec: {
-          expirationSeconds: spec.expirationSeconds,
-          audiences: spec.audiences,
-          boundObjectRef: { apiVersion: boundTo.apiVersion, kind: boundTo.kind, name: boundTo.name, uid: boundTo.uid },
-        },
-      },
-    });
+    const response = await this.call<{ status: { token: string; expirationTimestamp: string } }>(`request a token for ServiceAccount ${spec.namespace}/${spec.serviceAccountName}`, tokenRequest(spec, boundTo));
     return { token: response.status.token, expiresAt: new Date(response.status.expirationTimestamp) };
+  }
+
+  async dryRunTokenRequest(spec: TokenSpec, boundTo: CreatedRef): Promise<void> {
+    const request = tokenRequest(spec, boundTo);
+    // The answer is dropped unread: should a server ever mint a token here, it goes nowhere.
+    await this.call(`dry-run request a token for ServiceAccount ${spec.namespace}/${spec.serviceAccountName}`, { ...request, path: withQuery(request.path, { dryRun: 'All' }) });
+  }
+
+  async roleRules({ kind, name, namespace }: { kind: 'Role' | 'ClusterRole'; name: string; namespace?: string }): Promise<PolicyRule[] | 'absent' | 'forbidden'> {
+    try {
+      const role = await this.call<{ rules?: PolicyRule[] | null }>(`read ${kind} ${namespace ? `${namespace}/` : ''}${name}`, { method: 'GET', path: objectPath({ kind, name, namespace }) });
+      return role.rules ?? [];
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return 'absent';
+      if (error instanceof ApiError && error.status === 403) return 'forbidden';
+      throw error;
+    }
   }
 
   async annotate(ref: ObjectRef, annotations: Record<string, string>): Promise<void> {
@@ -350,6 +357,23 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
   }
 }
 
+/** A TokenRequest bound to the lease's anchor. */
+function tokenRequest(spec: TokenSpec, boundTo: CreatedRef): KubeRequest {
+  return {
+    method: 'POST',
+    path: objectPath({ kind: 'ServiceAccount', namespace: spec.namespace, name: spec.serviceAccountName }, 'token'),
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: {
+        expirationSeconds: spec.expirationSeconds,
+        audiences: spec.audiences,
+        boundObjectRef: { apiVersion: boundTo.apiVersion, kind: boundTo.kind, name: boundTo.name, uid: boundTo.uid },
+      },
+    },
+  };
+}
+
 /** What to list, in MANAGED_KINDS' order: each kind cluster-wide, or each namespaced kind in each namespace. */
 function listScopes(namespaces: string[] | undefined): { kind: string; namespace?: string }[] {
   return MANAGED_KINDS.flatMap((kind) => (namespaces && isNamespacedKind(kind) ? namespaces.map((namespace) => ({ kind, namespace })) : [{ kind }]));
@@ -402,7 +426,7 @@ function toKubeError(action: string, issuer: IssuerIdentity, error: unknown): Er
     } else if (status === 401) {
       hint = `; the issuer's credentials for context "${issuer.context}" were rejected — refresh them`;
     }
-    return new ApiError(`cannot ${action}: ${status} ${message}${hint}`, status, { cause: error });
+    return new ApiError(`cannot ${action}: ${status} ${message}${hint}`, status, { cause: error, details: error.details });
   }
   if (error instanceof KubeTimeoutError) {
     return new ApiError(`cannot ${action}: the API server at ${issuer.server} did not answer in time; check that it is up and reachable`, undefined, { cause: error });

@@ -3,11 +3,11 @@
 // lease. Any failure rolls back, in reverse order, everything this issuance created.
 
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
-import { checkAggregation, checkBinding, expiringAt, labelledClusterRole, leaseRecordFor, ownedByAnchor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
+import { checkAggregation, checkBinding, labelledClusterRole, leaseMember, leaseRecordFor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
 import { EXPIRES_AT_ANNOTATION, LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
-import { checkSelector, decideNamespace } from '../core/namespace-policy.js';
+import { checkSelector, decideNamespace, type NamespaceDecision } from '../core/namespace-policy.js';
 import { requestTtl, type RoleDefinition } from '../core/role-spec.js';
-import { shortenedWarning } from '../core/ttl.js';
+import { shortenedWarning, type ResolvedTtl } from '../core/ttl.js';
 import type { AuditEvent } from '../core/audit.js';
 import { identityOf, type AuditSink, type CreatedRef, type IssuedToken, type KubernetesPort } from './ports.js';
 
@@ -36,7 +36,20 @@ export interface IssueDeps {
   audit?: AuditSink;
 }
 
-export async function issueLease(deps: IssueDeps, request: IssueRequest): Promise<IssuedLease> {
+/** An issuance decided and planned, nothing created yet: what issue and its preview share. */
+export interface PreparedIssuance {
+  role: RoleDefinition;
+  ttl: ResolvedTtl;
+  namespace: NamespaceDecision;
+  kube: KubernetesPort;
+  plan: GrantPlan;
+  now: Date;
+}
+
+export type PrepareDeps = Pick<IssueDeps, 'getRole' | 'connect' | 'now' | 'randomBytes'>;
+
+/** Resolves the role, TTL, namespace and binding (bad input fails before any API call), then plans the objects. */
+export async function prepareIssuance(deps: PrepareDeps, request: IssueRequest): Promise<PreparedIssuance> {
   const role = await deps.getRole(request.role);
   if (!role) throw invalidInput(`role "${request.role}" does not exist (see: kubectl tempcreds role list)`);
   const ttl = requestTtl(role, request.ttl);
@@ -60,7 +73,11 @@ export async function issueLease(deps: IssueDeps, request: IssueRequest): Promis
   if (decision.verdict === 'needs-selector') checkSelector(role, decision.namespace, await kube.namespaceLabels(decision.namespace));
   const clusterRole = labelledClusterRole(plan, role);
   if (clusterRole) checkAggregation(role.name, clusterRole, await kube.aggregatingClusterRoles());
+  return { role, ttl, namespace: decision, kube, plan, now };
+}
 
+export async function issueLease(deps: IssueDeps, request: IssueRequest): Promise<IssuedLease> {
+  const { role, ttl, kube, plan, now } = await prepareIssuance(deps, request);
   const created: CreatedRef[] = [];
   try {
     const issued = await applyPlan(kube, plan, created, deps.afterApiCall);
@@ -98,7 +115,7 @@ async function applyPlan(kube: KubernetesPort, plan: GrantPlan, created: Created
     await afterApiCall?.('request token');
   };
   for (const round of plan.rounds) {
-    const calls = round.create.map((manifest) => create(expiringAt(ownedByAnchor(manifest, anchor), expiresAt)));
+    const calls = round.create.map((manifest) => create(leaseMember(manifest, anchor, expiresAt)));
     // The anchor is marked in the same round as the request, so gc never mistakes a lease whose token may exist for a crashed one.
     const results = await Promise.allSettled([...calls, ...(round.requestToken ? [markTokenRequested(kube, anchor, expiresAt, afterApiCall), requestToken()] : [])]);
     const failure = results.find((result) => result.status === 'rejected');

@@ -5,6 +5,7 @@ import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-
 import type { AuditEvent } from '../core/audit.js';
 import type { ManagedObject, ObjectRef } from '../core/lease.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
+import type { PolicyRule } from '../core/policy-rules.js';
 
 export type CreatedRef = ObjectRef & { uid: string };
 
@@ -16,8 +17,18 @@ export interface IssuedToken {
 export interface KubernetesPort {
   /** The issuer: its kubeconfig context, cluster and user. */
   readonly issuer: IssuerIdentity;
-  create(manifest: Manifest): Promise<CreatedRef>;
+  /** With `dryRun`, the API server only checks the object (dryRun=All): nothing is stored, and the uid it answers with is no object's. */
+  create(manifest: Manifest, options?: { dryRun?: boolean }): Promise<CreatedRef>;
   requestToken(spec: TokenSpec, boundTo: CreatedRef): Promise<IssuedToken>;
+  /**
+   * The TokenRequest sent with dryRun=All, answering no token. The API server ignores dryRun for
+   * TokenRequests (it mints a real token when it can): bind it only to a dry-run anchor, which does
+   * not exist, so the server checks authorization, the ServiceAccount and admission, then refuses
+   * with a NotFound for what the dry run only pretended to create.
+   */
+  dryRunTokenRequest(spec: TokenSpec, boundTo: CreatedRef): Promise<void>;
+  /** The rules of an existing Role (in `namespace`) or ClusterRole, read as the issuer. */
+  roleRules(ref: { kind: 'Role' | 'ClusterRole'; name: string; namespace?: string }): Promise<PolicyRule[] | 'absent' | 'forbidden'>;
   /** Merges annotations into an object (a JSON merge patch). */
   annotate(ref: ObjectRef, annotations: Record<string, string>): Promise<void>;
   /**

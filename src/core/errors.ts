@@ -39,14 +39,20 @@ export function exitCodeOf(error: unknown): 1 | 2 {
   return error instanceof TempcredsError ? error.exitCode : 1;
 }
 
-/** A Kubernetes API failure; `status` is the HTTP status (undefined when the server never answered). */
+/**
+ * A Kubernetes API failure; `status` is the HTTP status (undefined when the server never answered),
+ * `details` the object its Status names (`kind` is the resource, e.g. "secrets"), when it names one.
+ */
 export class ApiError extends TempcredsError {
+  readonly details: { kind?: string; name?: string };
+
   constructor(
     message: string,
     readonly status: number | undefined,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: { kind?: string; name?: string } },
   ) {
     super(message, 1, options);
     this.name = 'ApiError';
+    this.details = options?.details ?? {};
   }
 }

@@ -241,6 +241,11 @@ export function ownedByAnchor(manifest: Manifest, anchor: ObjectRef & { uid: str
   return { ...manifest, metadata: { ...manifest.metadata, ownerReferences: [owner] } };
 }
 
+/** A planned object as the issuance creates it: tied to the anchor, expiring by the API server's clock. */
+export function leaseMember(manifest: Manifest, anchor: ObjectRef & { uid: string }, expiresAt: string): Manifest {
+  return expiringAt(ownedByAnchor(manifest, anchor), expiresAt);
+}
+
 /** The manifest with another expiry (the API server's, once issuance has heard its clock). */
 export function expiringAt(manifest: Manifest, expiresAt: string): Manifest {
   return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, [EXPIRES_AT_ANNOTATION]: expiresAt } } };

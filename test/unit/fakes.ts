@@ -10,6 +10,7 @@ import { ApiError } from '../../src/core/errors.ts';
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../../src/core/grant-plan.ts';
 import type { LeaseRecord, ManagedObject, ObjectRef } from '../../src/core/lease.ts';
 import { parseSelectorString, selectorMatches } from '../../src/core/label-selector.ts';
+import type { PolicyRule } from '../../src/core/policy-rules.ts';
 import { validateRoleSpec, type RoleDefinition } from '../../src/core/role-spec.ts';
 import { DEFAULT_REFRESH, type CachedToken } from '../../src/core/token-cache.ts';
 
@@ -43,8 +44,10 @@ export function refKey(ref: ObjectRef): string {
 }
 
 export type KubeCall =
-  | { op: 'create'; manifest: Manifest }
+  | { op: 'create'; manifest: Manifest; dryRun?: true }
   | { op: 'requestToken'; spec: TokenSpec; boundTo: CreatedRef }
+  | { op: 'dryRunTokenRequest'; spec: TokenSpec; boundTo: CreatedRef }
+  | { op: 'roleRules'; ref: { kind: string; name: string; namespace?: string } }
   | { op: 'delete'; ref: ObjectRef }
   | { op: 'namespaceLabels'; name: string }
   | { op: 'annotate'; ref: ObjectRef; annotations: Record<string, string> }
@@ -85,6 +88,12 @@ export class FakeKube implements KubernetesPort {
   maxTokenSeconds?: number;
   /** The cluster's ClusterRoles with an aggregationRule. */
   aggregating: AggregatingClusterRole[] = [];
+  /** Existing roles' rules by refKey ("Role dev/view", "ClusterRole view"), or 'forbidden' when the issuer may not read them. */
+  roles: Record<string, PolicyRule[] | 'forbidden'> = {};
+  /** ServiceAccounts that do not exist: a TokenRequest for them is a 404. */
+  readonly missingServiceAccounts = new Set<string>();
+  /** 1-based index of the dry-run create call that fails with a 404 naming the manifest's name (a binding whose role the dry run did not store). */
+  dryRunNotFoundAt?: number;
   private creates = 0;
   private uids = 0;
 
@@ -111,10 +120,16 @@ export class FakeKube implements KubernetesPort {
     this.metadata.set(key, structuredClone(object));
   }
 
-  async create(manifest: Manifest): Promise<CreatedRef> {
-    this.calls.push({ op: 'create', manifest });
+  /** With dryRun, like the API server with dryRun=All: checked (failCreateAt counts it), answered with a uid, never stored. */
+  async create(manifest: Manifest, options: { dryRun?: boolean } = {}): Promise<CreatedRef> {
+    this.calls.push({ op: 'create', manifest, ...(options.dryRun ? { dryRun: true as const } : {}) });
     this.creates++;
     if (this.creates === this.failCreateAt) throw new ApiError(`cannot create ${manifest.kind}: 403 forbidden`, 403);
+    if (options.dryRun) {
+      if (this.creates === this.dryRunNotFoundAt) throw new ApiError(`cannot create ${manifest.kind}: 404 not found`, 404, { details: { kind: 'rolebindings', name: manifest.metadata.name } });
+      const { name, namespace } = manifest.metadata;
+      return { apiVersion: manifest.apiVersion, kind: manifest.kind, name, ...(namespace ? { namespace } : {}), uid: `dry-run-uid-${++this.uids}` };
+    }
     const { name, namespace, labels, annotations, ownerReferences } = manifest.metadata;
     const ref: CreatedRef = { apiVersion: manifest.apiVersion, kind: manifest.kind, name, ...(namespace ? { namespace } : {}), uid: `uid-${++this.uids}` };
     this.objects.set(refKey(ref), ref);
@@ -128,6 +143,19 @@ export class FakeKube implements KubernetesPort {
     if (this.failToken) throw new ApiError('cannot request a token: 403 forbidden', 403);
     const seconds = Math.min(spec.expirationSeconds, this.maxTokenSeconds ?? Infinity);
     return { token: `token-of-${spec.serviceAccountName}-bound-to-${boundTo.uid}`, expiresAt: secondsAfter(this.now(), seconds) };
+  }
+
+  /** Like the API server: authorization, the ServiceAccount, then the bound object, which a dry run never stored (a 404). */
+  async dryRunTokenRequest(spec: TokenSpec, boundTo: CreatedRef): Promise<void> {
+    this.calls.push({ op: 'dryRunTokenRequest', spec, boundTo });
+    if (this.failToken) throw new ApiError('cannot request a token: 403 forbidden', 403);
+    const missing = this.missingServiceAccounts.has(spec.serviceAccountName) ? { kind: 'serviceaccounts', name: spec.serviceAccountName } : { kind: 'secrets', name: boundTo.name };
+    throw new ApiError(`cannot request a token: 404 ${missing.kind} "${missing.name}" not found`, 404, { details: missing });
+  }
+
+  async roleRules(ref: { kind: 'Role' | 'ClusterRole'; name: string; namespace?: string }): Promise<PolicyRule[] | 'absent' | 'forbidden'> {
+    this.calls.push({ op: 'roleRules', ref });
+    return structuredClone(this.roles[refKey({ apiVersion: '', ...ref })]) ?? 'absent';
   }
 
   /** Like the API server with a uid precondition: a live object of another uid is left alone. */
