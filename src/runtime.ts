@@ -53,7 +53,7 @@ export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     roles: new RoleStore(paths.roles),
     leases: new LeaseStore(paths.leases),
     connect(context, kubeconfig) {
-      const target = { kubeconfig: globals.kubeconfig ?? kubeconfig, context: globals.context ?? context };
+      const target = { kubeconfig: globals.kubeconfig ?? kubeconfig, context: globals.context ?? context, recorded: globals.kubeconfig === undefined && kubeconfig !== undefined };
       const key = (chosen: string | undefined) => JSON.stringify([target.kubeconfig ?? '', chosen ?? '']);
       let client = clients.get(key(target.context));
       if (!client) {

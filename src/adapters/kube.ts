@@ -3,12 +3,12 @@
 // needed) and the dozen requests a lease needs, over ./kube-connections. Every request has a
 // timeout; API errors become one-line messages.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { delimiter, resolve } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { delimiter, dirname, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, isNamespacedKind, namespacePath, objectPath, withQuery } from '../core/api-paths.js';
 import { canonicalJson } from '../core/digest.js';
-import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
+import { ApiError, TempcredsError, invalidInput, operationFailed } from '../core/errors.js';
 import { KubeConnection, KubeStatusError, KubeTimeoutError, type KubeRequest } from './kube-connections.js';
 import { kubeconfigPaths } from './kubeconfig.js';
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-plan.js';
@@ -22,6 +22,11 @@ export interface KubeTarget {
   kubeconfig?: string;
   context?: string;
   timeoutMs?: number;
+  /**
+   * `kubeconfig` is what a lease recorded, not what this command line chose: its files that this
+   * process's KUBECONFIG does not name are loaded only if they are this user's (see loadFile).
+   */
+  recorded?: boolean;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
@@ -63,12 +68,15 @@ export function loadKubeConfig(target: KubeTarget): KubeConfig {
   let config = new KubeConfig();
   try {
     const recorded = (target.kubeconfig ?? '').split(delimiter).filter(Boolean);
+    const chosen = new Set(kubeconfigPaths(undefined, process.env).map((path) => resolve(path)));
+    const load = (path: string) => loadFile(path, target.recorded === true && !chosen.has(resolve(path)));
     // Several files (a lease's recorded KUBECONFIG) merge as kubectl merges KUBECONFIG.
-    if (recorded.length > 1) config = mergedAsKubectl(recorded);
-    else if (target.kubeconfig) config.loadFromFile(target.kubeconfig);
-    else if (process.env.KUBECONFIG) config = mergedAsKubectl(kubeconfigPaths(undefined, process.env));
+    if (recorded.length > 1) config = mergedAsKubectl(recorded, load);
+    else if (target.kubeconfig) config = load(target.kubeconfig);
+    else if (process.env.KUBECONFIG) config = mergedAsKubectl(kubeconfigPaths(undefined, process.env), load);
     else config.loadFromDefault();
   } catch (error) {
+    if (error instanceof TempcredsError) throw error;
     throw invalidInput(`cannot load the kubeconfig${target.kubeconfig ? ` ${target.kubeconfig}` : ''}: ${(error as Error).message}`);
   }
   if (target.context) {
@@ -84,16 +92,47 @@ export function loadKubeConfig(target: KubeTarget): KubeConfig {
 }
 
 /**
+ * One kubeconfig file. `ownOnly` (a path a lease recorded, which nobody chose for this command):
+ * it must be a regular file of this user's that no one else may write — in a shared directory
+ * another user may have put one there since, and its exec plugin would run as this user. The
+ * open file is checked and read (not the path twice), so it cannot be swapped in between.
+ */
+function loadFile(path: string, ownOnly: boolean): KubeConfig {
+  const config = new KubeConfig();
+  if (!ownOnly) {
+    config.loadFromFile(path);
+    return config;
+  }
+  // O_NONBLOCK: a FIFO put there must not hang the background gc (it is refused below).
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = fstatSync(fd);
+    const uid = process.getuid?.();
+    const problem = !info.isFile()
+      ? 'it is not a regular file'
+      : uid !== undefined && info.uid !== uid
+        ? `it belongs to uid ${info.uid}, not to you (uid ${uid})`
+        : info.mode & 0o022
+          ? `others may write to it (mode ${(info.mode & 0o777).toString(8)})`
+          : undefined;
+    if (problem) {
+      throw operationFailed(`refusing to load the kubeconfig ${path} a lease recorded: ${problem}, and its exec plugin would run as you; pass --kubeconfig naming the issuer's kubeconfig to revoke the lease (its record is kept)`);
+    }
+    config.loadFromString(readFileSync(fd, 'utf8'));
+  } finally {
+    closeSync(fd);
+  }
+  config.makePathsAbsolute(dirname(path));
+  return config;
+}
+
+/**
  * KUBECONFIG's files merged by client-go's rules, so the tool talks to the cluster kubectl would:
  * missing files are skipped, and the first file to set the current context or define a name wins.
  * (client-node's loadFromDefault takes the last file's current context and refuses a name defined twice.)
  */
-function mergedAsKubectl(paths: string[]): KubeConfig {
-  const files = paths.filter((path) => existsSync(path)).map((path) => {
-    const file = new KubeConfig();
-    file.loadFromFile(path);
-    return file;
-  });
+function mergedAsKubectl(paths: string[], load: (path: string) => KubeConfig): KubeConfig {
+  const files = paths.filter((path) => existsSync(path)).map(load);
   if (files.length === 0) throw new Error(`no file that KUBECONFIG names exists (${paths.join(delimiter)})`);
   const firstOfEachName = <T extends { name: string }>(lists: T[][]): T[] => {
     const seen = new Set<string>();

@@ -1,9 +1,18 @@
-// The CLI's only writers: results on stdout, warnings and errors on stderr (kubectl style).
+// The CLI's only writers: results on stdout, warnings and errors on stderr (kubectl style),
+// never a control character that could drive the terminal (see render.ts).
+
+import { terminalSafe } from './render.js';
 
 export function print(text: string): void {
-  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  const safe = terminalSafe(text, { lines: true });
+  process.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
 }
 
 export function warn(message: string): void {
-  process.stderr.write(`Warning: ${message}\n`);
+  process.stderr.write(`Warning: ${terminalSafe(message, { lines: true })}\n`);
+}
+
+/** The line the CLI ends a failed command with. */
+export function printError(message: string): void {
+  process.stderr.write(`error: ${terminalSafe(message, { lines: true })}\n`);
 }

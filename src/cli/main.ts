@@ -15,6 +15,7 @@ import { setupCommand } from './commands/setup.js';
 import { doctorCommand } from './commands/doctor.js';
 import { complete, completionCommand } from './commands/completion.js';
 import { withGlobalOptions, type GlobalArgs } from './global-options.js';
+import { printError } from './io.js';
 import { programName } from './program.js';
 
 const commands: CommandModule<GlobalArgs, never>[] = [roleCommand, issueCommand, leaseCommand, revokeCommand, kubeconfigCommand, gcCommand, runCommand, setupCommand, doctorCommand, completionCommand] as never;
@@ -50,7 +51,7 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommandExit) return error.code;
-    process.stderr.write(`error: ${(error as Error).message ?? String(error)}\n`);
+    printError((error as Error).message ?? String(error));
     return exitCodeOf(error);
   }
 }

@@ -1,12 +1,26 @@
 // Printing: kubectl-style column tables, Vault-style key/value tables, JSON and YAML.
-// Commands hand rows to these; nothing else in the CLI formats output.
+// Commands hand rows to these; nothing else in the CLI formats output. Values come from the
+// cluster and from files others may write: none reaches the terminal as a control character.
 
 import { toYaml } from '../core/structured-text.js';
 
 export type OutputFormat = 'table' | 'json' | 'yaml';
 
+// \p{Cc}: C0 (ESC, BEL, CR, ...), DEL and C1 (0x9b is CSI on some terminals).
+const CONTROL = /\p{Cc}/gu;
+const CONTROL_BUT_LINES = /(?![\n\t])\p{Cc}/gu;
+
+/**
+ * `text` with its control characters written as \u escapes, so it cannot move the cursor,
+ * retitle or clear the terminal; `lines` keeps newlines and tabs (whole messages, not cells).
+ */
+export function terminalSafe(text: string, { lines = false } = {}): string {
+  return text.replace(lines ? CONTROL_BUT_LINES : CONTROL, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Columns with upper-case headers, padded like kubectl get. */
-export function columns(headers: string[], rows: string[][]): string {
+export function columns(headers: string[], table: string[][]): string {
+  const rows = table.map((row) => row.map((cell) => terminalSafe(cell)));
   const widths = headers.map((header, index) => Math.max(header.length, ...rows.map((row) => (row[index] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -21,6 +35,7 @@ export function keyValues(entries: [string, string][]): string {
   return columns(['Key', 'Value'], [['---', '-----'], ...entries]);
 }
 
+/** JSON and YAML escape control characters themselves, except JSON's DEL and C1: same JSON, escaped. */
 export function structured(value: unknown, format: 'json' | 'yaml'): string {
-  return format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : toYaml(value);
+  return format === 'json' ? `${terminalSafe(JSON.stringify(value, null, 2), { lines: true })}\n` : toYaml(value);
 }

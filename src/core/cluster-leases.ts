@@ -25,6 +25,7 @@ import {
   type LeaseRecord,
   type ManagedObject,
 } from './lease.js';
+import { checkDns1123Subdomain } from './kube-names.js';
 
 export interface ClusterLease {
   id: string;
@@ -106,7 +107,12 @@ export function groupLeases(objects: ManagedObject[], anchors: AnchorIndex = ind
     if ('problem' in found) warnings.add(found.problem);
     else byAnchor.set(found.anchor, [...(byAnchor.get(found.anchor) ?? []), object]);
   }
-  const leases = [...byAnchor].map(([anchor, members]): ClusterLease => {
+  const vouched = [...byAnchor].filter(([anchor]) => {
+    const problem = anchorProblem(anchor);
+    if (problem) warnings.add(problem);
+    return !problem;
+  });
+  const leases = vouched.map(([anchor, members]): ClusterLease => {
     const planned = anchor.annotations[PLANNED_KINDS_ANNOTATION]?.split(',').filter(Boolean) ?? [];
     const present = new Set(members.map((object) => object.kind));
     const created = members.map((object) => object.creationTimestamp).filter((time): time is string => Boolean(time)).sort();
@@ -155,4 +161,26 @@ export function recordFromCluster(lease: ClusterLease, issuer: Pick<LeaseRecord,
     issuedBy: anchor.annotations[ISSUED_BY_ANNOTATION] ?? '',
     objects: lease.objects.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}) })),
   };
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+/** Far above any kubeconfig user name (an EKS ARN is about 100 characters). */
+const MAX_ISSUED_BY = 256;
+
+/**
+ * Why an anchor's annotations are not what issuance writes (then its lease is skipped): anyone
+ * who may create a Secret in the namespace writes them, and they are printed and acted on.
+ * The value is quoted escaped and shortened, so the warning carries no control character.
+ */
+export function anchorProblem(anchor: ManagedObject): string | undefined {
+  const invalid = (key: string, what: string) => {
+    const value = anchor.annotations[key] ?? '';
+    const shown = JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+    return `${describeRef(anchor)} claims to anchor lease "${leaseIdOf(anchor)}" but its ${key} annotation ${shown} is not ${what}: skipped`;
+  };
+  const { [SERVICE_ACCOUNT_ANNOTATION]: account = '', [EXPIRES_AT_ANNOTATION]: expiresAt, [ISSUED_BY_ANNOTATION]: issuedBy } = anchor.annotations;
+  if (checkDns1123Subdomain(account)) return invalid(SERVICE_ACCOUNT_ANNOTATION, 'a ServiceAccount name');
+  if (expiresAt !== undefined && !(RFC3339.test(expiresAt) && !Number.isNaN(Date.parse(expiresAt)))) return invalid(EXPIRES_AT_ANNOTATION, 'an RFC 3339 time');
+  if (issuedBy !== undefined && (issuedBy.length > MAX_ISSUED_BY || /[\p{Cc}\p{Cf}]/u.test(issuedBy))) return invalid(ISSUED_BY_ANNOTATION, `printable text of at most ${MAX_ISSUED_BY} characters`);
+  return undefined;
 }

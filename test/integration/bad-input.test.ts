@@ -133,7 +133,7 @@ describe('bad input', () => {
           assert.match(result.stderr, testCase.message);
           assert.match(result.stderr, /^error: /);
           assert.doesNotMatch(result.stderr, /\n\s+at .+:\d+:\d+/, 'no stack trace');
-          assert.equal(result.stdout, '');
+          assert.equal(result.stdout.length, 0, 'nothing on stdout'); // the length only: stdout may hold a token
           if (testCase.notStored) assert.equal((await tool.run(['role', 'get', testCase.notStored])).status, 2, `${testCase.notStored} was stored`);
         });
       }

@@ -322,3 +322,36 @@ describe('groupLeases: provenance (labels can be copied; the anchor vouches)', (
     assert.deepEqual(lease.objects, members);
   });
 });
+
+describe('groupLeases: the anchor\'s annotations', () => {
+  const withAnnotations = (annotations: Record<string, string>) => {
+    const [anchor, ...members] = leaseObjects();
+    return [{ ...anchor!, annotations: { ...anchor!.annotations, ...annotations } }, ...members];
+  };
+
+  it('keeps an anchor whose annotations issuance could have written (RFC 3339 with or without fraction, any offset)', () => {
+    for (const expiresAt of ['2099-01-01T00:00:00Z', '2099-01-01T00:00:00.123456789Z', '2099-01-01T02:00:00+02:00']) {
+      const { leases, warnings } = groupLeases(withAnnotations({ 'tempcreds.dev/expires-at': expiresAt, 'tempcreds.dev/issued-by': 'arn:aws:eks:eu-west-1:123456789012:cluster/prod' }));
+      assert.deepEqual(warnings, [], expiresAt);
+      assert.equal(only(leases).expiresAt, expiresAt);
+    }
+  });
+
+  const cases: [string, Record<string, string>, string][] = [
+    ['a service account that is no DNS name', { 'tempcreds.dev/service-account': 'app\u001b]0;owned\u0007' }, 'tempcreds.dev/service-account annotation "app\\u001b]0;owned\\u0007" is not a ServiceAccount name'],
+    ['an empty service account', { 'tempcreds.dev/service-account': '' }, 'tempcreds.dev/service-account annotation "" is not a ServiceAccount name'],
+    ['an expiry that is no RFC 3339 time', { 'tempcreds.dev/expires-at': '\u001b[31m2099-01-01T00:00:00Z' }, 'tempcreds.dev/expires-at annotation "\\u001b[31m2099-01-01T00:00:00Z" is not an RFC 3339 time'],
+    ['an expiry Date.parse reads but RFC 3339 does not allow', { 'tempcreds.dev/expires-at': 'Jan 1 2099' }, 'tempcreds.dev/expires-at annotation "Jan 1 2099" is not an RFC 3339 time'],
+    ['an issuer with a control character', { 'tempcreds.dev/issued-by': 'me\u009b31m' }, 'tempcreds.dev/issued-by annotation "me\u009b31m" is not printable text of at most 256 characters'],
+    ['an issuer with a bidirectional override', { 'tempcreds.dev/issued-by': 'me\u202eevil' }, 'tempcreds.dev/issued-by annotation "me\u202eevil" is not printable text of at most 256 characters'],
+    ['an overlong issuer, shown shortened', { 'tempcreds.dev/issued-by': 'x'.repeat(257) }, `tempcreds.dev/issued-by annotation "${'x'.repeat(64)}…" is not printable text of at most 256 characters`],
+  ];
+  for (const [name, annotations, problem] of cases) {
+    it(`skips a lease whose anchor has ${name}, with a warning that quotes it escaped`, () => {
+      const { leases, warnings } = groupLeases(withAnnotations(annotations));
+      assert.deepEqual(leases, []);
+      assert.deepEqual(warnings, [`Secret dev/${NAME} claims to anchor lease "${ID}" but its ${problem}: skipped`]);
+      assert.doesNotMatch(warnings[0]!, /\u001b|\u0007/);
+    });
+  }
+});
