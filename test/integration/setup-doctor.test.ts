@@ -38,6 +38,18 @@ describe('setup --print', () => {
     assert.deepEqual(clusterBinding!.subjects, [{ kind: 'ServiceAccount', namespace: 'tempcreds', name: 'issuer' }]);
   });
 
+  it('puts --max-ttl into both guard policies, and refuses one no TokenRequest may ask for (exit 2)', async () => {
+    const result = await tool.run(['setup', '--user', 'ci-issuer', '--namespaces', 'ci', '--max-ttl', '80h', '--print']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /with the issuer guard \(tokens of at most 80h\)\./);
+    const caps = documents(result).filter(({ kind }) => kind === 'ValidatingAdmissionPolicy').map((policy) => JSON.stringify(policy).match(/expirationSeconds <= (\d+)/)?.[1]);
+    assert.deepEqual(caps, ['288000', '288000']);
+    const refused = await tool.run(['setup', '--user', 'ci-issuer', '--namespaces', 'ci', '--max-ttl', '5m', '--print']);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /--max-ttl "5m" must be a duration from 10m/);
+    assert.equal(refused.stdout, '');
+  });
+
   it('leaves escalate/bind out with --no-escalate, the guard with --no-guard, and binds a user with --user', async () => {
     const result = await tool.run(['setup', '--user', 'ci-issuer', '--all-namespaces', '--cluster-scoped', '--no-escalate', '--no-guard', '--name', 'ci', '--print']);
     assert.equal(result.status, 0, result.stderr);
