@@ -17,6 +17,7 @@ import { describeRef, type ManagedObject, type ObjectRef } from '../core/lease.j
 import type { CreatedRef, IssuedToken, IssuerCheckPort, IssuerIdentity, IssuerSetupPort, KubernetesPort } from '../app/ports.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
 import type { PolicyRule } from '../core/policy-rules.js';
+import { GUARD_DENIAL } from '../core/issuer-setup.js';
 
 export interface KubeTarget {
   kubeconfig?: string;
@@ -460,6 +461,9 @@ function toKubeError(action: string, issuer: IssuerIdentity, error: unknown): Er
     let hint = '';
     if (status === 403 && /attempting to grant RBAC permissions not currently held|escalat/i.test(message)) {
       hint = `; this is Kubernetes' RBAC escalation prevention: the issuer "${issuer.user}" may only grant permissions it holds itself, unless it has the "escalate" verb on roles/clusterroles (and "bind" to bind roles it does not hold) — grant them to the issuer (kubectl tempcreds setup) or narrow the role's rules`;
+    } else if (status === 403 && GUARD_DENIAL.test(message)) {
+      // The guard's own message says what to do; "lacks this permission" would send the reader to RBAC.
+      hint = '; this is the issuer guard (kubectl tempcreds setup --help)';
     } else if (status === 403) {
       hint = `; the issuer "${issuer.user}" (context "${issuer.context}") lacks this permission — see kubectl tempcreds setup`;
     } else if (status === 401) {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { collectionPath } from '../../src/core/api-paths.ts';
 import type { Manifest } from '../../src/core/grant-plan.ts';
-import { issuerManifests, issuerNamespaceManifests, subjectUserName, type IssuerSetup } from '../../src/core/issuer-setup.ts';
+import { DEFAULT_GUARD_MAX_TTL, issuerManifests, issuerNamespaceManifests, parseGuardMaxTtl, subjectUserName, type IssuerSetup } from '../../src/core/issuer-setup.ts';
 import { ensureBinaries, type BinaryName } from './binaries.ts';
 import { httpsRequest, type HttpsResponse } from './https.ts';
 import { writeKubeconfig } from './kubeconfig.ts';
@@ -37,9 +37,12 @@ export const clusterJsonPath = (dir: string): string => path.join(dir, 'cluster.
  * only in the namespaces tests create, see serveNamespace), under the issuer guard; with and
  * without RBAC `escalate`/`bind`, and only `issuer` with ClusterRoles (the walkthrough's steps 10–15).
  */
+/** setup's default: every test's TTLs (at most a few hours, even under 80h role maxima) fit; longer ones see the guard's 403. */
+const GUARD_MAX_TTL_SECONDS = parseGuardMaxTtl(DEFAULT_GUARD_MAX_TTL);
+
 const ISSUERS: IssuerSetup[] = [
-  { name: 'tempcreds-issuer', subject: { kind: 'User', name: CLIENTS.issuer.commonName }, withEscalation: true, namespaces: [], clusterScoped: true, guard: true },
-  { name: 'tempcreds-issuer-noescalate', subject: { kind: 'User', name: CLIENTS['issuer-noescalate'].commonName }, withEscalation: false, namespaces: [], clusterScoped: false, guard: true },
+  { name: 'tempcreds-issuer', subject: { kind: 'User', name: CLIENTS.issuer.commonName }, withEscalation: true, namespaces: [], clusterScoped: true, guard: true, maxTtlSeconds: GUARD_MAX_TTL_SECONDS },
+  { name: 'tempcreds-issuer-noescalate', subject: { kind: 'User', name: CLIENTS['issuer-noescalate'].commonName }, withEscalation: false, namespaces: [], clusterScoped: false, guard: true, maxTtlSeconds: GUARD_MAX_TTL_SECONDS },
 ];
 
 const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1

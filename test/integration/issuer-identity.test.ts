@@ -67,9 +67,13 @@ describe('the issuer guard', () => {
   it('refuses to create a non-expiring kubernetes.io/service-account-token Secret, labelled or not', async () => {
     for (const labels of [{}, { 'app.kubernetes.io/managed-by': 'kubectl-tempcreds' }]) {
       const body = { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { generateName: 'forever-', labels, annotations: { 'kubernetes.io/service-account.name': 'issuer' } } };
-      await answer(unguarded, { method: 'POST', path: `/api/v1/namespaces/${unguarded.namespace}/secrets?dryRun=All`, body }, 201);
+      // RBAC allows it (admission runs after authorization): only the guard of the issuers serving
+      // its namespace stops the unguarded one, a ServiceAccount there, as it stops any.
+      const stopped = await answer(unguarded, { method: 'POST', path: `/api/v1/namespaces/${unguarded.namespace}/secrets?dryRun=All`, body }, 403);
+      assert.match(message(stopped.body), /denied request: ServiceAccounts in the namespaces the kubectl-tempcreds issuer serves may not create kubernetes.io\/service-account-token Secrets/);
       const refused = await answer(guarded, { method: 'POST', path: `/api/v1/namespaces/${guarded.namespace}/secrets?dryRun=All`, body }, 403);
-      assert.match(message(refused.body), /denied request: the kubectl-tempcreds issuer may create or update only Opaque Secrets labelled app.kubernetes.io\/managed-by=kubectl-tempcreds \(lease anchors\)$/);
+      // The issuer is also a ServiceAccount where issuers serve: whichever policy answers first refuses.
+      assert.match(message(refused.body), /denied request: (the kubectl-tempcreds issuer may create or update only Opaque Secrets labelled app.kubernetes.io\/managed-by=kubectl-tempcreds \(lease anchors\)|ServiceAccounts in the namespaces the kubectl-tempcreds issuer serves may not create kubernetes.io\/service-account-token Secrets \(tokens that never expire\))$/);
     }
   });
 

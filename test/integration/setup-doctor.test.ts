@@ -24,17 +24,30 @@ describe('setup --print', () => {
   it('prints a ServiceAccount, the guard, a ClusterRole reading namespaces, and a Role (with escalate/bind) per namespace, needing no cluster', async () => {
     const result = await tool.run(['setup', '--service-account', 'tempcreds/issuer', '--namespaces', 'team-a,team-b', '--print', '--kubeconfig', '/nonexistent']);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^# kubectl-tempcreds issuer identity for system:serviceaccount:tempcreds:issuer, in namespaces team-a, team-b, with escalate\/bind, with the issuer guard\./);
+    assert.match(result.stdout, /^# kubectl-tempcreds issuer identity for system:serviceaccount:tempcreds:issuer, in namespaces team-a, team-b, with escalate\/bind, with the issuer guard \(tokens of at most 24h\)\./);
     const printed = documents(result);
     assert.deepEqual(printed.map(({ kind, metadata }) => `${kind} ${metadata.namespace ?? ''}`.trim()), [
-      'ServiceAccount tempcreds', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ClusterRole', 'ClusterRoleBinding', 'Role team-a', 'RoleBinding team-a', 'Role team-b', 'RoleBinding team-b',
+      'ServiceAccount tempcreds', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy', 'ClusterRole', 'ClusterRoleBinding',
+      'ValidatingAdmissionPolicyBinding', 'Role team-a', 'RoleBinding team-a', 'ValidatingAdmissionPolicyBinding', 'Role team-b', 'RoleBinding team-b',
     ]);
-    const [account, , , clusterRole, clusterBinding, role] = printed;
+    const [account, , , , clusterRole, clusterBinding, , role] = printed;
     assert.deepEqual(account!.metadata, { name: 'issuer', namespace: 'tempcreds', labels: { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'issuer' }, annotations: {} });
     assert.deepEqual(clusterRole!.rules, [{ apiGroups: [''], resources: ['namespaces'], verbs: ['get'] }]);
     assert.deepEqual(role!.rules, issuerNamespaceRules(true));
     assert.equal(clusterBinding!.roleRef!.name, 'kubectl-tempcreds-issuer');
     assert.deepEqual(clusterBinding!.subjects, [{ kind: 'ServiceAccount', namespace: 'tempcreds', name: 'issuer' }]);
+  });
+
+  it('puts --max-ttl into both guard policies, and refuses one no TokenRequest may ask for (exit 2)', async () => {
+    const result = await tool.run(['setup', '--user', 'ci-issuer', '--namespaces', 'ci', '--max-ttl', '80h', '--print']);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /with the issuer guard \(tokens of at most 80h\)\./);
+    const caps = documents(result).filter(({ kind }) => kind === 'ValidatingAdmissionPolicy').map((policy) => JSON.stringify(policy).match(/expirationSeconds <= (\d+)/)?.[1]);
+    assert.deepEqual(caps, ['288000', '288000']);
+    const refused = await tool.run(['setup', '--user', 'ci-issuer', '--namespaces', 'ci', '--max-ttl', '5m', '--print']);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /--max-ttl "5m" must be a duration from 10m/);
+    assert.equal(refused.stdout, '');
   });
 
   it('leaves escalate/bind out with --no-escalate, the guard with --no-guard, and binds a user with --user', async () => {
@@ -79,14 +92,16 @@ describe('setup as the admin, then doctor as the new issuer', () => {
       `serviceaccount/issuer -n ${namespace} ${state}`,
       `validatingadmissionpolicy.admissionregistration.k8s.io/${name} ${state}`,
       `validatingadmissionpolicybinding.admissionregistration.k8s.io/${name} ${state}`,
+      `validatingadmissionpolicy.admissionregistration.k8s.io/${name}-accounts ${state}`,
+      `validatingadmissionpolicybinding.admissionregistration.k8s.io/${name}-accounts ${state}`,
       `clusterrole.rbac.authorization.k8s.io/${name} ${state}`,
       `clusterrolebinding.rbac.authorization.k8s.io/${name} ${state}`,
     ];
-    assert.deepEqual(issuer.setup.stdout.split('\n').slice(0, 5), applied('created'));
+    assert.deepEqual(issuer.setup.stdout.split('\n').slice(0, 7), applied('created'));
     assert.match(issuer.setup.stderr, /may grant permissions it does not hold \(escalate\/bind\) in every namespace, plus ClusterRoles and ClusterRoleBindings/);
     const again = await tempcreds(cluster.kubeconfig).run(['setup', '--service-account', `${namespace}/issuer`, '--all-namespaces', '--cluster-scoped', '--name', name, '--context', 'admin']);
     assert.equal(again.status, 0, again.stderr);
-    assert.deepEqual(again.stdout.split('\n').slice(0, 5), applied('unchanged'));
+    assert.deepEqual(again.stdout.split('\n').slice(0, 7), applied('unchanged'));
   });
 
   it('doctor passes for the new issuer', async () => {

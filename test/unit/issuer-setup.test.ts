@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { TempcredsError } from '../../src/core/errors.ts';
 import { accessChecks, describeAccess, issuerAccessChecks, setupSubjectFlag } from '../../src/core/issuer-checks.ts';
 import { issuerClusterRules, issuerNamespacedRules, issuerNamespaceRules } from '../../src/core/issuer-rbac.ts';
-import { checkIssuerName, issuerManifests, isIssuerObject, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../src/core/issuer-setup.ts';
+import { checkIssuerName, GUARD_DENIAL, issuerManifests, isIssuerObject, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../src/core/issuer-setup.ts';
 
 describe('parseIssuerSubject', () => {
   it('reads --service-account NS/NAME and --user NAME', () => {
@@ -26,7 +26,18 @@ describe('parseIssuerSubject', () => {
 describe('checkIssuerName', () => {
   it('takes names every object kind accepts (the guard policy needs a DNS subdomain)', () => {
     assert.equal(checkIssuerName('kubectl-tempcreds-issuer'), 'kubectl-tempcreds-issuer');
-    for (const name of ['Issuer', 'a_b', '..']) assert.throws(() => checkIssuerName(name), (error: unknown) => error instanceof TempcredsError && error.exitCode === 2 && error.message.startsWith(`--name "${name}" `));
+    assert.equal(checkIssuerName('a'.repeat(180)), 'a'.repeat(180));
+    for (const name of ['Issuer', 'a_b', '..', 'a'.repeat(181)]) assert.throws(() => checkIssuerName(name), (error: unknown) => error instanceof TempcredsError && error.exitCode === 2 && error.message.startsWith(`--name "${name}" `));
+  });
+});
+
+describe('parseGuardMaxTtl', () => {
+  it('takes a duration a TokenRequest may ask for', () => {
+    assert.equal(parseGuardMaxTtl('24h'), 86400);
+    assert.equal(parseGuardMaxTtl('600'), 600);
+    for (const text of ['5m', 'forever', String(2 ** 32), '']) {
+      assert.throws(() => parseGuardMaxTtl(text), (error: unknown) => error instanceof TempcredsError && error.exitCode === 2 && error.message.startsWith(`--max-ttl "${text}" must be a duration from 10m`));
+    }
   });
 });
 
@@ -43,7 +54,7 @@ describe('parseServedNamespaces', () => {
 });
 
 describe('issuerManifests', () => {
-  const setup = (overrides: Partial<IssuerSetup>): IssuerSetup => ({ name: 'iss', subject: { kind: 'ServiceAccount', namespace: 'ns', name: 'sa' }, withEscalation: false, namespaces: ['a', 'b'], clusterScoped: false, guard: false, ...overrides });
+  const setup = (overrides: Partial<IssuerSetup>): IssuerSetup => ({ name: 'iss', subject: { kind: 'ServiceAccount', namespace: 'ns', name: 'sa' }, withEscalation: false, namespaces: ['a', 'b'], clusterScoped: false, guard: false, maxTtlSeconds: 86400, ...overrides });
   const kinds = (manifests: ReturnType<typeof issuerManifests>) => manifests.map(({ kind, metadata }) => `${kind}${metadata.namespace ? ` ${metadata.namespace}` : ''}`);
 
   it('with --namespaces: the namespaced rights only in a Role per namespace; cluster-wide only namespace labels', () => {
@@ -72,13 +83,52 @@ describe('issuerManifests', () => {
 
   it('installs the guard before any right, bound to the issuer user name only', () => {
     const manifests = issuerManifests(setup({ guard: true }));
-    assert.deepEqual(kinds(manifests).slice(0, 4), ['ServiceAccount ns', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ClusterRole']);
+    assert.deepEqual(kinds(manifests).slice(0, 5), ['ServiceAccount ns', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy', 'ClusterRole']);
     const policy = manifests[1]!.spec as { matchConditions: { expression: string }[]; failurePolicy: string; validations: unknown[] };
     assert.deepEqual(policy.matchConditions, [{ name: 'is-the-issuer', expression: 'request.userInfo.username == "system:serviceaccount:ns:sa"' }]);
     assert.equal(policy.failurePolicy, 'Fail');
     assert.deepEqual(manifests[2]!.spec, { policyName: 'iss', validationActions: ['Deny'] });
     const quoted = issuerManifests(setup({ guard: true, subject: { kind: 'User', name: 'a" || true || "' } }))[0]!.spec as typeof policy;
     assert.equal(quoted.matchConditions[0]!.expression, 'request.userInfo.username == "a\\" || true || \\""', 'a user name cannot break out of the CEL string');
+  });
+
+  type Policy = { matchConditions: { expression: string }[]; matchConstraints: { resourceRules: { operations: string[]; resources: string[] }[] }; validations: { expression: string; message: string }[] };
+  const policies = (manifests: ReturnType<typeof issuerManifests>) => manifests.filter(({ kind }) => kind === 'ValidatingAdmissionPolicy').map(({ metadata, spec }) => ({ name: metadata.name, ...(spec as Policy) }));
+
+  it('makes the issuer label what it creates, bind only ServiceAccounts, and keep tokens within --max-ttl', () => {
+    const [issuer] = policies(issuerManifests(setup({ guard: true, maxTtlSeconds: 7200 })));
+    assert.deepEqual(issuer!.matchConstraints.resourceRules.map(({ operations, resources }) => `${operations.join(',')} ${resources.join(',')}`), [
+      'CREATE,UPDATE,DELETE secrets,serviceaccounts,serviceaccounts/token',
+      'CREATE,UPDATE,DELETE roles,rolebindings,clusterroles,clusterrolebindings',
+    ]);
+    const messages = issuer!.validations.map(({ message }) => message);
+    assert.ok(messages.includes('the kubectl-tempcreds issuer may create only objects labelled app.kubernetes.io/managed-by=kubectl-tempcreds'));
+    assert.ok(messages.includes('the kubectl-tempcreds issuer may bind roles only to ServiceAccounts (the guard sees what they do in its namespaces)'));
+    const lifetime = issuer!.validations.find(({ message }) => message.includes('tokens of at most'))!;
+    assert.match(lifetime.expression, /object\.spec\.expirationSeconds <= 7200\)$/);
+    assert.equal(lifetime.message, 'the kubectl-tempcreds issuer may request only tokens of at most 2h: ask for --ttl 2h or less, or have an admin re-run kubectl tempcreds setup --max-ttl LONGER');
+    assert.ok(messages.every((message) => GUARD_DENIAL.test(`ValidatingAdmissionPolicy 'iss' with binding 'iss' denied request: ${message}`)), 'the adapter recognises every denial');
+  });
+
+  it("guards every ServiceAccount where the issuer serves: no token Secrets, no token beyond --max-ttl, bound per namespace", () => {
+    const manifests = issuerManifests(setup({ guard: true }));
+    const accounts = policies(manifests)[1]!;
+    assert.equal(accounts.name, 'iss-accounts');
+    assert.deepEqual(accounts.matchConditions, [{ name: 'is-a-service-account', expression: "request.userInfo.username.startsWith('system:serviceaccount:')" }]);
+    assert.deepEqual(accounts.matchConstraints.resourceRules.map(({ resources }) => resources), [['secrets', 'serviceaccounts/token']]);
+    assert.match(accounts.validations[0]!.expression, /object\.type != 'kubernetes\.io\/service-account-token'/);
+    assert.match(accounts.validations[1]!.expression, /expirationSeconds <= 86400\)$/);
+    assert.match(accounts.validations[1]!.message, /^ServiceAccounts in the namespaces the kubectl-tempcreds issuer serves may request only tokens of at most 24h/);
+    // Each namespace's binding comes before the rights there, so they are never unguarded.
+    assert.deepEqual(kinds(manifests).slice(-6), ['ValidatingAdmissionPolicyBinding', 'Role a', 'RoleBinding a', 'ValidatingAdmissionPolicyBinding', 'Role b', 'RoleBinding b']);
+    const bindings = manifests.filter(({ kind, metadata }) => kind === 'ValidatingAdmissionPolicyBinding' && metadata.name !== 'iss');
+    assert.deepEqual(bindings.map(({ metadata, spec }) => [metadata.name, spec]), ['a', 'b'].map((namespace) => [
+      `iss-accounts.${namespace}`,
+      { policyName: 'iss-accounts', validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } },
+    ]));
+    const everywhere = issuerManifests(setup({ guard: true, namespaces: 'all' })).filter(({ kind }) => kind === 'ValidatingAdmissionPolicyBinding');
+    assert.deepEqual(everywhere.map(({ metadata, spec }) => [metadata.name, spec]), [['iss', { policyName: 'iss', validationActions: ['Deny'] }], ['iss-accounts', { policyName: 'iss-accounts', validationActions: ['Deny'] }]]);
+    assert.equal(issuerManifests(setup({})).some(({ kind }) => kind.startsWith('ValidatingAdmission')), false, '--no-guard: none');
   });
 });
 

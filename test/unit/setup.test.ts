@@ -21,7 +21,7 @@ function fakePort(existing: Record<string, Record<string, string>>, namespaces: 
   return { port, applied };
 }
 
-const manifests = issuerManifests({ name: 'admin', subject: { kind: 'ServiceAccount', namespace: 'tempcreds', name: 'issuer' }, withEscalation: true, namespaces: ['team-a'], clusterScoped: false, guard: true });
+const manifests = issuerManifests({ name: 'admin', subject: { kind: 'ServiceAccount', namespace: 'tempcreds', name: 'issuer' }, withEscalation: true, namespaces: ['team-a'], clusterScoped: false, guard: true, maxTtlSeconds: 86400 });
 const refused = (pattern: RegExp) => (error: unknown) => error instanceof TempcredsError && error.exitCode === 2 && pattern.test(error.message);
 
 describe('applyIssuer', () => {

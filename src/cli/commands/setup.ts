@@ -4,8 +4,9 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { applyIssuer } from '../../app/setup.js';
+import { formatDuration } from '../../core/duration.js';
 import type { Manifest } from '../../core/grant-plan.js';
-import { checkIssuerName, DEFAULT_ISSUER_NAME, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
+import { checkIssuerName, DEFAULT_GUARD_MAX_TTL, DEFAULT_ISSUER_NAME, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
 import { toYaml } from '../../core/structured-text.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
@@ -20,6 +21,7 @@ type SetupArgs = GlobalArgs & {
   'cluster-scoped': boolean;
   escalate: boolean;
   guard: boolean;
+  'max-ttl': string;
   force: boolean;
   print: boolean;
 };
@@ -49,7 +51,7 @@ function scopeOf({ namespaces, clusterScoped }: IssuerSetup): string {
 function printedYaml(manifests: Manifest[], setup: IssuerSetup): string {
   const { subject, withEscalation, guard } = setup;
   const header = [
-    `kubectl-tempcreds issuer identity for ${subjectUserName(subject)}, ${scopeOf(setup)}, ${withEscalation ? 'with' : 'without'} escalate/bind, ${guard ? 'with' : 'without'} the issuer guard.`,
+    `kubectl-tempcreds issuer identity for ${subjectUserName(subject)}, ${scopeOf(setup)}, ${withEscalation ? 'with' : 'without'} escalate/bind, ${guard ? `with the issuer guard (tokens of at most ${formatDuration(setup.maxTtlSeconds)})` : 'without the issuer guard'}.`,
     ...wrap(escalationTradeOff(withEscalation)),
     ...(guard ? wrap(GUARD_SUMMARY) : []),
     'Apply with: kubectl apply -f FILE (as an admin)',
@@ -96,7 +98,12 @@ export const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
         default: true,
         describe: 'Include the escalate/bind verbs on roles and clusterroles (--no-escalate leaves them out; see below)',
       })
-      .option('guard', { type: 'boolean', default: true, describe: 'Install the issuer guard, a ValidatingAdmissionPolicy (--no-guard leaves it out; see below)' })
+      .option('guard', { type: 'boolean', default: true, describe: 'Install the issuer guard, two ValidatingAdmissionPolicies (--no-guard leaves them out; see below)' })
+      .option('max-ttl', {
+        type: 'string',
+        default: DEFAULT_GUARD_MAX_TTL,
+        describe: 'The guard refuses tokens longer than this, requested by the issuer or by any ServiceAccount in its namespaces: set it to the longest maxTtl your roles need',
+      })
       .option('force', { type: 'boolean', default: false, describe: 'Overwrite objects of the same name that setup did not create (refused otherwise)' })
       .option('print', { type: 'boolean', default: false, describe: 'Print the objects as YAML instead of applying them (no cluster access)' })
       .example('$0 setup --service-account tempcreds/issuer --namespaces team-a,team-b --context admin', 'a ServiceAccount issuer for two namespaces, applied with the admin context')
@@ -118,6 +125,7 @@ export const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
       clusterScoped: args['cluster-scoped'],
       withEscalation: args.escalate,
       guard: args.guard,
+      maxTtlSeconds: parseGuardMaxTtl(args['max-ttl']),
     };
     const manifests = issuerManifests(setup);
     if (args.print) return print(printedYaml(manifests, setup));
