@@ -109,7 +109,9 @@ describe('the issuer guard', () => {
       ['issue', gen, '-n', guarded.namespace, '--cluster-role-binding', '-o', 'json'],
       ['role', 'create', sa, '--allowed-namespaces', guarded.namespace, '--service-account', 'app'],
       ['issue', sa, '-n', guarded.namespace, '-o', 'json'],
-      ['revoke', '--all'],
+      // Not --all: this issuer serves every namespace, and other test files' leases live on this cluster too.
+      ['revoke', '--role', gen],
+      ['revoke', '--role', sa],
     ]) {
       const result = await tool.run(args);
       assert.equal(result.status, 0, `${args.slice(0, 2).join(' ')}: ${result.stderr}`);
