@@ -15,8 +15,8 @@
 //
 // Node: the executable embeds the Node LTS from the npm registry's platform package of its target
 // (scripts/node-runtime.ts, cached outside the repo), never the Node running the build. The SEA blob
-// must come from that same Node version: the target's own when it runs here (with a V8 code cache),
-// else the host's package of the same version (no code cache: V8's cache is not portable).
+// must come from that same Node version: the target's own when the target is this host (with a V8
+// code cache), else the host's package of the same version (no code cache: V8's is not portable).
 //
 // Platforms: `--platform os/arch` (krew's names, e.g. linux/arm64; default: this host). keytar's addon
 // is compiled for the host only (npm ci), so another platform's archive leaves it out and caches
