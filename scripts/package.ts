@@ -13,9 +13,15 @@
 // the new sha256 — commit it together with the release upload. With --out (the packaging
 // test) only DIR is written, and --uri-base may point at it.
 //
-// Platforms: a single executable can only be made from a Node binary of the target platform,
-// and keytar's addon only compiled for it, so each build makes the host's archive (linux/amd64
-// here). Add a row to PLATFORMS, built on such a machine, to ship another.
+// Node: the executable embeds the Node LTS from the npm registry's platform package of its target
+// (scripts/node-runtime.ts, cached outside the repo), never the Node running the build. The SEA blob
+// must come from that same Node version: the target's own when the target is this host (with a V8
+// code cache), else the host's package of the same version (no code cache: V8's is not portable).
+//
+// Platforms: `--platform os/arch` (krew's names, e.g. linux/arm64; default: this host). keytar's addon
+// is compiled for the host only (npm ci), so another platform's archive leaves it out and caches
+// tokens in private files; release jobs build each platform on its own runner, addon included.
+// Without --platform the committed krew-manifest.yaml is rewritten; with it, only DIR/tempcreds.yaml.
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleSingleFile, ROOT, typecheck } from './build.ts';
+import { HOST, NODE_LTS, registryNode, type NodeTarget } from './node-runtime.ts';
 
 /** Where releases are published; the manifest's homepage and archive URIs derive from it. */
 const REPOSITORY = process.env.TEMPCREDS_REPOSITORY ?? 'https://github.com/kubectl-tempcreds/kubectl-tempcreds';
@@ -38,11 +45,17 @@ interface Platform {
   os: string;
   arch: string;
   /** Node's names for the same. */
-  nodePlatform: NodeJS.Platform;
-  nodeArch: string;
+  node: NodeTarget;
 }
 
-const PLATFORMS: Platform[] = [{ os: 'linux', arch: 'amd64', nodePlatform: 'linux', nodeArch: 'x64' }];
+const PLATFORMS: Platform[] = [
+  { os: 'linux', arch: 'amd64', node: { platform: 'linux', arch: 'x64' } },
+  { os: 'linux', arch: 'arm64', node: { platform: 'linux', arch: 'arm64' } },
+];
+
+const isHost = (platform: Platform) => platform.node.platform === HOST.platform && platform.node.arch === HOST.arch;
+
+class UsageError extends Error {}
 
 const require = createRequire(import.meta.url);
 const log = (message: string) => process.stderr.write(`package: ${message}\n`);
@@ -85,14 +98,16 @@ module.exports = createRequire(process.execPath)(join(dirname(process.execPath),
   });
 }
 
-/** Node's single executable: the blob (bundle + code cache) injected into a copy of this Node binary. */
-async function singleExecutable(work: string, bundlePath: string, target: string): Promise<void> {
+/** Node's single executable: the blob (bundle, and a code cache on the host) injected into a copy of the target's Node. */
+async function singleExecutable(work: string, bundlePath: string, target: string, platform: Platform): Promise<void> {
+  const node = registryNode(platform.node);
   const config = join(work, 'sea-config.json');
   const blob = join(work, 'sea-prep.blob');
-  writeFileSync(config, JSON.stringify({ main: bundlePath, output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }));
-  const prepared = spawnSync(process.execPath, ['--experimental-sea-config', config], { encoding: 'utf8' });
+  const host = isHost(platform);
+  writeFileSync(config, JSON.stringify({ main: bundlePath, output: blob, disableExperimentalSEAWarning: true, useCodeCache: host }));
+  const prepared = spawnSync(host ? node : registryNode(HOST), ['--experimental-sea-config', config], { encoding: 'utf8' });
   if (prepared.status !== 0) throw new Error(`node --experimental-sea-config failed: ${prepared.stderr}`);
-  copyFileSync(process.execPath, target);
+  copyFileSync(node, target);
   chmodSync(target, 0o755);
   const { inject } = require('postject') as { inject(file: string, resource: string, data: Buffer, options: { sentinelFuse: string }): Promise<void> };
   const warn = console.warn;
@@ -145,17 +160,24 @@ export function renderManifest(template: string, version: string, platforms: { p
   return manifest;
 }
 
+function targetPlatform(name: string | undefined): Platform {
+  const platform = name === undefined ? PLATFORMS.find(isHost) : PLATFORMS.find((candidate) => `${candidate.os}/${candidate.arch}` === name);
+  if (platform) return platform;
+  const known = PLATFORMS.map((candidate) => `${candidate.os}/${candidate.arch}`).join(', ');
+  throw new UsageError(name === undefined ? `no platform entry for this host (${HOST.platform}/${HOST.arch}): choose one with --platform (${known})` : `--platform ${name} is not one of ${known}`);
+}
+
 async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, 'uri-base': { type: 'string' }, 'no-typecheck': { type: 'boolean' } } });
-  const release = values.out === undefined;
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, 'uri-base': { type: 'string' }, 'no-typecheck': { type: 'boolean' }, platform: { type: 'string' } } });
+  const platform = targetPlatform(values.platform);
+  // --platform builds one archive beside the committed manifest, whose platforms it does not know.
+  const release = values.out === undefined && values.platform === undefined;
   const out = resolve(values.out ?? join(ROOT, 'release'));
   const version = packageVersion();
   const uriBase = values['uri-base'] ?? `${REPOSITORY}/releases/download/v${version}`;
   const started = Date.now();
   if (!values['no-typecheck']) timed('type-checked', typecheck);
 
-  const host = PLATFORMS.find((platform) => platform.nodePlatform === process.platform && platform.nodeArch === process.arch);
-  if (!host) throw new Error(`no platform entry for this host (${process.platform}/${process.arch}); a single executable is built from the host's Node binary`);
   mkdirSync(out, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'kubectl-tempcreds-package-'));
   try {
@@ -166,24 +188,25 @@ async function main(argv: string[]): Promise<void> {
     const stage = join(work, 'stage');
     mkdirSync(stage);
     const executableStarted = Date.now();
-    await singleExecutable(work, bundlePath, join(stage, EXECUTABLE));
-    log(`single executable ${Math.round(statSync(join(stage, EXECUTABLE)).size / 2 ** 20)} MB (${((Date.now() - executableStarted) / 1000).toFixed(1)} s)`);
-    copyFileSync(keytarAddon(), join(stage, ADDON));
+    await singleExecutable(work, bundlePath, join(stage, EXECUTABLE), platform);
+    log(`single executable on Node ${NODE_LTS} for ${platform.os}/${platform.arch}, ${Math.round(statSync(join(stage, EXECUTABLE)).size / 2 ** 20)} MB (${((Date.now() - executableStarted) / 1000).toFixed(1)} s)`);
+    if (isHost(platform)) copyFileSync(keytarAddon(), join(stage, ADDON));
+    else log(`keytar's addon is built for this host only: the ${platform.os}/${platform.arch} archive caches tokens in private files`);
     copyFileSync(join(ROOT, 'bin', COMPLETION_HELPER), join(stage, COMPLETION_HELPER));
     chmodSync(join(stage, COMPLETION_HELPER), 0o755);
     copyFileSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));
-    const files = [EXECUTABLE, ADDON, COMPLETION_HELPER, 'LICENSE'];
-    const archive = join(out, archiveName(host));
-    timed(`archived ${archiveName(host)}`, () => tarGz(stage, files, archive));
+    const files = [EXECUTABLE, ...(isHost(platform) ? [ADDON] : []), COMPLETION_HELPER, 'LICENSE'];
+    const archive = join(out, archiveName(platform));
+    timed(`archived ${archiveName(platform)}`, () => tarGz(stage, files, archive));
     // Unpacked too, to run and measure as is (bench: BENCH_SEA_BIN=release/kubectl-tempcreds_linux_amd64/kubectl-tempcreds).
-    const unpacked = join(out, archiveName(host).replace(/\.tar\.gz$/, ''));
+    const unpacked = join(out, archiveName(platform).replace(/\.tar\.gz$/, ''));
     rmSync(unpacked, { recursive: true, force: true });
     renameSync(stage, unpacked);
     const digest = sha256(archive);
-    log(`${archiveName(host)}: ${Math.round(statSync(archive).size / 2 ** 20)} MB, sha256 ${digest}`);
+    log(`${archiveName(platform)}: ${Math.round(statSync(archive).size / 2 ** 20)} MB, sha256 ${digest}`);
 
     const template = readFileSync(join(ROOT, 'krew-manifest.template.yaml'), 'utf8');
-    const manifest = renderManifest(template, version, [{ platform: host, uri: `${uriBase}/${archiveName(host)}`, sha256: digest, files }]);
+    const manifest = renderManifest(template, version, [{ platform, uri: `${uriBase}/${archiveName(platform)}`, sha256: digest, files }]);
     // krew wants the manifest named after the plugin.
     writeFileSync(join(out, 'tempcreds.yaml'), manifest);
     if (release) writeFileSync(join(ROOT, 'krew-manifest.yaml'), manifest);
@@ -195,5 +218,5 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: Error) => {
   process.stderr.write(`package: ${error.message}\n`);
-  process.exit(1);
+  process.exit(error instanceof UsageError || (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
 });

@@ -1,6 +1,8 @@
-// `npm test [-- selector… --node-test-flag=value…]`: builds, starts ONE control plane for the run (unless
-// only unit tests run), runs node's test runner under a Secret Service (keytar), always stops the cluster.
-// A selector is a test file, a dir, or a substring of test file paths: `npm test -- test/unit`.
+// `npm test [-- selector… --node=this|lts|both --node-test-flag=value…]`: builds, starts ONE control plane for
+// the run (unless only unit tests run), runs node's test runner under a Secret Service (keytar), always stops
+// the cluster. A selector is a test file, a dir, or a substring of test file paths: `npm test -- test/unit`.
+// The whole suite (no selector) runs twice, on the Node running npm and on the Node LTS from the registry
+// (scripts/node-runtime.ts), so package.json's engines is proven on both; `--node` chooses.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -10,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { ensureBinaries } from './controlplane/binaries.ts';
 import { clusterJsonPath, startCluster, stopCluster, type ClusterInfo } from './controlplane/cluster.ts';
 import { TEST_BUILD, bundleDist, typecheck } from '../scripts/build.ts';
+import { HOST, NODE_LTS, registryNode } from '../scripts/node-runtime.ts';
+import { NODE_CHOICES, testRuntimes } from './runtimes.ts';
 
 const TEST_DIRS = ['test/unit', 'test/integration'];
 
@@ -72,13 +76,19 @@ async function build(): Promise<void> {
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const files = selectTestFiles(args.filter((arg) => !arg.startsWith('-')));
-  const runnerFlags = args.filter((arg) => arg.startsWith('-'));
+  const selectors = args.filter((arg) => !arg.startsWith('-'));
+  const files = selectTestFiles(selectors);
+  const nodeFlag = args.find((arg) => arg.startsWith('--node='));
+  const runnerFlags = args.filter((arg) => arg.startsWith('-') && arg !== nodeFlag);
+  const choice = nodeFlag?.slice('--node='.length);
+  const chosen = testRuntimes(choice, selectors.length > 0);
+  if (!chosen) throw new UsageError(`--node=${choice} is not one of ${NODE_CHOICES.join(', ')}`);
+  const runtimes = chosen.map((runtime) => (runtime === 'this' ? process.execPath : registryNode(HOST, NODE_LTS)));
   await build();
 
   let clusterDir: string | undefined;
   let startup: Promise<ClusterInfo> | undefined;
-  let keyringHome: string | undefined;
+  const keyringHomes: string[] = [];
   let runner: ChildProcess | undefined;
   let cleaning: Promise<void> | undefined;
   const cleanUpOnce = (): Promise<void> =>
@@ -89,7 +99,7 @@ async function main(): Promise<number> {
         await stopCluster(dir);
       }
       // Last: a keyring daemon orphaned by an interrupt may still be writing there.
-      if (keyringHome) fs.rmSync(keyringHome, { recursive: true, force: true });
+      for (const home of keyringHomes) fs.rmSync(home, { recursive: true, force: true });
     })());
   let interruptedBy: NodeJS.Signals | undefined;
   const exitCodeFor = (signal: NodeJS.Signals): number => 128 + os.constants.signals[signal];
@@ -129,15 +139,23 @@ async function main(): Promise<number> {
       env.KUBECONFIG = cluster.kubeconfig;
     }
     if (interruptedBy) return exitCodeFor(interruptedBy); // interrupted during startup: the handler cleans up
-    const wrapped = withSecretService([process.execPath, '--import', 'tsx', '--test', '--test-concurrency=2', ...runnerFlags, ...files]);
-    keyringHome = wrapped.keyringHome;
-    const [command, ...commandArgs] = wrapped.command;
-    runner = spawn(command!, commandArgs, { stdio: 'inherit', env, detached: true });
-    const code = await new Promise<number>((resolve, reject) => {
-      runner!.on('error', reject);
-      runner!.on('close', (exitCode) => resolve(exitCode ?? 1));
-    });
-    return interruptedBy ? exitCodeFor(interruptedBy) : code;
+    let failed = 0;
+    for (const node of runtimes) {
+      // First on PATH: the tool under test (bin/'s `#!/usr/bin/env node`) and npm run on the same Node.
+      const runEnv = { ...env, PATH: `${path.dirname(node)}${path.delimiter}${env.PATH ?? ''}` };
+      if (runtimes.length > 1) process.stderr.write(`npm test: on Node ${node === process.execPath ? process.version : `v${NODE_LTS}`} (${node})\n`);
+      const wrapped = withSecretService([node, '--import', 'tsx', '--test', '--test-concurrency=2', ...runnerFlags, ...files]);
+      if (wrapped.keyringHome) keyringHomes.push(wrapped.keyringHome);
+      const [command, ...commandArgs] = wrapped.command;
+      runner = spawn(command!, commandArgs, { stdio: 'inherit', env: runEnv, detached: true });
+      const code = await new Promise<number>((resolve, reject) => {
+        runner!.on('error', reject);
+        runner!.on('close', (exitCode) => resolve(exitCode ?? 1));
+      });
+      if (interruptedBy) return exitCodeFor(interruptedBy);
+      failed ||= code;
+    }
+    return failed;
   } finally {
     await cleanUpOnce();
   }

@@ -4,11 +4,11 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import lockfile from 'proper-lockfile';
+import { BUILD_CACHE } from '../../scripts/node-runtime.ts';
 
 const GO_MODULE_DIR = fileURLToPath(new URL('./go/', import.meta.url));
 
@@ -89,8 +89,7 @@ function missingBinaries(dir: string, names: string[]): string[] {
 function cacheDir(spec: GoBinaries): string {
   const hash = createHash('sha256');
   for (const file of ['go.mod', 'go.sum']) hash.update(fs.readFileSync(path.join(spec.moduleDir, file)));
-  const cacheHome = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cacheHome, 'kubectl-tempcreds', spec.cacheName, hash.digest('hex').slice(0, 16));
+  return path.join(BUILD_CACHE, spec.cacheName, hash.digest('hex').slice(0, 16));
 }
 
 /** One build at a time per cache dir; proper-lockfile refreshes the lock while the build runs. */

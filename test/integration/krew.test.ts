@@ -8,12 +8,13 @@
 // sigs.k8s.io/krew (test/krew/go) and cached like the control plane.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
+import { NODE_LTS } from '../../scripts/node-runtime.ts';
 import { ensureGoBinaries } from '../controlplane/binaries.ts';
 import { createNamespace, createServiceAccount, testCluster, uniqueName } from '../helpers/fixtures.ts';
 import { runProcess, type RunResult } from '../helpers/tempcreds.ts';
@@ -60,6 +61,16 @@ describe('the krew plugin', () => {
     const executable = entries.find((entry) => entry.at(-1) === 'kubectl-tempcreds')!;
     assert.match(executable[0]!, /^-rwxr-xr-x$/);
     assert.ok(Number(executable[2]) > 50 * 2 ** 20, `a self-contained executable (Node inside): ${executable[2]} bytes`);
+  });
+
+  it('embeds the Node LTS from the npm registry, not the Node that runs the build', async () => {
+    // A preload through NODE_OPTIONS (which single executables honour) reports the embedded runtime.
+    const probe = join(work, 'node-version.cjs');
+    writeFileSync(probe, 'process.stderr.write(`embedded Node ${process.version}\\n`);');
+    const executable = join(release, ARCHIVE.replace('.tar.gz', ''), 'kubectl-tempcreds');
+    const help = await runProcess(executable, ['--help'], { env: { ...process.env, NODE_OPTIONS: `--require ${probe}` } });
+    ok(help, 'kubectl-tempcreds --help');
+    assert.match(help.stderr, new RegExp(`^embedded Node v${NODE_LTS.replaceAll('.', '\\.')}$`, 'm'));
   });
 
   it('writes the archive\'s lowercase sha256 into a manifest krew validates, matching the committed krew-manifest.yaml', async () => {
