@@ -1,10 +1,11 @@
-// `doctor`: checks everything the tool depends on, in the order a user would fix it —
-// the kubeconfig, the API server and TokenRequest, the issuer's permissions, the roles'
-// issuer contexts, the token cache, the state directories — and says how to fix each
-// problem. Over small ports.
+// `doctor`: says what this build is (as `version` does), then checks everything the tool
+// depends on, in the order a user would fix it — the kubeconfig, the API server and
+// TokenRequest, the issuer's permissions, the roles' issuer contexts, the token cache, the
+// state directories — and says how to fix each problem. Over small ports.
 
 import { forEachLimited } from './concurrency.js';
 import type { IssuerCheckPort } from './ports.js';
+import { versionEntries, type BuildInfo } from '../core/build-info.js';
 import { describeAccess, inNamespace, issuerAccessChecks, setupSubjectFlag, type ResourceAccess } from '../core/issuer-checks.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -187,6 +188,11 @@ function tokenCacheCheck(cache: TokenCacheSummary): Check {
 function servedNamespaces(roles: RoleSummary[], context: string, explicit: string | undefined): string[] {
   const fromRoles = roles.filter(({ issuerContext }) => !issuerContext || issuerContext === context).flatMap(({ allowedNamespaces }) => allowedNamespaces ?? []);
   return [...new Set([...(explicit ? [explicit] : []), ...fromRoles.filter((namespace) => namespace !== '*')])].sort();
+}
+
+/** What doctor says first, for bug reports: the lines of `version`, each OK. */
+export function buildChecks(info: BuildInfo): Check[] {
+  return versionEntries(info).map(([area, message]) => ({ area, status: 'ok', message }));
 }
 
 export async function runDoctor(ports: DoctorPorts): Promise<Check[]> {
