@@ -174,7 +174,7 @@ function roleChecks(roles: RoleSummary[], unreadable: string[], contexts: Set<st
 function tokenCacheCheck(cache: TokenCacheSummary): Check {
   switch (cache.kind) {
     case 'keychain':
-      return { area: 'token cache', status: 'ok', message: 'the OS keychain answers (Secret Service / Keychain)' };
+      return { area: 'token cache', status: 'ok', message: 'the OS keychain answers (Secret Service, macOS Keychain or Windows Credential Manager)' };
     case 'file':
       return cache.notice
         ? { area: 'token cache', status: 'warn', message: cache.notice, fix: 'start a Secret Service (e.g. gnome-keyring) for the keychain, or choose files explicitly: KUBECTL_TEMPCREDS_TOKEN_CACHE=file' }
