@@ -25,7 +25,7 @@
 //   tsx scripts/build.ts --no-typecheck  dist/ only
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,6 +115,19 @@ const withoutTestHooks: esbuild.Plugin = {
   },
 };
 
+/** The commit `root` is checked out at (12 hex digits), or "unknown" outside a git checkout. */
+export function gitCommit(root: string): string {
+  const result = spawnSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: root, encoding: 'utf8' });
+  const commit = result.status === 0 ? result.stdout.trim() : '';
+  return /^[0-9a-f]{12}$/.test(commit) ? commit : 'unknown';
+}
+
+/** `version` and `doctor` say what a bundle was built from (src/adapters/build-info.ts). */
+const buildConstants = {
+  TEMPCREDS_VERSION: JSON.stringify((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version),
+  TEMPCREDS_COMMIT: JSON.stringify(gitCommit(ROOT)),
+};
+
 /** What every bundle of the tool shares (a release build's: without test hooks). */
 export const commonOptions: esbuild.BuildOptions = {
   absWorkingDir: ROOT,
@@ -124,6 +137,7 @@ export const commonOptions: esbuild.BuildOptions = {
   minify: true,
   legalComments: 'none',
   external: EXTERNAL,
+  define: buildConstants,
   plugins: [withoutTestHooks, clientNodeHasNoSideEffects, nativeWhatwgUrl, asciiStringWidth],
   logLevel: 'warning',
 };
@@ -165,7 +179,8 @@ export async function bundleDist({ flavour = 'release', root = flavour === 'test
 
 /** One self-contained CommonJS file (for a Node single executable): lazy imports become lazy inits. */
 export async function bundleSingleFile(entry: string, outfile: string, options: esbuild.BuildOptions = {}): Promise<esbuild.Metafile> {
-  const result = await esbuild.build({ ...commonOptions, ...options, entryPoints: [entry], outfile, format: 'cjs', metafile: true });
+  const define = { ...commonOptions.define, ...options.define };
+  const result = await esbuild.build({ ...commonOptions, ...options, define, entryPoints: [entry], outfile, format: 'cjs', metafile: true });
   return result.metafile;
 }
 

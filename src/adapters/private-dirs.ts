@@ -2,6 +2,10 @@
 // directory (not a symbolic link someone could point elsewhere), owned by the user, writable by
 // no one else (who could otherwise plant lease records or role files). A missing one is fine: it
 // is created private. Only node:fs, so the exec hot path can use it.
+//
+// Windows has no POSIX owner or modes (Node reports every directory as 777, uid 0): there the
+// state lives in the user profile (%APPDATA%, %LOCALAPPDATA%), whose ACLs grant only the user,
+// SYSTEM and Administrators; only the symbolic link (and junction) check applies.
 
 import { lstatSync, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
@@ -18,12 +22,16 @@ export function directoryChain(root: string, directory: string): string[] {
   return chain;
 }
 
+/** Whether the platform has POSIX owners and modes to check. */
+export const hasPosixModes = (platform: NodeJS.Platform = process.platform) => platform !== 'win32';
+
 /** Why `path` is not a directory to trust, with the fix; undefined when it is. */
-export function untrustedDirectory(path: string, info: Stats): string | undefined {
+export function untrustedDirectory(path: string, info: Stats, platform: NodeJS.Platform = process.platform): string | undefined {
   const uid = process.getuid?.();
   const refuse = (why: string, fix: string) => `refusing to use ${path}: ${why}; ${fix}`;
   if (info.isSymbolicLink()) return refuse('it is a symbolic link, and state directories must be real ones', `remove the link (rm ${path}) and run again`);
   if (!info.isDirectory()) return refuse('it is not a directory', `remove it (rm ${path}) and run again`);
+  if (!hasPosixModes(platform)) return undefined;
   if (uid !== undefined && info.uid !== uid) return refuse(`it belongs to uid ${info.uid}, not to you (uid ${uid})`, `remove it, or if it is yours: chown -R ${uid} ${path}`);
   if (info.mode & 0o022) return refuse(`others may write to it (mode ${(info.mode & 0o777).toString(8)})`, `check what is in it, then: chmod 700 ${path}`);
   return undefined;

@@ -1,15 +1,17 @@
 // Whether the state directories are private: owned by the user, directories 0700 and
 // files 0600 (group and others get nothing), writable. Missing ones are fine: they
-// are created private on first use.
+// are created private on first use. On Windows (no POSIX owners or modes) only links and
+// writability are checked: the user profile's ACLs protect the files (see private-dirs.ts).
 
 import { constants } from 'node:fs';
 import { access, lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StateProblem } from '../app/doctor.js';
+import { hasPosixModes } from './private-dirs.js';
 
 const MAX_DEPTH = 4;
 
-async function inspect(path: string, depth: number, problems: StateProblem[]): Promise<void> {
+async function inspect(path: string, depth: number, problems: StateProblem[], posix: boolean): Promise<void> {
   let stats;
   try {
     stats = await lstat(path);
@@ -19,7 +21,7 @@ async function inspect(path: string, depth: number, problems: StateProblem[]): P
     return;
   }
   const uid = process.getuid?.();
-  if (uid !== undefined && stats.uid !== uid) {
+  if (posix && uid !== undefined && stats.uid !== uid) {
     problems.push({ path, problem: `belongs to uid ${stats.uid}, not to you (uid ${uid})`, fix: `chown -R ${uid} ${path}` });
   }
   // The tool refuses to use a linked state directory or file (it could point anywhere).
@@ -29,7 +31,8 @@ async function inspect(path: string, depth: number, problems: StateProblem[]): P
   }
   // Lock directories (proper-lockfile) hold nothing and live for a moment.
   if (stats.isDirectory() && path.endsWith('.lock')) return;
-  const mode = stats.mode & 0o777;
+  // Windows' reported modes mean nothing (every directory 777): none to judge.
+  const mode = posix ? stats.mode & 0o777 : 0;
   if (stats.isDirectory()) {
     if (mode & 0o077) problems.push({ path, problem: `is open to others (mode ${mode.toString(8)}; want 700)`, fix: `chmod 700 ${path}` });
     try {
@@ -39,14 +42,14 @@ async function inspect(path: string, depth: number, problems: StateProblem[]): P
     }
     if (depth >= MAX_DEPTH) return;
     const entries = await readdir(path).catch(() => [] as string[]);
-    for (const entry of entries) await inspect(join(path, entry), depth + 1, problems);
+    for (const entry of entries) await inspect(join(path, entry), depth + 1, problems, posix);
   } else if (mode & 0o077) {
     problems.push({ path, problem: `is open to others (mode ${mode.toString(8)}; want 600)`, fix: `chmod 600 ${path}` });
   }
 }
 
-export async function inspectStateDirectories(directories: string[]): Promise<StateProblem[]> {
+export async function inspectStateDirectories(directories: string[], platform: NodeJS.Platform = process.platform): Promise<StateProblem[]> {
   const problems: StateProblem[] = [];
-  for (const directory of directories) await inspect(directory, 0, problems);
+  for (const directory of directories) await inspect(directory, 0, problems, hasPosixModes(platform));
   return problems;
 }

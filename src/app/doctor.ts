@@ -1,10 +1,11 @@
-// `doctor`: checks everything the tool depends on, in the order a user would fix it —
-// the kubeconfig, the API server and TokenRequest, the issuer's permissions, the roles'
-// issuer contexts, the token cache, the state directories — and says how to fix each
-// problem. Over small ports.
+// `doctor`: says what this build is (as `version` does), then checks everything the tool
+// depends on, in the order a user would fix it — the kubeconfig, the API server and
+// TokenRequest, the issuer's permissions, the roles' issuer contexts, the token cache, the
+// state directories — and says how to fix each problem. Over small ports.
 
 import { forEachLimited } from './concurrency.js';
 import type { IssuerCheckPort } from './ports.js';
+import { versionEntries, type BuildInfo } from '../core/build-info.js';
 import { describeAccess, inNamespace, issuerAccessChecks, setupSubjectFlag, type ResourceAccess } from '../core/issuer-checks.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -173,7 +174,7 @@ function roleChecks(roles: RoleSummary[], unreadable: string[], contexts: Set<st
 function tokenCacheCheck(cache: TokenCacheSummary): Check {
   switch (cache.kind) {
     case 'keychain':
-      return { area: 'token cache', status: 'ok', message: 'the OS keychain answers (Secret Service / Keychain)' };
+      return { area: 'token cache', status: 'ok', message: 'the OS keychain answers (Secret Service, macOS Keychain or Windows Credential Manager)' };
     case 'file':
       return cache.notice
         ? { area: 'token cache', status: 'warn', message: cache.notice, fix: 'start a Secret Service (e.g. gnome-keyring) for the keychain, or choose files explicitly: KUBECTL_TEMPCREDS_TOKEN_CACHE=file' }
@@ -187,6 +188,11 @@ function tokenCacheCheck(cache: TokenCacheSummary): Check {
 function servedNamespaces(roles: RoleSummary[], context: string, explicit: string | undefined): string[] {
   const fromRoles = roles.filter(({ issuerContext }) => !issuerContext || issuerContext === context).flatMap(({ allowedNamespaces }) => allowedNamespaces ?? []);
   return [...new Set([...(explicit ? [explicit] : []), ...fromRoles.filter((namespace) => namespace !== '*')])].sort();
+}
+
+/** What doctor says first, for bug reports: the lines of `version`, each OK. */
+export function buildChecks(info: BuildInfo): Check[] {
+  return versionEntries(info).map(([area, message]) => ({ area, status: 'ok', message }));
 }
 
 export async function runDoctor(ports: DoctorPorts): Promise<Check[]> {

@@ -1,7 +1,6 @@
 // The CLI entry: the command table, argument parsing, and the one place that turns
 // errors into a message on stderr and an exit code. Commands never exit the process.
 
-import { readFileSync } from 'node:fs';
 import yargs, { type CommandModule } from 'yargs';
 import { CommandExit, exitCodeOf, invalidInput } from '../core/errors.js';
 import { roleCommand } from './commands/role.js';
@@ -14,19 +13,13 @@ import { runCommand } from './commands/run.js';
 import { setupCommand } from './commands/setup.js';
 import { doctorCommand } from './commands/doctor.js';
 import { complete, completionCommand } from './commands/completion.js';
+import { versionCommand } from './commands/version.js';
+import { packageVersion } from '../adapters/build-info.js';
 import { withGlobalOptions, type GlobalArgs } from './global-options.js';
 import { printError } from './io.js';
 import { programName } from './program.js';
 
-const commands: CommandModule<GlobalArgs, never>[] = [roleCommand, issueCommand, leaseCommand, revokeCommand, kubeconfigCommand, gcCommand, runCommand, setupCommand, doctorCommand, completionCommand] as never;
-
-/** Defined by the single-executable bundle (scripts/package.ts), which has no package.json beside it. */
-declare const TEMPCREDS_VERSION: string | undefined;
-
-function version(): string {
-  if (typeof TEMPCREDS_VERSION === 'string') return TEMPCREDS_VERSION;
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
+const commands: CommandModule<GlobalArgs, never>[] = [roleCommand, issueCommand, leaseCommand, revokeCommand, kubeconfigCommand, gcCommand, runCommand, setupCommand, doctorCommand, versionCommand, completionCommand] as never;
 
 export async function main(args: string[]): Promise<number> {
   if (args[0] === '__complete') return complete(args.slice(1), commands); // shell completion (Cobra's protocol, as kubectl expects)
@@ -40,7 +33,7 @@ export async function main(args: string[]): Promise<number> {
     .strict()
     .help('help')
     .alias('help', 'h')
-    .version(version())
+    .version(packageVersion())
     .wrap(Math.min(120, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((message, error) => {

@@ -18,6 +18,7 @@ import { NODE_LTS } from '../../scripts/node-runtime.ts';
 import { ensureGoBinaries } from '../controlplane/binaries.ts';
 import { createNamespace, createServiceAccount, testCluster, uniqueName } from '../helpers/fixtures.ts';
 import { runProcess, type RunResult } from '../helpers/tempcreds.ts';
+import { RELEASE_PLATFORMS, archiveName, releaseManifest } from '../../scripts/krew-manifest.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ARCHIVE = 'kubectl-tempcreds_linux_amd64.tar.gz';
@@ -143,5 +144,28 @@ describe('the krew plugin', () => {
     const result = await runProcess('kubectl', ['__complete', 'tempcreds', 'se'], { env });
     ok(result, 'kubectl __complete');
     assert.deepEqual(result.stdout.trim().split('\n').map((line) => line.split('\t')[0]), ['setup', ':4']);
+  });
+
+  it('the release\'s multi-platform manifest (scripts/krew-manifest.ts) passes krew\'s validator, and krew installs the linux/amd64 archive with it', async () => {
+    // The other platforms' archives are built on their own runners: stand-ins give them digests.
+    const archives = mkdtempSync(join(work, 'archives-'));
+    for (const platform of RELEASE_PLATFORMS) {
+      if (archiveName(platform) === ARCHIVE) copyFileSync(join(release, ARCHIVE), join(archives, ARCHIVE));
+      else writeFileSync(join(archives, archiveName(platform)), `stand-in for ${archiveName(platform)}`);
+    }
+    const manifest = join(mkdtempSync(join(work, 'multi-')), 'tempcreds.yaml');
+    writeFileSync(manifest, releaseManifest(archives, 'https://example.com/download'));
+    const platforms = (yaml.load(readFileSync(manifest, 'utf8')) as { spec: { platforms: { bin: string }[] } }).spec.platforms;
+    assert.deepEqual(platforms.map(({ bin }) => bin), ['kubectl-tempcreds', 'kubectl-tempcreds', 'kubectl-tempcreds', 'kubectl-tempcreds', 'kubectl-tempcreds.exe']);
+    ok(await runProcess(join(tools, 'validate-krew-manifest'), ['-skip-install', '-manifest', manifest]), 'validate-krew-manifest (multi-platform)');
+
+    const root = join(work, 'krew-root-multi');
+    const multiEnv = { ...env, KREW_ROOT: root, PATH: `${join(root, 'bin')}:${env.PATH!.split(':').slice(1).join(':')}` };
+    const installed = await runProcess('kubectl', ['krew', 'install', `--manifest=${manifest}`, `--archive=${join(archives, ARCHIVE)}`], { env: multiEnv });
+    ok(installed, 'kubectl krew install (multi-platform manifest)');
+    const shown = await runProcess('kubectl', ['tempcreds', 'version', '-o', 'json'], { env: multiEnv });
+    ok(shown, 'kubectl tempcreds version');
+    const commit = (await runProcess('git', ['-C', ROOT, 'rev-parse', '--short=12', 'HEAD'])).stdout.trim();
+    assert.deepEqual(JSON.parse(shown.stdout), { version: (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version, commit, node: (JSON.parse(shown.stdout) as { node: string }).node, platform: 'linux', arch: 'amd64' });
   });
 });

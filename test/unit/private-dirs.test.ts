@@ -1,12 +1,12 @@
 // State directories on real files: a symbolic link, a directory others may write to, or one
 // owned by someone else is refused — on read as on write — with the path and the fix.
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LeaseStore } from '../../src/adapters/lease-store.ts';
-import { directoriesTrusted, directoryChain } from '../../src/adapters/private-dirs.ts';
+import { directoriesTrusted, directoryChain, untrustedDirectory } from '../../src/adapters/private-dirs.ts';
 import { RoleStore } from '../../src/adapters/role-store.ts';
 import { inspectStateDirectories } from '../../src/adapters/state-check.ts';
 import { openTokenCache } from '../../src/adapters/token-cache.ts';
@@ -106,6 +106,35 @@ describe('state directories', () => {
     const link = join(paths.root, 'roles-link');
     symlinkSync(paths.roles, link);
     assert.deepEqual(await inspectStateDirectories([link]), [{ path: link, problem: 'is a symbolic link; state directories and files must be real ones', fix: `rm ${link}` }]);
+  });
+});
+
+describe('state directories on Windows', () => {
+  // Windows has no POSIX modes or uids: Node reports every directory as mode 777 and every file
+  // as 666 (444 read-only), uid 0. The user profile's ACLs protect the files there instead.
+  it('are not judged by mode or owner, which Windows does not have', async () => {
+    const paths = await home();
+    chmodSync(paths.roles, 0o777);
+    const info = lstatSync(paths.roles);
+    assert.match(untrustedDirectory(paths.roles, info, 'linux') ?? '', /others may write to it \(mode 777\)/);
+    assert.equal(untrustedDirectory(paths.roles, info, 'win32'), undefined);
+    const foreign = Object.assign(Object.create(Object.getPrototypeOf(info) as object) as typeof info, info, { uid: 12345 });
+    assert.equal(untrustedDirectory(paths.roles, foreign, 'win32'), undefined);
+  });
+
+  it('a symbolic link (or junction) is still refused', async () => {
+    const paths = await home();
+    const link = join(paths.root, 'roles-link');
+    symlinkSync(paths.roles, link);
+    assert.match(untrustedDirectory(link, lstatSync(link), 'win32') ?? '', /it is a symbolic link/);
+  });
+
+  it('doctor does not report modes there', async () => {
+    const paths = await home();
+    chmodSync(paths.roles, 0o777);
+    chmodSync(join(paths.roles, 'reader.json'), 0o666);
+    assert.notDeepEqual(await inspectStateDirectories([paths.roles], 'linux'), []);
+    assert.deepEqual(await inspectStateDirectories([paths.roles], 'win32'), []);
   });
 });
 

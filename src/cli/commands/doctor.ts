@@ -2,10 +2,11 @@
 // each problem, exit 0 only when nothing failed (warnings are allowed).
 
 import type { Argv, CommandModule } from 'yargs';
+import { buildInfo } from '../../adapters/build-info.js';
 import { contextNames, kubeconfigPaths, readIssuer } from '../../adapters/kubeconfig.js';
 import { inspectStateDirectories } from '../../adapters/state-check.js';
 import { openTokenCache, parseTokenCacheMode, TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
-import { runDoctor, type Check } from '../../app/doctor.js';
+import { buildChecks, runDoctor, type Check } from '../../app/doctor.js';
 import { operationFailed } from '../../core/errors.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print } from '../io.js';
@@ -60,7 +61,7 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
         return { directories, problems: await inspectStateDirectories(directories) };
       },
     });
-    print(renderChecks(checks));
+    print(renderChecks([...buildChecks(buildInfo()), ...checks]));
     const failed = checks.filter((check) => check.status === 'fail').length;
     if (failed > 0) throw operationFailed(`${failed} check${failed === 1 ? '' : 's'} failed; fix ${failed === 1 ? 'it' : 'them'} and run kubectl tempcreds doctor again`);
   },
