@@ -76,6 +76,23 @@ export function indexedAnchors(index: AnchorIndex): ManagedObject[] {
   return [...index.byLease.values()].flat();
 }
 
+/** The kinds the anchor says its issuance creates besides it. */
+export function plannedKinds(anchor: ManagedObject): string[] {
+  return anchor.annotations[PLANNED_KINDS_ANNOTATION]?.split(',').filter(Boolean) ?? [];
+}
+
+/**
+ * Why an issuer cannot revoke the lease of this anchor whole: the lease plans kinds the issuer
+ * may not list (cluster-scoped ones, for an issuer set up without --cluster-scoped), which may
+ * exist unseen. Deleting the rest would leave e.g. a ClusterRoleBinding that grants its rules
+ * to whoever re-creates the ServiceAccount's name.
+ */
+export function unlistedProblem(anchor: ManagedObject, unlisted: readonly string[], context: string): string | undefined {
+  const hidden = plannedKinds(anchor).filter((kind) => unlisted.includes(kind));
+  if (hidden.length === 0) return undefined;
+  return `lease "${leaseIdOf(anchor)}" in namespace ${anchor.namespace} has a ${hidden.join(' and a ')}, which the issuer (context "${context}") may not list (403): not revoked, its anchor and ServiceAccount are kept (so its token still works) — revoke it through an issuer set up with --cluster-scoped (--context)`;
+}
+
 /** The anchor that vouches for an object (maybe itself), or why none does, as a warning. */
 export function provenance(object: ManagedObject, anchors: AnchorIndex): { anchor: ManagedObject } | { problem: string } {
   const id = leaseIdOf(object);
@@ -107,7 +124,7 @@ export function groupLeases(objects: ManagedObject[], anchors: AnchorIndex = ind
     else byAnchor.set(found.anchor, [...(byAnchor.get(found.anchor) ?? []), object]);
   }
   const leases = [...byAnchor].map(([anchor, members]): ClusterLease => {
-    const planned = anchor.annotations[PLANNED_KINDS_ANNOTATION]?.split(',').filter(Boolean) ?? [];
+    const planned = plannedKinds(anchor);
     const present = new Set(members.map((object) => object.kind));
     const created = members.map((object) => object.creationTimestamp).filter((time): time is string => Boolean(time)).sort();
     const expiresAt = anchor.annotations[EXPIRES_AT_ANNOTATION];

@@ -234,7 +234,7 @@ describe('recordFromCluster', () => {
     it(`an issued lease, listed back from the cluster, is complete and rebuilds its record (${mode})`, async () => {
       const { deps, kube } = issueFixture([definition]);
       const { lease } = await issueLease(deps, { role: 'reader', clusterRoleBinding: mode.includes('ClusterRoleBinding') });
-      const clusterLease = only(leasesOf(await kube.listManaged(MANAGED_SELECTOR)));
+      const clusterLease = only(leasesOf((await kube.listManaged(MANAGED_SELECTOR)).objects));
       assert.equal(clusterLease.complete, true);
       assert.equal(clusterLease.expiresAt, lease.expiresAt);
       assert.equal(gcReason(clusterLease, new Date(at(59)), 0), undefined);
@@ -250,7 +250,7 @@ describe('recordFromCluster', () => {
     const { deps, kube } = issueFixture([role('reader', { serviceAccount: 'deployer' })]);
     kube.objects.set('ServiceAccount dev/deployer', { apiVersion: 'v1', kind: 'ServiceAccount', name: 'deployer', namespace: 'dev', uid: 'pre-existing' });
     await issueLease(deps, { role: 'reader' });
-    const record = recordFromCluster(only(leasesOf(await kube.listManaged(MANAGED_SELECTOR))), issuedOn(ISSUER));
+    const record = recordFromCluster(only(leasesOf((await kube.listManaged(MANAGED_SELECTOR)).objects)), issuedOn(ISSUER));
     assert.equal(record.serviceAccountCreated, false);
     assert.deepEqual(record.objects.map(refKey), [`Secret dev/${NAME}`]);
 

@@ -61,10 +61,10 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
   handler: async (args) => {
     const what = target(args);
     const runtime = runtimeFor(args);
-    const { leases, warnings } = await leasesToRevoke(leaseSources(runtime, args.namespace), what);
+    const { leases, refused, warnings } = await leasesToRevoke(leaseSources(runtime, args.namespace), what);
     warnings.forEach(warn);
-    if (leases.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
-    const outcomes = await revokeLeases(
+    if (leases.length === 0 && refused.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
+    const revoked = await revokeLeases(
       {
         ...runtime,
         deleteLease: (id) => runtime.leases.delete(id),
@@ -72,6 +72,7 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
       },
       leases,
     );
+    const outcomes = [...refused, ...revoked];
     const failed = outcomes.filter((outcome) => outcome.failures.length > 0);
     for (const outcome of outcomes) {
       const { lease, deleted, alreadyGone, replaced, failures } = outcome;
