@@ -85,7 +85,7 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
       const known = collected.get(leaseKey(lease)) ?? { id: lease.id, reason, objects: 0, failed: false };
       collected.set(leaseKey(lease), known);
       known.objects += lease.objects.length;
-      const refused = known.failed ? undefined : unlistedProblem(lease.anchor, unlisted, kube.issuer.context);
+      const refused = known.failed ? undefined : (lease.refused ?? unlistedProblem(lease.anchor, unlisted, kube.issuer.context));
       if (refused) report.failures.push(refused);
       known.failed ||= refused !== undefined;
       if (!known.failed) acting.push(lease);
@@ -110,6 +110,8 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
   const anchors: AnchorIndex = indexAnchors([]);
   const warnings = new Set<string>();
   const unexpired: ManagedObject[] = [];
+  /** Anchors that vouched for a member on some page: a copy of one owns nothing (see groupLeases). */
+  const owning = new Set<ManagedObject>();
   for await (const { objects: page, unlisted: forbidden } of managedPages(kube, MANAGED_SELECTOR, knownNamespaces(kube, records, deps.searchNamespaces), (warning) => warnings.add(warning))) {
     unlisted.push(...forbidden);
     indexAnchors(page, anchors);
@@ -117,11 +119,16 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
     for (const object of page.filter((object) => !isAnchorCandidate(object))) {
       const found = provenance(object, anchors);
       if ('problem' in found) warnings.add(found.problem);
-      else (isExpired({ expiresAt: found.anchor.annotations[EXPIRES_AT_ANNOTATION] ?? '' }, now) ? expired : unexpired).push(object);
+      else {
+        owning.add(found.anchor);
+        (isExpired({ expiresAt: found.anchor.annotations[EXPIRES_AT_ANNOTATION] ?? '' }, now) ? expired : unexpired).push(object);
+      }
     }
-    await collect(groupLeases(expired, anchors).leases.map((lease) => ({ lease, reason: 'expired' })));
+    const grouped = groupLeases(expired, anchors, owning);
+    grouped.warnings.forEach((warning) => warnings.add(warning));
+    await collect(grouped.leases.map((lease) => ({ lease, reason: 'expired' })));
   }
-  const last = groupLeases([...indexedAnchors(anchors), ...unexpired], anchors);
+  const last = groupLeases([...indexedAnchors(anchors), ...unexpired], anchors, owning);
   last.warnings.forEach((warning) => warnings.add(warning));
   await collect(
     last.leases.flatMap((lease) => {

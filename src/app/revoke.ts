@@ -6,7 +6,7 @@
 // record for the next try. Leases are found in the local records and in the cluster (by
 // label and provenance), so revocation works from any machine.
 
-import { groupLeases, recordFromCluster, unlistedProblem } from '../core/cluster-leases.js';
+import { groupLeases, oneLeasePerId, recordFromCluster, unlistedProblem } from '../core/cluster-leases.js';
 import { invalidInput } from '../core/errors.js';
 import { MANAGED_SELECTOR, clusterMismatch, deletionRounds, isExpired, issuedOn, leaseSelector, parseLeaseId, roleSelector, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
@@ -72,19 +72,15 @@ export async function findLeases(deps: LeaseSources, target: LeaseTarget, option
     const grouped = groupLeases(listed.objects);
     warnings.push(...grouped.warnings);
     const wanted = grouped.leases.filter((clusterLease) => !('id' in target) || clusterLease.id === target.id);
-    for (const clusterLease of wanted) {
+    const perId = oneLeasePerId(wanted);
+    warnings.push(...perId.warnings);
+    for (const clusterLease of perId.leases) {
       const known = found.get(clusterLease.id);
       if (known) known.where = known.where === 'local' ? 'local+cluster' : known.where;
       else {
-        const refused = unlistedProblem(clusterLease.anchor, listed.unlisted, kube.issuer.context);
+        const refused = clusterLease.refused ?? unlistedProblem(clusterLease.anchor, listed.unlisted, kube.issuer.context);
         found.set(clusterLease.id, { lease: recordFromCluster(clusterLease, issuedOn(kube.issuer)), where: 'cluster', ...(refused ? { refused } : {}) });
       }
-    }
-    // One id anchored in two namespaces: someone copied its labels; which is real is not ours to guess.
-    for (const id of new Set(wanted.map((lease) => lease.id).filter((id, index, ids) => ids.indexOf(id) !== index))) {
-      if (found.get(id)?.where !== 'cluster') continue;
-      found.delete(id);
-      warnings.push(`lease "${id}" has anchors in several namespaces (${wanted.filter((lease) => lease.id === id).map((lease) => lease.anchor.namespace).join(', ')}): not revoked; delete the Secrets that are not its own`);
     }
   }
   return { found: [...found.values()].sort((a, b) => a.lease.id.localeCompare(b.lease.id)), warnings };

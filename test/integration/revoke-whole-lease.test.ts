@@ -9,38 +9,55 @@ import { createNamespace, createServiceAccount, listPodsStatus, objectsLabelled,
 import { tempcreds } from '../helpers/tempcreds.ts';
 
 describe('a copied anchor', () => {
-  for (const where of ['the same namespace', 'another namespace the issuer serves']) {
-    it(`in ${where} does not stop another machine from revoking the real lease`, async () => {
-      const ns = uniqueName('rv-anchor');
-      const other = uniqueName('rv-other');
-      await createNamespace(ns);
-      await createNamespace(other);
-      await createServiceAccount(ns, 'app');
-      const cluster = testCluster();
-      const issuing = tempcreds(cluster.kubeconfig);
-      const role = uniqueName('rv');
-      assert.equal((await issuing.run(['role', 'create', role, '--service-account', 'app', '--allowed-namespaces', `${ns},${other}`])).status, 0);
-      const issued = await issuing.run(['issue', role, '-n', ns, '-o', 'json']);
-      assert.equal(issued.status, 0, issued.stderr);
-      const { lease_id: id, service_account_token: token } = JSON.parse(issued.stdout) as { lease_id: string; service_account_token: string };
-      const suffix = id.split('/')[1]!;
+  /** Issues a lease (of generated rules, or of an existing ServiceAccount: an anchor and nothing else), then copies its anchor into `where`. */
+  async function leaseWithCopiedAnchor(where: 'the same namespace' | 'another namespace the issuer serves', kind: 'rules' | 'existing ServiceAccount') {
+    const ns = uniqueName('rv-anchor');
+    const other = uniqueName('rv-other');
+    await createNamespace(ns);
+    await createNamespace(other);
+    await createServiceAccount(ns, 'app');
+    const cluster = testCluster();
+    const issuing = tempcreds(cluster.kubeconfig);
+    const role = uniqueName('rv');
+    const grant = kind === 'rules' ? ['--rules', '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list"]}]}'] : ['--service-account', 'app'];
+    assert.equal((await issuing.run(['role', 'create', role, ...grant, '--allowed-namespaces', `${ns},${other}`])).status, 0);
+    const issued = await issuing.run(['issue', role, '-n', ns, '-o', 'json']);
+    assert.equal(issued.status, 0, issued.stderr);
+    const { lease_id: id, service_account_token: token } = JSON.parse(issued.stdout) as { lease_id: string; service_account_token: string };
+    const suffix = id.split('/')[1]!;
 
-      // Someone who may only create Secrets (here: in ns, or in another served namespace) copies the anchor's metadata.
-      const anchors = (await apiRequest({ path: `/api/v1/namespaces/${ns}/secrets?labelSelector=${encodeURIComponent(`tempcreds.dev/lease=${suffix}`)}`, identity: 'admin' })).body as {
-        items: { metadata: { labels: Record<string, string>; annotations: Record<string, string> } }[];
-      };
-      assert.equal(anchors.items.length, 1);
-      const { labels, annotations } = anchors.items[0]!.metadata;
-      const target = where === 'the same namespace' ? ns : other;
-      const copy = await apiRequest({ method: 'POST', path: `/api/v1/namespaces/${target}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'copied-anchor', labels, annotations } }, identity: 'admin' });
-      assert.equal(copy.status, 201);
+    // Someone who may only create Secrets (here: in ns, or in another served namespace) copies the anchor's metadata.
+    const anchors = (await apiRequest({ path: `/api/v1/namespaces/${ns}/secrets?labelSelector=${encodeURIComponent(`tempcreds.dev/lease=${suffix}`)}`, identity: 'admin' })).body as {
+      items: { metadata: { labels: Record<string, string>; annotations: Record<string, string> } }[];
+    };
+    assert.equal(anchors.items.length, 1);
+    const { labels, annotations } = anchors.items[0]!.metadata;
+    const target = where === 'the same namespace' ? ns : other;
+    const copy = await apiRequest({ method: 'POST', path: `/api/v1/namespaces/${target}/secrets`, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'copied-anchor', labels, annotations } }, identity: 'admin' });
+    assert.equal(copy.status, 201);
+    const copyExists = async () => (await apiRequest({ path: `/api/v1/namespaces/${target}/secrets/copied-anchor`, identity: 'admin' })).status === 200;
+    // Another machine (no record) revokes the lease by id: with the least-privilege issuer naming
+    // its namespace, or (to see the other namespace too) with an issuer that lists across all.
+    const revoke = () => tempcreds(cluster.kubeconfig).run(['revoke', id, ...(target === ns ? ['-n', ns] : ['--context', 'admin'])]);
+    return { ns, id, token, revoke, copyExists };
+  }
 
-      // Another machine (no record) revokes the lease by id: with the least-privilege issuer naming
-      // its namespace, or (to see the other namespace too) with an issuer that lists across all.
-      const elsewhere = tempcreds(cluster.kubeconfig);
-      const revoked = await elsewhere.run(['revoke', id, ...(target === ns ? ['-n', ns] : ['--context', 'admin'])]);
+  for (const where of ['the same namespace', 'another namespace the issuer serves'] as const) {
+    it(`in ${where} does not stop another machine from revoking the real lease, and is left alone`, async () => {
+      const { ns, id, token, revoke, copyExists } = await leaseWithCopiedAnchor(where, 'rules');
+      const revoked = await revoke();
       assert.equal(revoked.status, 0, `revoke ${id} from another machine: exit ${revoked.status}: ${revoked.stderr.trim()}`);
+      assert.match(revoked.stderr, /Secret .*copied-anchor claims lease .* but owns nothing of it, unlike Secret .*: a copy, not deleted/);
       await waitFor(async () => (await listPodsStatus(token, ns)) === 401, { what: 'the revoked token to get 401', timeoutMs: 20_000 });
+      assert.equal(await copyExists(), true, 'the copy is not the tool\'s to delete');
+    });
+
+    it(`in ${where}, of a lease that is only an anchor (an existing ServiceAccount): revoke fails (exit 1) saying why, deleting nothing`, async () => {
+      const { id, revoke, copyExists } = await leaseWithCopiedAnchor(where, 'existing ServiceAccount');
+      const revoked = await revoke();
+      assert.equal(revoked.status, 1, `revoke ${id}: ${revoked.stderr.trim()}`);
+      assert.match(revoked.stderr, /has 2 anchors \(Secrets .*copied-anchor.*\) and none owns anything to tell its own: not revoked, nothing deleted — delete the Secrets that are not its own/);
+      assert.equal(await copyExists(), true);
     });
   }
 });

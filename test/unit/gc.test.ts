@@ -348,7 +348,7 @@ describe('collectGarbage: localOnly', () => {
 });
 
 describe('collectGarbage: provenance', () => {
-  it('forged anchors in the lease namespace (one expired, one unfinished) make gc delete nothing of the lease', async () => {
+  it('forged anchors in the lease namespace (one expired, one unfinished) own nothing: gc deletes nothing of the lease, nor them', async () => {
     const { run, kube } = gcFixture();
     const victim = objectsOf('live');
     const forged = (name: string, annotations: Record<string, string>): ManagedObject => ({ ...victim[0]!, name, uid: `${name}-uid`, annotations: { ...victim[0]!.annotations, ...annotations } });
@@ -357,7 +357,18 @@ describe('collectGarbage: provenance', () => {
     const report = await run({ graceMs: 0 });
     assert.deepEqual(report.leases, []);
     assert.deepEqual(kube.deletedRefs, []);
-    assert.deepEqual(report.warnings, [`lease "reader/live00000000" has 3 anchors in namespace dev (a-expired, a-unfinished, ${victim[0]!.name}): its objects are not deleted; delete the Secrets that are not its own`]);
+    assert.deepEqual(report.warnings, ['a-expired', 'a-unfinished'].map((name) => `Secret dev/${name} claims lease "reader/live00000000" but owns nothing of it, unlike Secret dev/${victim[0]!.name}: a copy, not deleted`));
+  });
+
+  it('an expired lease with a copied anchor is collected whole; the copy, owning nothing, stays', async () => {
+    const { run, kube } = gcFixture();
+    const lease = objectsOf('expired');
+    const copy: ManagedObject = { ...lease[0]!, name: 'copied', uid: 'copied-uid' };
+    seed(kube, [copy], lease);
+    kube.pageSize = 1;
+    const report = await run();
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual([...kube.objects.keys()], ['Secret dev/copied']);
   });
 
   it('an unrelated object carrying a lease labels and an expired expires-at is not deleted', async () => {

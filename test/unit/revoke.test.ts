@@ -404,12 +404,22 @@ describe('findLeases: provenance', () => {
     assert.deepEqual(warnings, [`Role dev/bystander claims lease "reader/${FIXED_SUFFIX}" but is not owned by its anchor: not deleted`]);
   });
 
-  it('a cluster-only lease id anchored in two namespaces is not revoked: a warning says why', async () => {
+  it('a cluster-only lease id anchored in two namespaces, both owning objects, is refused (revoke fails), nothing deleted', async () => {
     const { sources, kube } = sourcesFixture([]);
     for (const object of [...leaseObjects(), ...leaseObjects({ namespace: 'evil' }).map((object) => ({ ...object, uid: `evil-${object.uid}`, owners: object.owners && ['evil-' + object.owners[0]] }))]) kube.put(object);
-    const { found, warnings } = await findLeases(sources, { all: true });
-    assert.deepEqual(found, []);
-    assert.deepEqual(warnings, [`lease "reader/${FIXED_SUFFIX}" has anchors in several namespaces (dev, evil): not revoked; delete the Secrets that are not its own`]);
+    const { leases, refused } = await leasesToRevoke(sources, { all: true });
+    assert.deepEqual(leases, []);
+    assert.deepEqual(refused.map(({ failures }) => failures), [[`lease "reader/${FIXED_SUFFIX}" has 2 anchors (Secrets dev/tc-reader-${FIXED_SUFFIX}, evil/tc-reader-${FIXED_SUFFIX}) and 2 own objects: not revoked, nothing deleted — delete the Secrets that are not its own, or revoke it from the machine that issued it`]]);
+  });
+
+  it('an anchor copied into another namespace owns nothing: the lease is the owner\'s, the copy left alone with a warning', async () => {
+    const { sources, kube } = sourcesFixture([]);
+    const objects = leaseObjects();
+    for (const object of [...objects, { ...objects[0]!, namespace: 'evil', uid: 'copy-uid' }]) kube.put(object);
+    const { leases, refused, warnings } = await leasesToRevoke(sources, { id: `reader/${FIXED_SUFFIX}` });
+    assert.deepEqual(refused, []);
+    assert.deepEqual(leases.map((lease) => [lease.namespace, lease.objects.length]), [['dev', 4]]);
+    assert.deepEqual(warnings, [`Secret evil/tc-reader-${FIXED_SUFFIX} claims lease "reader/${FIXED_SUFFIX}" but owns nothing of it, unlike Secret dev/tc-reader-${FIXED_SUFFIX}: a copy, not deleted`]);
   });
 
   it("the rebuilt record names the finder's kubeconfig and CA digest, so revoke goes back there", async () => {
