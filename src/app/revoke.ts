@@ -165,7 +165,7 @@ export async function deleteObjects(kube: KubernetesPort, objects: ObjectRef[]):
   for (const [index, round] of rounds.entries()) {
     if (outcome.failures.length > 0) {
       const kept = rounds.slice(index).flat().map(describeRef).join(', ');
-      outcome.failures.push(`kept ${kept}, so the lease's token still works and its anchor still proves what is left: fix the failure above (cluster-scoped objects need an issuer set up with --cluster-scoped) and run the same command again`);
+      outcome.failures.push(`kept ${kept}, the anchor still proving what is left (while it and the ServiceAccount stay, the lease's token works): fix the failure above (cluster-scoped objects need an issuer set up with --cluster-scoped) and run the same command again`);
       break;
     }
     await Promise.all(

@@ -324,7 +324,7 @@ describe('collectGarbage: localOnly', () => {
     const report = await fixture.run({ localOnly: true });
     assert.equal(report.deleted, 1, 'the binding; the anchor is kept');
     assert.equal(report.failures[0], `cannot delete ${refKey(here.objects[1]!)}: 403 forbidden`);
-    assert.match(report.failures[1]!, /^kept Secret dev\/tc-reader-expiredhere0, so the lease's token still works/);
+    assert.match(report.failures[1]!, /^kept Secret dev\/tc-reader-expiredhere0, the anchor still proving what is left \(while it and the ServiceAccount stay, the lease's token works\)/);
     assert.equal(report.prunedRecords, 0);
     assert.deepEqual(fixture.prunedIds, []);
   });

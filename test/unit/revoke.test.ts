@@ -77,7 +77,7 @@ describe('revokeLeases', () => {
     const binding = refKey(lease.objects[2]!);
     kube.failDeletes.add(binding);
     const [outcome] = await revokeLeases(deps, [lease]);
-    const kept = `kept ${refKey(lease.objects[1]!)}, ${refKey(lease.objects[0]!)}, so the lease's token still works and its anchor still proves what is left: fix the failure above (cluster-scoped objects need an issuer set up with --cluster-scoped) and run the same command again`;
+    const kept = `kept ${refKey(lease.objects[1]!)}, ${refKey(lease.objects[0]!)}, the anchor still proving what is left (while it and the ServiceAccount stay, the lease's token works): fix the failure above (cluster-scoped objects need an issuer set up with --cluster-scoped) and run the same command again`;
     assert.deepEqual(outcome, { lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [`cannot delete ${binding}: 403 forbidden`, kept] });
     assert.deepEqual([...kube.objects.keys()].sort(), lease.objects.map(refKey).sort());
     assert.deepEqual(deletedLeases, []);
