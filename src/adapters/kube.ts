@@ -6,7 +6,7 @@
 import { closeSync, constants, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { MANAGED_KINDS, apiVersionOf, clusterWidePath, collectionPath, isNamespacedKind, namespacePath, objectPath, withQuery } from '../core/api-paths.js';
+import { LISTING_ORDER, apiVersionOf, clusterWidePath, collectionPath, isNamespacedKind, namespacePath, objectPath, withQuery } from '../core/api-paths.js';
 import { canonicalJson } from '../core/digest.js';
 import { ApiError, TempcredsError, invalidInput, operationFailed } from '../core/errors.js';
 import { KubeConnection, KubeStatusError, KubeTimeoutError, type KubeRequest } from './kube-connections.js';
@@ -14,7 +14,7 @@ import { kubeconfigPaths } from './kubeconfig.js';
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-plan.js';
 import type { LabelSelector } from '../core/label-selector.js';
 import { describeRef, type ManagedObject, type ObjectRef } from '../core/lease.js';
-import type { CreatedRef, IssuedToken, IssuerCheckPort, IssuerIdentity, IssuerSetupPort, KubernetesPort } from '../app/ports.js';
+import type { CreatedRef, IssuedToken, IssuerCheckPort, IssuerIdentity, IssuerSetupPort, KubernetesPort, ManagedListing } from '../app/ports.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
 import type { PolicyRule } from '../core/policy-rules.js';
 import { GUARD_DENIAL } from '../core/issuer-setup.js';
@@ -269,24 +269,27 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
     return found;
   }
 
-  async listManaged(selector: string, namespaces?: string[]): Promise<ManagedObject[]> {
+  async listManaged(selector: string, namespaces?: string[]): Promise<ManagedListing> {
     // The kinds (and namespaces) at once: one round of requests for the usual handful of leases.
     const lists = await Promise.all(
       listScopes(namespaces).map(async ({ kind, namespace }) => {
-        const found: ManagedObject[] = [];
-        for await (const page of this.pagesOf(kind, selector, namespace)) found.push(...page);
+        const found: ManagedListing = { objects: [], unlisted: [] };
+        for await (const page of this.pagesOf(kind, selector, namespace)) {
+          found.objects.push(...page.objects);
+          found.unlisted.push(...page.unlisted);
+        }
         return found;
       }),
     );
-    return lists.flat();
+    return { objects: lists.flatMap((list) => list.objects), unlisted: lists.flatMap((list) => list.unlisted) };
   }
 
-  async *listManagedPages(selector: string, namespaces?: string[]): AsyncGenerator<ManagedObject[]> {
+  async *listManagedPages(selector: string, namespaces?: string[]): AsyncGenerator<ManagedListing> {
     for (const { kind, namespace } of listScopes(namespaces)) yield* this.pagesOf(kind, selector, namespace);
   }
 
   /** One kind's matching objects, a page of LIST_PAGE_SIZE at a time; only the metadata a lease needs is kept. */
-  private async *pagesOf(kind: string, selector: string, namespace?: string): AsyncGenerator<ManagedObject[]> {
+  private async *pagesOf(kind: string, selector: string, namespace?: string): AsyncGenerator<ManagedListing> {
     let next: string | undefined;
     do {
       let page: KubeList;
@@ -296,11 +299,15 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
           path: withQuery(namespace ? collectionPath({ kind, namespace }) : clusterWidePath(kind), { labelSelector: selector, limit: LIST_PAGE_SIZE, continue: next }),
         });
       } catch (error) {
-        // An issuer set up without --cluster-scoped may not list ClusterRoles: it cannot have created any.
-        if (!isNamespacedKind(kind) && error instanceof ApiError && error.status === 403) return;
+        // An issuer set up without --cluster-scoped may not list ClusterRoles, but another issuer's
+        // leases may have some: said, not taken for none.
+        if (!isNamespacedKind(kind) && error instanceof ApiError && error.status === 403) {
+          yield { objects: [], unlisted: [kind] };
+          return;
+        }
         throw error;
       }
-      yield page.items.map(({ metadata }) => ({
+      const objects = page.items.map(({ metadata }): ManagedObject => ({
         apiVersion: apiVersionOf(kind),
         kind,
         name: metadata?.name ?? '',
@@ -311,6 +318,7 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
         ...(metadata?.creationTimestamp ? { creationTimestamp: new Date(metadata.creationTimestamp).toISOString() } : {}),
         ...(metadata?.ownerReferences ? { owners: metadata.ownerReferences.flatMap((owner) => owner.uid ?? []) } : {}),
       }));
+      yield { objects, unlisted: [] };
       next = page.metadata?.continue || undefined;
     } while (next);
   }
@@ -414,9 +422,9 @@ function tokenRequest(spec: TokenSpec, boundTo: CreatedRef): KubeRequest {
   };
 }
 
-/** What to list, in MANAGED_KINDS' order: each kind cluster-wide, or each namespaced kind in each namespace. */
+/** What to list, in LISTING_ORDER: each kind cluster-wide, or each namespaced kind in each namespace. */
 function listScopes(namespaces: string[] | undefined): { kind: string; namespace?: string }[] {
-  return MANAGED_KINDS.flatMap((kind) => (namespaces && isNamespacedKind(kind) ? namespaces.map((namespace) => ({ kind, namespace })) : [{ kind }]));
+  return LISTING_ORDER.flatMap((kind) => (namespaces && isNamespacedKind(kind) ? namespaces.map((namespace) => ({ kind, namespace })) : [{ kind }]));
 }
 
 /** What apply compares and replaces, by kind (setup applies only these). */

@@ -4,7 +4,7 @@
 // the API server's clock: a machine whose clock runs fast collects nothing live.
 
 import type { AuditEvent } from '../core/audit.js';
-import { gcReason, groupLeases, indexAnchors, indexedAnchors, isAnchorCandidate, provenance, recordFromCluster, type AnchorIndex, type ClusterLease, type GcReason } from '../core/cluster-leases.js';
+import { gcReason, groupLeases, indexAnchors, indexedAnchors, isAnchorCandidate, provenance, recordFromCluster, unlistedProblem, type AnchorIndex, type ClusterLease, type GcReason } from '../core/cluster-leases.js';
 import { EXPIRES_AT_ANNOTATION, MANAGED_SELECTOR, clusterMismatch, isExpired, issuedOn, type LeaseRecord, type ManagedObject } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
@@ -75,15 +75,24 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
   const collected = new Map<string, { id: string; reason: GcReason; objects: number; failed: boolean }>();
   const keyOf = ({ namespace, id }: { namespace?: string; id: string }) => `${namespace} ${id}`;
   const leaseKey = (lease: ClusterLease) => keyOf({ namespace: lease.anchor.namespace, id: lease.id });
+  /** The cluster-scoped kinds this issuer may not list, learnt page by page (before the ServiceAccounts: LISTING_ORDER). */
+  const unlisted: string[] = [];
+  // A lease that failed (or that plans a kind the issuer may not list) keeps what is left of it,
+  // anchor included, whichever page it shows up on next.
   const collect = async (doomed: { lease: ClusterLease; reason: GcReason }[]) => {
+    const acting: ClusterLease[] = [];
     for (const { lease, reason } of doomed) {
-      const known = collected.get(leaseKey(lease));
-      if (known) known.objects += lease.objects.length;
-      else collected.set(leaseKey(lease), { id: lease.id, reason, objects: lease.objects.length, failed: false });
+      const known = collected.get(leaseKey(lease)) ?? { id: lease.id, reason, objects: 0, failed: false };
+      collected.set(leaseKey(lease), known);
+      known.objects += lease.objects.length;
+      const refused = known.failed ? undefined : (lease.refused ?? unlistedProblem(lease.anchor, unlisted, kube.issuer.context));
+      if (refused) report.failures.push(refused);
+      known.failed ||= refused !== undefined;
+      if (!known.failed) acting.push(lease);
     }
     if (options.dryRun) return;
     const events: AuditEvent[] = [];
-    await forEachLimited(doomed, LEASE_CONCURRENCY, async ({ lease }) => {
+    await forEachLimited(acting, LEASE_CONCURRENCY, async (lease) => {
       const outcome = { lease: recordFromCluster(lease, issuedOn(kube.issuer)), ...(await deleteObjects(kube, lease.objects)) };
       report.deleted += outcome.deleted;
       report.alreadyGone += outcome.alreadyGone + outcome.replaced.length;
@@ -101,22 +110,30 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
   const anchors: AnchorIndex = indexAnchors([]);
   const warnings = new Set<string>();
   const unexpired: ManagedObject[] = [];
-  for await (const page of managedPages(kube, MANAGED_SELECTOR, knownNamespaces(kube, records, deps.searchNamespaces), (warning) => warnings.add(warning))) {
+  /** Anchors that vouched for a member on some page: a copy of one owns nothing (see groupLeases). */
+  const owning = new Set<ManagedObject>();
+  for await (const { objects: page, unlisted: forbidden } of managedPages(kube, MANAGED_SELECTOR, knownNamespaces(kube, records, deps.searchNamespaces), (warning) => warnings.add(warning))) {
+    unlisted.push(...forbidden);
     indexAnchors(page, anchors);
     const expired: ManagedObject[] = [];
     for (const object of page.filter((object) => !isAnchorCandidate(object))) {
       const found = provenance(object, anchors);
       if ('problem' in found) warnings.add(found.problem);
-      else (isExpired({ expiresAt: found.anchor.annotations[EXPIRES_AT_ANNOTATION] ?? '' }, now) ? expired : unexpired).push(object);
+      else {
+        owning.add(found.anchor);
+        (isExpired({ expiresAt: found.anchor.annotations[EXPIRES_AT_ANNOTATION] ?? '' }, now) ? expired : unexpired).push(object);
+      }
     }
-    await collect(groupLeases(expired, anchors).leases.map((lease) => ({ lease, reason: 'expired' })));
+    const grouped = groupLeases(expired, anchors, owning);
+    grouped.warnings.forEach((warning) => warnings.add(warning));
+    await collect(grouped.leases.map((lease) => ({ lease, reason: 'expired' })));
   }
-  const last = groupLeases([...indexedAnchors(anchors), ...unexpired], anchors);
+  const last = groupLeases([...indexedAnchors(anchors), ...unexpired], anchors, owning);
   last.warnings.forEach((warning) => warnings.add(warning));
   await collect(
     last.leases.flatMap((lease) => {
       const reason = gcReason(lease, now, options.graceMs);
-      return reason && !collected.get(leaseKey(lease))?.failed ? [{ lease, reason }] : [];
+      return reason ? [{ lease, reason }] : [];
     }),
   );
   report.warnings = [...warnings];

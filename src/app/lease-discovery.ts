@@ -4,7 +4,7 @@
 
 import { ApiError } from '../core/errors.js';
 import { LEASE_LABEL, ROLE_LABEL, type LeaseRecord, type ManagedObject } from '../core/lease.js';
-import type { IssuerIdentity, KubernetesPort } from './ports.js';
+import type { IssuerIdentity, KubernetesPort, ManagedListing } from './ports.js';
 
 /** The namespaces to search when the cluster-wide list is forbidden. */
 export type KnownNamespaces = () => Promise<string[]>;
@@ -26,7 +26,7 @@ function scopeWarning(issuer: IssuerIdentity, namespaces: string[]): string {
 /**
  * Keeps a cluster-scoped object only when its lease's namespaced objects were found: the rest
  * belong to leases in namespaces not searched, and would look like orphans to gc.
- * Relies on the namespaced kinds being listed first (MANAGED_KINDS' order).
+ * Relies on the anchors (Secrets) being listed first (LISTING_ORDER; findManaged sorts).
  */
 function withinSearched(seen: Set<string>) {
   const leaseOf = (object: ManagedObject) => `${object.labels[ROLE_LABEL]}/${object.labels[LEASE_LABEL]}`;
@@ -36,22 +36,25 @@ function withinSearched(seen: Set<string>) {
   };
 }
 
-export async function findManaged(kube: KubernetesPort, selector: string, known: KnownNamespaces): Promise<{ objects: ManagedObject[]; warnings: string[] }> {
+/** Found objects, the cluster-scoped kinds the issuer may not list, and what was not searched. */
+export type Found = ManagedListing & { warnings: string[] };
+
+export async function findManaged(kube: KubernetesPort, selector: string, known: KnownNamespaces): Promise<Found> {
   try {
-    return { objects: await kube.listManaged(selector), warnings: [] };
+    return { ...(await kube.listManaged(selector)), warnings: [] };
   } catch (error) {
     if (!isForbidden(error)) throw error;
   }
   const namespaces = await known();
-  const objects = namespaces.length > 0 ? await kube.listManaged(selector, namespaces) : [];
+  const { objects, unlisted } = namespaces.length > 0 ? await kube.listManaged(selector, namespaces) : { objects: [], unlisted: [] };
   const namespacedFirst = [...objects.filter((object) => object.namespace), ...objects.filter((object) => !object.namespace)];
-  return { objects: namespacedFirst.filter(withinSearched(new Set())), warnings: [scopeWarning(kube.issuer, namespaces)] };
+  return { objects: namespacedFirst.filter(withinSearched(new Set())), unlisted, warnings: [scopeWarning(kube.issuer, namespaces)] };
 }
 
 /** Like findManaged, a page at a time; whether the cluster-wide list is allowed shows on its first page. */
-export async function* managedPages(kube: KubernetesPort, selector: string, known: KnownNamespaces, warn: (warning: string) => void): AsyncGenerator<ManagedObject[]> {
+export async function* managedPages(kube: KubernetesPort, selector: string, known: KnownNamespaces, warn: (warning: string) => void): AsyncGenerator<ManagedListing> {
   const pages = kube.listManagedPages(selector)[Symbol.asyncIterator]();
-  let first: IteratorResult<ManagedObject[]>;
+  let first: IteratorResult<ManagedListing>;
   try {
     first = await pages.next();
   } catch (error) {
@@ -60,7 +63,7 @@ export async function* managedPages(kube: KubernetesPort, selector: string, know
     warn(scopeWarning(kube.issuer, namespaces));
     if (namespaces.length === 0) return;
     const keep = withinSearched(new Set());
-    for await (const page of kube.listManagedPages(selector, namespaces)) yield page.filter(keep);
+    for await (const page of kube.listManagedPages(selector, namespaces)) yield { objects: page.objects.filter(keep), unlisted: page.unlisted };
     return;
   }
   for (let next = first; !next.done; next = await pages.next()) yield next.value;

@@ -46,9 +46,19 @@ export interface KubernetesPort {
    * Every object of the kinds a lease creates that matches the label selector, paged: in all
    * namespaces, or only in `namespaces` (cluster-scoped kinds are always listed cluster-wide).
    */
-  listManaged(selector: string, namespaces?: string[]): Promise<ManagedObject[]>;
-  /** The same objects, one page at a time (kind after kind, namespaced kinds first), so a caller can act on a page and drop it. */
-  listManagedPages(selector: string, namespaces?: string[]): AsyncIterable<ManagedObject[]>;
+  listManaged(selector: string, namespaces?: string[]): Promise<ManagedListing>;
+  /** The same, one page at a time (kind after kind, in LISTING_ORDER), so a caller can act on a page and drop it. */
+  listManagedPages(selector: string, namespaces?: string[]): AsyncIterable<ManagedListing>;
+}
+
+/**
+ * Listed objects, and the cluster-scoped kinds the issuer may not list (403: set up without
+ * --cluster-scoped). Those may still exist: a lease that plans one cannot be revoked whole.
+ * A 403 on a namespaced kind is thrown instead (the caller then searches known namespaces).
+ */
+export interface ManagedListing {
+  objects: ManagedObject[];
+  unlisted: string[];
 }
 
 /** Where the use cases report what they did (the local audit log). */

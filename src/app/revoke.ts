@@ -6,9 +6,9 @@
 // record for the next try. Leases are found in the local records and in the cluster (by
 // label and provenance), so revocation works from any machine.
 
-import { groupLeases, recordFromCluster } from '../core/cluster-leases.js';
+import { groupLeases, oneLeasePerId, recordFromCluster, unlistedProblem } from '../core/cluster-leases.js';
 import { invalidInput } from '../core/errors.js';
-import { MANAGED_SELECTOR, clusterMismatch, isExpired, issuedOn, leaseSelector, parseLeaseId, roleSelector, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
+import { MANAGED_SELECTOR, clusterMismatch, deletionRounds, isExpired, issuedOn, leaseSelector, parseLeaseId, roleSelector, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import { findManaged, knownNamespaces } from './lease-discovery.js';
 import type { AuditEvent } from '../core/audit.js';
@@ -53,6 +53,8 @@ export interface FoundLease {
   lease: LeaseRecord;
   /** Where it was found: this machine's records, the cluster's labels, or both. */
   where: 'local' | 'cluster' | 'local+cluster';
+  /** Why this issuer cannot revoke it whole (found in the cluster only): it is left alone. */
+  refused?: string;
 }
 
 /** Local records and the leases the cluster's labels show, merged by id (the local record wins). */
@@ -70,33 +72,37 @@ export async function findLeases(deps: LeaseSources, target: LeaseTarget, option
     const grouped = groupLeases(listed.objects);
     warnings.push(...grouped.warnings);
     const wanted = grouped.leases.filter((clusterLease) => !('id' in target) || clusterLease.id === target.id);
-    for (const clusterLease of wanted) {
+    const perId = oneLeasePerId(wanted);
+    warnings.push(...perId.warnings);
+    for (const clusterLease of perId.leases) {
       const known = found.get(clusterLease.id);
       if (known) known.where = known.where === 'local' ? 'local+cluster' : known.where;
-      else found.set(clusterLease.id, { lease: recordFromCluster(clusterLease, issuedOn(kube.issuer)), where: 'cluster' });
-    }
-    // One id anchored in two namespaces: someone copied its labels; which is real is not ours to guess.
-    for (const id of new Set(wanted.map((lease) => lease.id).filter((id, index, ids) => ids.indexOf(id) !== index))) {
-      if (found.get(id)?.where !== 'cluster') continue;
-      found.delete(id);
-      warnings.push(`lease "${id}" has anchors in several namespaces (${wanted.filter((lease) => lease.id === id).map((lease) => lease.anchor.namespace).join(', ')}): not revoked; delete the Secrets that are not its own`);
+      else {
+        const refused = clusterLease.refused ?? unlistedProblem(clusterLease.anchor, listed.unlisted, kube.issuer.context);
+        found.set(clusterLease.id, { lease: recordFromCluster(clusterLease, issuedOn(kube.issuer)), where: 'cluster', ...(refused ? { refused } : {}) });
+      }
     }
   }
   return { found: [...found.values()].sort((a, b) => a.lease.id.localeCompare(b.lease.id)), warnings };
 }
 
-export async function leasesToRevoke(deps: LeaseSources, target: LeaseTarget): Promise<{ leases: LeaseRecord[]; warnings: string[] }> {
+const failed = (lease: LeaseRecord, failure: string): RevokeOutcome => ({ lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [failure] });
+
+/** The leases to revoke, and those this issuer cannot revoke whole, as failed outcomes (nothing of them is deleted). */
+export async function leasesToRevoke(deps: LeaseSources, target: LeaseTarget): Promise<{ leases: LeaseRecord[]; refused: RevokeOutcome[]; warnings: string[] }> {
   const { found, warnings } = await findLeases(deps, target);
   if ('id' in target && found.length === 0) {
     // The warnings say what could not be searched (unreadable records, namespaces an issuer may not list).
     throw invalidInput([`lease "${target.id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`, ...warnings].join('; '));
   }
-  return { leases: found.map(({ lease }) => lease), warnings };
+  return {
+    leases: found.flatMap(({ lease, refused }) => (refused ? [] : [lease])),
+    refused: found.flatMap(({ lease, refused }) => (refused ? [failed(lease, refused)] : [])),
+    warnings,
+  };
 }
 
 const LEASE_CONCURRENCY = 16;
-
-const failed = (lease: LeaseRecord, failure: string): RevokeOutcome => ({ lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [failure] });
 
 /**
  * Revokes each lease through its own kubeconfig and context (which the global --kubeconfig and
@@ -148,27 +154,38 @@ export function revokeEvent({ lease, failures }: RevokeOutcome, identity: string
   };
 }
 
-/** Deletes objects concurrently; counts what was deleted, already gone, or replaced by another. */
+/**
+ * Deletes objects in deletion rounds (bindings, then roles and the ServiceAccount, then the
+ * anchor), each round's concurrently, and no round after one that failed; counts what was
+ * deleted, already gone, or replaced by another.
+ */
 export async function deleteObjects(kube: KubernetesPort, objects: ObjectRef[]): Promise<Omit<RevokeOutcome, 'lease'>> {
   const outcome = { deleted: 0, alreadyGone: 0, replaced: [] as string[], failures: [] as string[] };
-  await Promise.all(
-    objects.map(async (ref) => {
-      try {
-        const result = await kube.delete(ref);
-        if (result === 'deleted') outcome.deleted++;
-        else if (result === 'absent') outcome.alreadyGone++;
-        else outcome.replaced.push(describeRef(ref));
-      } catch (error) {
-        outcome.failures.push((error as Error).message);
-      }
-    }),
-  );
+  const rounds = deletionRounds(objects);
+  for (const [index, round] of rounds.entries()) {
+    if (outcome.failures.length > 0) {
+      const kept = rounds.slice(index).flat().map(describeRef).join(', ');
+      outcome.failures.push(`kept ${kept}, the anchor still proving what is left (while it and the ServiceAccount stay, the lease's token works): fix the failure above (cluster-scoped objects need an issuer set up with --cluster-scoped) and run the same command again`);
+      break;
+    }
+    await Promise.all(
+      round.map(async (ref) => {
+        try {
+          const result = await kube.delete(ref);
+          if (result === 'deleted') outcome.deleted++;
+          else if (result === 'absent') outcome.alreadyGone++;
+          else outcome.replaced.push(describeRef(ref));
+        } catch (error) {
+          outcome.failures.push((error as Error).message);
+        }
+      }),
+    );
+  }
   return outcome;
 }
 
 async function revokeOne(kube: KubernetesPort, deps: RevokeDeps, lease: LeaseRecord): Promise<RevokeOutcome> {
-  // Deletions do not depend on each other: all at once.
-  const outcome = { lease, ...(await deleteObjects(kube, [...lease.objects].reverse())) };
+  const outcome = { lease, ...(await deleteObjects(kube, lease.objects)) };
   if (outcome.failures.length === 0) await deps.deleteLease(lease.id);
   return outcome;
 }

@@ -2,7 +2,7 @@
 // built in one place. Pure.
 
 import { checkDns1123Label, checkPathSegmentName } from './kube-names.js';
-import type { ObjectRef } from './lease.js';
+import { deletionRound, type ObjectRef } from './lease.js';
 
 /** The kinds a lease may create, by their plural resource name. */
 const RESOURCES: Record<string, { apiVersion: string; resource: string; namespaced: boolean }> = {
@@ -14,8 +14,18 @@ const RESOURCES: Record<string, { apiVersion: string; resource: string; namespac
   ClusterRoleBinding: { apiVersion: 'rbac.authorization.k8s.io/v1', resource: 'clusterrolebindings', namespaced: false },
 };
 
-/** Every kind a lease may create, in the order gc lists them (anchors first). */
+/** Every kind a lease may create. */
 export const MANAGED_KINDS = Object.keys(RESOURCES);
+
+/**
+ * The order the kinds are listed in (gc acts page by page): anchors first, so every member's
+ * anchor is known; then in deletion order, cluster-scoped kinds first within a round, so whether
+ * the issuer may list them is known before the ServiceAccounts are reached.
+ */
+export const LISTING_ORDER = [...MANAGED_KINDS].sort((a, b) => {
+  const rank = (kind: string) => (kind === 'Secret' ? -1 : deletionRound(kind) * 2 + (RESOURCES[kind]!.namespaced ? 1 : 0));
+  return rank(a) - rank(b);
+});
 
 /** `/api/v1` for the core group, `/apis/GROUP/VERSION` for the others. */
 export function groupPath(apiVersion: string): string {

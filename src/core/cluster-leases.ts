@@ -4,10 +4,11 @@
 // garbage-collect leases without local state. Pure: the caller lists, this decides.
 //
 // Labels prove nothing: anyone who may write a namespace (or patch an object's labels) can
-// copy them. So an object belongs to a lease only by provenance: the lease has exactly one
-// anchor in its namespace (a Secret whose lease-id annotation matches its labels); namespaced
-// members are owned (ownerReferences) by that anchor, cluster-scoped ones carry its uid. What
-// fails that is skipped with a warning, never deleted.
+// copy them. So an object belongs to a lease only by provenance: its anchor is a Secret in its
+// namespace whose lease-id annotation matches its labels; namespaced members are owned
+// (ownerReferences) by that anchor, cluster-scoped ones carry its uid; of several such Secrets
+// (copies) the one that owns the lease's objects. What fails that is skipped with a warning,
+// never deleted.
 
 import {
   ANCHOR_UID_ANNOTATION,
@@ -39,6 +40,8 @@ export interface ClusterLease {
   complete: boolean;
   /** The newest object's creation time: how long ago the issuance was last busy. */
   lastCreated?: string;
+  /** Why nothing of it may be deleted: its anchor cannot be told from copies (see settleAnchors). */
+  refused?: string;
 }
 
 /** The Secrets claiming to anchor a lease: by namespace and lease id, and by uid. */
@@ -77,7 +80,28 @@ export function indexedAnchors(index: AnchorIndex): ManagedObject[] {
   return [...index.byLease.values()].flat();
 }
 
-/** The anchor that vouches for an object (maybe itself), or why none does, as a warning. */
+/** The kinds the anchor says its issuance creates besides it. */
+export function plannedKinds(anchor: ManagedObject): string[] {
+  return anchor.annotations[PLANNED_KINDS_ANNOTATION]?.split(',').filter(Boolean) ?? [];
+}
+
+/**
+ * Why an issuer cannot revoke the lease of this anchor whole: the lease plans kinds the issuer
+ * may not list (cluster-scoped ones, for an issuer set up without --cluster-scoped), which may
+ * exist unseen. Deleting the rest would leave e.g. a ClusterRoleBinding that grants its rules
+ * to whoever re-creates the ServiceAccount's name.
+ */
+export function unlistedProblem(anchor: ManagedObject, unlisted: readonly string[], context: string): string | undefined {
+  const hidden = plannedKinds(anchor).filter((kind) => unlisted.includes(kind));
+  if (hidden.length === 0) return undefined;
+  return `lease "${leaseIdOf(anchor)}" in namespace ${anchor.namespace} has a ${hidden.join(' and a ')}, which the issuer (context "${context}") may not list (403): not revoked, its anchor and ServiceAccount are kept (so its token still works) — revoke it through an issuer set up with --cluster-scoped (--context)`;
+}
+
+/**
+ * The anchor that vouches for an object (maybe itself), or why none does, as a warning. Of
+ * several anchors claiming the lease in its namespace (copies anyone who may create a Secret can
+ * make), only the one that owns it (namespaced) or that it names (cluster-scoped) vouches.
+ */
 export function provenance(object: ManagedObject, anchors: AnchorIndex): { anchor: ManagedObject } | { problem: string } {
   const id = leaseIdOf(object);
   const claim = `${describeRef(object)} claims lease "${id}"`;
@@ -87,19 +111,69 @@ export function provenance(object: ManagedObject, anchors: AnchorIndex): { ancho
   if (!namespace || (named && leaseIdOf(named) !== id)) return { problem: `${claim} but names none of its anchors (${ANCHOR_UID_ANNOTATION}): not deleted` };
   const candidates = anchors.byLease.get(anchorKey(namespace, id)) ?? [];
   if (candidates.length === 0) return { problem: `${claim} but the lease has no anchor in namespace ${namespace}: not deleted` };
-  if (candidates.length > 1) {
-    return { problem: `lease "${id}" has ${candidates.length} anchors in namespace ${namespace} (${candidates.map((anchor) => anchor.name).join(', ')}): its objects are not deleted; delete the Secrets that are not its own` };
+  const owns = (anchor: ManagedObject) => anchor.uid !== undefined && (object.uid === anchor.uid || (object.owners ?? []).includes(anchor.uid));
+  const anchor = object.namespace ? candidates.find((candidate) => candidate === object || owns(candidate)) : candidates.find((candidate) => candidate === named);
+  return anchor ? { anchor } : { problem: `${claim} but is not owned by its anchor: not deleted` };
+}
+
+/** Whether a lease's anchor has members among its objects. */
+const hasMembers = (lease: ClusterLease) => lease.objects.some((object) => object !== lease.anchor);
+
+/**
+ * Of several anchors claiming one lease (copies: anyone who may create a Secret can make one),
+ * the one that owns objects is the lease's, the others are copies to leave alone; when that
+ * cannot tell them apart (none has members — a lease of an existing ServiceAccount has none —
+ * or several have), why not: nothing of the lease may be deleted then.
+ */
+function chooseAnchor(id: string, candidates: ManagedObject[], owns: (anchor: ManagedObject) => boolean): { anchor: ManagedObject; copies: string[] } | { refused: string } {
+  const owning = candidates.filter(owns);
+  if (owning.length === 1) {
+    const anchor = owning[0]!;
+    return { anchor, copies: candidates.filter((copy) => copy !== anchor).map((copy) => `${describeRef(copy)} claims lease "${id}" but owns nothing of it, unlike ${describeRef(anchor)}: a copy, not deleted`) };
   }
-  const anchor = candidates[0]!;
-  const vouched = object.namespace ? object === anchor || (anchor.uid !== undefined && (object.uid === anchor.uid || (object.owners ?? []).includes(anchor.uid))) : named === anchor;
-  return vouched ? { anchor } : { problem: `${claim} but is not owned by its anchor: not deleted` };
+  const why = owning.length === 0 ? 'none owns anything to tell its own' : `${owning.length} own objects`;
+  const names = candidates.map((anchor) => `${anchor.namespace}/${anchor.name}`).join(', ');
+  return { refused: `lease "${id}" has ${candidates.length} anchors (Secrets ${names}) and ${why}: not revoked, nothing deleted — delete the Secrets that are not its own, or revoke it from the machine that issued it` };
+}
+
+/** One lease per namespace and id (see chooseAnchor); `owning`: anchors known to have had members elsewhere (gc's earlier pages). */
+function settleAnchors(leases: ClusterLease[], anchors: AnchorIndex, owning: ReadonlySet<ManagedObject>): { leases: ClusterLease[]; warnings: string[] } {
+  const warnings: string[] = [];
+  const settled = leases.flatMap((lease): ClusterLease[] => {
+    const candidates = anchors.byLease.get(anchorKey(lease.anchor.namespace!, lease.id)) ?? [];
+    if (candidates.length <= 1) return [lease];
+    const chosen = chooseAnchor(lease.id, candidates, (candidate) => owning.has(candidate) || leases.some((other) => other.anchor === candidate && hasMembers(other)));
+    if ('refused' in chosen) return [{ ...lease, refused: chosen.refused }];
+    if (chosen.anchor === lease.anchor) warnings.push(...chosen.copies);
+    return chosen.anchor === lease.anchor ? [lease] : [];
+  });
+  return { leases: settled, warnings };
+}
+
+/**
+ * One lease per id: an id anchored in several namespaces was copied (to Kubernetes each anchor
+ * is a lease of its namespace); the one whose anchor owns objects is the lease (see chooseAnchor).
+ */
+export function oneLeasePerId(leases: ClusterLease[]): { leases: ClusterLease[]; warnings: string[] } {
+  const byId = new Map<string, ClusterLease[]>();
+  for (const lease of leases) byId.set(lease.id, [...(byId.get(lease.id) ?? []), lease]);
+  const warnings: string[] = [];
+  const chosen = [...byId.values()].flatMap((same): ClusterLease[] => {
+    if (same.length === 1) return same;
+    const choice = chooseAnchor(same[0]!.id, same.map((lease) => lease.anchor), (anchor) => same.some((lease) => lease.anchor === anchor && hasMembers(lease)));
+    if ('refused' in choice) return [{ ...same[0]!, refused: choice.refused }];
+    warnings.push(...choice.copies);
+    return same.filter((lease) => lease.anchor === choice.anchor);
+  });
+  return { leases: chosen, warnings };
 }
 
 /**
  * The leases the objects show, each vouched for by its anchor (from `anchors`, else from the
- * objects themselves); objects without provenance are left out, each with a warning.
+ * objects themselves; one per namespace and id, see settleAnchors); objects without provenance
+ * are left out, each with a warning.
  */
-export function groupLeases(objects: ManagedObject[], anchors: AnchorIndex = indexAnchors(objects)): { leases: ClusterLease[]; warnings: string[] } {
+export function groupLeases(objects: ManagedObject[], anchors: AnchorIndex = indexAnchors(objects), owning: ReadonlySet<ManagedObject> = new Set()): { leases: ClusterLease[]; warnings: string[] } {
   const byAnchor = new Map<ManagedObject, ManagedObject[]>();
   const warnings = new Set<string>();
   for (const object of objects) {
@@ -113,7 +187,7 @@ export function groupLeases(objects: ManagedObject[], anchors: AnchorIndex = ind
     return !problem;
   });
   const leases = vouched.map(([anchor, members]): ClusterLease => {
-    const planned = anchor.annotations[PLANNED_KINDS_ANNOTATION]?.split(',').filter(Boolean) ?? [];
+    const planned = plannedKinds(anchor);
     const present = new Set(members.map((object) => object.kind));
     const created = members.map((object) => object.creationTimestamp).filter((time): time is string => Boolean(time)).sort();
     const expiresAt = anchor.annotations[EXPIRES_AT_ANNOTATION];
@@ -127,7 +201,9 @@ export function groupLeases(objects: ManagedObject[], anchors: AnchorIndex = ind
       ...(created.length > 0 ? { lastCreated: created.at(-1) } : {}),
     };
   });
-  return { leases, warnings: [...warnings] };
+  const settled = settleAnchors(leases, anchors, owning);
+  settled.warnings.forEach((warning) => warnings.add(warning));
+  return { leases: settled.leases, warnings: [...warnings] };
 }
 
 export type GcReason = 'expired' | 'incomplete';

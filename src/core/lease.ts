@@ -71,7 +71,7 @@ export interface LeaseRecord {
   kubeconfig?: string;
   /** sha256 (hex) of the issuing cluster's CA data; absent when the kubeconfig has none. */
   clusterCaDigest?: string;
-  /** Everything the issuance created, in creation order; revocation deletes it in reverse. */
+  /** Everything the issuance created, in creation order; revocation deletes it in deletionRounds. */
   objects: ObjectRef[];
   /** Set when the exec command issued it: revocation evicts that cache entry. */
   tokenCacheKey?: string;
@@ -117,6 +117,24 @@ export function vaultLeaseId(id: string): string {
 export function leaseIdFromInput(id: string): string {
   const { role, suffix } = parseLeaseId(id.startsWith(VAULT_LEASE_PREFIX) ? id.slice(VAULT_LEASE_PREFIX.length) : id, id);
   return formatLeaseId(role, suffix);
+}
+
+/**
+ * The round (0, 1, 2) a lease's object is deleted in: bindings, then roles and the ServiceAccount,
+ * then the anchor — and a round only once the earlier ones all succeeded. A binding that outlived
+ * its ServiceAccount grants its rules to whoever re-creates that name; and the anchor owns the
+ * namespaced objects, so deleting it first would let the garbage collector delete them even when
+ * a binding could not be deleted.
+ */
+export function deletionRound(kind: string): number {
+  return kind.endsWith('Binding') ? 0 : kind === 'Secret' ? 2 : 1;
+}
+
+/** A lease's objects as deletion rounds (see deletionRound), empty rounds left out. */
+export function deletionRounds<T extends ObjectRef>(objects: readonly T[]): T[][] {
+  const rounds: T[][] = [[], [], []];
+  for (const object of objects) rounds[deletionRound(object.kind)]!.push(object);
+  return rounds.filter((round) => round.length > 0);
 }
 
 /** "Kind namespace/name", as messages and the audit log name objects. */

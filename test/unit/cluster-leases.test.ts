@@ -234,7 +234,7 @@ describe('recordFromCluster', () => {
     it(`an issued lease, listed back from the cluster, is complete and rebuilds its record (${mode})`, async () => {
       const { deps, kube } = issueFixture([definition]);
       const { lease } = await issueLease(deps, { role: 'reader', clusterRoleBinding: mode.includes('ClusterRoleBinding') });
-      const clusterLease = only(leasesOf(await kube.listManaged(MANAGED_SELECTOR)));
+      const clusterLease = only(leasesOf((await kube.listManaged(MANAGED_SELECTOR)).objects));
       assert.equal(clusterLease.complete, true);
       assert.equal(clusterLease.expiresAt, lease.expiresAt);
       assert.equal(gcReason(clusterLease, new Date(at(59)), 0), undefined);
@@ -250,7 +250,7 @@ describe('recordFromCluster', () => {
     const { deps, kube } = issueFixture([role('reader', { serviceAccount: 'deployer' })]);
     kube.objects.set('ServiceAccount dev/deployer', { apiVersion: 'v1', kind: 'ServiceAccount', name: 'deployer', namespace: 'dev', uid: 'pre-existing' });
     await issueLease(deps, { role: 'reader' });
-    const record = recordFromCluster(only(leasesOf(await kube.listManaged(MANAGED_SELECTOR))), issuedOn(ISSUER));
+    const record = recordFromCluster(only(leasesOf((await kube.listManaged(MANAGED_SELECTOR)).objects)), issuedOn(ISSUER));
     assert.equal(record.serviceAccountCreated, false);
     assert.deepEqual(record.objects.map(refKey), [`Secret dev/${NAME}`]);
 
@@ -271,11 +271,31 @@ describe('groupLeases: provenance (labels can be copied; the anchor vouches)', (
   const rbac = 'rbac.authorization.k8s.io/v1';
   const forged = (objects: ManagedObject[], overrides: Partial<ManagedObject>): ManagedObject => ({ ...objects[0]!, name: 'forged', uid: 'forged-uid', ...overrides });
 
-  it('a second anchor in the lease namespace: no lease, nothing of it to delete, one warning', () => {
+  it('a second anchor in the lease namespace that owns nothing is a copy: left alone, with a warning; the lease is the owner\'s', () => {
     const objects = leaseObjects();
     const { leases, warnings } = groupLeases([forged(objects, {}), ...objects]);
-    assert.deepEqual(leases, []);
-    assert.deepEqual(warnings, [`lease "${ID}" has 2 anchors in namespace dev (forged, ${NAME}): its objects are not deleted; delete the Secrets that are not its own`]);
+    assert.deepEqual(leases.map((lease) => [lease.anchor.name, lease.objects.length, lease.refused]), [[NAME, 4, undefined]]);
+    assert.deepEqual(warnings, [`Secret dev/forged claims lease "${ID}" but owns nothing of it, unlike Secret dev/${NAME}: a copy, not deleted`]);
+  });
+
+  it('two anchors that both own objects, or neither (a lease of an existing ServiceAccount): refused, nothing to delete', () => {
+    const objects = leaseObjects();
+    const copy = forged(objects, {});
+    const ownedByCopy: ManagedObject = { ...objects[2]!, name: 'planted', uid: 'planted-uid', owners: [copy.uid!] };
+    const both = groupLeases([copy, ...objects, ownedByCopy]).leases;
+    assert.equal(both.length, 2);
+    assert.ok(both.every((lease) => lease.refused === `lease "${ID}" has 2 anchors (Secrets dev/forged, dev/${NAME}) and 2 own objects: not revoked, nothing deleted — delete the Secrets that are not its own, or revoke it from the machine that issued it`));
+    const alone = leaseObjects({ mode: 'serviceAccount' });
+    const neither = groupLeases([forged(alone, {}), ...alone]).leases;
+    assert.deepEqual(neither.map((lease) => lease.refused?.replace(/\(.*\)/, '(…)')), Array(2).fill(`lease "${ID}" has 2 anchors (…) and none owns anything to tell its own: not revoked, nothing deleted — delete the Secrets that are not its own, or revoke it from the machine that issued it`));
+  });
+
+  it('an anchor known to have owned objects (gc: on an earlier page) is the lease\'s, even with its members gone', () => {
+    const [anchor] = leaseObjects();
+    const copy = forged([anchor!], {});
+    const { leases, warnings } = groupLeases([copy, anchor!], undefined, new Set([anchor!]));
+    assert.deepEqual(leases.map((lease) => lease.anchor.name), [NAME]);
+    assert.equal(warnings.length, 1);
   });
 
   it('an anchor copied into another namespace anchors only what it owns there', () => {

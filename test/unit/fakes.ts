@@ -3,9 +3,9 @@
 
 import type { CredentialDeps, RecentFailure } from '../../src/app/get-credential.ts';
 import type { IssueDeps, IssuedLease } from '../../src/app/issue.ts';
-import type { CreatedRef, IssuedToken, IssuerIdentity, KubernetesPort } from '../../src/app/ports.ts';
+import type { CreatedRef, IssuedToken, IssuerIdentity, KubernetesPort, ManagedListing } from '../../src/app/ports.ts';
 import type { RoleReader, RoleWriter } from '../../src/app/roles.ts';
-import { MANAGED_KINDS } from '../../src/core/api-paths.ts';
+import { LISTING_ORDER, isNamespacedKind } from '../../src/core/api-paths.ts';
 import { ApiError } from '../../src/core/errors.ts';
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../../src/core/grant-plan.ts';
 import type { LeaseRecord, ManagedObject, ObjectRef } from '../../src/core/lease.ts';
@@ -78,6 +78,8 @@ export class FakeKube implements KubernetesPort {
   failList = false;
   /** An issuer set up with --namespaces: listing namespaced kinds across all namespaces gets a 403. */
   forbidClusterWide = false;
+  /** An issuer set up without --cluster-scoped: ClusterRoles and ClusterRoleBindings are unlisted (403), not listed. */
+  forbidClusterScoped = false;
   /** 1-based index of the page listManagedPages fails on with a 403. */
   failPageAt?: number;
   /** Objects per page of listManagedPages. */
@@ -195,24 +197,29 @@ export class FakeKube implements KubernetesPort {
   }
 
   /** The live labelled objects the selector matches (copies), in creation order. */
-  async listManaged(selector: string, namespaces?: string[]): Promise<ManagedObject[]> {
+  async listManaged(selector: string, namespaces?: string[]): Promise<ManagedListing> {
     this.calls.push({ op: 'listManaged', selector, ...(namespaces ? { namespaces } : {}) });
     if (this.failList || (this.forbidClusterWide && !namespaces)) throw new ApiError('cannot list managed objects: 403 forbidden', 403);
-    return this.matching(selector, namespaces);
+    const unlisted = this.forbidClusterScoped ? LISTING_ORDER.filter((kind) => !isNamespacedKind(kind)) : [];
+    return { objects: this.matching(selector, namespaces).filter((object) => !unlisted.includes(object.kind)), unlisted };
   }
 
   /**
-   * Like the API server: kind after kind, pages of `pageSize` (one, maybe empty, per kind at
-   * least), each kind's pages a snapshot taken at its first page.
+   * Like the API server: kind after kind (LISTING_ORDER), pages of `pageSize` (one, maybe empty,
+   * per kind at least), each kind's pages a snapshot taken at its first page.
    */
-  async *listManagedPages(selector: string, namespaces?: string[]): AsyncGenerator<ManagedObject[]> {
+  async *listManagedPages(selector: string, namespaces?: string[]): AsyncGenerator<ManagedListing> {
     let pages = 0;
-    for (const kind of MANAGED_KINDS) {
+    for (const kind of LISTING_ORDER) {
       const snapshot = this.matching(selector, namespaces).filter((object) => object.kind === kind);
       for (let start = 0; start === 0 || start < snapshot.length; start += this.pageSize) {
         this.calls.push({ op: 'listPage', selector, kind, ...(namespaces ? { namespaces } : {}) });
         if (this.failList || (this.forbidClusterWide && !namespaces) || ++pages === this.failPageAt) throw new ApiError(`cannot list ${kind} objects: 403 forbidden`, 403);
-        yield snapshot.slice(start, start + this.pageSize);
+        if (this.forbidClusterScoped && !isNamespacedKind(kind)) {
+          yield { objects: [], unlisted: [kind] };
+          break;
+        }
+        yield { objects: snapshot.slice(start, start + this.pageSize), unlisted: [] };
       }
     }
   }
@@ -458,4 +465,13 @@ export function leaseObjects(options: LeaseObjectsOptions = {}): ManagedObject[]
 /** The refs of managed objects, as a lease record holds them. */
 export function refsOf(objects: ManagedObject[]): ObjectRef[] {
   return objects.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}) }));
+}
+
+/** A lease of an existing ClusterRole bound cluster-wide (--cluster-role-binding), as issuance leaves it. */
+export function clusterBoundLeaseObjects(options: LeaseObjectsOptions = {}): ManagedObject[] {
+  const [anchor, serviceAccount, binding] = leaseObjects({ ...options, mode: 'kubernetesRole' });
+  anchor!.annotations['tempcreds.dev/objects'] = 'ServiceAccount,ClusterRoleBinding';
+  const { namespace: _namespace, ...clusterScoped } = binding!;
+  const clusterBinding: ManagedObject = { ...clusterScoped, kind: 'ClusterRoleBinding', uid: `${binding!.uid}-cluster`, annotations: { ...binding!.annotations, 'tempcreds.dev/anchor-uid': anchor!.uid! } };
+  return [anchor!, serviceAccount!, clusterBinding];
 }

@@ -4,7 +4,7 @@ import { collectGarbage, type GcDeps, type GcOptions, type GcReport } from '../.
 import type { KubernetesPort } from '../../src/app/ports.ts';
 import type { AuditEvent } from '../../src/core/audit.ts';
 import type { LeaseRecord, ManagedObject, ObjectRef } from '../../src/core/lease.ts';
-import { FakeKube, ISSUER, NOW, leaseObjects, leaseRecord, refKey, refsOf, secondsAfter, type LeaseObjectsOptions } from './fakes.ts';
+import { FakeKube, ISSUER, NOW, clusterBoundLeaseObjects, leaseObjects, leaseRecord, refKey, refsOf, secondsAfter, type LeaseObjectsOptions } from './fakes.ts';
 
 const MINUTE = 60_000;
 const GRACE = 10 * MINUTE;
@@ -151,7 +151,7 @@ describe('collectGarbage: the cluster', () => {
       override async *listManagedPages(selector: string) {
         for await (const page of super.listManagedPages(selector)) {
           // Another machine deletes two of them between the listing and the deletes.
-          for (const object of page.filter((item) => item.kind === 'Role' || item.kind === 'RoleBinding')) this.objects.delete(refKey(object));
+          for (const object of page.objects.filter((item) => item.kind === 'Role' || item.kind === 'RoleBinding')) this.objects.delete(refKey(object));
           yield page;
         }
       }
@@ -193,16 +193,16 @@ describe('collectGarbage: the cluster', () => {
     assert.deepEqual(prunedIds, []);
   });
 
-  it('expired objects are deleted page by page, before the next page is listed; anchors last', async () => {
+  it('expired objects are deleted page by page, before the next page is listed; bindings first, anchors last', async () => {
     const { run, kube } = gcFixture();
     const expired = ['expired00001', 'expired00002', 'expired00003'].map((suffix) => leaseObjects({ suffix, expiresAt: at(20), mode: 'kubernetesRole' }));
     seed(kube, ...expired);
     await run();
     const trace = kube.calls.map((call) => (call.op === 'listPage' ? `list ${call.kind}` : call.op === 'delete' ? `delete ${call.ref.kind} ${call.ref.name}` : call.op));
     const [first, second, third] = expired.map((objects) => objects[0]!.name);
-    assert.deepEqual(trace.slice(0, 8), [
-      'list Secret', 'list Secret', 'list ServiceAccount', `delete ServiceAccount ${first}`, `delete ServiceAccount ${second}`,
-      'list ServiceAccount', `delete ServiceAccount ${third}`, 'list Role',
+    assert.deepEqual(trace.slice(0, 9), [
+      'list Secret', 'list Secret', 'list ClusterRoleBinding', 'list RoleBinding', `delete RoleBinding ${first}`, `delete RoleBinding ${second}`,
+      'list RoleBinding', `delete RoleBinding ${third}`, 'list ClusterRole',
     ]);
     assert.deepEqual(trace.slice(-3).sort(), [first, second, third].map((name) => `delete Secret ${name}`));
   });
@@ -222,10 +222,10 @@ describe('collectGarbage: the cluster', () => {
     const record = leaseRecord({ id: 'reader/expired00000', expiresAt: at(20) });
     const { run, kube, prunedIds, audited } = gcFixture({ records: [record] });
     seed(kube, objectsOf('expired'));
-    kube.failPageAt = 3;
+    kube.failPageAt = 4; // Secrets, ClusterRoleBindings, RoleBindings, then the ClusterRoles fail
     await assert.rejects(run(), { status: 403 });
     assert.deepEqual(prunedIds, []);
-    assert.deepEqual(audited.map(({ leaseId, objects }) => ({ leaseId, objects })), [{ leaseId: 'reader/expired00000', objects: [refKey(objectsOf('expired')[1]!)] }]);
+    assert.deepEqual(audited.map(({ leaseId, objects }) => ({ leaseId, objects })), [{ leaseId: 'reader/expired00000', objects: [refKey(objectsOf('expired')[3]!)] }]);
   });
 
   it("unreadable local records are reported, and gc goes on", async () => {
@@ -270,7 +270,7 @@ describe('collectGarbage: local records', () => {
       seed(kube, objectsOf('crashed'));
       kube.failDeletes.add(refKey(objectsOf('crashed')[1]!));
       const report = await run();
-      assert.equal(report.failures.length, 1);
+      assert.equal(report.failures.length, 2, 'the failure, and what is kept because of it');
       assert.deepEqual(prunedIds, []);
       assert.equal(report.prunedRecords, 0);
     },
@@ -322,8 +322,9 @@ describe('collectGarbage: localOnly', () => {
     for (const ref of here.objects) fixture.kube.objects.set(refKey(ref), { ...ref, uid: ref.uid ?? 'u' });
     fixture.kube.failDeletes.add(refKey(here.objects[1]!));
     const report = await fixture.run({ localOnly: true });
-    assert.equal(report.deleted, 2);
-    assert.deepEqual(report.failures, [`cannot delete ${refKey(here.objects[1]!)}: 403 forbidden`]);
+    assert.equal(report.deleted, 1, 'the binding; the anchor is kept');
+    assert.equal(report.failures[0], `cannot delete ${refKey(here.objects[1]!)}: 403 forbidden`);
+    assert.match(report.failures[1]!, /^kept Secret dev\/tc-reader-expiredhere0, the anchor still proving what is left \(while it and the ServiceAccount stay, the lease's token works\)/);
     assert.equal(report.prunedRecords, 0);
     assert.deepEqual(fixture.prunedIds, []);
   });
@@ -347,7 +348,7 @@ describe('collectGarbage: localOnly', () => {
 });
 
 describe('collectGarbage: provenance', () => {
-  it('forged anchors in the lease namespace (one expired, one unfinished) make gc delete nothing of the lease', async () => {
+  it('forged anchors in the lease namespace (one expired, one unfinished) own nothing: gc deletes nothing of the lease, nor them', async () => {
     const { run, kube } = gcFixture();
     const victim = objectsOf('live');
     const forged = (name: string, annotations: Record<string, string>): ManagedObject => ({ ...victim[0]!, name, uid: `${name}-uid`, annotations: { ...victim[0]!.annotations, ...annotations } });
@@ -356,7 +357,18 @@ describe('collectGarbage: provenance', () => {
     const report = await run({ graceMs: 0 });
     assert.deepEqual(report.leases, []);
     assert.deepEqual(kube.deletedRefs, []);
-    assert.deepEqual(report.warnings, [`lease "reader/live00000000" has 3 anchors in namespace dev (a-expired, a-unfinished, ${victim[0]!.name}): its objects are not deleted; delete the Secrets that are not its own`]);
+    assert.deepEqual(report.warnings, ['a-expired', 'a-unfinished'].map((name) => `Secret dev/${name} claims lease "reader/live00000000" but owns nothing of it, unlike Secret dev/${victim[0]!.name}: a copy, not deleted`));
+  });
+
+  it('an expired lease with a copied anchor is collected whole; the copy, owning nothing, stays', async () => {
+    const { run, kube } = gcFixture();
+    const lease = objectsOf('expired');
+    const copy: ManagedObject = { ...lease[0]!, name: 'copied', uid: 'copied-uid' };
+    seed(kube, [copy], lease);
+    kube.pageSize = 1;
+    const report = await run();
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual([...kube.objects.keys()], ['Secret dev/copied']);
   });
 
   it('an unrelated object carrying a lease labels and an expired expires-at is not deleted', async () => {
@@ -390,5 +402,19 @@ describe('collectGarbage: the API server clock decides expiry', () => {
     seed(kube, objectsOf('expired'));
     assert.deepEqual((await run()).leases.map((lease) => lease.id), [record.id]);
     assert.deepEqual(prunedIds, [record.id]);
+  });
+});
+
+describe('collectGarbage: an issuer that may not list ClusterRoles and ClusterRoleBindings', () => {
+  it('keeps the anchor and ServiceAccount of an expired lease that plans one, and fails saying which issuer can', async () => {
+    const { run, kube, prunedIds } = gcFixture({ records: [leaseRecord({ id: 'reader/clusterbound', expiresAt: at(20) })] });
+    kube.forbidClusterScoped = true;
+    const objects = clusterBoundLeaseObjects({ suffix: 'clusterbound', expiresAt: at(20) });
+    seed(kube, objects, objectsOf('expired'));
+    const report = await run();
+    assert.equal(report.failures.length, 1);
+    assert.match(report.failures[0]!, /^lease "reader\/clusterbound" in namespace dev has a ClusterRoleBinding, which the issuer \(context "ci-admin"\) may not list \(403\): not revoked/);
+    assert.deepEqual([...kube.objects.keys()].sort(), objects.map(refKey).sort(), 'the expired lease without cluster-scoped objects is collected, the other kept whole');
+    assert.deepEqual(prunedIds, []);
   });
 });

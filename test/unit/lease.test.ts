@@ -5,6 +5,7 @@ import {
   LEASE_SUFFIX_BYTES,
   caDigestOf,
   clusterMismatch,
+  deletionRounds,
   formatLeaseId,
   isExpired,
   leaseLabels,
@@ -113,5 +114,19 @@ describe('clusterMismatch: a lease is revoked only on the cluster it was issued 
   it('caDigestOf hashes the decoded CA data; no data, no digest', () => {
     assert.equal(caDigestOf(ca), createHash('sha256').update('the CA').digest('hex'));
     assert.equal(caDigestOf(undefined), undefined);
+  });
+});
+
+describe('deletionRounds', () => {
+  it('bindings, then roles and the ServiceAccount, then the anchor; empty rounds left out', () => {
+    const ref = (kind: string) => ({ apiVersion: 'v1', kind, name: 'tc-x', ...(kind.startsWith('Cluster') ? {} : { namespace: 'dev' }) });
+    const kinds = (rounds: { kind: string }[][]) => rounds.map((round) => round.map((object) => object.kind));
+    assert.deepEqual(kinds(deletionRounds(['Secret', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].map(ref))), [
+      ['ClusterRoleBinding', 'RoleBinding'],
+      ['ServiceAccount', 'ClusterRole', 'Role'],
+      ['Secret'],
+    ]);
+    assert.deepEqual(kinds(deletionRounds([ref('Secret')])), [['Secret']]);
+    assert.deepEqual(deletionRounds([]), []);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { findLeases, leasesToRevoke, notFound, revokeLeases, type LeaseSources, type RevokeDeps } from '../../src/app/revoke.ts';
 import type { LeaseRecord } from '../../src/core/lease.ts';
-import { FIXED_SUFFIX, FakeKube, ISSUER, NOW, fakeConnect, invalid, leaseObjects, leaseRecord, refKey, refsOf, secondsAfter } from './fakes.ts';
+import { FIXED_SUFFIX, FakeKube, ISSUER, NOW, clusterBoundLeaseObjects, fakeConnect, invalid, leaseObjects, leaseRecord, refKey, refsOf, secondsAfter } from './fakes.ts';
 
 /** Puts a lease's objects into the fake cluster, as issuance left them. */
 function seed(kube: FakeKube, lease: LeaseRecord): void {
@@ -70,15 +70,16 @@ describe('revokeLeases', () => {
     assert.deepEqual(evicted, [[lease.id]]);
   });
 
-  it('a failing delete keeps the record, is reported, and does not stop the other deletes', async () => {
+  it('a failing binding delete keeps the ServiceAccount, the anchor and the record, and says why', async () => {
     const { deps, kubeOf, deletedLeases, evicted } = revokeFixture();
     const kube = kubeOf(lease.context);
     seed(kube, lease);
     const binding = refKey(lease.objects[2]!);
     kube.failDeletes.add(binding);
     const [outcome] = await revokeLeases(deps, [lease]);
-    assert.deepEqual(outcome, { lease, deleted: 2, alreadyGone: 0, replaced: [], failures: [`cannot delete ${binding}: 403 forbidden`] });
-    assert.deepEqual([...kube.objects.keys()], [binding]);
+    const kept = `kept ${refKey(lease.objects[1]!)}, ${refKey(lease.objects[0]!)}, the anchor still proving what is left (while it and the ServiceAccount stay, the lease's token works): fix the failure above (cluster-scoped objects need an issuer set up with --cluster-scoped) and run the same command again`;
+    assert.deepEqual(outcome, { lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [`cannot delete ${binding}: 403 forbidden`, kept] });
+    assert.deepEqual([...kube.objects.keys()].sort(), lease.objects.map(refKey).sort());
     assert.deepEqual(deletedLeases, []);
     assert.deepEqual(evicted, [[]]);
   });
@@ -91,7 +92,7 @@ describe('revokeLeases', () => {
     await revokeLeases(deps, [lease]);
     kube.failDeletes.clear();
     const [outcome] = await revokeLeases(deps, [lease]);
-    assert.deepEqual(outcome, { lease, deleted: 1, alreadyGone: 2, replaced: [], failures: [] });
+    assert.deepEqual(outcome, { lease, deleted: 2, alreadyGone: 1, replaced: [], failures: [] });
     assert.deepEqual(deletedLeases, [lease.id]);
   });
 
@@ -403,12 +404,22 @@ describe('findLeases: provenance', () => {
     assert.deepEqual(warnings, [`Role dev/bystander claims lease "reader/${FIXED_SUFFIX}" but is not owned by its anchor: not deleted`]);
   });
 
-  it('a cluster-only lease id anchored in two namespaces is not revoked: a warning says why', async () => {
+  it('a cluster-only lease id anchored in two namespaces, both owning objects, is refused (revoke fails), nothing deleted', async () => {
     const { sources, kube } = sourcesFixture([]);
     for (const object of [...leaseObjects(), ...leaseObjects({ namespace: 'evil' }).map((object) => ({ ...object, uid: `evil-${object.uid}`, owners: object.owners && ['evil-' + object.owners[0]] }))]) kube.put(object);
-    const { found, warnings } = await findLeases(sources, { all: true });
-    assert.deepEqual(found, []);
-    assert.deepEqual(warnings, [`lease "reader/${FIXED_SUFFIX}" has anchors in several namespaces (dev, evil): not revoked; delete the Secrets that are not its own`]);
+    const { leases, refused } = await leasesToRevoke(sources, { all: true });
+    assert.deepEqual(leases, []);
+    assert.deepEqual(refused.map(({ failures }) => failures), [[`lease "reader/${FIXED_SUFFIX}" has 2 anchors (Secrets dev/tc-reader-${FIXED_SUFFIX}, evil/tc-reader-${FIXED_SUFFIX}) and 2 own objects: not revoked, nothing deleted — delete the Secrets that are not its own, or revoke it from the machine that issued it`]]);
+  });
+
+  it('an anchor copied into another namespace owns nothing: the lease is the owner\'s, the copy left alone with a warning', async () => {
+    const { sources, kube } = sourcesFixture([]);
+    const objects = leaseObjects();
+    for (const object of [...objects, { ...objects[0]!, namespace: 'evil', uid: 'copy-uid' }]) kube.put(object);
+    const { leases, refused, warnings } = await leasesToRevoke(sources, { id: `reader/${FIXED_SUFFIX}` });
+    assert.deepEqual(refused, []);
+    assert.deepEqual(leases.map((lease) => [lease.namespace, lease.objects.length]), [['dev', 4]]);
+    assert.deepEqual(warnings, [`Secret evil/tc-reader-${FIXED_SUFFIX} claims lease "reader/${FIXED_SUFFIX}" but owns nothing of it, unlike Secret dev/tc-reader-${FIXED_SUFFIX}: a copy, not deleted`]);
   });
 
   it("the rebuilt record names the finder's kubeconfig and CA digest, so revoke goes back there", async () => {
@@ -454,8 +465,8 @@ describe('leasesToRevoke', () => {
 
   it('a role or everything with nothing found is no error', async () => {
     const { sources } = sourcesFixture([], ['a warning']);
-    assert.deepEqual(await leasesToRevoke(sources, { role: 'reader' }), { leases: [], warnings: ['a warning'] });
-    assert.deepEqual(await leasesToRevoke(sources, { all: true }), { leases: [], warnings: ['a warning'] });
+    assert.deepEqual(await leasesToRevoke(sources, { role: 'reader' }), { leases: [], refused: [], warnings: ['a warning'] });
+    assert.deepEqual(await leasesToRevoke(sources, { all: true }), { leases: [], refused: [], warnings: ['a warning'] });
   });
 
   it('the merged leases, local records first-class', async () => {
@@ -466,5 +477,22 @@ describe('leasesToRevoke', () => {
     assert.equal(leases.length, 2);
     assert.equal(leases[0], local);
     assert.equal(leases[1]!.id, 'reader/bbbbbbbbbbbb');
+  });
+
+  it('an issuer that may not list ClusterRoleBindings refuses a lease that plans one: nothing deleted, and says which issuer can', async () => {
+    const { sources, kube } = sourcesFixture([]);
+    kube.forbidClusterScoped = true;
+    const objects = clusterBoundLeaseObjects();
+    for (const object of objects) kube.put(object);
+    const { leases, refused } = await leasesToRevoke(sources, { id: `reader/${FIXED_SUFFIX}` });
+    assert.deepEqual(leases, []);
+    assert.deepEqual(refused.map(({ lease, deleted, failures }) => ({ id: lease.id, deleted, failures })), [
+      {
+        id: `reader/${FIXED_SUFFIX}`,
+        deleted: 0,
+        failures: [`lease "reader/${FIXED_SUFFIX}" in namespace dev has a ClusterRoleBinding, which the issuer (context "current") may not list (403): not revoked, its anchor and ServiceAccount are kept (so its token still works) — revoke it through an issuer set up with --cluster-scoped (--context)`],
+      },
+    ]);
+    assert.deepEqual(kube.deletedRefs, []);
   });
 });

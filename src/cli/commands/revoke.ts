@@ -54,15 +54,15 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
       .example('$0 revoke kubernetes/creds/sample-app/k3j9x0q2m1zt', 'the same lease, by the id -o vault-json printed (Vault: vault lease revoke ID)')
       .example('$0 revoke --all -n team-a', 'an issuer set up with --namespaces lists only where this machine knows it serves: -n adds one')
       .epilog(
-        "Each lease is revoked through the kubeconfig and context it was issued with (--kubeconfig/--context override them), and only on the cluster it was issued on: elsewhere it is refused and its record kept. A lease whose objects are all gone is reported as not found (by id: exit 1). A revoked token gets 401 once the API server forgets it: the API server caches token authentications for about 10 s, so a token used just before the revocation may keep working that long. A recorded kubeconfig that is not your own file, or that others may write, is refused too (another user may have put it there): --kubeconfig chooses one.",
+        "Each lease is revoked through the kubeconfig and context it was issued with (--kubeconfig/--context override them), and only on the cluster it was issued on: elsewhere it is refused and its record kept. A lease whose objects are all gone is reported as not found (by id: exit 1). Bindings are deleted first and the anchor last: when a delete fails, or the issuer may not list a ClusterRoleBinding the lease has (set up without --cluster-scoped), the rest is kept, the token still works, and revoke exits 1 saying so. A revoked token gets 401 once the API server forgets it: the API server caches token authentications for about 10 s, so a token used just before the revocation may keep working that long. A recorded kubeconfig that is not your own file, or that others may write, is refused too (another user may have put it there): --kubeconfig chooses one.",
       ) as never,
   handler: async (args) => {
     const what = target(args);
     const runtime = runtimeFor(args);
-    const { leases, warnings } = await leasesToRevoke(leaseSources(runtime, args.namespace), what);
+    const { leases, refused, warnings } = await leasesToRevoke(leaseSources(runtime, args.namespace), what);
     warnings.forEach(warn);
-    if (leases.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
-    const outcomes = await revokeLeases(
+    if (leases.length === 0 && refused.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
+    const revoked = await revokeLeases(
       {
         ...runtime,
         deleteLease: (id) => runtime.leases.delete(id),
@@ -70,6 +70,7 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
       },
       leases,
     );
+    const outcomes = [...refused, ...revoked];
     const failed = outcomes.filter((outcome) => outcome.failures.length > 0);
     for (const outcome of outcomes) {
       const { lease, deleted, alreadyGone, replaced, failures } = outcome;
