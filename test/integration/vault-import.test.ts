@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { bindRole, createNamespace, createRole, createServiceAccount, listPodsStatus, testCluster, uniqueName } from '../helpers/fixtures.ts';
 import { tempcreds, type Tempcreds } from '../helpers/tempcreds.ts';
+import { vaultRead } from '../helpers/vault-read.ts';
 
 const allowed = uniqueName('vault-in');
 const other = uniqueName('vault-out');
@@ -15,41 +16,18 @@ const run = uniqueName('v').slice(2);
 const names = { sa: `sa-${run}`, role: `role-${run}`, view: `view-${run}`, selector: `sel-${run}`, rules: `rules-${run}`, single: `single-${run}` };
 let tool: Tempcreds;
 
-/** What `vault read -format=json kubernetes/roles/NAME` prints (defaults as the plugin prints them). */
-function vaultRead(data: Record<string, unknown>) {
-  return {
-    request_id: '4c1b6a0e-1c2d-3e4f-5a6b-7c8d9e0f1a2b',
-    lease_id: '',
-    lease_duration: 0,
-    renewable: false,
-    data: {
-      allowed_kubernetes_namespace_selector: '',
-      allowed_kubernetes_namespaces: null,
-      extra_annotations: null,
-      extra_labels: null,
-      generated_role_rules: '',
-      kubernetes_role_name: '',
-      kubernetes_role_type: 'Role',
-      name_template: '',
-      service_account_name: '',
-      token_default_audiences: null,
-      token_default_ttl: 3600,
-      token_max_ttl: 7200,
-      ...data,
-    },
-    warnings: null,
-  };
-}
+/** The integration roles get Vault's usual 1h default and 2h max unless they say otherwise. */
+const vaultRole = (data: Record<string, unknown>) => vaultRead({ token_default_ttl: 3600, token_max_ttl: 7200, ...data });
 
 const table = () => ({
-  [names.sa]: vaultRead({ allowed_kubernetes_namespaces: [allowed], service_account_name: 'app' }),
-  [names.role]: vaultRead({ allowed_kubernetes_namespaces: [allowed], kubernetes_role_name: 'reader' }),
-  [names.view]: vaultRead({ allowed_kubernetes_namespaces: [allowed], kubernetes_role_name: 'view', kubernetes_role_type: 'ClusterRole' }),
-  [names.selector]: vaultRead({
+  [names.sa]: vaultRole({ allowed_kubernetes_namespaces: [allowed], service_account_name: 'app' }),
+  [names.role]: vaultRole({ allowed_kubernetes_namespaces: [allowed], kubernetes_role_name: 'reader' }),
+  [names.view]: vaultRole({ allowed_kubernetes_namespaces: [allowed], kubernetes_role_name: 'view', kubernetes_role_type: 'ClusterRole' }),
+  [names.selector]: vaultRole({
     allowed_kubernetes_namespace_selector: JSON.stringify({ matchLabels: { 'vault-import': run } }),
     generated_role_rules: 'rules:\n- apiGroups: [""]\n  resources: ["pods"]\n  verbs: ["list"]\n',
   }),
-  [names.rules]: vaultRead({
+  [names.rules]: vaultRole({
     allowed_kubernetes_namespaces: [allowed],
     generated_role_rules: '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list"]}]}',
     name_template: '{{ printf "vault-%s-%s" (.RoleName | truncate 8) (random 24) | truncate 62 | lowercase }}',
@@ -85,7 +63,7 @@ before(async () => {
 
 describe('role import --from-vault', () => {
   it('refuses input with problems, listing them all and storing nothing (exit 2)', async () => {
-    const bad = { ...table(), broken: vaultRead({ allowed_kubernetes_namespaces: [], name_template: '{{ .DisplayName }}' }) };
+    const bad = { ...table(), broken: vaultRole({ allowed_kubernetes_namespaces: [], name_template: '{{ .DisplayName }}' }) };
     const result = await tool.run(['role', 'import', '--from-vault', '-'], { input: JSON.stringify(bad) });
     assert.equal(result.status, 2, result.stderr);
     assert.match(result.stderr, /^error: stdin: nothing was imported:$/m);
@@ -110,7 +88,7 @@ describe('role import --from-vault', () => {
   });
 
   it('imports one role from stdin with --name, and refuses an existing role unless --overwrite', async () => {
-    const single = JSON.stringify(vaultRead({ allowed_kubernetes_namespaces: [allowed], service_account_name: 'app' }));
+    const single = JSON.stringify(vaultRole({ allowed_kubernetes_namespaces: [allowed], service_account_name: 'app' }));
     await ok(['role', 'import', '--from-vault', '-', '--name', names.single], single);
     const again = await tool.run(['role', 'import', '--from-vault', '-', '--name', names.single], { input: single });
     assert.equal(again.status, 2);

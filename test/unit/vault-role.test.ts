@@ -6,32 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { rolesFromVault } from '../../src/core/vault-role.ts';
 import { translateVaultNameTemplate } from '../../src/core/vault-name-template.ts';
+import { vaultRead } from '../helpers/vault-read.ts';
 
-/** What `vault read -format=json` prints: the response envelope, the role under data. */
-function vaultRead(data: Record<string, unknown>) {
-  return {
-    request_id: '2b3c1a6e-8a55-6f2e-3a7c-1f1e0d9c2b7a',
-    lease_id: '',
-    lease_duration: 0,
-    renewable: false,
-    data: {
-      allowed_kubernetes_namespace_selector: '',
-      allowed_kubernetes_namespaces: null,
-      extra_annotations: null,
-      extra_labels: null,
-      generated_role_rules: '',
-      kubernetes_role_name: '',
-      kubernetes_role_type: 'Role',
-      name_template: '',
-      service_account_name: '',
-      token_default_audiences: null,
-      token_default_ttl: 0,
-      token_max_ttl: 0,
-      ...data,
-    },
-    warnings: null,
-  };
-}
 
 const JSON_RULES = '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list","get"]}]}';
 const YAML_RULES = 'rules:\n- apiGroups: [""]\n  resources: ["pods"]\n  verbs: ["list", "get"]\n';
