@@ -41,12 +41,15 @@ export function registryNode(target: NodeTarget, version = NODE_LTS): string {
   const staging = mkdtempSync(`${dir}.tmp-`);
   try {
     process.stderr.write(`fetching Node ${version} for ${target.platform}/${target.arch} (${name}@${version}, ~50 MB, once)\n`);
-    const packed = spawnSync('npm', ['pack', `${name}@${version}`, '--pack-destination', staging, '--json', '--silent'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    // Under `npm run`, npm's own script through this Node: Windows cannot spawn npm.cmd without a shell.
+    const npm = /npm-cli\.js$/.test(process.env.npm_execpath ?? '') ? [process.execPath, process.env.npm_execpath!] : ['npm'];
+    const packed = spawnSync(npm[0]!, [...npm.slice(1), 'pack', `${name}@${version}`, '--pack-destination', staging, '--json', '--silent'], { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (packed.status !== 0) {
       throw new Error(`npm pack ${name}@${version} failed (${packed.stderr.trim().split('\n').at(-1) ?? `exit ${packed.status}`}): see which versions exist with npm view ${name} versions`);
     }
     const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
-    execFileSync('tar', ['-xzf', join(staging, filename), '-C', staging, '--strip-components=1', `package/${nodeBinaryPath(target)}`]);
+    // A relative archive name: GNU tar (Git Bash on Windows) reads `C:\…` as a remote host.
+    execFileSync('tar', ['-xzf', filename, '--strip-components=1', `package/${nodeBinaryPath(target)}`], { cwd: staging });
     rmSync(join(staging, filename));
     try {
       renameSync(staging, dir);

@@ -1,11 +1,13 @@
-// `npm run package [-- --out DIR --uri-base URL --no-typecheck]`: the release archives for krew.
+// `npm run package [-- --platform OS/ARCH --out DIR --uri-base URL --node-binary PATH --no-typecheck]`:
+// the release archives for krew.
 //
 // Each archive holds a Node single executable application named kubectl-tempcreds (Node itself
 // plus one CommonJS bundle of the tool with a V8 code cache; no Node needed on the user's
 // machine), keytar's native addon beside it (loaded relative to the executable), the
-// kubectl_complete-tempcreds helper and the LICENSE. The archive is deterministic (sorted
-// entries, fixed owner and mtime, gzip without a timestamp), its lowercase sha256 goes into
-// the manifest rendered from krew-manifest.template.yaml.
+// kubectl_complete-tempcreds helper (not on Windows) and the LICENSE; names and files come from
+// scripts/krew-manifest.ts (kubectl-tempcreds.exe in a .zip on Windows). The archive is written by
+// scripts/archive.ts, deterministic; its lowercase sha256 goes into the manifest rendered from
+// krew-manifest.template.yaml.
 //
 // Without --out it is a release build: release/ gets the archives (and each unpacked, to run
 // and benchmark as is) and tempcreds.yaml (uri:
@@ -13,10 +15,14 @@
 // the new sha256 — commit it together with the release upload. With --out (the packaging
 // test) only DIR is written, and --uri-base may point at it.
 //
-// Node: the executable embeds the Node LTS from the npm registry's platform package of its target
-// (scripts/node-runtime.ts, cached outside the repo), never the Node running the build. The SEA blob
+// Node: the executable embeds Node 24 from the npm registry's platform package of its target, in the
+// version pinned for it in scripts/release-target.ts (cached outside the repo, scripts/node-runtime.ts),
+// never the Node running the build — except for darwin/arm64, which has no such package: built on an
+// Apple silicon Mac, it embeds --node-binary PATH, else the Node 24 running the build. The SEA blob
 // must come from that same Node version: the target's own when the target is this host (with a V8
 // code cache), else the host's package of the same version (no code cache: V8's is not portable).
+// macOS: the blob goes into the NODE_SEA Mach-O segment, and on a Mac the executable is re-signed
+// ad hoc (codesign), which Apple silicon requires.
 //
 // Platforms: `--platform os/arch` (krew's names, e.g. linux/arm64; default: this host). keytar's addon
 // is compiled for the host only (npm ci), so another platform's archive leaves it out and caches
@@ -31,31 +37,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleSingleFile, ROOT, typecheck } from './build.ts';
-import { HOST, NODE_LTS, registryNode, type NodeTarget } from './node-runtime.ts';
+import { tarGz, zip, type ArchiveEntry } from './archive.ts';
+import { archiveFiles, archiveName, executableName, REPOSITORY } from './krew-manifest.ts';
+import { HOST, registryNode } from './node-runtime.ts';
+import { archiveFormat, chooseNodeSource, chooseTarget, injection, isHostTarget, targetName, unpackedName, UsageError, type NodeSource, type ReleaseTarget } from './release-target.ts';
 
-/** Where releases are published; the manifest's homepage and archive URIs derive from it. */
-const REPOSITORY = process.env.TEMPCREDS_REPOSITORY ?? 'https://github.com/kubectl-tempcreds/kubectl-tempcreds';
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
-const EXECUTABLE = 'kubectl-tempcreds';
 const COMPLETION_HELPER = 'kubectl_complete-tempcreds';
 const ADDON = 'keytar.node';
 
-interface Platform {
-  /** krew's selector labels (Go's names). */
-  os: string;
-  arch: string;
-  /** Node's names for the same. */
-  node: NodeTarget;
-}
-
-const PLATFORMS: Platform[] = [
-  { os: 'linux', arch: 'amd64', node: { platform: 'linux', arch: 'x64' } },
-  { os: 'linux', arch: 'arm64', node: { platform: 'linux', arch: 'arm64' } },
-];
-
-const isHost = (platform: Platform) => platform.node.platform === HOST.platform && platform.node.arch === HOST.arch;
-
-class UsageError extends Error {}
+type Platform = ReleaseTarget;
+const isHost = (platform: Platform) => isHostTarget(platform, HOST);
 
 const require = createRequire(import.meta.url);
 const log = (message: string) => process.stderr.write(`package: ${message}\n`);
@@ -66,8 +58,6 @@ function timed<T>(what: string, work: () => T): T {
   log(`${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return result;
 }
-
-export const archiveName = (platform: Platform) => `kubectl-tempcreds_${platform.os}_${platform.arch}.tar.gz`;
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -98,25 +88,32 @@ module.exports = createRequire(process.execPath)(join(dirname(process.execPath),
   });
 }
 
+const codesign = (args: string[]) => execFileSync('codesign', args, { stdio: ['ignore', 'ignore', 'inherit'] });
+
 /** Node's single executable: the blob (bundle, and a code cache on the host) injected into a copy of the target's Node. */
-async function singleExecutable(work: string, bundlePath: string, target: string, platform: Platform): Promise<void> {
-  const node = registryNode(platform.node);
+async function singleExecutable(work: string, bundlePath: string, target: string, platform: Platform, source: NodeSource): Promise<void> {
+  const node = source.kind === 'local' ? source.path : registryNode(platform.node, source.version);
   const config = join(work, 'sea-config.json');
   const blob = join(work, 'sea-prep.blob');
   const host = isHost(platform);
   writeFileSync(config, JSON.stringify({ main: bundlePath, output: blob, disableExperimentalSEAWarning: true, useCodeCache: host }));
-  const prepared = spawnSync(host ? node : registryNode(HOST), ['--experimental-sea-config', config], { encoding: 'utf8' });
+  const prepared = spawnSync(host ? node : registryNode(HOST, source.version), ['--experimental-sea-config', config], { encoding: 'utf8' });
   if (prepared.status !== 0) throw new Error(`node --experimental-sea-config failed: ${prepared.stderr}`);
   copyFileSync(node, target);
   chmodSync(target, 0o755);
-  const { inject } = require('postject') as { inject(file: string, resource: string, data: Buffer, options: { sentinelFuse: string }): Promise<void> };
+  const { machoSegmentName, codesign: sign } = injection(platform, HOST);
+  // Node's SEA docs: drop Node's signature before injecting, sign ad hoc after (else macOS kills it).
+  if (sign) codesign(['--remove-signature', target]);
+  const { inject } = require('postject') as { inject(file: string, resource: string, data: Buffer, options: { sentinelFuse: string; machoSegmentName?: string }): Promise<void> };
   const warn = console.warn;
   console.warn = () => undefined; // postject's ELF notes warnings ("Can't find string offset…") are harmless noise
   try {
-    await inject(target, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE });
+    await inject(target, 'NODE_SEA_BLOB', readFileSync(blob), { sentinelFuse: SEA_FUSE, ...(machoSegmentName ? { machoSegmentName } : {}) });
   } finally {
     console.warn = warn;
   }
+  if (sign) codesign(['--sign', '-', '--force', target]);
+  else if (platform.os === 'darwin') log(`not on a Mac: the ${targetName(platform)} executable is unsigned (sign it there with codesign --sign -)`);
 }
 
 function keytarAddon(): string {
@@ -125,13 +122,13 @@ function keytarAddon(): string {
   return path;
 }
 
-/** Sorted, owned by 0:0, one mtime, gzip without a name or timestamp: the same inputs give the same bytes. */
-function tarGz(stage: string, files: string[], archive: string): void {
-  const mtime = process.env.SOURCE_DATE_EPOCH ?? (spawnSync('git', ['log', '-1', '--format=%ct'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() || '0');
-  const tar = execFileSync('tar', ['--sort=name', '--owner=0', '--group=0', '--numeric-owner', `--mtime=@${mtime}`, '-C', stage, '-cf', '-', ...files], { maxBuffer: 1 << 30 });
-  const gz = spawnSync('gzip', ['-n', '-6'], { input: tar, maxBuffer: 1 << 30 });
-  if (gz.status !== 0) throw new Error(`gzip failed: ${gz.stderr}`);
-  writeFileSync(archive, gz.stdout);
+/** The staged files, sorted, each with one mtime (the last commit's): the same inputs give the same bytes. */
+function writeArchive(platform: Platform, stage: string, files: string[], archive: string): void {
+  const mtime = Number(process.env.SOURCE_DATE_EPOCH ?? (spawnSync('git', ['log', '-1', '--format=%ct'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() || '0'));
+  // Windows reports no executable bits: the executable and the helper are executables wherever built.
+  const executables = new Set([executableName(platform), COMPLETION_HELPER]);
+  const entries: ArchiveEntry[] = [...files].sort().map((name) => ({ name, mode: executables.has(name) ? 0o755 : 0o644, data: readFileSync(join(stage, name)) }));
+  writeFileSync(archive, archiveFormat(platform) === 'zip' ? zip(entries, mtime) : tarGz(entries, mtime));
 }
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -145,7 +142,7 @@ export function renderManifest(template: string, version: string, platforms: { p
       `        arch: ${platform.arch}`,
       `    uri: ${uri}`,
       `    sha256: ${digest}`,
-      `    bin: ${EXECUTABLE}`,
+      `    bin: ${executableName(platform)}`,
       '    files:',
       ...files.flatMap((file) => [`    - from: ${file}`, '      to: .']),
     ].join('\n'),
@@ -160,16 +157,18 @@ export function renderManifest(template: string, version: string, platforms: { p
   return manifest;
 }
 
-function targetPlatform(name: string | undefined): Platform {
-  const platform = name === undefined ? PLATFORMS.find(isHost) : PLATFORMS.find((candidate) => `${candidate.os}/${candidate.arch}` === name);
-  if (platform) return platform;
-  const known = PLATFORMS.map((candidate) => `${candidate.os}/${candidate.arch}`).join(', ');
-  throw new UsageError(name === undefined ? `no platform entry for this host (${HOST.platform}/${HOST.arch}): choose one with --platform (${known})` : `--platform ${name} is not one of ${known}`);
+/** The version a Node binary reports (--node-binary must be one that runs here). */
+function localNodeVersion(path: string): string {
+  const ran = spawnSync(path, ['--version'], { encoding: 'utf8' });
+  if (ran.status !== 0) throw new UsageError(`--node-binary ${path} does not run here (${ran.error?.message ?? `exit ${ran.status}`}): give the path of a Node 24 binary for this host`);
+  return ran.stdout.trim();
 }
 
 async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, 'uri-base': { type: 'string' }, 'no-typecheck': { type: 'boolean' }, platform: { type: 'string' } } });
-  const platform = targetPlatform(values.platform);
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string' }, 'uri-base': { type: 'string' }, 'no-typecheck': { type: 'boolean' }, platform: { type: 'string' }, 'node-binary': { type: 'string' } } });
+  const platform = chooseTarget(values.platform, HOST);
+  const given = values['node-binary'] === undefined ? undefined : { path: resolve(values['node-binary']), version: localNodeVersion(resolve(values['node-binary'])) };
+  const source = chooseNodeSource(platform, HOST, given, { path: process.execPath, version: process.version });
   // --platform builds one archive beside the committed manifest, whose platforms it does not know.
   const release = values.out === undefined && values.platform === undefined;
   const out = resolve(values.out ?? join(ROOT, 'release'));
@@ -187,19 +186,22 @@ async function main(argv: string[]): Promise<void> {
     log(`bundled ${Math.round(statSync(bundlePath).size / 1024)} KB (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     const stage = join(work, 'stage');
     mkdirSync(stage);
+    const executable = executableName(platform);
     const executableStarted = Date.now();
-    await singleExecutable(work, bundlePath, join(stage, EXECUTABLE), platform);
-    log(`single executable on Node ${NODE_LTS} for ${platform.os}/${platform.arch}, ${Math.round(statSync(join(stage, EXECUTABLE)).size / 2 ** 20)} MB (${((Date.now() - executableStarted) / 1000).toFixed(1)} s)`);
+    await singleExecutable(work, bundlePath, join(stage, executable), platform, source);
+    log(`single executable on Node ${source.version} (${source.kind === 'local' ? source.path : 'npm registry'}) for ${targetName(platform)}, ${Math.round(statSync(join(stage, executable)).size / 2 ** 20)} MB (${((Date.now() - executableStarted) / 1000).toFixed(1)} s)`);
     if (isHost(platform)) copyFileSync(keytarAddon(), join(stage, ADDON));
-    else log(`keytar's addon is built for this host only: the ${platform.os}/${platform.arch} archive caches tokens in private files`);
-    copyFileSync(join(ROOT, 'bin', COMPLETION_HELPER), join(stage, COMPLETION_HELPER));
-    chmodSync(join(stage, COMPLETION_HELPER), 0o755);
+    else log(`keytar's addon is built for this host only: the ${targetName(platform)} archive caches tokens in private files`);
+    const files = archiveFiles(platform).filter((file) => file !== ADDON || isHost(platform));
+    if (files.includes(COMPLETION_HELPER)) {
+      copyFileSync(join(ROOT, 'bin', COMPLETION_HELPER), join(stage, COMPLETION_HELPER));
+      chmodSync(join(stage, COMPLETION_HELPER), 0o755);
+    }
     copyFileSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));
-    const files = [EXECUTABLE, ...(isHost(platform) ? [ADDON] : []), COMPLETION_HELPER, 'LICENSE'];
     const archive = join(out, archiveName(platform));
-    timed(`archived ${archiveName(platform)}`, () => tarGz(stage, files, archive));
+    timed(`archived ${archiveName(platform)}`, () => writeArchive(platform, stage, files, archive));
     // Unpacked too, to run and measure as is (bench: BENCH_SEA_BIN=release/kubectl-tempcreds_linux_amd64/kubectl-tempcreds).
-    const unpacked = join(out, archiveName(platform).replace(/\.tar\.gz$/, ''));
+    const unpacked = join(out, unpackedName(platform));
     rmSync(unpacked, { recursive: true, force: true });
     renameSync(stage, unpacked);
     const digest = sha256(archive);
