@@ -61,7 +61,7 @@ describe('the GitHub Actions workflows', () => {
     const script = runs(build.steps);
     assert.match(script, /npm ci/);
     assert.match(script, /npm run package -- --platform "\$\{\{ matrix\.os \}\}\/\$\{\{ matrix\.arch \}\}" --out release/);
-    assert.match(script, /codesign --sign -/);
+    assert.match(script, /codesign --verify --strict/, 'package.ts signs on macOS; the job checks it');
     assert.match(script, /--help[\s\S]*version[\s\S]*scripts\/smoke\.ts/);
     const upload = build.steps.find((step) => step.uses?.startsWith('actions/upload-artifact'))!;
     for (const platform of RELEASE_PLATFORMS) {
