@@ -38,7 +38,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleSingleFile, ROOT, typecheck } from './build.ts';
 import { tarGz, zip, type ArchiveEntry } from './archive.ts';
-import { archiveFiles, archiveName, executableName, REPOSITORY } from './krew-manifest.ts';
+import { archiveFiles, archiveName, executableName, packageVersion, REPOSITORY } from './krew-manifest.ts';
 import { HOST, registryNode } from './node-runtime.ts';
 import { archiveFormat, chooseNodeSource, chooseTarget, injection, isHostTarget, targetName, unpackedName, UsageError, type NodeSource, type ReleaseTarget } from './release-target.ts';
 
@@ -57,10 +57,6 @@ function timed<T>(what: string, work: () => T): T {
   const result = work();
   log(`${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return result;
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** The bundling step: one CommonJS file, every dependency inside, keytar's addon loaded from beside the executable. */

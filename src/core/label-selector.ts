@@ -3,6 +3,7 @@
 // which would match every namespace, is refused), and matched against labels.
 
 import { checkLabelValue, checkQualifiedName } from './kube-names.js';
+import { isRecord } from './raw.js';
 
 export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
 
@@ -65,10 +66,6 @@ export function parseSelectorString(text: string): LabelSelector {
   if (Object.keys(matchLabels).length > 0) selector.matchLabels = matchLabels;
   if (matchExpressions.length > 0) selector.matchExpressions = matchExpressions;
   return selector;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Strict structural validation of a LabelSelector object: problems, one line each. */

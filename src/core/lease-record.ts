@@ -6,6 +6,7 @@ import { MANAGED_KINDS, apiVersionOf } from './api-paths.js';
 import { checkDns1123Label, checkDns1123Subdomain } from './kube-names.js';
 import { parseLeaseId } from './lease.js';
 import { isTokenCacheKey } from './token-cache.js';
+import { isRecord } from './raw.js';
 
 const NAMESPACED_KINDS = new Set(['Secret', 'ServiceAccount', 'Role', 'RoleBinding']);
 const REQUIRED_KEYS = ['id', 'role', 'roleDigest', 'namespace', 'serviceAccountName', 'serviceAccountCreated', 'issuedAt', 'expiresAt', 'ttlSeconds', 'context', 'cluster', 'issuedBy', 'objects'];
@@ -13,9 +14,6 @@ const OPTIONAL_KEYS = ['bindingKind', 'tokenCacheKey', 'kubeconfig', 'clusterCaD
 const OBJECT_KEYS = ['apiVersion', 'kind', 'name', 'namespace', 'uid'];
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
-type Raw = Record<string, unknown>;
-
-const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isIsoDate = (value: unknown) => typeof value === 'string' && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
 
 function objectProblems(object: unknown, index: number, lease: { namespace: unknown; suffix: string }): string[] {

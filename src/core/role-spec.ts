@@ -17,6 +17,7 @@ import { checkNameTemplate } from './naming.js';
 import { ruleProblems, unwrapRules, type PolicyRule } from './policy-rules.js';
 import { MAX_TTL_SECONDS, MIN_TTL_SECONDS, resolveTtl, type ResolvedTtl } from './ttl.js';
 import { RESERVED_PREFIX } from './lease.js';
+import { isRecord, type Raw } from './raw.js';
 
 export const ROLE_API_VERSION = 'tempcreds.dev/v1alpha1';
 export const ROLE_KIND = 'CredentialRole';
@@ -99,12 +100,6 @@ export function requestTtl(role: RoleDefinition, requested: string | undefined):
  * app.kubernetes.io/ is the recommended labels' prefix and stays allowed.
  */
 const KUBERNETES_LABEL_PREFIXES = ['rbac.authorization.k8s.io/', 'kubernetes.io/', 'k8s.io/'];
-
-type Raw = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Raw {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Validates a role name: it goes into label values, lease ids and object names. */
 export function roleNameProblem(name: unknown): string | undefined {

@@ -7,6 +7,7 @@
 import { checkRoleSpec, type RoleDefinition } from './role-spec.js';
 import { parseStructured } from './structured-text.js';
 import { translateVaultNameTemplate } from './vault-name-template.js';
+import { isRecord, type Raw } from './raw.js';
 
 export interface VaultImportOptions {
   /** The role's name when the input is one role (Vault's output may lack it). */
@@ -39,9 +40,6 @@ const ROLE_FIELDS = [
   'extra_annotations',
 ];
 
-type Raw = Record<string, unknown>;
-
-const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isVaultResponse = (value: unknown): value is { data: Raw } => isRecord(value) && isRecord(value.data);
 
 export function rolesFromVault(input: unknown, options: VaultImportOptions = {}): VaultImport {
