@@ -155,7 +155,8 @@ describe('next to kubectl writing the same file', () => {
     const contexts = (yaml.load(readFileSync(file, 'utf8')) as Config).contexts.map((context) => context.name);
     const succeeded = results.filter(({ result }) => result.status === 0).map(({ name }) => name);
     // kubectl fails at once on a held lock (it does not wait); the tool waits, so all of its writes land.
-    assert.deepEqual(succeeded.filter((name) => name.startsWith('tool-')), ['tool-0', 'tool-1', 'tool-2', 'tool-3']);
+    const toolErrors = results.filter(({ name, result }) => name.startsWith('tool-') && result.status !== 0).map(({ name, result }) => `${name}: exit ${result.status}: ${result.stderr.trim()}`);
+    assert.deepEqual(succeeded.filter((name) => name.startsWith('tool-')), ['tool-0', 'tool-1', 'tool-2', 'tool-3'], toolErrors.join('\n'));
     assert.deepEqual(succeeded.filter((name) => !contexts.includes(name)), [], 'a successful update was lost');
     for (const { result } of results.filter(({ result }) => result.status !== 0)) assert.match(result.stderr, /\.lock: file exists/);
   });
