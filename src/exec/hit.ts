@@ -12,7 +12,7 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { recallMemo, memoInvocation, type MemoTarget } from '../adapters/credential-memo.js';
-import { KeychainStore, loadKeytar } from '../adapters/keychain.js';
+import { recallKeychainEntry } from '../adapters/keychain.js';
 import { leaseRecordFile } from '../adapters/lease-store.js';
 import { statePaths, tokenDirectory } from '../adapters/paths.js';
 import { directoriesTrusted, directoryChain } from '../adapters/private-dirs.js';
@@ -36,7 +36,7 @@ async function cachedCredential(args: string[], env: NodeJS.ProcessEnv): Promise
   if (!trusted(paths.cache, memoDirectory) || !trusted(paths.cache, tokenDirectory(paths.cache))) return undefined;
   const memo = recallMemo(memoDirectory, memoInvocation(args, env), { leases: paths.leases, tokens: tokenDirectory(paths.cache) });
   if (!memo) return undefined;
-  const entry = await readToken(memo.target);
+  const entry = await readToken(memo.target, env);
   if (!entry || !isServable(entry, faultsFrom(env).now(), memo.refresh)) return undefined;
   const record = leaseRecordFile(memo.leases, entry.leaseId);
   if (!trusted(dirname(paths.leases), dirname(record))) return undefined;
@@ -44,9 +44,9 @@ async function cachedCredential(args: string[], env: NodeJS.ProcessEnv): Promise
   return renderExecCredential(execApiVersion(env.KUBERNETES_EXEC_INFO), entry.token, refreshAt(entry, memo.refresh));
 }
 
-async function readToken(target: MemoTarget): Promise<CachedToken | undefined> {
+async function readToken(target: MemoTarget, env: NodeJS.ProcessEnv): Promise<CachedToken | undefined> {
   if (target.store === 'file') return parseCachedToken(readFileSync(target.file, 'utf8'));
-  return new KeychainStore(await loadKeytar()).get(target.key);
+  return recallKeychainEntry(target.key, env);
 }
 
 /** Straight to fd 1: creating process.stdout for a pipe would load node:net and streams. */

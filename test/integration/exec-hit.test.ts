@@ -11,7 +11,6 @@ import { createNamespace, createServiceAccount, testCluster, uniqueName } from '
 import { BIN_DIR, runProcess, tempcreds, type Tempcreds } from '../helpers/tempcreds.ts';
 
 const HIT_BUNDLE = join(BIN_DIR, '..', 'dist', 'exec', 'hit.cjs');
-const ns = uniqueName('hit');
 
 describe('the cache-hit bundle', () => {
   it('loads only Node built-ins; the full entry and keytar only through dynamic import', () => {
@@ -22,7 +21,9 @@ describe('the cache-hit bundle', () => {
   });
 });
 
-describe('a repeated token call', () => {
+// Both stores a hit reads: private files, and the keychain (the Secret Service read over D-Bus directly).
+for (const store of ['file', 'keychain'] as const) describe(`a repeated token call (${store} cache)`, () => {
+  const ns = uniqueName('hit');
   let tool: Tempcreds;
   let role: string;
   const token = () => runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env: tool.env });
@@ -33,7 +34,7 @@ describe('a repeated token call', () => {
   before(async () => {
     await createNamespace(ns);
     await createServiceAccount(ns, 'app');
-    tool = tempcreds(testCluster().kubeconfig, { KUBECTL_TEMPCREDS_TOKEN_CACHE: 'file' });
+    tool = tempcreds(testCluster().kubeconfig, { KUBECTL_TEMPCREDS_TOKEN_CACHE: store });
     role = uniqueName('hit');
     assert.equal((await tool.run(['role', 'create', role, '--service-account', 'app', '--allowed-namespaces', ns])).status, 0);
     assert.equal((await token()).status, 0); // issues
@@ -44,6 +45,7 @@ describe('a repeated token call', () => {
   it('is served by the hit path: the memo is read, not rewritten, and nothing is issued', async () => {
     const [memo] = memoFiles();
     assert.ok(memo, 'a memo was written');
+    assert.equal((JSON.parse(readFileSync(memo, 'utf8')) as { target: { store: string } }).target.store, store);
     const before = statSync(memo).mtimeMs;
     const first = await token();
     const second = await token();
