@@ -72,3 +72,22 @@ for (const store of ['file', 'keychain'] as const) describe(`a repeated token ca
     assert.ok(tokenOf(next.stdout) !== old, 'the revoked token is not served');
   });
 });
+
+describe('32 parallel token calls on a cold cache', () => {
+  it('load the full entry once: the others wait for its answer in the hit path; one lease, one token', async () => {
+    const ns = uniqueName('burst');
+    await createNamespace(ns);
+    await createServiceAccount(ns, 'app');
+    const tool = tempcreds(testCluster().kubeconfig, { KUBECTL_TEMPCREDS_TOKEN_CACHE: 'file' });
+    const role = uniqueName('burst');
+    assert.equal((await tool.run(['role', 'create', role, '--service-account', 'app', '--allowed-namespaces', ns])).status, 0);
+    // NODE_DEBUG=esm: only a process that loads the full entry (an ES module) prints ESM lines.
+    const env = { ...tool.env, NODE_DEBUG: 'esm' };
+    const results = await Promise.all(Array.from({ length: 32 }, () => runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env })));
+    assert.deepEqual(results.map((result) => result.status), Array(32).fill(0));
+    const tokens = new Set(results.map((result) => (JSON.parse(result.stdout) as { status: { token: string } }).status.token));
+    assert.equal(tokens.size, 1);
+    assert.equal(results.filter((result) => /^ESM \d+:/m.test(result.stderr)).length, 1);
+    assert.equal(readdirSync(join(tool.home, 'leases', role)).filter((file) => file.endsWith('.json')).length, 1);
+  });
+});
