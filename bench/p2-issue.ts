@@ -2,11 +2,13 @@
 // client, creates the lease's objects and requests its token — against `kubectl create token`
 // for the same ServiceAccount `app` and TTL (one TokenRequest, nothing created, nothing to
 // revoke: the floor of any tool that hands out a token). For scale, the floor of a Node.js
-// tool: floor/token-request.mjs, one TokenRequest with node:https and nothing else.
+// tool, and the goal's denominator: floor/token-request.mjs, one TokenRequest with node:https
+// and nothing else, same identity and TTL. P6: the release's single executable issuing mode A.
 
 import { join } from 'node:path';
 import { pkiPaths } from '../test/controlplane/pki.ts';
 import { compareCommands, round } from './lib/measure.ts';
+import { seaBinary } from './lib/sea.ts';
 import { ROOT, TOOL, toolHome } from './lib/tool.ts';
 import { createRoles, MODES, SERVICE_ACCOUNT, TTL } from './lib/fixtures.ts';
 import type { BenchContext, Figures } from './run.ts';
@@ -24,14 +26,19 @@ export async function benchIssue(ctx: BenchContext): Promise<Figures> {
     node: `node ${floor.join(' ')}`,
   };
   for (const mode of MODES) commands[mode] = `${TOOL} issue ${roles[mode]} -n ${ctx.ns} --ttl ${TTL} -o token`;
+  commands.sea_A = `${seaBinary(ctx.log)} issue ${roles.A} -n ${ctx.ns} --ttl ${TTL} -o token`;
   const timed = compareCommands(commands, { rounds: 4, runsPerRound: 4, warmup: 1, env: home.env });
   const kubectl = timed.kubectl!.medianMs;
+  const nodeFloor = timed.node!.medianMs;
   return {
+    p2_issue_vs_node_floor: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs / nodeFloor)])),
     p2_issue_vs_kubectl_create_token: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs / kubectl)])),
     p2_issue_ms: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs, 1)])),
     p2_kubectl_create_token_ms: round(kubectl, 1),
     p2_node_floor_ms: round(timed.node!.medianMs, 1),
     p2_node_floor_vs_kubectl_create_token: round(timed.node!.medianMs / kubectl),
     p2_runs_per_command: timed.kubectl!.runs,
+    p6_sea_issue_vs_npm: round(timed.sea_A!.medianMs / timed.A!.medianMs),
+    p6_sea_issue_ms: round(timed.sea_A!.medianMs, 1),
   };
 }
