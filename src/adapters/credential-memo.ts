@@ -9,7 +9,7 @@
 // Reading it needs only node:fs and node:path (no crypto, no YAML): the memo file name is a
 // non-cryptographic hash, and the entry repeats the invocation so a collision is only a miss.
 
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { isTokenCacheKey } from '../core/token-cache.js';
 import { HOOK_INPUTS } from '../faults.js';
@@ -127,15 +127,15 @@ export function recallMemo(directory: string, invocation: string, where: MemoLoc
   return undefined;
 }
 
-/** A claim older than this was left by a process that died: it is taken over. */
-const CLAIM_STALE_MS = 30_000;
+/** The per-key lock's stale time (locks.ts): a holder stopped that long is overtaken. */
+const CLAIM_STALE_MS = 10_000;
 
 /**
  * The first of several processes starting the same invocation at once (a burst of kubectl on a
  * cold cache) claims it and runs the full path; the others wait for its answer instead of each
  * running the full path. Returns the release of this process's claim, or undefined while another
- * process holds a fresh one. Not a lock: the full path keeps its own per-key lock, and a waiter
- * that is not served in time runs the full path itself.
+ * live process holds a fresh one. Not a lock: the full path keeps its own per-key lock, and a
+ * waiter that is not served when the claim ends (or goes stale) runs the full path itself.
  */
 export function claimInvocation(directory: string, invocation: string): (() => void) | undefined {
   const file = memoFile(directory, invocation, 'claim');
@@ -146,13 +146,18 @@ export function claimInvocation(directory: string, invocation: string): (() => v
   }
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      closeSync(openSync(file, 'wx', 0o600));
+      const fd = openSync(file, 'wx', 0o600);
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
       return () => unlinkSync(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined; // cannot claim: run alone
       if (invocationClaimed(directory, invocation)) return undefined;
       try {
-        unlinkSync(file); // stale
+        unlinkSync(file); // stale, or its holder is gone
       } catch {
         // another process took it over first
       }
@@ -161,10 +166,19 @@ export function claimInvocation(directory: string, invocation: string): (() => v
   return undefined;
 }
 
-/** Whether a process holds a fresh claim on the invocation. */
+/** Whether a process that is still running holds a fresh claim on the invocation. */
 export function invocationClaimed(directory: string, invocation: string): boolean {
-  const info = statSync(memoFile(directory, invocation, 'claim'), { throwIfNoEntry: false });
-  return info !== undefined && Date.now() - info.mtimeMs < CLAIM_STALE_MS;
+  const file = memoFile(directory, invocation, 'claim');
+  const info = statSync(file, { throwIfNoEntry: false });
+  if (!info || Date.now() - info.mtimeMs >= CLAIM_STALE_MS) return false;
+  const pid = Number(readFileSync(file, 'utf8'));
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true; // being written: give it the stale time
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // ESRCH: killed before it released it
+  }
 }
 
 /**

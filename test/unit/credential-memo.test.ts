@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -135,6 +136,17 @@ describe('claiming an invocation', () => {
     const [claim] = readdirSync(s.memo).filter((name) => name.endsWith('.claim'));
     utimesSync(join(s.memo, claim!), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     assert.equal(invocationClaimed(s.memo, invocation), false);
-    assert.ok(claimInvocation(s.memo, invocation), 'a dead holder\'s claim is taken over');
+    assert.ok(claimInvocation(s.memo, invocation), 'a stale claim is taken over');
+  });
+
+  it('is taken over at once when its holder was killed', () => {
+    const s = sandbox();
+    const invocation = memoInvocation(ARGS, {});
+    assert.ok(claimInvocation(s.memo, invocation));
+    const [claim] = readdirSync(s.memo).filter((name) => name.endsWith('.claim'));
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited and reaped: no such process
+    writeFileSync(join(s.memo, claim!), String(dead));
+    assert.equal(invocationClaimed(s.memo, invocation), false);
+    assert.ok(claimInvocation(s.memo, invocation));
   });
 });
