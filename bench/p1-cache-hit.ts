@@ -86,7 +86,7 @@ function rememberedStores(home: string): string[] {
   const directory = join(home, 'cache', 'memo');
   try {
     return readdirSync(directory)
-      .filter((name) => name.endsWith('.json'))
+      .filter((name) => name.endsWith('.json') && !name.endsWith('.young.json'))
       .map((file) => (JSON.parse(readFileSync(join(directory, file), 'utf8')) as { target: { store: string } }).target.store)
       .sort();
   } catch {

@@ -1,9 +1,9 @@
 // The release's single executable, as `npm run package` builds it: BENCH_SEA_BIN if set, else
 // the unpacked host archive in release/, else one the bench builds (with --out, so the committed
-// krew manifest is left alone) into bench/results/package/.
+// krew manifest is left alone) into bench/results/package/ when it is missing or older than src/.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { executableName } from '../../scripts/krew-manifest.ts';
 import { HOST } from '../../scripts/node-runtime.ts';
@@ -23,8 +23,18 @@ export function seaBinary(log: (line: string) => void): string {
     return (found = released);
   }
   const out = join(ROOT, 'bench', 'results', 'package');
+  const built = inDirectory(out);
+  if (existsSync(built) && statSync(built).mtimeMs > newestSource(join(ROOT, 'src'))) return (found = built);
   log(`single executable: building it (npm run package -- --out ${out})`);
-  const built = spawnSync('npm', ['run', '-s', 'package', '--', '--out', out, '--no-typecheck'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  if (built.status !== 0) throw new Error(`npm run package failed (exit ${built.status})`);
-  return (found = inDirectory(out));
+  const packaged = spawnSync('npm', ['run', '-s', 'package', '--', '--out', out, '--no-typecheck'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (packaged.status !== 0) throw new Error(`npm run package failed (exit ${packaged.status})`);
+  return (found = built);
+}
+
+/** The latest change under `directory` (ms): an executable built before it is rebuilt. */
+function newestSource(directory: string): number {
+  return Math.max(
+    statSync(directory).mtimeMs,
+    ...readdirSync(directory, { withFileTypes: true }).map((entry) => (entry.isDirectory() ? newestSource(join(directory, entry.name)) : statSync(join(directory, entry.name)).mtimeMs)),
+  );
 }
