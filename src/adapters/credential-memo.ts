@@ -127,6 +127,11 @@ export function recallMemo(directory: string, invocation: string, where: MemoLoc
   return undefined;
 }
 
+/** Whether an entry (or a young one) is there to recall: a waiter's cheap poll, one stat each. */
+export function memoWritten(directory: string, invocation: string): boolean {
+  return (['json', 'young.json'] as const).some((kind) => statSync(memoFile(directory, invocation, kind), { throwIfNoEntry: false }) !== undefined);
+}
+
 /** The per-key lock's stale time (locks.ts): a holder stopped that long is overtaken. */
 const CLAIM_STALE_MS = 10_000;
 

@@ -13,7 +13,7 @@
 
 import { readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { claimInvocation, invocationClaimed, memoInvocation, recallMemo, type MemoTarget } from '../adapters/credential-memo.js';
+import { claimInvocation, invocationClaimed, memoInvocation, memoWritten, recallMemo, type MemoTarget } from '../adapters/credential-memo.js';
 import { recallKeychainEntry } from '../adapters/keychain.js';
 import { leaseRecordFile } from '../adapters/lease-store.js';
 import { statePaths, tokenDirectory, type StatePaths } from '../adapters/paths.js';
@@ -39,7 +39,7 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     // path, the others wait for its answer rather than each loading the full path to queue on its lock.
     const release = trusted(paths.cache, memoDirectory) ? claimInvocation(memoDirectory, invocation) : () => undefined;
     if (release) return fullPath(args, env, release);
-    credential = await waitForClaim(() => invocationClaimed(memoDirectory, invocation), () => serve(true));
+    credential = await waitForClaim(() => invocationClaimed(memoDirectory, invocation), () => memoWritten(memoDirectory, invocation), () => serve(true));
     if (credential === undefined) return fullPath(args, env, () => undefined);
   }
   writeAll(credential);
@@ -60,12 +60,17 @@ async function fullPath(args: string[], env: NodeJS.ProcessEnv, release: () => v
 
 const WAIT_POLL_MS = 15;
 
-/** Polls for the claim holder's answer while its claim lasts (then once more). */
-async function waitForClaim(claimed: () => boolean, served: () => Promise<string | undefined>): Promise<string | undefined> {
+/**
+ * Polls for the claim holder's answer while its claim lasts (then once more): a stat or two per
+ * poll until a memo entry is there, as 31 waiters polling through a slow issuance add up.
+ */
+async function waitForClaim(claimed: () => boolean, written: () => boolean, served: () => Promise<string | undefined>): Promise<string | undefined> {
   for (;;) {
     const stillClaimed = claimed();
-    const credential = await served();
-    if (credential !== undefined || !stillClaimed) return credential;
+    if (!stillClaimed || written()) {
+      const credential = await served();
+      if (credential !== undefined || !stillClaimed) return credential;
+    }
     await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
   }
 }
