@@ -9,7 +9,7 @@
 // Reading it needs only node:fs and node:path (no crypto, no YAML): the memo file name is a
 // non-cryptographic hash, and the entry repeats the invocation so a collision is only a miss.
 
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { isTokenCacheKey } from '../core/token-cache.js';
 import { HOOK_INPUTS } from '../faults.js';
@@ -132,7 +132,7 @@ export function memoWritten(directory: string, invocation: string): boolean {
   return (['json', 'young.json'] as const).some((kind) => statSync(memoFile(directory, invocation, kind), { throwIfNoEntry: false }) !== undefined);
 }
 
-/** The per-key lock's stale time (locks.ts): a holder stopped that long is overtaken. */
+/** The per-key lock's stale time (locks.ts): a holder stopped that long (it refreshes its claim) is overtaken. */
 const CLAIM_STALE_MS = 10_000;
 
 /**
@@ -157,7 +157,15 @@ export function claimInvocation(directory: string, invocation: string): (() => v
       } finally {
         closeSync(fd);
       }
-      return () => unlinkSync(file);
+      // Kept fresh while the holder works (a slow issuance on a loaded machine outlives the stale time).
+      const refresh = setInterval(() => {
+        const now = new Date();
+        utimesSync(file, now, now);
+      }, CLAIM_STALE_MS / 4).unref();
+      return () => {
+        clearInterval(refresh);
+        unlinkSync(file);
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined; // cannot claim: run alone
       if (invocationClaimed(directory, invocation)) return undefined;
@@ -199,7 +207,7 @@ export function invocationClaimed(directory: string, invocation: string): boolea
 export async function rememberMemo(directory: string, invocation: string, files: string[], value: MemoValue, readStartedMs: number): Promise<void> {
   const RACY_MARGIN_NS = 2_000_000_000n;
   const YOUNG_MARGIN_NS = 20_000_000n; // two ticks of the coarsest kernel timestamp clock (HZ=100)
-  const YOUNG_VALID_MS = 10_000;
+  const YOUNG_VALID_MS = 30_000;
   const readStartedNs = BigInt(readStartedMs) * 1_000_000n;
   const stamps: [string, string][] = [];
   let young = false;
