@@ -204,6 +204,25 @@ describe('the CredentialRequest API: admission, schema and requester rights', ()
     assert.match(table.stdout, new RegExp(`${roleX}\\s+${ns}\\s+Issued\\s+2030-01-01T00:00:00Z`));
   });
 
+  it('a requester deletes (revokes) only its own requests; the controller, admins and the namespace controller may delete any', async () => {
+    const theirs = await create(pipeline, spec(pipelineIs));
+    assert.equal(theirs.status, 201);
+    const path = `${requests}/${theirs.body.metadata.name}`;
+    const byAlice = await call(alice, { method: 'DELETE', path });
+    assert.equal(byAlice.status, 403);
+    assert.match(byAlice.body.message, new RegExp(`denied request: ${alice.username} may delete only its own CredentialRequests \\(deleting one revokes its lease\\); this one belongs to system:serviceaccount:${ns}:pipeline$`));
+    assert.equal((await admin('GET', path)).status, 200);
+    assert.equal((await call(pipeline, { method: 'DELETE', path })).status, 200);
+    assert.equal((await admin('GET', path)).status, 404);
+    // A namespace with a request in it still goes away: the namespace controller deletes every request.
+    const doomed = uniqueName('credreq-doomed');
+    await created(await admin('POST', '/api/v1/namespaces', { metadata: { name: doomed } }), 'namespace');
+    const adminIs = (await admin('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })).body.status.userInfo as Requester;
+    await created(await admin('POST', `/apis/${API_VERSION}/namespaces/${doomed}/credentialrequests`, body(spec({ username: adminIs.username, groups: adminIs.groups! }))), 'request by the admin');
+    assert.equal((await admin('DELETE', `/api/v1/namespaces/${doomed}`)).status, 200);
+    await waitFor(async () => ((await admin('GET', `/api/v1/namespaces/${doomed}`)).status === 404 ? true : undefined), { timeoutMs: 60_000, what: `namespace ${doomed} to be deleted with its request` });
+  });
+
   it('requesters hold nothing that issues or grants: no tokens, no secrets, no RBAC writes (SelfSubjectRulesReview, kubectl auth can-i)', async () => {
     for (const who of [alice, pipeline]) {
       const review = await call(who, { method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace: ns } } });

@@ -42,10 +42,10 @@ describe('the request admission manifests', () => {
     ]);
   });
 
-  it('fail closed and look at creates only (the spec is immutable after)', () => {
+  it('fail closed and look at creates and deletes (the spec is immutable between)', () => {
     const spec = requestAdmissionPolicy().spec as { failurePolicy: string; matchConstraints: { resourceRules: { operations: string[]; resources: string[] }[] } };
     assert.equal(spec.failurePolicy, 'Fail');
-    assert.deepEqual(spec.matchConstraints.resourceRules.map((rule) => [rule.operations, rule.resources]), [[['CREATE'], ['credentialrequests']]]);
+    assert.deepEqual(spec.matchConstraints.resourceRules.map((rule) => [rule.operations, rule.resources]), [[['CREATE', 'DELETE'], ['credentialrequests']]]);
   });
 
   it('give requesters their requests only: no update, no status, nothing else', () => {
