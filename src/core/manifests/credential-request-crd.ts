@@ -31,17 +31,20 @@ export interface CredentialRequestSpec {
 }
 
 /**
- * The controller's answer: at most one of these condition types is True at a time, and each
- * True one is final for the request. None True means pending (not yet seen, or retrying).
+ * The controller's answer: at most one condition is True (the printer column shows it). `Denied`,
+ * `Failed` and `Revoked` are final; `Revoked` follows `Issued`, which then turns False with the
+ * same reason. A token is usable while Issued is True. The controller's first write is
+ * Issued=Unknown (reason `Issuing`), so a request with no conditions has not been seen by any
+ * controller (the client says so after a bounded wait).
  */
 export const REQUEST_CONDITIONS = {
-  /** The token is in `status.token` (sealed), with `leaseId` and `expiresAt`. Reason `Issued`. */
+  /** True: the token is in `status.token` (sealed), with `leaseId` and `expiresAt`; reason `Issued`. Unknown: reason `Issuing`. */
   Issued: 'Issued',
   /** The role does not allow what the spec asks; nothing was created. Reason says what (REQUEST_DENIALS). */
   Denied: 'Denied',
   /** Issuing failed and was rolled back; reason `IssuanceFailed`, the message says what and what to do. */
   Failed: 'Failed',
-  /** The lease is gone: reason `Expired` (collected by the controller) or `Revoked`. The token no longer works. */
+  /** The lease is gone: reason `Expired` (collected by the controller) or `LeaseRevoked` (revoked otherwise, e.g. by an admin). The token no longer works. */
   Revoked: 'Revoked',
 } as const;
 export type RequestConditionType = keyof typeof REQUEST_CONDITIONS;
