@@ -2,7 +2,7 @@
 // "80h") or a plain number of seconds ("3600").
 
 const unitSeconds: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
-const goDuration = /^(?:\d+(?:\.\d+)?[smhd])+$/;
+export const goDuration = /^(?:\d+(?:\.\d+)?[smhd])+$/;
 const part = /(\d+(?:\.\d+)?)([smhd])/g;
 
 /** Seconds, or undefined when `text` is not a duration. Fractions of a second are refused. */
