@@ -13,7 +13,8 @@ import { KubeConnection, KubeStatusError, KubeTimeoutError, type KubeRequest } f
 import { kubeconfigPaths } from './kubeconfig.js';
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-plan.js';
 import type { LabelSelector } from '../core/label-selector.js';
-import { describeRef, type ManagedObject, type ObjectRef } from '../core/lease.js';
+import { type ManagedObject } from '../core/lease.js';
+import { describeRef, type ObjectRef, describeManifest, refOf } from '../core/object-ref.js';
 import type { CreatedRef, IssuedToken, IssuerCheckPort, IssuerIdentity, IssuerSetupPort, KubernetesPort, ManagedListing } from '../app/ports.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
 import type { PolicyRule } from '../core/policy-rules.js';
@@ -182,8 +183,8 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
   async create(manifest: Manifest, { dryRun = false }: { dryRun?: boolean } = {}): Promise<CreatedRef> {
     const { kind, metadata } = manifest;
     const path = collectionPath({ kind, namespace: metadata.namespace });
-    const created = await this.call<KubeObject>(`${dryRun ? 'dry-run ' : ''}create ${describe(manifest)}`, { method: 'POST', path: dryRun ? withQuery(path, { dryRun: 'All' }) : path, body: manifest });
-    return { apiVersion: manifest.apiVersion, kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), uid: created.metadata!.uid! };
+    const created = await this.call<KubeObject>(`${dryRun ? 'dry-run ' : ''}create ${describeManifest(manifest)}`, { method: 'POST', path: dryRun ? withQuery(path, { dryRun: 'All' }) : path, body: manifest });
+    return { ...refOf(manifest), uid: created.metadata!.uid! };
   }
 
   async requestToken(spec: TokenSpec, boundTo: CreatedRef): Promise<IssuedToken> {
@@ -336,21 +337,21 @@ export class KubeClient implements KubernetesPort, IssuerSetupPort, IssuerCheckP
     }
     if (kind === 'ServiceAccount') return 'unchanged'; // an existing ServiceAccount keeps its secrets and annotations
     const fields = APPLIED_FIELDS[kind];
-    if (!fields) throw operationFailed(`cannot apply ${describe(manifest)}: unsupported kind`);
+    if (!fields) throw operationFailed(`cannot apply ${describeManifest(manifest)}: unsupported kind`);
     const path = objectPath({ kind, name, namespace: metadata.namespace });
-    const current = await this.call<KubeObject>(`read ${describe(manifest)}`, { method: 'GET', path });
+    const current = await this.call<KubeObject>(`read ${describeManifest(manifest)}`, { method: 'GET', path });
     if (sameContent(current, manifest, fields)) return 'unchanged';
     const currentRoleRef = current.roleRef as { kind: string; name: string } | undefined;
     if (kind.endsWith('RoleBinding') && canonicalJson(currentRoleRef) !== canonicalJson(manifest.roleRef)) {
-      throw operationFailed(`${describe(manifest)} exists and binds another role (${currentRoleRef?.kind} ${currentRoleRef?.name}), which cannot be changed: delete it or choose another --name`);
+      throw operationFailed(`${describeManifest(manifest)} exists and binds another role (${currentRoleRef?.kind} ${currentRoleRef?.name}), which cannot be changed: delete it or choose another --name`);
     }
-    await this.call(`update ${describe(manifest)}`, { method: 'PUT', path, body: withVersion(manifest, current) });
+    await this.call(`update ${describeManifest(manifest)}`, { method: 'PUT', path, body: withVersion(manifest, current) });
     return 'configured';
   }
 
   async labelsOf(manifest: Manifest): Promise<Record<string, string> | undefined> {
     try {
-      const current = await this.call<KubeObject>(`read ${describe(manifest)}`, { method: 'GET', path: objectPath({ kind: manifest.kind, name: manifest.metadata.name, namespace: manifest.metadata.namespace }) });
+      const current = await this.call<KubeObject>(`read ${describeManifest(manifest)}`, { method: 'GET', path: objectPath({ kind: manifest.kind, name: manifest.metadata.name, namespace: manifest.metadata.namespace }) });
       return current.metadata?.labels ?? {};
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;
@@ -455,10 +456,6 @@ function holds(actual: unknown, desired: unknown): boolean {
 /** The manifest as a replacement of the live object: its metadata kept, its resourceVersion checked. */
 function withVersion(manifest: Manifest, current: KubeObject): Manifest {
   return { ...manifest, metadata: { ...current.metadata, ...manifest.metadata, labels: { ...current.metadata?.labels, ...manifest.metadata.labels }, resourceVersion: current.metadata?.resourceVersion } } as Manifest;
-}
-
-function describe(manifest: Manifest): string {
-  return describeRef({ ...manifest.metadata, kind: manifest.kind, apiVersion: manifest.apiVersion });
 }
 
 function toKubeError(action: string, issuer: IssuerIdentity, error: unknown): Error {

@@ -9,7 +9,8 @@ import { EXPIRES_AT_ANNOTATION, MANAGED_SELECTOR, clusterMismatch, isExpired, is
 import { forEachLimited } from './concurrency.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
 import { managedPages, knownNamespaces } from './lease-discovery.js';
-import { deleteObjects, revokeEvent, revokeLeases } from './revoke.js';
+import { deleteLeaseObjects } from './delete-objects.js';
+import { revokeEvent, revokeLeases } from './revoke.js';
 
 export interface GcDeps {
   connect(context: string | undefined, kubeconfig?: string): Promise<KubernetesPort>;
@@ -93,7 +94,7 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
     if (options.dryRun) return;
     const events: AuditEvent[] = [];
     await forEachLimited(acting, LEASE_CONCURRENCY, async (lease) => {
-      const outcome = { lease: recordFromCluster(lease, issuedOn(kube.issuer)), ...(await deleteObjects(kube, lease.objects)) };
+      const outcome = { lease: recordFromCluster(lease, issuedOn(kube.issuer)), ...(await deleteLeaseObjects(kube, lease.objects)) };
       report.deleted += outcome.deleted;
       report.alreadyGone += outcome.alreadyGone + outcome.replaced.length;
       report.failures.push(...outcome.failures);

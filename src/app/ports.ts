@@ -3,7 +3,8 @@
 
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-plan.js';
 import type { AuditEvent } from '../core/audit.js';
-import type { ManagedObject, ObjectRef } from '../core/lease.js';
+import type { ManagedObject } from '../core/lease.js';
+import type { ObjectRef } from '../core/object-ref.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
 import type { PolicyRule } from '../core/policy-rules.js';
 

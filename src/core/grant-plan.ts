@@ -21,8 +21,8 @@ import {
   issuedOn,
   leaseLabels,
   type LeaseRecord,
-  type ObjectRef,
 } from './lease.js';
+import { bareRef, type ObjectRef } from './object-ref.js';
 import { formatSelector, selectorMatches, type LabelSelector } from './label-selector.js';
 import { renderObjectName } from './naming.js';
 import { roleDigest, roleMode, roleRefKind, type RoleDefinition } from './role-spec.js';
@@ -224,7 +224,7 @@ export function leaseRecordFor(
     ttlSeconds: facts.ttlSeconds,
     ...issuedOn(facts.issuer),
     issuedBy: facts.issuer.user,
-    objects: facts.objects.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}) })),
+    objects: facts.objects.map(bareRef),
   };
 }
 
@@ -249,9 +249,4 @@ export function leaseMember(manifest: Manifest, anchor: ObjectRef & { uid: strin
 /** The manifest with another expiry (the API server's, once issuance has heard its clock). */
 export function expiringAt(manifest: Manifest, expiresAt: string): Manifest {
   return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, [EXPIRES_AT_ANNOTATION]: expiresAt } } };
-}
-
-export function refOf(manifest: Manifest, uid?: string): ObjectRef {
-  const { apiVersion, kind, metadata } = manifest;
-  return { apiVersion, kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), ...(uid ? { uid } : {}) };
 }
