@@ -126,7 +126,9 @@ const fieldValidators = [
   { fields: ['allowClusterRoleBinding'], validate: checkAllowClusterRoleBinding },
 ] as const satisfies readonly { fields: readonly (keyof RoleSpec)[]; validate: (check: FieldCheck) => void }[];
 
-const specKeys: readonly (keyof RoleSpec)[] = fieldValidators.flatMap(({ fields }) => fields);
+type ValidatedField = (typeof fieldValidators)[number]['fields'][number];
+/** Every field, in the table's order; a RoleSpec field the table misses makes this fail to compile. */
+const specKeys: readonly ([Exclude<keyof RoleSpec, ValidatedField>] extends [never] ? ValidatedField : never)[] = fieldValidators.flatMap(({ fields }) => fields);
 
 function checkNamespaces({ raw, spec, problems }: FieldCheck): void {
   spec.allowedNamespaces = namespaceList(raw.allowedNamespaces, problems);
