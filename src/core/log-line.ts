@@ -2,7 +2,7 @@
 // through a redaction guard first, so a token that reaches a message or a field by mistake (an
 // error quoting a response, a copied status) never reaches the log.
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type LogLevel = 'info' | 'warn' | 'error';
 
 export const REDACTED = '[redacted]';
 
