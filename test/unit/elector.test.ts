@@ -1,39 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { LeaseLock, LeaseRead } from '../../src/adapters/lease-lock.ts';
-import { electionTiming, type LeaseSpec } from '../../src/core/leader-election.ts';
+import type { LeaseLock } from '../../src/adapters/lease-lock.ts';
+import { electionTiming } from '../../src/core/leader-election.ts';
 import { LeaderElector } from '../../src/controller/elector.ts';
 import { createLogger } from '../../src/controller/logger.ts';
-
-/** A Lease in memory with the API server's resourceVersion check. */
-class MemoryLease implements LeaseLock {
-  readonly describe = 'test/lease';
-  stored: LeaseRead | undefined;
-  private version = 0;
-  failNext: 'conflict' | Error | undefined;
-
-  async get() {
-    if (this.failNext instanceof Error) throw this.failNext;
-    return this.stored && structuredClone(this.stored);
-  }
-
-  async create(spec: LeaseSpec) {
-    if (this.stored) return 'conflict' as const;
-    return this.write(spec);
-  }
-
-  async update(spec: LeaseSpec, resourceVersion: string) {
-    const injected = this.failNext;
-    this.failNext = undefined;
-    if (injected === 'conflict' || this.stored?.resourceVersion !== resourceVersion) return 'conflict' as const;
-    return this.write(spec);
-  }
-
-  private write(spec: LeaseSpec): LeaseRead {
-    this.stored = { spec: structuredClone(spec), resourceVersion: String(++this.version) };
-    return structuredClone(this.stored);
-  }
-}
+import { MemoryLease } from './controller-fakes.ts';
 
 function replica(lock: LeaseLock, identity: string, clock: { now: number }) {
   const events: string[] = [];

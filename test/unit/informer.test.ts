@@ -1,40 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ListPage, ResourceSource, WatchEventHandler, WatchedObject } from '../../src/adapters/watch.ts';
 import { Informer } from '../../src/controller/informer.ts';
 import { createLogger } from '../../src/controller/logger.ts';
-
-const object = (name: string, resourceVersion: string): WatchedObject => ({ metadata: { namespace: 'ns', name, resourceVersion } });
-
-/** A source whose lists are scripted and whose watches the test drives. */
-function scriptedSource(lists: ListPage[][]) {
-  const watches: { from: string; emit: WatchEventHandler; end: (error: unknown) => void; aborted: boolean }[] = [];
-  const listQueries: (string | undefined)[] = [];
-  let listed = 0;
-  const source: ResourceSource = {
-    describe: 'things',
-    list: async (query) => {
-      listQueries.push(query.continue);
-      const pages = lists[listed]!;
-      const index = query.continue ? Number(query.continue) : 0;
-      if (index === pages.length - 1) listed++;
-      return pages[index]!;
-    },
-    watch: async (from, emit, end) => {
-      const watch = { from, emit, end, aborted: false };
-      watches.push(watch);
-      return { abort: () => (watch.aborted = true) };
-    },
-  };
-  return { source, watches, listQueries };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let turn = 0; !condition(); turn++) {
-    if (turn > 1000) throw new Error('condition never met');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
+import { object, scriptedSource, until } from './controller-fakes.ts';
 
 describe('informer (list + watch)', () => {
   it('passes on each change once: replays and bookmarks are not changes, a re-list after 410 passes on only what differs', async () => {
