@@ -1,6 +1,7 @@
 // `kubectl tempcreds controller` as a real process (the built tool) against a real API server,
 // as a least-privilege ServiceAccount: refusing to start without its CRDs and admission policy,
-// probes and metrics, one leader among two replicas, takeover after SIGKILL, release on SIGTERM,
+// probes and metrics, one leader among two replicas, takeover after SIGKILL, release on SIGTERM
+// (a follower's SIGINT leaves the Lease alone),
 // and the (stub) reconcile called once per change of a CredentialRequest.
 //
 // Its own control plane: CRDs and admission policies are cluster-wide, so the "not installed"
@@ -275,7 +276,17 @@ describe('kubectl tempcreds controller', () => {
     assert.equal((await probe(other, '/readyz')).status, 200);
   });
 
-  it('SIGTERM: exits 0, releasing the Lease (no holder); every log line was a JSON object', async () => {
+  it('SIGINT a follower: exits 0 and leaves the Lease to the leader', async () => {
+    const leader = replicas.find(({ child }) => child.exitCode === null && child.signalCode === null)!;
+    const follower = await startReplica('replica-c');
+    await waitFor(async () => (await probe(follower, '/readyz')).status === 200, { what: 'replica-c to be ready' });
+    follower.child.kill('SIGINT');
+    assert.deepEqual(await follower.exited, { code: 0, signal: null });
+    assert.equal((await holder())!.holderIdentity, leader.id);
+    assert.ok(!follower.lines.some((line) => line.msg === 'released the Lease' || line.msg === 'reconcile'));
+  });
+
+  it('SIGTERM the leader: exits 0, releasing the Lease (no holder); every log line was a JSON object', async () => {
     const leader = replicas.find(({ child }) => child.exitCode === null && child.signalCode === null)!;
     assert.equal((await holder())!.holderIdentity, leader.id);
     leader.child.kill('SIGTERM');

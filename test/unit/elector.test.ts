@@ -12,14 +12,20 @@ function replica(lock: LeaseLock, identity: string, clock: { now: number }) {
   return { elector, events };
 }
 
+/** a, then b, tried once each at time 0: a leads. */
+async function twoReplicas() {
+  const lock = new MemoryLease();
+  const clock = { now: 0 };
+  const a = replica(lock, 'a', clock);
+  const b = replica(lock, 'b', clock);
+  await a.elector.step();
+  await b.elector.step();
+  return { lock, clock, a, b };
+}
+
 describe('leader elector', () => {
   it('one leader among two; the other takes over once the leader stops renewing for a lease duration', async () => {
-    const lock = new MemoryLease();
-    const clock = { now: 0 };
-    const a = replica(lock, 'a', clock);
-    const b = replica(lock, 'b', clock);
-    await a.elector.step();
-    await b.elector.step();
+    const { lock, clock, a, b } = await twoReplicas();
     assert.deepEqual([a.elector.isLeader, b.elector.isLeader], [true, false]);
     for (clock.now = 2000; clock.now <= 20_000; clock.now += 2000) {
       await a.elector.step();
@@ -68,12 +74,7 @@ describe('leader elector', () => {
   });
 
   it('release clears the holder, so the next replica acquires without waiting', async () => {
-    const lock = new MemoryLease();
-    const clock = { now: 0 };
-    const a = replica(lock, 'a', clock);
-    const b = replica(lock, 'b', clock);
-    await a.elector.step();
-    await b.elector.step();
+    const { lock, clock, a, b } = await twoReplicas();
     await a.elector.release();
     assert.equal(lock.stored!.spec.holderIdentity, '');
     assert.deepEqual(a.events, ['started', 'stopped: shutting down']);
