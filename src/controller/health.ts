@@ -3,6 +3,7 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { operationFailed } from '../core/errors.js';
 
 export interface HealthSources {
   ready(): { ok: true } | { ok: false; reason: string };
@@ -33,7 +34,9 @@ export async function startHealthServer(listen: { host: string; port: number }, 
   // Probes must not keep a stopping process alive.
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(operationFailed(`cannot serve probes and metrics on ${listen.host}:${listen.port} (${error.code ?? error.message}): choose another address with --health-addr`, error)),
+    );
     server.listen(listen.port, listen.host, () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
