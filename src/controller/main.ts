@@ -29,9 +29,6 @@ export interface ControllerSettings {
 }
 
 export async function runControllerProcess(settings: ControllerSettings): Promise<void> {
-  const config = loadKubeConfig({ kubeconfig: settings.kubeconfig, context: settings.context });
-  const connection = new KubeConnection(config, config.getCurrentCluster()!.server, settings.requestTimeoutMs);
-  await checkInstalled(connection);
   const log = createLogger();
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -39,8 +36,13 @@ export async function runControllerProcess(settings: ControllerSettings): Promis
     process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
     shutdown.abort();
   };
+  // From the start: a signal during the checks still ends the process with exit 0, having done nothing.
   process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
   try {
+    const config = loadKubeConfig({ kubeconfig: settings.kubeconfig, context: settings.context });
+    const connection = new KubeConnection(config, config.getCurrentCluster()!.server, settings.requestTimeoutMs);
+    await checkInstalled(connection);
+    if (shutdown.signal.aborted) return;
     await runController(
       {
         source: kubeResourceSource(config, connection, `/apis/${TEMPCREDS_GROUP}/${TEMPCREDS_VERSION}/${CREDENTIAL_REQUESTS}`, crdName(CREDENTIAL_REQUESTS)),

@@ -299,3 +299,20 @@ describe('kubectl tempcreds controller', () => {
     }
   });
 });
+
+describe('kubectl tempcreds controller: bad flags', () => {
+  it('exit 2 with one line naming the flag, before touching a cluster', async () => {
+    for (const [args, message] of [
+      [['--health-addr', '8081'], /^error: --health-addr "8081" is not host:port/],
+      [['--lease-duration', '1s'], /^error: --lease-duration "1s" must be a duration from 3s to 1h/],
+      [['--lease-name', 'Bad_Name'], /^error: --lease-name "Bad_Name" must consist of lower case letters/],
+      [['-n', 'a.b'], /^error: --namespace "a.b" must consist of lower case letters/],
+      [['--id', 'two words'], /^error: --id must be 1 to 128 printable characters without spaces/],
+    ] as const) {
+      const result = await runProcess(TEMPCREDS_BIN, ['controller', '--kubeconfig', '/nonexistent', ...args], { env: { ...process.env, KUBECTL_TEMPCREDS_HOME: mkdtempSync(join(tmpdir(), 'tempcreds-home-')) } });
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    }
+  });
+});
