@@ -46,6 +46,8 @@ export function scriptedSource(lists: ListPage[][]) {
   const watches: { from: string; emit: WatchEventHandler; end: (error: unknown) => void; aborted: boolean }[] = [];
   const listQueries: (string | undefined)[] = [];
   let listed = 0;
+  /** How many of the next watches fail to start (HTTP 500). */
+  const failing = { watches: 0 };
   const source: ResourceSource = {
     describe: 'things',
     list: async (query) => {
@@ -56,12 +58,16 @@ export function scriptedSource(lists: ListPage[][]) {
       return pages[index]!;
     },
     watch: async (from, emit, end) => {
+      if (failing.watches > 0) {
+        failing.watches--;
+        throw Object.assign(new Error('Internal Server Error'), { statusCode: 500 });
+      }
       const watch = { from, emit, end, aborted: false };
       watches.push(watch);
       return { abort: () => (watch.aborted = true) };
     },
   };
-  return { source, watches, listQueries };
+  return { source, watches, listQueries, failing };
 }
 
 /** Polls until `condition` holds (a bound against hanging, not a timing assertion). */

@@ -22,14 +22,14 @@ function blockingReconcile() {
   return { calls, reconcile, release };
 }
 
-function start(reconcile: Reconcile, shutdownGraceMs: number) {
+function start(reconcile: Reconcile, shutdownGraceMs: number, resyncPeriodMs?: number) {
   const { source } = scriptedSource([[{ items: [object('a', '1')], metadata: { resourceVersion: '1' } }]]);
   const lock = new MemoryLease();
   const metrics = new ControllerMetrics();
   const shutdown = new AbortController();
   const lines: string[] = [];
   const done = runController(
-    { source, lock, identity: 'me', timing: TIMING, reconcile, log: createLogger({ write: (line) => lines.push(line) }), metrics, listen: { host: '127.0.0.1', port: 0 }, shutdownGraceMs },
+    { source, lock, identity: 'me', timing: TIMING, reconcile, log: createLogger({ write: (line) => lines.push(line) }), metrics, listen: { host: '127.0.0.1', port: 0 }, shutdownGraceMs, ...(resyncPeriodMs ? { resyncPeriodMs } : {}) },
     shutdown.signal,
   );
   return { lock, metrics, shutdown, done, lines };
@@ -69,5 +69,14 @@ describe('controller service', () => {
     shutdown.abort();
     await done;
     assert.match(metrics.render(), /^tempcreds_leader 0$/m);
+  });
+
+  it('the periodic resync hands every cached key to reconcile again, with nothing changed', async () => {
+    const keys: string[] = [];
+    const { shutdown, done } = start(async (key) => void keys.push(key), 60_000, 10);
+    await until(() => keys.length >= 3, 'two resyncs');
+    shutdown.abort();
+    await done;
+    assert.deepEqual([...new Set(keys)], ['ns/a']);
   });
 });

@@ -45,4 +45,20 @@ describe('informer (list + watch)', () => {
     await running;
     assert.equal(watches[2]!.aborted, true);
   });
+
+  it('reconnects after a failed watch, with backoff, from the version it had (no re-list)', async () => {
+    const { source, watches, listQueries, failing } = scriptedSource([[{ items: [object('a', '1')], metadata: { resourceVersion: '5' } }]]);
+    const lines: string[] = [];
+    const informer = new Informer(source, () => undefined, createLogger({ write: (line) => lines.push(line) }));
+    failing.watches = 1;
+    const stop = new AbortController();
+    const running = informer.run(stop.signal);
+    await until(() => watches.length === 1, 'the watch after the failed one');
+    assert.equal(watches[0]!.from, '5');
+    assert.equal(listQueries.length, 1, 'listed once');
+    const warning = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.level === 'warn');
+    assert.deepEqual([warning?.msg, warning?.error, warning?.retryInMs], ['list or watch failed; retrying', 'Internal Server Error', 500]);
+    stop.abort();
+    await running;
+  });
 });
