@@ -16,6 +16,7 @@ export const controllerCommand: CommandModule<GlobalArgs, ControllerArgs> = {
   describe: 'Run the delegated-issuance controller: watches CredentialRequests; of several replicas one leads (a Lease), the others wait',
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
+      .option('context', { type: 'string', describe: "kubeconfig context of the controller's identity (default: the current context; in a Pod without a kubeconfig, its ServiceAccount)" })
       .option('namespace', { type: 'string', describe: `Namespace of the leader election Lease (default: ${CONTROLLER_NAMESPACE})` })
       .option('lease-name', { type: 'string', default: CONTROLLER_NAME, describe: 'Name of the leader election Lease (coordination.k8s.io/v1)' })
       .option('lease-duration', { type: 'string', default: '15s', describe: 'How long a leader that stopped renewing keeps the Lease; it renews every 2/15 of it and stops working after 2/3 without renewal' })
