@@ -13,6 +13,6 @@ export function warn(message: string): void {
 }
 
 /** The line the CLI ends a failed command with. */
-export function printError(message: string): void {
-  process.stderr.write(`error: ${terminalSafe(message, { lines: true })}\n`);
+export function printError(message: string, stderr: Pick<NodeJS.WriteStream, 'write'> = process.stderr): void {
+  stderr.write(`error: ${terminalSafe(message, { lines: true })}\n`);
 }
