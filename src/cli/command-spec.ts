@@ -23,7 +23,7 @@ export type ArgsOf<S> = S extends LeafSpec<infer A> ? ArgumentsCamelCase<A> : ne
 
 export type Handler<A> = (args: ArgumentsCamelCase<A>) => void | Promise<void>;
 
-/** A handler module's export for a spec (an object, so the handler keeps its place when moved). */
+/** What a handler module exports for a spec: `{ handler }`, the shape yargs' command modules have. */
 export interface CommandHandler<S> {
   handler: (args: ArgsOf<S>) => void | Promise<void>;
 }
