@@ -1,12 +1,13 @@
 // argv → what each command's handler gets, for every command: the real command table and
 // yargs parse the command line in-process, a dispatch stands in for the handlers, and where a
 // handler turns its arguments into a use case's input (issueRequest, roleSpecPatch, the revoke
-// target) that input is checked too. Bad usage: exit 2, one line on stderr, no handler run.
+// target, the issuer setup) that input is checked too. Bad usage: exit 2, one line on stderr, no handler run.
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ArgumentsCamelCase } from 'yargs';
 import { target } from '../../src/cli/commands/revoke.ts';
+import { issuerSetup } from '../../src/cli/commands/setup.ts';
 import { issueRequest, type IssueArgs } from '../../src/cli/issue-options.ts';
 import { main } from '../../src/cli/main.ts';
 import { roleSpecPatch, type RoleFieldArgs } from '../../src/cli/role-flags.ts';
@@ -126,6 +127,22 @@ describe('command line → handler arguments', () => {
     assert.deepEqual(await revokeTarget(['revoke', '--role', 'app']), { role: 'app' });
     assert.deepEqual(await revokeTarget(['revoke', '--all']), { all: true });
     await assert.rejects(revokeTarget(['revoke', '--all', '--role', 'app']), { exitCode: 2, message: /exactly one/ });
+  });
+
+  it('setup: the issuer identity, and bad flags refused before any cluster access', async () => {
+    const setup = async (argv: string[]) => issuerSetup((await parse(argv)).args as unknown as Parameters<typeof issuerSetup>[0]);
+    assert.deepEqual(await setup(['setup', '--service-account', 'tc/issuer', '--namespaces', 'a,b', '--cluster-scoped', '--no-escalate', '--max-ttl', '2h']), {
+      subject: { kind: 'ServiceAccount', namespace: 'tc', name: 'issuer' },
+      name: 'kubectl-tempcreds-issuer',
+      namespaces: ['a', 'b'],
+      clusterScoped: true,
+      withEscalation: false,
+      guard: true,
+      maxTtlSeconds: 7200,
+    });
+    assert.deepEqual((await setup(['setup', '--user', 'alice', '--all-namespaces'])).subject, { kind: 'User', name: 'alice' });
+    await assert.rejects(setup(['setup', '--user', 'alice']), { exitCode: 2 });
+    await assert.rejects(setup(['setup', '--user', 'alice', '--all-namespaces', '--max-ttl', 'soon']), { exitCode: 2 });
   });
 
   for (const [argv, message] of badUsage) {

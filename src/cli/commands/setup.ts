@@ -7,7 +7,7 @@ import { formatDuration } from '../../core/duration.js';
 import type { Manifest } from '../../core/grant-plan.js';
 import { checkIssuerName, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
 import { toYaml } from '../../core/structured-text.js';
-import type { CommandHandler } from '../command-spec.js';
+import type { ArgsOf, CommandHandler } from '../command-spec.js';
 import { runtimeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { connectDirect } from '../kube-connect.js';
@@ -64,17 +64,22 @@ function nextSteps({ subject, name, namespaces }: IssuerSetup): string {
   ].join('\n');
 }
 
+/** The issuer identity the flags ask for; bad flags are refused here (exit 2), before any cluster access. */
+export function issuerSetup(args: ArgsOf<typeof setupSpec>): IssuerSetup {
+  return {
+    subject: parseIssuerSubject({ serviceAccount: args['service-account'], user: args.user }),
+    name: checkIssuerName(args.name),
+    namespaces: parseServedNamespaces({ namespaces: args.namespaces, allNamespaces: args['all-namespaces'] }),
+    clusterScoped: args['cluster-scoped'],
+    withEscalation: args.escalate,
+    guard: args.guard,
+    maxTtlSeconds: parseGuardMaxTtl(args['max-ttl']),
+  };
+}
+
 export const setupCommand: CommandHandler<typeof setupSpec> = {
   handler: async (args) => {
-    const setup: IssuerSetup = {
-      subject: parseIssuerSubject({ serviceAccount: args['service-account'], user: args.user }),
-      name: checkIssuerName(args.name),
-      namespaces: parseServedNamespaces({ namespaces: args.namespaces, allNamespaces: args['all-namespaces'] }),
-      clusterScoped: args['cluster-scoped'],
-      withEscalation: args.escalate,
-      guard: args.guard,
-      maxTtlSeconds: parseGuardMaxTtl(args['max-ttl']),
-    };
+    const setup = issuerSetup(args);
     const manifests = issuerManifests(setup);
     if (args.print) return print(printedYaml(manifests, setup));
 
