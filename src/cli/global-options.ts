@@ -1,9 +1,7 @@
-// Flags every command accepts (kubectl's conventions), and the runtime built from them.
+// Flags every command accepts (kubectl's conventions), and the composition built from them.
 
 import type { Argv } from 'yargs';
-import { parseDuration } from '../core/duration.js';
-import { invalidInput } from '../core/errors.js';
-import { createRuntime, type Runtime } from '../runtime.js';
+import { compose, type Composition } from '../compose.js';
 
 export interface GlobalArgs {
   kubeconfig?: string;
@@ -20,9 +18,7 @@ export function withGlobalOptions<T>(cli: Argv<T>) {
     .option('request-timeout', { type: 'string', global: true, default: '15s', describe: 'How long to wait for each API request (e.g. 10s, 1m)' });
 }
 
-export function runtimeFor(args: GlobalArgs): Runtime {
-  const timeout = args['request-timeout'] ?? '15s';
-  const seconds = parseDuration(timeout);
-  if (seconds === undefined || seconds <= 0) throw invalidInput(`--request-timeout "${timeout}" is not a duration (e.g. 10s, 1m)`);
-  return createRuntime({ kubeconfig: args.kubeconfig, context: args.context, requestTimeoutMs: seconds * 1000 });
+/** The use cases' dependencies for these flags; a bad --request-timeout is refused here. */
+export function composeFor(args: GlobalArgs): Composition {
+  return compose({ kubeconfig: args.kubeconfig, context: args.context, requestTimeout: args['request-timeout'] });
 }

@@ -5,12 +5,11 @@ import type { Argv, CommandModule } from 'yargs';
 import { buildInfo } from '../../adapters/build-info.js';
 import { contextNames, kubeconfigPaths, readIssuer } from '../../adapters/kubeconfig.js';
 import { inspectStateDirectories } from '../../adapters/state-check.js';
-import { openTokenCache, parseTokenCacheMode, TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
+import { TOKEN_CACHE_MODES } from '../../core/token-cache.js';
 import { buildChecks, runDoctor, type Check } from '../../app/doctor.js';
 import { operationFailed } from '../../core/errors.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { composeFor, type GlobalArgs } from '../global-options.js';
 import { print } from '../io.js';
-import { connectDirect } from '../kube-connect.js';
 
 type DoctorArgs = GlobalArgs & { 'token-cache'?: string };
 
@@ -39,7 +38,7 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
       .example('$0 doctor -n team-a', 'an issuer set up with --namespaces: check its rights in team-a too (its roles\' namespaces are always checked)')
       .epilog('Exit status: 0 when every check passed (warnings allowed), 1 when one failed.') as never,
   handler: async (args) => {
-    const runtime = runtimeFor(args);
+    const runtime = composeFor(args);
     const { paths } = runtime;
     const checks = await runDoctor({
       kubeconfig: () => ({ ...readIssuer({ kubeconfig: args.kubeconfig, context: args.context }), files: kubeconfigPaths(args.kubeconfig, process.env) }),
@@ -49,10 +48,10 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
         const { roles, unreadable } = await runtime.roles.list().catch((error: Error) => ({ roles: [], unreadable: [error.message] }));
         return { roles: roles.map(({ name, spec }) => ({ name, ...(spec.issuerContext ? { issuerContext: spec.issuerContext } : {}), ...(spec.allowedNamespaces ? { allowedNamespaces: spec.allowedNamespaces } : {}) })), unreadable };
       },
-      connect: () => connectDirect(args),
+      connect: () => runtime.connectDirect(),
       ...(args.namespace ? { namespace: args.namespace } : {}),
       tokenCache: async () => {
-        const store = await openTokenCache(parseTokenCacheMode(args['token-cache'] ?? process.env.KUBECTL_TEMPCREDS_TOKEN_CACHE), paths.cache);
+        const store = await runtime.tokenStore(args['token-cache']);
         await store.get('0'.repeat(64)); // a key no credential has: the keychain answers, or `auto` falls back here
         return { kind: store.kind, ...(store.notice ? { notice: store.notice } : {}), directory: paths.cache };
       },

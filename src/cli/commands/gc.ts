@@ -6,10 +6,9 @@ import type { Argv, CommandModule } from 'yargs';
 import { collectGarbage } from '../../app/gc.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalidInput, operationFailed } from '../../core/errors.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { composeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { columns } from '../render.js';
-import { searchNamespaces } from './revoke.js';
 
 type GcArgs = GlobalArgs & { 'dry-run': boolean; 'orphan-grace': string; local: boolean; quiet: boolean };
 
@@ -28,11 +27,7 @@ export const gcCommand: CommandModule<GlobalArgs, GcArgs> = {
   handler: async (args) => {
     const graceSeconds = parseDuration(args['orphan-grace']);
     if (graceSeconds === undefined) throw invalidInput(`--orphan-grace "${args['orphan-grace']}" is not a duration (e.g. 10m)`);
-    const runtime = runtimeFor(args);
-    const report = await collectGarbage(
-      { ...runtime, localLeases: () => runtime.leases.list(), deleteLease: (id) => runtime.leases.delete(id), searchNamespaces: searchNamespaces(runtime, args.namespace) },
-      { dryRun: args['dry-run'], graceMs: graceSeconds * 1000, localOnly: args.local },
-    );
+    const report = await collectGarbage(composeFor(args).gcDeps(args.namespace), { dryRun: args['dry-run'], graceMs: graceSeconds * 1000, localOnly: args.local });
     [...report.warnings, ...report.failures].forEach(warn);
     if (!args.quiet) {
       if (report.leases.length > 0) print(columns(['LEASE ID', 'REASON', 'OBJECTS'], report.leases.map(({ id, reason, objects }) => [id, reason, String(objects)])));

@@ -2,12 +2,10 @@
 
 import { randomUUID } from 'node:crypto';
 import type { Argv, CommandModule } from 'yargs';
-import { sweepExpiredLeases } from '../../adapters/background-sweep.js';
 import { issueLease, type IssuedLease } from '../../app/issue.js';
 import { formatDuration } from '../../core/duration.js';
-import { issueDepsOf } from '../../runtime.js';
 import { printPreview } from '../preview-output.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { composeFor, type GlobalArgs } from '../global-options.js';
 import { issueOptions, issueRequest, type IssueArgs } from '../issue-options.js';
 import { warn } from '../io.js';
 import { keyValues, structured } from '../render.js';
@@ -78,11 +76,11 @@ export const issueCommand: CommandModule<GlobalArgs, IssueCommandArgs> = {
       .example('$0 issue sample-app -n demo -o vault-json | jq -r .data.service_account_token', "Vault's output: scripts written for Vault keep working")
       .example('$0 issue rules -n demo --dry-run -o yaml', 'what the issuance would create, as manifests; nothing is created') as never,
   handler: async (args) => {
-    const runtime = runtimeFor(args);
-    if (args['dry-run']) return printPreview(runtime, args, args.output);
-    const issued = await issueLease(issueDepsOf(runtime), issueRequest(args));
+    const root = composeFor(args);
+    if (args['dry-run']) return printPreview(root.issueDeps, args, args.output);
+    const issued = await issueLease(root.issueDeps, issueRequest(args));
     issued.warnings.forEach(warn);
     process.stdout.write(renderIssued(issued, args.output));
-    await sweepExpiredLeases(runtime.paths.leases, runtime.now());
+    await root.sweep();
   },
 };

@@ -6,8 +6,7 @@ import { invalidInput } from '../../core/errors.js';
 import { describeRef, isExpired, leaseIdFromInput, type LeaseRecord } from '../../core/lease.js';
 import { AuditLog } from '../../adapters/audit-log.js';
 import { findLeases } from '../../app/revoke.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
-import { leaseSources } from './revoke.js';
+import { composeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { columns, keyValues, structured, type OutputFormat } from '../render.js';
 
@@ -34,12 +33,12 @@ const list: CommandModule<GlobalArgs, LeaseArgs> = {
       .example('$0 lease list --local -o json', "this machine's records, without the API")
       .example('$0 lease list -n team-a', 'leases in team-a, also where an issuer set up with --namespaces has no role of this machine') as never,
   handler: async (args) => {
-    const runtime = runtimeFor(args);
+    const root = composeFor(args);
     const target = args.role ? { role: args.role } : { all: true as const };
-    const { found, warnings } = await findLeases(leaseSources(runtime, args.namespace), target, { cluster: !args.local });
+    const { found, warnings } = await findLeases(root.leaseSources(args.namespace), target, { cluster: !args.local });
     warnings.forEach(warn);
     const shown = found.filter(({ lease }) => !args.namespace || lease.namespace === args.namespace);
-    const now = runtime.now();
+    const now = root.now();
     if (args.output !== 'table') print(structured(shown.map(({ lease, where }) => ({ ...lease, foundIn: where })), args.output));
     else if (shown.length === 0) print('No leases.');
     else
@@ -62,13 +61,13 @@ const get: CommandModule<GlobalArgs, LeaseArgs> = {
       .example('$0 lease get sample-app/0123456789ab -o yaml', 'the lease record, with every object it created') as never,
   handler: async (args) => {
     const id = leaseIdFromInput(args.id);
-    const runtime = runtimeFor(args);
-    const history = await new AuditLog(runtime.paths.audit).history(id);
+    const root = composeFor(args);
+    const history = await new AuditLog(root.paths.audit).history(id);
     const historyRows = history.map((event, index): [string, string] => [
       index === 0 ? 'history' : '',
       `${event.time} ${event.action} ${event.outcome} by ${event.identity}${event.error ? `: ${event.error}` : ''}`,
     ]);
-    const lease = (await runtime.leases.get(id)) ?? (await findLeases(leaseSources(runtime, args.namespace), { id })).found[0]?.lease;
+    const lease = (await root.leases.get(id)) ?? (await findLeases(root.leaseSources(args.namespace), { id })).found[0]?.lease;
     if (!lease) {
       // Revoked or collected: only its history is left.
       if (history.length === 0) throw invalidInput(`lease "${id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`);
@@ -80,7 +79,7 @@ const get: CommandModule<GlobalArgs, LeaseArgs> = {
       keyValues([
         ['lease_id', lease.id],
         ['role', lease.role],
-        ['status', status(lease, runtime.now())],
+        ['status', status(lease, root.now())],
         ['issued_at', lease.issuedAt],
         ['expires_at', lease.expiresAt],
         ['service_account', `${lease.namespace}/${lease.serviceAccountName}${lease.serviceAccountCreated ? '' : ' (existing)'}`],

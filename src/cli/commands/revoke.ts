@@ -2,13 +2,11 @@
 // Leases are found in this machine's records and in the cluster, by label.
 
 import type { Argv, CommandModule } from 'yargs';
-import { evictTokens } from '../../adapters/token-cache.js';
 import { leasesToRevoke, notFound, revokeLeases, type LeaseTarget } from '../../app/revoke.js';
 import { invalidInput, operationFailed } from '../../core/errors.js';
 import { leaseIdFromInput } from '../../core/lease.js';
 import { roleNameProblem } from '../../core/role-spec.js';
-import type { Runtime } from '../../runtime.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import { composeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 
 type RevokeArgs = GlobalArgs & { id?: string; role?: string; all: boolean };
@@ -23,22 +21,6 @@ function target(args: RevokeArgs): LeaseTarget {
     return { role: args.role };
   }
   return { all: true };
-}
-
-/**
- * Where to look for leases when the issuer may not list across all namespaces (set up with
- * --namespaces): -n, and the allowed namespaces of the roles that issue through its context.
- */
-export function searchNamespaces(runtime: Runtime, namespace: string | undefined) {
-  return async (context: string): Promise<string[]> => {
-    const { roles } = await runtime.roles.list();
-    const fromRoles = roles.filter(({ spec }) => !spec.issuerContext || spec.issuerContext === context).flatMap(({ spec }) => spec.allowedNamespaces);
-    return [...(namespace ? [namespace] : []), ...fromRoles.filter((allowed) => allowed !== '*')];
-  };
-}
-
-export function leaseSources(runtime: Runtime, namespace: string | undefined) {
-  return { connect: runtime.connect, localLeases: (role?: string) => runtime.leases.list(role), searchNamespaces: searchNamespaces(runtime, namespace) };
 }
 
 export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
@@ -58,18 +40,11 @@ export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {
       ) as never,
   handler: async (args) => {
     const what = target(args);
-    const runtime = runtimeFor(args);
-    const { leases, refused, warnings } = await leasesToRevoke(leaseSources(runtime, args.namespace), what);
+    const root = composeFor(args);
+    const { leases, refused, warnings } = await leasesToRevoke(root.leaseSources(args.namespace), what);
     warnings.forEach(warn);
     if (leases.length === 0 && refused.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
-    const revoked = await revokeLeases(
-      {
-        ...runtime,
-        deleteLease: (id) => runtime.leases.delete(id),
-        evictTokens: (revoked) => evictTokens(revoked.flatMap((lease) => lease.tokenCacheKey ?? []), runtime.paths.cache),
-      },
-      leases,
-    );
+    const revoked = await revokeLeases(root.revokeDeps, leases);
     const outcomes = [...refused, ...revoked];
     const failed = outcomes.filter((outcome) => outcome.failures.length > 0);
     for (const outcome of outcomes) {
