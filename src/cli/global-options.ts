@@ -2,6 +2,7 @@
 
 import type { Argv } from 'yargs';
 import { compose, type Composition } from '../compose.js';
+import { edges } from './edges.js';
 
 export interface GlobalArgs {
   kubeconfig?: string;
@@ -20,5 +21,6 @@ export function withGlobalOptions<T>(cli: Argv<T>) {
 
 /** The use cases' dependencies for these flags; a bad --request-timeout is refused here. */
 export function composeFor(args: GlobalArgs): Composition {
-  return compose({ kubeconfig: args.kubeconfig, context: args.context, requestTimeout: args['request-timeout'] });
+  const { env, clock } = edges();
+  return compose({ kubeconfig: args.kubeconfig, context: args.context, requestTimeout: args['request-timeout'] }, env, clock);
 }

@@ -16,12 +16,14 @@ import { complete, completionCommand } from './commands/completion.js';
 import { versionCommand } from './commands/version.js';
 import { packageVersion } from '../adapters/build-info.js';
 import { withGlobalOptions, type GlobalArgs } from './global-options.js';
+import { processEdges, useEdges, type CliEdges } from './edges.js';
 import { printError } from './io.js';
 import { programName } from './program.js';
 
 const commands: CommandModule<GlobalArgs, never>[] = [roleCommand, issueCommand, leaseCommand, revokeCommand, kubeconfigCommand, gcCommand, runCommand, setupCommand, doctorCommand, versionCommand, completionCommand] as never;
 
-export async function main(args: string[]): Promise<number> {
+export async function main(args: string[], edges: CliEdges = processEdges): Promise<number> {
+  useEdges(edges);
   if (args[0] === '__complete') return complete(args.slice(1), commands); // shell completion (Cobra's protocol, as kubectl expects)
   const name = programName();
   const cli = withGlobalOptions(yargs(args))

@@ -11,7 +11,7 @@ import { previewIssue } from '../app/preview.js';
 import { invalidInput } from '../core/errors.js';
 import type { IssueDeps } from '../app/issue.js';
 import { issueRequest, type IssueArgs } from './issue-options.js';
-import { warn } from './io.js';
+import { warn, write } from './io.js';
 
 export const previewFormats = ['table', 'json', 'yaml'] as const;
 export type PreviewFormat = (typeof previewFormats)[number];
@@ -23,7 +23,7 @@ export async function printPreview(deps: IssueDeps, args: IssueArgs, format: str
   if (!isPreviewFormat(format)) throw invalidInput(`--dry-run prints no token: use -o ${previewFormats.join(', -o ')}`);
   const preview = await previewIssue(deps, issueRequest(args));
   preview.ttl.warnings.forEach(warn);
-  process.stdout.write(renderPreview(preview, format));
+  write(renderPreview(preview, format));
 }
 
 export function renderPreview(preview: GrantPreview, format: PreviewFormat): string {

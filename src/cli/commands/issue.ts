@@ -7,7 +7,7 @@ import { formatDuration } from '../../core/duration.js';
 import { printPreview } from '../preview-output.js';
 import { composeFor, type GlobalArgs } from '../global-options.js';
 import { issueOptions, issueRequest, type IssueArgs } from '../issue-options.js';
-import { warn } from '../io.js';
+import { warn, write } from '../io.js';
 import { keyValues, structured } from '../render.js';
 import { describeRef } from '../../core/lease.js';
 import { vaultCredsResponse } from '../../core/vault-creds.js';
@@ -80,7 +80,7 @@ export const issueCommand: CommandModule<GlobalArgs, IssueCommandArgs> = {
     if (args['dry-run']) return printPreview(root.issueDeps, args, args.output);
     const issued = await issueLease(root.issueDeps, issueRequest(args));
     issued.warnings.forEach(warn);
-    process.stdout.write(renderIssued(issued, args.output));
+    write(renderIssued(issued, args.output));
     await root.sweep();
   },
 };
