@@ -22,7 +22,7 @@ import type { CredentialPorts, RememberedFailure } from './app/get-credential.js
 import type { GcDeps } from './app/gc.js';
 import type { IssueDeps } from './app/issue.js';
 import type { KubeconfigPorts } from './app/kubeconfig.js';
-import type { AuditSink, Clock, KubernetesPort } from './app/ports.js';
+import type { AuditSink, Clock, KubernetesPort, LeaseRepository, RoleRepository } from './app/ports.js';
 import type { LeaseSources, RevokeDeps } from './app/revoke.js';
 import type { RunPorts } from './app/run.js';
 import { parseRequestTimeout } from './core/duration.js';
@@ -49,8 +49,8 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
   const paths = statePaths(env);
   const hooks = faultsFrom(env);
   const now = () => clock.now();
-  const roles = new RoleStore(paths.roles);
-  const leases = new LeaseStore(paths.leases);
+  const roles: RoleRepository = new RoleStore(paths.roles);
+  const leases: LeaseRepository = new LeaseStore(paths.leases);
   const auditLog = new AuditLog(paths.audit);
   const audit: AuditSink = (events) =>
     auditLog.append(events).catch((error: Error) => {
@@ -157,6 +157,8 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
     clock,
     now,
     audit,
+    /** What the audit log recorded about a lease. */
+    auditHistory: (leaseId: string) => auditLog.history(leaseId),
     connect,
     connectDirect,
     /** --token-cache, else KUBECTL_TEMPCREDS_TOKEN_CACHE, else auto. */

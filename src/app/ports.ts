@@ -28,6 +28,9 @@ export interface Clock {
 export interface RoleRepository {
   get(name: string): Promise<RoleDefinition | undefined>;
   list(): Promise<{ roles: RoleDefinition[]; unreadable: string[] }>;
+  /** Writes what `change` makes of the current definition, under the role's lock. */
+  update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition>;
+  delete(name: string): Promise<boolean>;
   /** The file a role is kept in (the exec memo watches it). */
   fileFor(name: string): string;
 }

@@ -4,7 +4,6 @@ import type { Argv, CommandModule } from 'yargs';
 import { formatDuration } from '../../core/duration.js';
 import { invalidInput } from '../../core/errors.js';
 import { describeRef, isExpired, leaseIdFromInput, type LeaseRecord } from '../../core/lease.js';
-import { AuditLog } from '../../adapters/audit-log.js';
 import { findLeases } from '../../app/revoke.js';
 import { composeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
@@ -62,7 +61,7 @@ const get: CommandModule<GlobalArgs, LeaseArgs> = {
   handler: async (args) => {
     const id = leaseIdFromInput(args.id);
     const root = composeFor(args);
-    const history = await new AuditLog(root.paths.audit).history(id);
+    const history = await root.auditHistory(id);
     const historyRows = history.map((event, index): [string, string] => [
       index === 0 ? 'history' : '',
       `${event.time} ${event.action} ${event.outcome} by ${event.identity}${event.error ? `: ${event.error}` : ''}`,
