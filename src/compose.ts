@@ -12,12 +12,14 @@ import type { KubeClient } from './adapters/kube.js';
 import { AuditLog } from './adapters/audit-log.js';
 import { memoInvocation, rememberMemo } from './adapters/credential-memo.js';
 import { parseJsonFile, readTextIfExists, writeFileAtomic } from './adapters/files.js';
-import { kubeconfigPaths, readIssuer } from './adapters/kubeconfig.js';
+import { contextNames, kubeconfigPaths, readIssuer } from './adapters/kubeconfig.js';
 import { kubeconfigToWrite, writeExecEntries } from './adapters/kubeconfig-file.js';
 import { LeaseStore } from './adapters/lease-store.js';
 import { statePaths } from './adapters/paths.js';
 import { RoleStore } from './adapters/role-store.js';
+import { inspectStateDirectories } from './adapters/state-check.js';
 import { evictTokens, openTokenCache } from './adapters/token-cache.js';
+import type { DoctorPorts } from './app/doctor.js';
 import type { CredentialPorts, RememberedFailure } from './app/get-credential.js';
 import type { GcDeps } from './app/gc.js';
 import type { IssueDeps } from './app/issue.js';
@@ -149,6 +151,28 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
     };
   };
 
+  /** `doctor`'s ports: -n, and --token-cache as given. */
+  const doctorPorts = (options: { namespace?: string; tokenCache?: string }): DoctorPorts => ({
+    kubeconfig: () => ({ ...readIssuer({ kubeconfig: globals.kubeconfig, context: globals.context }, env), files: kubeconfigPaths(globals.kubeconfig, env) }),
+    contextNames: () => contextNames(globals.kubeconfig, env),
+    roles: async () => {
+      // A roles directory that cannot be trusted is a failed check, not a crash of the doctor.
+      const { roles: all, unreadable } = await roles.list().catch((error: Error) => ({ roles: [], unreadable: [error.message] }));
+      return { roles: all.map(({ name, spec }) => ({ name, ...(spec.issuerContext ? { issuerContext: spec.issuerContext } : {}), ...(spec.allowedNamespaces ? { allowedNamespaces: spec.allowedNamespaces } : {}) })), unreadable };
+    },
+    connect: () => connectDirect(),
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    tokenCache: async () => {
+      const store = await openTokenCache(parseTokenCacheMode(options.tokenCache ?? env.KUBECTL_TEMPCREDS_TOKEN_CACHE), paths.cache, env);
+      await store.get('0'.repeat(64)); // a key no credential has: the keychain answers, or `auto` falls back here
+      return { kind: store.kind, ...(store.notice ? { notice: store.notice } : {}), directory: paths.cache };
+    },
+    state: async () => {
+      const directories = [...new Set([paths.roles, paths.leases, paths.cache])];
+      return { directories, problems: await inspectStateDirectories(directories) };
+    },
+  });
+
   return {
     env,
     paths,
@@ -161,13 +185,12 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
     auditHistory: (leaseId: string) => auditLog.history(leaseId),
     connect,
     connectDirect,
-    /** --token-cache, else KUBECTL_TEMPCREDS_TOKEN_CACHE, else auto. */
-    tokenStore: (mode: string | undefined) => openTokenCache(parseTokenCacheMode(mode ?? env.KUBECTL_TEMPCREDS_TOKEN_CACHE), paths.cache, env),
     issueDeps,
     revokeDeps,
     leaseSources: (namespace: string | undefined): LeaseSources => ({ connect, localLeases: (role?: string) => leases.list(role), searchNamespaces: searchNamespaces(namespace) }),
     gcDeps: (namespace: string | undefined): GcDeps => ({ connect, audit, now, deleteLease, localLeases: () => leases.list(), searchNamespaces: searchNamespaces(namespace) }),
     credentialPorts,
+    doctorPorts,
     kubeconfigPorts: { roles, issuer, fileToWrite: () => kubeconfigToWrite(globals.kubeconfig, env), writeEntries: writeExecEntries } satisfies KubeconfigPorts,
     /** `run`'s ports; `warn` says what happens on stderr. */
     runPorts: (warn: (message: string) => void): RunPorts => ({

@@ -3,8 +3,6 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { buildInfo } from '../../adapters/build-info.js';
-import { contextNames, kubeconfigPaths, readIssuer } from '../../adapters/kubeconfig.js';
-import { inspectStateDirectories } from '../../adapters/state-check.js';
 import { TOKEN_CACHE_MODES } from '../../core/token-cache.js';
 import { buildChecks, runDoctor, type Check } from '../../app/doctor.js';
 import { operationFailed } from '../../core/errors.js';
@@ -38,28 +36,7 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
       .example('$0 doctor -n team-a', 'an issuer set up with --namespaces: check its rights in team-a too (its roles\' namespaces are always checked)')
       .epilog('Exit status: 0 when every check passed (warnings allowed), 1 when one failed.') as never,
   handler: async (args) => {
-    const runtime = composeFor(args);
-    const { paths } = runtime;
-    const checks = await runDoctor({
-      kubeconfig: () => ({ ...readIssuer({ kubeconfig: args.kubeconfig, context: args.context }), files: kubeconfigPaths(args.kubeconfig, process.env) }),
-      contextNames: () => contextNames(args.kubeconfig, process.env),
-      roles: async () => {
-        // A roles directory that cannot be trusted is a failed check, not a crash of the doctor.
-        const { roles, unreadable } = await runtime.roles.list().catch((error: Error) => ({ roles: [], unreadable: [error.message] }));
-        return { roles: roles.map(({ name, spec }) => ({ name, ...(spec.issuerContext ? { issuerContext: spec.issuerContext } : {}), ...(spec.allowedNamespaces ? { allowedNamespaces: spec.allowedNamespaces } : {}) })), unreadable };
-      },
-      connect: () => runtime.connectDirect(),
-      ...(args.namespace ? { namespace: args.namespace } : {}),
-      tokenCache: async () => {
-        const store = await runtime.tokenStore(args['token-cache']);
-        await store.get('0'.repeat(64)); // a key no credential has: the keychain answers, or `auto` falls back here
-        return { kind: store.kind, ...(store.notice ? { notice: store.notice } : {}), directory: paths.cache };
-      },
-      state: async () => {
-        const directories = [...new Set([paths.roles, paths.leases, paths.cache])];
-        return { directories, problems: await inspectStateDirectories(directories) };
-      },
-    });
+    const checks = await runDoctor(composeFor(args).doctorPorts({ namespace: args.namespace, tokenCache: args['token-cache'] }));
     print(renderChecks([...buildChecks(buildInfo()), ...checks]));
     const failed = checks.filter((check) => check.status === 'fail').length;
     if (failed > 0) throw operationFailed(`${failed} check${failed === 1 ? '' : 's'} failed; fix ${failed === 1 ? 'it' : 'them'} and run kubectl tempcreds doctor again`);
