@@ -45,11 +45,12 @@ export interface KubeTarget {
   context?: string;
 }
 
-/** `clock` replaces the local clock (in-process tests of the entries). */
-export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, clock: Clock = faultsFrom(env)) {
+/** `injectedClock` replaces the local clock (in-process tests of the entries). */
+export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, injectedClock?: Clock) {
   const requestTimeoutMs = parseRequestTimeout(globals.requestTimeout);
   const paths = statePaths(env);
   const hooks = faultsFrom(env);
+  const clock: Clock = injectedClock ?? hooks;
   const now = () => clock.now();
   const roles: RoleRepository = new RoleStore(paths.roles);
   const leases: LeaseRepository = new LeaseStore(paths.leases);
