@@ -4,16 +4,11 @@
 import { invalidInput, invalidInputs } from '../core/errors.js';
 import { isExpired, type LeaseRecord } from '../core/lease.js';
 import { canonicalJson } from '../core/digest.js';
-import { mergeRoleSpec, validateRoleSpec, type RoleDefinition } from '../core/role-spec.js';
+import { mergeRoleSpec, unknownRole, validateRoleSpec, type RoleDefinition } from '../core/role-spec.js';
+import type { RoleRepository } from './ports.js';
 
-export interface RoleReader {
-  get(name: string): Promise<RoleDefinition | undefined>;
-}
-
-export interface RoleWriter {
-  update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition>;
-  delete(name: string): Promise<boolean>;
-}
+export type RoleReader = Pick<RoleRepository, 'get'>;
+export type RoleWriter = Pick<RoleRepository, 'update' | 'delete'>;
 
 export async function createRole(store: RoleWriter, name: string, rawSpec: Record<string, unknown>): Promise<RoleDefinition> {
   const role = validateRoleSpec(name, rawSpec);
@@ -79,6 +74,6 @@ export async function importRoles(
 
 /** Leases are not revoked (as in Vault); the caller is told how many are still live. */
 export async function deleteRole(store: RoleWriter, name: string, leasesOfRole: LeaseRecord[], now: Date): Promise<{ liveLeases: number }> {
-  if (!(await store.delete(name))) throw invalidInput(`role "${name}" does not exist (see: kubectl tempcreds role list)`);
+  if (!(await store.delete(name))) throw unknownRole(name);
   return { liveLeases: leasesOfRole.filter((lease) => !isExpired(lease, now)).length };
 }

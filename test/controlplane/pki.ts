@@ -53,27 +53,40 @@ extendedKeyUsage = clientAuth
 authorityKeyIdentifier = keyid
 `;
 
+const opensslConfig = (paths: ReturnType<typeof pkiPaths>) => path.join(paths.dir, 'openssl.cnf');
+
+// EC P-256 for TLS: key generation is instant, unlike RSA.
+function newCert(paths: ReturnType<typeof pkiPaths>, pair: KeyPair, subject: string, extensions: string, signWithCa: boolean): void {
+  openssl(['req', '-x509', '-config', opensslConfig(paths), '-extensions', extensions, '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+    '-nodes', '-keyout', pair.key, '-out', pair.cert, '-days', '365', '-subj', subject,
+    ...(signWithCa ? ['-CA', paths.ca.cert, '-CAkey', paths.ca.key] : [])]);
+}
+
 export function createPki(clusterDir: string): void {
   const paths = pkiPaths(clusterDir);
   fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  const config = path.join(paths.dir, 'openssl.cnf');
-  fs.writeFileSync(config, OPENSSL_CONFIG);
+  fs.writeFileSync(opensslConfig(paths), OPENSSL_CONFIG);
 
-  // EC P-256 for TLS: key generation is instant, unlike RSA.
-  const newCert = (pair: KeyPair, subject: string, extensions: string, signWithCa: boolean) =>
-    openssl(['req', '-x509', '-config', config, '-extensions', extensions, '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-nodes', '-keyout', pair.key, '-out', pair.cert, '-days', '365', '-subj', subject,
-      ...(signWithCa ? ['-CA', paths.ca.cert, '-CAkey', paths.ca.key] : [])]);
-
-  newCert(paths.ca, '/CN=kubectl-tempcreds-test-ca', 'ca', false);
-  newCert(paths.serving, '/CN=kube-apiserver', 'server', true);
+  newCert(paths, paths.ca, '/CN=kubectl-tempcreds-test-ca', 'ca', false);
+  newCert(paths, paths.serving, '/CN=kube-apiserver', 'server', true);
   for (const [name, client] of Object.entries(CLIENTS) as [ClientName, (typeof CLIENTS)[ClientName]][]) {
     const organization = 'organization' in client ? `/O=${client.organization}` : '';
-    newCert(paths.client(name), `${organization}/CN=${client.commonName}`, 'client', true);
+    newCert(paths, paths.client(name), `${organization}/CN=${client.commonName}`, 'client', true);
   }
   // Service-account tokens are RS256 JWTs.
   openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', paths.serviceAccountKey]);
   openssl(['pkey', '-in', paths.serviceAccountKey, '-pubout', '-out', paths.serviceAccountPublicKey]);
+}
+
+/**
+ * A user a test makes (a person with their own identity): CN = user name, one O per group,
+ * signed by the cluster's CA. Files go beside the cluster's own, named after the user.
+ */
+export function createUserCert(clusterDir: string, user: string, groups: string[] = []): KeyPair {
+  const paths = pkiPaths(clusterDir);
+  const pair = { cert: path.join(paths.dir, `user-${user}.crt`), key: path.join(paths.dir, `user-${user}.key`) };
+  newCert(paths, pair, `${groups.map((group) => `/O=${group}`).join('')}/CN=${user}`, 'client', true);
+  return pair;
 }
 
 function openssl(args: string[]): void {
