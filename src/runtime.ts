@@ -9,11 +9,16 @@ import { AuditLog } from './adapters/audit-log.js';
 import { LeaseStore } from './adapters/lease-store.js';
 import { statePaths, type StatePaths } from './adapters/paths.js';
 import { RoleStore } from './adapters/role-store.js';
+import { ClusterRoleStore, clusterTarget } from './adapters/cluster-roles.js';
+import { checkedRoles, type RoleRepository } from './app/roles.js';
+import { parseRoleSource } from './core/role-source.js';
 import { faultsFrom, type Faults } from './faults.js';
 
 export interface GlobalOptions {
   kubeconfig?: string;
   context?: string;
+  /** Where roles are kept (--roles); else KUBECTL_TEMPCREDS_ROLES, else local files. */
+  roles?: string;
   /** Per-request API timeout. */
   requestTimeoutMs?: number;
 }
@@ -22,7 +27,10 @@ export interface Runtime extends Pick<Faults, 'afterApiCall'> {
   /** Appends to the local audit log; a failure to write it is a warning, never a failed operation. */
   audit: AuditSink;
   paths: StatePaths;
+  /** The local role files. */
   roles: RoleStore;
+  /** The roles of the chosen source (--roles local|cluster), checked against the other for clashes. */
+  roleSource: RoleRepository;
   leases: LeaseStore;
   /**
    * Connects as the issuer: the global --context and --kubeconfig when given, else `context`
@@ -35,7 +43,7 @@ export interface Runtime extends Pick<Faults, 'afterApiCall'> {
 
 /** What issuing a lease needs, from the runtime's stores. */
 export function issueDepsOf(runtime: Runtime): IssueDeps {
-  return { ...runtime, getRole: (name) => runtime.roles.get(name), saveLease: (lease) => runtime.leases.save(lease) };
+  return { ...runtime, getRole: (name) => runtime.roleSource.get(name), saveLease: (lease) => runtime.leases.save(lease) };
 }
 
 export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = process.env): Runtime {
@@ -43,6 +51,7 @@ export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
   const clients = new Map<string, Promise<KubernetesPort>>();
   const { afterApiCall, now, serverNow } = faultsFrom(env);
   const auditLog = new AuditLog(paths.audit);
+  const roles = new RoleStore(paths.roles);
   return {
     audit: (events) =>
       auditLog.append(events).catch((error: Error) => {
@@ -50,7 +59,8 @@ export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
       }),
     afterApiCall,
     paths,
-    roles: new RoleStore(paths.roles),
+    roles,
+    roleSource: parseRoleSource(globals.roles, env) === 'cluster' ? checkedRoles(new ClusterRoleStore(clusterTarget(globals)), roles) : roles,
     leases: new LeaseStore(paths.leases),
     connect(context, kubeconfig) {
       const target = { kubeconfig: globals.kubeconfig ?? kubeconfig, context: globals.context ?? context, recorded: globals.kubeconfig === undefined && kubeconfig !== undefined };

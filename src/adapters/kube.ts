@@ -461,7 +461,7 @@ function describe(manifest: Manifest): string {
   return describeRef({ ...manifest.metadata, kind: manifest.kind, apiVersion: manifest.apiVersion });
 }
 
-function toKubeError(action: string, issuer: IssuerIdentity, error: unknown): Error {
+export function toKubeError(action: string, issuer: IssuerIdentity, error: unknown): Error {
   if (error instanceof ApiError) return error;
   if (error instanceof KubeStatusError) {
     const status = error.status;

@@ -15,6 +15,45 @@ export interface RoleWriter {
   delete(name: string): Promise<boolean>;
 }
 
+/** Where roles are kept: local files (adapters/role-store.ts) or the cluster (adapters/cluster-roles.ts). */
+export interface RoleRepository extends RoleReader, RoleWriter {
+  /** Every readable role, and one line for each that could not be read (the others stay usable). */
+  list(): Promise<{ roles: RoleDefinition[]; unreadable: string[] }>;
+  /** Where the roles are, for messages ("the cluster of context X", a directory). */
+  where(): Promise<string> | string;
+}
+
+/**
+ * The chosen repository, checked against the other one for a role of the same name: a clash is
+ * an error naming both, never one silently shadowing the other. Without `other` (local roles,
+ * which never contact the cluster) nothing is checked.
+ */
+export function checkedRoles(chosen: RoleRepository, other?: RoleRepository): RoleRepository {
+  if (!other) return chosen;
+  const clash = async (name: string) => {
+    throw invalidInput(`role "${name}" exists both in ${await chosen.where()} and in ${await other.where()}: delete one of them (kubectl tempcreds role delete ${name} --roles local|cluster), so no one gets the other's grants by mistake`);
+  };
+  return {
+    where: () => chosen.where(),
+    async get(name) {
+      const [role, shadowed] = await Promise.all([chosen.get(name), other.get(name).catch(() => undefined)]);
+      if (role && shadowed) await clash(name);
+      return role;
+    },
+    async list() {
+      const [listed, others, otherWhere] = await Promise.all([chosen.list(), other.list().catch(() => ({ roles: [] as RoleDefinition[] })), other.where()]);
+      const names = new Set(others.roles.map((role) => role.name));
+      const clashes = listed.roles.filter((role) => names.has(role.name)).map((role) => `role "${role.name}" exists in ${otherWhere} too: delete one of them`);
+      return { roles: listed.roles, unreadable: [...listed.unreadable, ...clashes] };
+    },
+    async update(name, change) {
+      if (await other.get(name).catch(() => undefined)) await clash(name);
+      return chosen.update(name, change);
+    },
+    delete: (name) => chosen.delete(name),
+  };
+}
+
 export async function createRole(store: RoleWriter, name: string, rawSpec: Record<string, unknown>): Promise<RoleDefinition> {
   const role = validateRoleSpec(name, rawSpec);
   return store.update(name, (current) => {

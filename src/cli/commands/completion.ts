@@ -121,9 +121,9 @@ async function valueCandidates(parsed: ParsedWords): Promise<Completion> {
   const name = slot.kind === 'flag' ? slot.flag.names[0]! : slot.name;
   if (slot.kind === 'flag' && ['kubeconfig', 'filename'].includes(name)) return { candidates: [], directive: FILES };
   const runtime = createRuntime({ kubeconfig: parsed.given.kubeconfig });
-  const roleNames = async () => (await runtime.roles.list()).roles.map((role) => role.name);
+  const roleNames = async () => (await runtime.roleSource.list()).roles.map((role) => role.name);
   let values: string[] = [];
-  if (slot.kind === 'flag' && name === 'namespace') values = await namespaces(parsed, (await runtime.roles.list()).roles);
+  if (slot.kind === 'flag' && name === 'namespace') values = await namespaces(parsed, (await runtime.roleSource.list()).roles);
   else if (slot.kind === 'flag' && name.endsWith('context')) values = contextNames(parsed.given.kubeconfig);
   else if (name === 'role' || (slot.kind === 'positional' && name === 'name' && path[0] === 'role' && path[1] !== 'create')) values = await roleNames();
   else if (slot.kind === 'positional' && name === 'id') values = (await runtime.leases.list(parsed.given.role)).leases.map((lease) => lease.id);

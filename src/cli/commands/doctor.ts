@@ -46,7 +46,7 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
       contextNames: () => contextNames(args.kubeconfig, process.env),
       roles: async () => {
         // A roles directory that cannot be trusted is a failed check, not a crash of the doctor.
-        const { roles, unreadable } = await runtime.roles.list().catch((error: Error) => ({ roles: [], unreadable: [error.message] }));
+        const { roles, unreadable } = await runtime.roleSource.list().catch((error: Error) => ({ roles: [], unreadable: [error.message] }));
         return { roles: roles.map(({ name, spec }) => ({ name, ...(spec.issuerContext ? { issuerContext: spec.issuerContext } : {}), ...(spec.allowedNamespaces ? { allowedNamespaces: spec.allowedNamespaces } : {}) })), unreadable };
       },
       connect: () => connectDirect(args),

@@ -32,7 +32,7 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
       .example('$0 kubeconfig existing-role -n demo && kubectl --context tempcreds-existing-role-demo get pods', 'kubectl on a short-lived token') as never,
   handler: async (args) => {
     const runtime = runtimeFor(args);
-    const role = await runtime.roles.get(args.role);
+    const role = await runtime.roleSource.get(args.role);
     if (!role) throw invalidInput(`role "${args.role}" does not exist (see: kubectl tempcreds role list)`);
     const { namespace } = decideNamespace(role, args.namespace);
     // What the plugin would refuse on every kubectl call is refused here, before the kubeconfig changes.

@@ -31,7 +31,7 @@ function target(args: RevokeArgs): LeaseTarget {
  */
 export function searchNamespaces(runtime: Runtime, namespace: string | undefined) {
   return async (context: string): Promise<string[]> => {
-    const { roles } = await runtime.roles.list();
+    const { roles } = await runtime.roleSource.list();
     const fromRoles = roles.filter(({ spec }) => !spec.issuerContext || spec.issuerContext === context).flatMap(({ spec }) => spec.allowedNamespaces);
     return [...(namespace ? [namespace] : []), ...fromRoles.filter((allowed) => allowed !== '*')];
   };

@@ -83,7 +83,7 @@ const create: CommandModule<GlobalArgs, RoleArgs> = {
       .example('$0 role create existing-role --kubernetes-role demo-role-list-pods --allowed-namespaces demo', 'a new ServiceAccount bound to an existing Role per lease')
       .example(`$0 role create rules --allowed-namespaces default,demo --role-type ClusterRole --allow-cluster-role-binding --rules '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list","get"]}]}'`, 'a generated ClusterRole per lease, which requests may also bind cluster-wide') as never,
   handler: async (args) => {
-    const role = await createRole(runtimeFor(args).roles, args.name, await roleSpecPatch(args));
+    const role = await createRole(runtimeFor(args).roleSource, args.name, await roleSpecPatch(args));
     print(args.output === 'table' ? `role "${role.name}" created` : renderRole(role, args.output));
   },
 };
@@ -98,7 +98,7 @@ const update: CommandModule<GlobalArgs, RoleArgs> = {
       .option('output', outputOption)
       .example(`$0 role update rules --rules '{"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["list","get","delete"]}]}'`, 'replace the generated rules') as never,
   handler: async (args) => {
-    const role = await updateRole(runtimeFor(args).roles, args.name, await roleSpecPatch(args));
+    const role = await updateRole(runtimeFor(args).roleSource, args.name, await roleSpecPatch(args));
     print(args.output === 'table' ? `role "${role.name}" updated` : renderRole(role, args.output));
   },
 };
@@ -108,7 +108,7 @@ const get: CommandModule<GlobalArgs, RoleArgs> = {
   describe: 'Show a role',
   builder: (cli) => (cli as Argv<GlobalArgs>).positional('name', { type: 'string', demandOption: true }).option('output', outputOption).example('$0 role get rules -o yaml', 'the role as an applyable document') as never,
   handler: async (args) => {
-    const role = await runtimeFor(args).roles.get(args.name);
+    const role = await runtimeFor(args).roleSource.get(args.name);
     if (!role) throw invalidInput(`role "${args.name}" does not exist (see: kubectl tempcreds role list)`);
     print(renderRole(role, args.output));
   },
@@ -120,7 +120,7 @@ const list: CommandModule<GlobalArgs, RoleArgs> = {
   describe: 'List roles',
   builder: (cli) => (cli as Argv<GlobalArgs>).option('output', outputOption).example('$0 role list -o yaml', 'every role as a document') as never,
   handler: async (args) => {
-    const { roles, unreadable } = await runtimeFor(args).roles.list();
+    const { roles, unreadable } = await runtimeFor(args).roleSource.list();
     unreadable.forEach(warn);
     if (args.output === 'table' && roles.length === 0) print('No roles yet. Create one with: kubectl tempcreds role create NAME --help');
     else print(renderRoles(roles, args.output));
@@ -140,7 +140,7 @@ const remove: CommandModule<GlobalArgs, RoleArgs> = {
   handler: async (args) => {
     const runtime = runtimeFor(args);
     const { leases } = await runtime.leases.list(args.name);
-    const { liveLeases } = await deleteRole(runtime.roles, args.name, leases, runtime.now());
+    const { liveLeases } = await deleteRole(runtime.roleSource, args.name, leases, runtime.now());
     print(`role "${args.name}" deleted`);
     if (liveLeases > 0) warn(`${liveLeases} lease(s) of role "${args.name}" are still live; revoke them with: kubectl tempcreds revoke --role ${args.name}`);
   },
@@ -154,7 +154,7 @@ const apply: CommandModule<GlobalArgs, RoleArgs> = {
       .option('filename', { alias: 'f', type: 'string', demandOption: true, describe: 'File with one or more role documents ("-" for stdin)' })
       .example('$0 role get rules -o yaml > rules.yaml && $0 role apply -f rules.yaml', 'edit a role as a file') as never,
   handler: async (args) => {
-    const results = await applyRoles(runtimeFor(args).roles, await rolesFromInput(args.filename!));
+    const results = await applyRoles(runtimeFor(args).roleSource, await rolesFromInput(args.filename!));
     print(results.map(({ name, action }) => `role "${name}" ${action}`).join('\n'));
   },
 };
@@ -189,7 +189,7 @@ const importVault: CommandModule<GlobalArgs, ImportArgs> = {
     const input = parseStructured(await readInputFile(args['from-vault'], where), where);
     const imported = rolesFromVault(input, { name: args.name, allowClusterRoleBinding: args['allow-cluster-role-binding'] });
     imported.warnings.forEach(warn);
-    const results = await importRoles(runtimeFor(args).roles, imported, where, { overwrite: args.overwrite, dryRun: args['dry-run'] });
+    const results = await importRoles(runtimeFor(args).roleSource, imported, where, { overwrite: args.overwrite, dryRun: args['dry-run'] });
     if (args['dry-run']) return print(renderRoles(imported.roles, args.output, results.map(({ action }) => `would be ${action}`)));
     print(args.output === 'table' ? results.map(({ name, action }) => `role "${name}" ${action}`).join('\n') : renderRoles(imported.roles, args.output));
   },

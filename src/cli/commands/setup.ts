@@ -8,6 +8,8 @@ import { formatDuration } from '../../core/duration.js';
 import type { Manifest } from '../../core/grant-plan.js';
 import { checkIssuerName, DEFAULT_GUARD_MAX_TTL, DEFAULT_ISSUER_NAME, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
 import { toYaml } from '../../core/structured-text.js';
+import { CREDENTIAL_ROLE_CRD } from '../../core/manifests/credential-role-crd.js';
+import { applyCrd, clusterTarget } from '../../adapters/cluster-roles.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { connectDirect } from '../kube-connect.js';
@@ -79,7 +81,7 @@ function nextSteps({ subject, name, namespaces }: IssuerSetup): string {
 
 export const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
   command: 'setup',
-  describe: 'Create the least-privilege issuer identity the tool acts as (Roles in the namespaces it serves, a guard policy), or print it as YAML',
+  describe: 'Create the least-privilege issuer identity the tool acts as (Roles in the namespaces it serves, a guard policy) and install the CredentialRole CRD, or print them as YAML',
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
       .option('service-account', { type: 'string', describe: 'The issuer is this ServiceAccount, NAMESPACE/NAME (created when missing)' })
@@ -128,10 +130,12 @@ export const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
       maxTtlSeconds: parseGuardMaxTtl(args['max-ttl']),
     };
     const manifests = issuerManifests(setup);
-    if (args.print) return print(printedYaml(manifests, setup));
+    // The CredentialRole CRD goes last: a refused issuer (bad input) changes nothing at all.
+    if (args.print) return print(printedYaml([...manifests, CREDENTIAL_ROLE_CRD], setup));
 
     runtimeFor(args); // validates the global flags
     const applied = await applyIssuer(await connectDirect(args), manifests, { force: args.force });
+    applied.push({ manifest: CREDENTIAL_ROLE_CRD, result: await applyCrd(await clusterTarget({ kubeconfig: args.kubeconfig, context: args.context })(), CREDENTIAL_ROLE_CRD) });
     print(applied.map(({ manifest, result }) => `${resourceName(manifest)}${manifest.metadata.namespace ? ` -n ${manifest.metadata.namespace}` : ''} ${result}`).join('\n'));
     if (args.escalate) warn(`${subjectUserName(setup.subject)} may grant permissions it does not hold (escalate/bind) ${scopeOf(setup)}; --no-escalate leaves them out (see: kubectl tempcreds setup --help)`);
     if (!args.guard) warn(`${subjectUserName(setup.subject)} has no issuer guard (--no-guard): a stolen credential may delete or rewrite any object its rights reach`);
