@@ -10,6 +10,8 @@ import { LeaseStore } from './adapters/lease-store.js';
 import { statePaths, type StatePaths } from './adapters/paths.js';
 import { RoleStore } from './adapters/role-store.js';
 import { ClusterRoleStore, clusterTarget } from './adapters/cluster-roles.js';
+import { ClusterRbac } from './adapters/role-grants.js';
+import type { RoleGrantPort } from './app/role-grants.js';
 import { checkedRoles, type RoleRepository } from './app/roles.js';
 import { parseRoleSource } from './core/role-source.js';
 import { faultsFrom, type Faults } from './faults.js';
@@ -31,6 +33,9 @@ export interface Runtime extends Pick<Faults, 'afterApiCall'> {
   roles: RoleStore;
   /** The roles of the chosen source (--roles local|cluster), checked against the other for clashes. */
   roleSource: RoleRepository;
+  /** The cluster's roles and who may use them (RBAC), as the global --context. */
+  clusterRoles: ClusterRoleStore;
+  roleGrants: RoleGrantPort;
   leases: LeaseStore;
   /**
    * Connects as the issuer: the global --context and --kubeconfig when given, else `context`
@@ -52,6 +57,8 @@ export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
   const { afterApiCall, now, serverNow } = faultsFrom(env);
   const auditLog = new AuditLog(paths.audit);
   const roles = new RoleStore(paths.roles);
+  const cluster = clusterTarget({ kubeconfig: globals.kubeconfig, context: globals.context, timeoutMs: globals.requestTimeoutMs });
+  const clusterRoles = new ClusterRoleStore(cluster);
   return {
     audit: (events) =>
       auditLog.append(events).catch((error: Error) => {
@@ -60,7 +67,9 @@ export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
     afterApiCall,
     paths,
     roles,
-    roleSource: parseRoleSource(globals.roles, env) === 'cluster' ? checkedRoles(new ClusterRoleStore(clusterTarget(globals)), roles) : roles,
+    roleSource: parseRoleSource(globals.roles, env) === 'cluster' ? checkedRoles(clusterRoles, roles) : roles,
+    clusterRoles,
+    roleGrants: new ClusterRbac(cluster),
     leases: new LeaseStore(paths.leases),
     connect(context, kubeconfig) {
       const target = { kubeconfig: globals.kubeconfig ?? kubeconfig, context: globals.context ?? context, recorded: globals.kubeconfig === undefined && kubeconfig !== undefined };

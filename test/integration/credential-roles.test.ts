@@ -299,3 +299,75 @@ describe('role commands with --roles cluster (KUBECTL_TEMPCREDS_ROLES=cluster)',
     assert.equal((JSON.parse(local.stdout) as { spec: { serviceAccount: string } }).spec.serviceAccount, 'local-app');
   });
 });
+
+describe('role grant, revoke-grant and who-can against real RBAC', () => {
+  before(installCrd);
+  const canI = async (role: string, ...as: string[]) => (await kubectl(['--context', 'admin', 'auth', 'can-i', 'use', `credentialroles.tempcreds.dev/${role}`, ...as])).stdout.trim();
+  const agrees = (role: string, expected: 'yes' | 'no', ...as: string[]) => waitFor(async () => (await canI(role, ...as)) === expected, { what: `kubectl auth can-i use ${role} ${as.join(' ')} = ${expected}` });
+
+  it('grants use of exactly that role; kubectl auth can-i and who-can agree; revoking the last subject removes the objects', async () => {
+    const tool = tempcreds(testCluster().kubeconfig);
+    const role = `${run}-granted`;
+    const other = `${run}-other`;
+    for (const name of [role, other]) assert.equal((await kubectl(['--context', 'admin', 'apply', '-f', '-'], { input: roleYaml(name, { allowedNamespaces: ['demo'], serviceAccount: 'app' }) })).status, 0);
+    const [alice, team] = [uniqueName('alice'), uniqueName('team')];
+    const granted = await tool.run(['role', 'grant', role, '--user', alice, '--group', team, '--serviceaccount', 'ci/deployer', '--context', 'admin']);
+    assert.equal(granted.status, 0, granted.stderr);
+    assert.equal(granted.stdout, `User ${alice} may now use role "${role}"\nGroup ${team} may now use role "${role}"\nServiceAccount ci/deployer may now use role "${role}"\n`);
+    await agrees(role, 'yes', '--as', alice);
+    await agrees(role, 'yes', '--as', 'bob', '--as-group', team);
+    await agrees(role, 'yes', '--as', 'system:serviceaccount:ci:deployer');
+    assert.equal(await canI(role, '--as', 'bob'), 'no');
+    assert.equal(await canI(other, '--as', alice), 'no', 'only that role');
+    const who = await tool.run(['role', 'who-can', role, '-o', 'json', '--context', 'admin']);
+    assert.equal(who.status, 0, who.stderr);
+    const rows = JSON.parse(who.stdout) as { kind: string; name: string; namespace?: string; clusterRoleBinding: string }[];
+    for (const [kind, name] of [['User', alice], ['Group', team], ['ServiceAccount', 'deployer']]) {
+      assert.ok(rows.some((row) => row.kind === kind && row.name === name && row.clusterRoleBinding === `tempcreds-use-${role}`), `${kind} ${name} in ${who.stdout}`);
+    }
+    assert.ok(rows.some((row) => row.kind === 'Group' && row.name === 'system:masters'), 'cluster-admin may use every role, and who-can says so');
+    assert.ok(!(JSON.parse((await tool.run(['role', 'who-can', other, '-o', 'json', '--context', 'admin'])).stdout) as { name: string }[]).some((row) => row.name === alice));
+    const again = await tool.run(['role', 'grant', role, '--user', alice, '--context', 'admin']);
+    assert.equal(again.stdout, `User ${alice} could already use role "${role}"\n`);
+
+    const revoked = await tool.run(['role', 'revoke-grant', role, '--user', alice, '--context', 'admin']);
+    assert.equal(revoked.status, 0, revoked.stderr);
+    assert.equal(revoked.stdout, `User ${alice} may no longer use role "${role}"\n`);
+    await agrees(role, 'no', '--as', alice);
+    assert.equal(await canI(role, '--as', 'bob', '--as-group', team), 'yes');
+    const table = await tool.run(['role', 'who-can', role, '--context', 'admin']);
+    assert.doesNotMatch(table.stdout, new RegExp(alice));
+    assert.match(table.stdout, new RegExp(`^Group ${team}\\s+tempcreds-use-${role}\\s+tempcreds-use-${role}$`, 'm'));
+    const rest = await tool.run(['role', 'revoke-grant', role, '--group', team, '--serviceaccount', 'ci/deployer', '--context', 'admin']);
+    assert.equal(rest.status, 0, rest.stderr);
+    for (const kind of ['clusterroles', 'clusterrolebindings']) assert.equal((await apiRequest({ path: `/apis/rbac.authorization.k8s.io/v1/${kind}/tempcreds-use-${role}`, identity: 'admin' })).status, 404, kind);
+    const none = await tool.run(['role', 'revoke-grant', role, '--user', alice, '--context', 'admin']);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, new RegExp(`^error: User ${alice} has no grant of role "${role}"`));
+  });
+
+  it('refuses (exit 2, nothing written) a missing role, no subject, a bad ServiceAccount, and a ClusterRole of that name it did not write; a non-admin gets the 403', async () => {
+    const tool = tempcreds(testCluster().kubeconfig);
+    const missing = await tool.run(['role', 'grant', `${run}-missing`, '--user', 'alice', '--context', 'admin']);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, new RegExp(`role "${run}-missing" does not exist in the cluster`));
+    assert.equal((await apiRequest({ path: `/apis/rbac.authorization.k8s.io/v1/clusterroles/tempcreds-use-${run}-missing`, identity: 'admin' })).status, 404);
+    for (const args of [[], ['--serviceaccount', 'no-slash'], ['--serviceaccount', 'Bad_NS/x']]) {
+      const result = await tool.run(['role', 'grant', `${run}-granted`, ...args, '--context', 'admin']);
+      assert.equal(result.status, 2, `${args.join(' ')}: ${result.stderr}`);
+    }
+    const role = `${run}-foreign`;
+    assert.equal((await kubectl(['--context', 'admin', 'apply', '-f', '-'], { input: roleYaml(role, { allowedNamespaces: ['demo'], serviceAccount: 'app' }) })).status, 0);
+    assert.equal((await kubectl(['--context', 'admin', 'create', 'clusterrole', `tempcreds-use-${role}`, '--verb=get', '--resource=pods'])).status, 0);
+    const foreign = await tool.run(['role', 'grant', role, '--user', 'alice', '--context', 'admin']);
+    assert.equal(foreign.status, 2);
+    assert.equal(foreign.stderr, `error: ClusterRole tempcreds-use-${role} exists and was not written by kubectl tempcreds role grant; nothing was changed: rename or delete it first\n`);
+    assert.equal((await apiRequest({ path: `/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/tempcreds-use-${role}`, identity: 'admin' })).status, 404);
+    const reader = `${run}-readers`;
+    for (const args of [['create', 'clusterrole', reader, '--verb=get,list', '--resource=credentialroles.tempcreds.dev'], ['create', 'clusterrolebinding', reader, `--clusterrole=${reader}`, '--user=tempcreds-issuer-noescalate']]) assert.equal((await kubectl(['--context', 'admin', ...args])).status, 0);
+    await waitFor(async () => (await kubectl(['--context', 'issuer-noescalate', 'get', 'cr', role])).status === 0, { what: 'issuer-noescalate reading roles' });
+    const forbidden = await tool.run(['role', 'grant', role, '--user', 'alice', '--context', 'issuer-noescalate']);
+    assert.equal(forbidden.status, 1, forbidden.stderr);
+    assert.match(forbidden.stderr, /^error: cannot read ClusterRole tempcreds-use-.*: 403 .*; grants are written by a cluster admin/);
+  });
+});

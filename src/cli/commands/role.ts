@@ -2,7 +2,9 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { readInputFile } from '../../adapters/files.js';
+import { grantRole, revokeGrant, whoCan } from '../../app/role-grants.js';
 import { applyRoles, createRole, deleteRole, importRoles, updateRole } from '../../app/roles.js';
+import { describeSubject, grantName, parseGrantSubjects } from '../../core/role-grants.js';
 import { invalidInput, invalidInputs } from '../../core/errors.js';
 import { formatSelector } from '../../core/label-selector.js';
 import { roleFromDocument, roleMode, roleRefKind, roleToDocument, type RoleDefinition } from '../../core/role-spec.js';
@@ -195,9 +197,63 @@ const importVault: CommandModule<GlobalArgs, ImportArgs> = {
   },
 };
 
+type GrantArgs = GlobalArgs & { name: string; user?: string[]; group?: string[]; serviceaccount?: string[]; output: OutputFormat };
+
+const subjectOptions = {
+  user: { type: 'string', array: true, describe: 'A user, as the cluster authenticates it (repeatable)' },
+  group: { type: 'string', array: true, describe: 'A group (repeatable)' },
+  serviceaccount: { type: 'string', array: true, describe: 'A ServiceAccount, NAMESPACE/NAME (repeatable)' },
+} as const;
+
+const grant: CommandModule<GlobalArgs, GrantArgs> = {
+  command: 'grant <name>',
+  describe: 'Let users, groups or ServiceAccounts use a role in the cluster (RBAC verb "use" on credentialroles/NAME)',
+  builder: (cli) =>
+    (cli as Argv<GlobalArgs>)
+      .positional('name', { type: 'string', demandOption: true })
+      .options(subjectOptions)
+      .example('$0 role grant sample-app --group team-a --serviceaccount ci/deployer --context admin', 'a team and its pipeline may request tokens from sample-app')
+      .epilog(`Writes a ClusterRole ${grantName('NAME')} (verb use on credentialroles/NAME) and a ClusterRoleBinding of the same name listing the subjects, labelled app.kubernetes.io/component=role-grant; needs a cluster admin. Check with: kubectl auth can-i use credentialroles/NAME --as USER`) as never,
+  handler: async (args) => {
+    const runtime = runtimeFor(args);
+    const subjects = parseGrantSubjects(args);
+    const granted = await grantRole(runtime.roleGrants, runtime.clusterRoles, args.name, subjects);
+    print(subjects.map((subject) => `${describeSubject(subject)} ${granted.includes(subject) ? 'may now use' : 'could already use'} role "${args.name}"`).join('\n'));
+  },
+};
+
+const revokeGrantCommand: CommandModule<GlobalArgs, GrantArgs> = {
+  command: 'revoke-grant <name>',
+  describe: 'Take back what role grant gave (the role\'s ClusterRole goes with its last subject)',
+  builder: (cli) =>
+    (cli as Argv<GlobalArgs>)
+      .positional('name', { type: 'string', demandOption: true })
+      .options(subjectOptions)
+      .example('$0 role revoke-grant sample-app --serviceaccount ci/deployer --context admin', 'the pipeline may no longer request tokens') as never,
+  handler: async (args) => {
+    const runtime = runtimeFor(args);
+    const revoked = await revokeGrant(runtime.roleGrants, args.name, parseGrantSubjects(args));
+    print(revoked.map((subject) => `${describeSubject(subject)} may no longer use role "${args.name}"`).join('\n'));
+  },
+};
+
+const whoCanCommand: CommandModule<GlobalArgs, GrantArgs> = {
+  command: 'who-can <name>',
+  describe: 'List who RBAC lets use a role (every ClusterRoleBinding, not only role grant\'s)',
+  builder: (cli) => (cli as Argv<GlobalArgs>).positional('name', { type: 'string', demandOption: true }).option('output', outputOption).example('$0 role who-can sample-app', 'subjects, and the binding that lets them') as never,
+  handler: async (args) => {
+    const runtime = runtimeFor(args);
+    const rows = await whoCan(runtime.roleGrants, args.name);
+    const subjectOf = ({ subject }: (typeof rows)[number]) => ({ kind: subject.kind, name: subject.name, ...(subject.kind === 'ServiceAccount' ? { namespace: subject.namespace } : {}) });
+    if (args.output !== 'table') return print(structured(rows.map((row) => ({ ...subjectOf(row), clusterRoleBinding: row.binding, clusterRole: row.clusterRole })), args.output));
+    if (rows.length === 0) return print(`No one may use role "${args.name}" (grant it with: kubectl tempcreds role grant ${args.name} --user NAME)`);
+    print(columns(['SUBJECT', 'CLUSTERROLEBINDING', 'CLUSTERROLE'], rows.map((row) => [describeSubject(row.subject), row.binding, row.clusterRole])));
+  },
+};
+
 export const roleCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'role <command>',
-  describe: 'Manage role definitions (create, update, get, list, delete, apply, import)',
-  builder: (cli) => cli.command([create, update, get, list, remove, apply, importVault] as CommandModule<GlobalArgs, never>[]).demandCommand(1, 'give a role subcommand') as never,
+  describe: 'Manage role definitions (create, update, get, list, delete, apply, import) and who may use them (grant, revoke-grant, who-can)',
+  builder: (cli) => cli.command([create, update, get, list, remove, apply, importVault, grant, revokeGrantCommand, whoCanCommand] as CommandModule<GlobalArgs, never>[]).demandCommand(1, 'give a role subcommand') as never,
   handler: () => undefined,
 };
