@@ -142,6 +142,17 @@ export class ClusterRoleStore implements RoleRepository {
     return judged;
   }
 
+  /** The versions of the tempcreds.dev group the API server serves (discovery), undefined when none. */
+  async servedVersions(): Promise<string[] | undefined> {
+    try {
+      const group = await this.call<{ versions?: { version: string }[] }>('discover the tempcreds.dev API group', { method: 'GET', path: `/apis/${ROLE_GROUP}` });
+      return (group.versions ?? []).map(({ version }) => version);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** A 404 for a role: is it the role that is missing, or the whole resource type? */
   private async crdMissing(): Promise<boolean> {
     try {

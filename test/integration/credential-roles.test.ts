@@ -167,6 +167,15 @@ describe('CredentialRole objects and the API server', () => {
     assert.equal((await tool.run(['role', 'get', names[0]!, '--roles', 'cluster', '--context', 'admin'])).status, 0);
     const role = await stored(names[0]!);
     assert.deepEqual([role.status?.conditions?.[0]?.status, role.status?.observedGeneration, role.status?.mode], ['True', role.metadata.generation, 'ServiceAccount']);
+    // doctor with the cluster's roles: the CRD is served, and every role that is not Ready fails, with its reason.
+    const doctor = await tool.run(['doctor', '--roles', 'cluster', '--context', 'admin']);
+    assert.equal(doctor.status, 1, doctor.stdout);
+    assert.match(doctor.stdout, /^OK +CRD +credentialroles\.tempcreds\.dev is installed and serves v1alpha1$/m);
+    for (const [index, [what]] of toolOnly.entries()) {
+      if (index > 0) assert.match(doctor.stdout, new RegExp(`^FAIL +roles +CredentialRole "${names[index]}" is not valid \\(Ready=False\\)`, 'm'), what);
+    }
+    assert.doesNotMatch(doctor.stdout, new RegExp(`CredentialRole "${names[0]}"`), 'a fixed role is Ready');
+    assert.match(doctor.stdout, /fix: fix the CredentialRole \(kubectl edit credentialrole NAME/);
     const printed = await kubectl(['--context', 'admin', 'get', 'cr', names[0]!]);
     assert.match(printed.stdout, /^NAME\s+MODE\s+NAMESPACES\s+DEFAULT TTL\s+MAX TTL\s+READY\s+AGE$/m);
     assert.match(printed.stdout, new RegExp(`^${names[0]}\\s+ServiceAccount\\s+\\["demo"\\]\\s+.*True`, 'm'));

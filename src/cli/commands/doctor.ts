@@ -8,6 +8,7 @@ import { inspectStateDirectories } from '../../adapters/state-check.js';
 import { openTokenCache, parseTokenCacheMode, TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
 import { buildChecks, runDoctor, type Check } from '../../app/doctor.js';
 import { operationFailed } from '../../core/errors.js';
+import { parseRoleSource } from '../../core/role-source.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print } from '../io.js';
 import { connectDirect } from '../kube-connect.js';
@@ -30,7 +31,7 @@ function renderChecks(checks: Check[]): string {
 
 export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
   command: 'doctor',
-  describe: 'Check the kubeconfig, the API server, the issuer\'s permissions, the roles\' issuer contexts, the token cache and the state directories, and say how to fix what is wrong',
+  describe: 'Check the kubeconfig, the API server, the issuer\'s permissions, the CredentialRole CRD, the roles (their issuer contexts; in the cluster, whether they are Ready), the token cache and the state directories, and say how to fix what is wrong',
   builder: (cli) =>
     (cli as Argv<GlobalArgs>)
       .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Token cache to check (default: $KUBECTL_TEMPCREDS_TOKEN_CACHE, else auto)' })
@@ -49,6 +50,8 @@ export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
         const { roles, unreadable } = await runtime.roleSource.list().catch((error: Error) => ({ roles: [], unreadable: [error.message] }));
         return { roles: roles.map(({ name, spec }) => ({ name, ...(spec.issuerContext ? { issuerContext: spec.issuerContext } : {}), ...(spec.allowedNamespaces ? { allowedNamespaces: spec.allowedNamespaces } : {}) })), unreadable };
       },
+      roleSource: parseRoleSource(args.roles, process.env),
+      servedRoleVersions: () => runtime.clusterRoles.servedVersions(),
       connect: () => connectDirect(args),
       ...(args.namespace ? { namespace: args.namespace } : {}),
       tokenCache: async () => {
