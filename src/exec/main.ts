@@ -16,8 +16,12 @@ import { exitCodeOf, invalidInput, type ExitCode } from '../core/errors.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
 import { requestTtl, roleDigest } from '../core/role-spec.js';
 import { checkRefreshMargin, parseRefreshMargin, refreshAt, tokenCacheKey } from '../core/token-cache.js';
+import { parseRoleSource } from '../core/role-source.js';
 import { createRuntime } from '../runtime.js';
 import { faultsFrom } from '../faults.js';
+
+/** How long a cache hit may serve a cluster role's token before the role is read from the cluster again. */
+const CLUSTER_ROLE_RECHECK_MS = 30_000;
 
 const usage = `Usage: kubectl-tempcreds token ROLE -n NAMESPACE [options]
 
@@ -35,6 +39,8 @@ Options:
       --refresh-margin M     renew this long before expiry: a percentage of the lifetime (default 10%,
                              at least 60s) or a duration (e.g. 5m)
       --request-timeout D    API request timeout (default 15s)
+      --roles SOURCE         local (the role files, default) or cluster (CredentialRole objects, read
+                             again at most every ${CLUSTER_ROLE_RECHECK_MS / 1000}s; env KUBECTL_TEMPCREDS_ROLES)
   -h, --help                 show this help
 `;
 
@@ -56,6 +62,7 @@ function parse(args: string[]) {
         'token-cache': { type: 'string' },
         'refresh-margin': { type: 'string' },
         'request-timeout': { type: 'string' },
+        roles: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -78,9 +85,10 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     const refresh = parseRefreshMargin(values['refresh-margin']);
     const timeout = parseDuration(values['request-timeout'] ?? '15s');
     if (!timeout) throw invalidInput(`--request-timeout "${values['request-timeout']}" is not a duration`);
-    const runtime = createRuntime({ kubeconfig: values.kubeconfig, context: values.context, requestTimeoutMs: timeout * 1000 }, env);
+    const runtime = createRuntime({ kubeconfig: values.kubeconfig, context: values.context, roles: values.roles, requestTimeoutMs: timeout * 1000 }, env);
+    const inCluster = parseRoleSource(values.roles, env) === 'cluster';
 
-    const role = await runtime.roles.get(roleName);
+    const role = await runtime.roleSource.get(roleName);
     if (!role) throw invalidInput(`role "${roleName}" does not exist (see: kubectl tempcreds role list)`);
     checkRefreshMargin(refresh, requestTtl(role, values.ttl).seconds);
     const issuer = readIssuer({ kubeconfig: values.kubeconfig, context: values.context ?? role.spec.issuerContext }, env);
@@ -152,8 +160,11 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     const file = cache.fileFor?.(key);
     const target = file ? { store: 'file' as const, key, file } : cache.kind === 'keychain' ? { store: 'keychain' as const, key } : undefined;
     if (target) {
-      const sources = [runtime.roles.fileFor(roleName), ...kubeconfigPaths(values.kubeconfig, env), ...(issuer.caFile ? [issuer.caFile] : [])];
-      await rememberMemo(join(runtime.paths.cache, 'memo'), memoInvocation(args, env), sources, { target, leases: runtime.paths.leases, refresh }, readStartedMs).catch(() => undefined);
+      const sources = [...(inCluster ? [] : [runtime.roles.fileFor(roleName)]), ...kubeconfigPaths(values.kubeconfig, env), ...(issuer.caFile ? [issuer.caFile] : [])];
+      // A role in the cluster has no file to stamp: the hit serves its token without asking the
+      // API server, until the role is read again (its digest is in the key: a changed role, a new token).
+      const until = inCluster ? { until: runtime.now().getTime() + CLUSTER_ROLE_RECHECK_MS } : {};
+      await rememberMemo(join(runtime.paths.cache, 'memo'), memoInvocation(args, env), sources, { target, leases: runtime.paths.leases, refresh, ...until }, readStartedMs).catch(() => undefined);
     }
     if (source === 'issued') await (await import('../adapters/background-sweep.js')).sweepExpiredLeases(runtime.paths.leases, runtime.now(), env);
     return 0;

@@ -4,13 +4,13 @@
 // and the role commands with --roles cluster. Real API server, real identities.
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { apiRequest, kubectl, waitFor } from '../helpers/cluster.ts';
-import { testCluster, uniqueName } from '../helpers/fixtures.ts';
-import { tempcreds } from '../helpers/tempcreds.ts';
+import { createNamespace, createServiceAccount, testCluster, uniqueName } from '../helpers/fixtures.ts';
+import { BIN_DIR, runProcess, tempcreds } from '../helpers/tempcreds.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CRD_FILE = join(ROOT, 'deploy/crds/credentialroles.tempcreds.dev.yaml');
@@ -378,5 +378,48 @@ describe('role grant, revoke-grant and who-can against real RBAC', () => {
     const forbidden = await tool.run(['role', 'grant', role, '--user', 'alice', '--context', 'issuer-noescalate']);
     assert.equal(forbidden.status, 1, forbidden.stderr);
     assert.match(forbidden.stderr, /^error: cannot read ClusterRole tempcreds-use-.*: 403 .*; grants are written by a cluster admin/);
+  });
+});
+
+describe('the exec plugin with a role in the cluster', () => {
+  const ns = uniqueName('cr-exec');
+  const role = `${run}-exec`;
+  let tool: ReturnType<typeof tempcreds>;
+  const token = (env: NodeJS.ProcessEnv = {}) => runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer', '--roles', 'cluster'], { env: { ...tool.env, ...env } });
+  const tokenOf = (stdout: string) => (JSON.parse(stdout) as { status: { token: string } }).status.token;
+  /** Audit events of requests about this test's role or namespace. */
+  const apiCalls = () => readFileSync(testCluster().auditLog, 'utf8').split('\n').filter((line) => line.includes(`/credentialroles/${role}"`) || line.includes(`/namespaces/${ns}/`)).length;
+
+  before(async () => {
+    await installCrd();
+    await createNamespace(ns);
+    await createServiceAccount(ns, 'app');
+    // The issuer reads the team's roles.
+    const reader = `${run}-issuer-reads-roles`;
+    for (const args of [['create', 'clusterrole', reader, '--verb=get,list', '--resource=credentialroles.tempcreds.dev'], ['create', 'clusterrolebinding', reader, `--clusterrole=${reader}`, '--user=tempcreds-issuer']]) assert.equal((await kubectl(['--context', 'admin', ...args])).status, 0);
+    await waitFor(async () => (await kubectl(['--context', 'issuer', 'get', 'cr'])).status === 0, { what: 'the issuer reading roles' });
+    assert.equal((await kubectl(['--context', 'admin', 'apply', '-f', '-'], { input: roleYaml(role, { allowedNamespaces: [ns], serviceAccount: 'app' }) })).status, 0);
+    tool = tempcreds(testCluster().kubeconfig, { KUBECTL_TEMPCREDS_TOKEN_CACHE: 'file' });
+  });
+
+  it('issues from the cluster role; the next call is a cache hit with zero API requests; a changed role gets a new token once re-read', async () => {
+    const issued = await token();
+    assert.equal(issued.status, 0, issued.stderr);
+    assert.equal((await tool.run(['lease', 'list', '--role', role, '-o', 'json'])).status, 0);
+    const before = apiCalls();
+    const hit = await token();
+    assert.equal(hit.status, 0, hit.stderr);
+    assert.ok(tokenOf(hit.stdout) === tokenOf(issued.stdout), 'the cached token is served'); // assert.ok: a failure must not print tokens
+    assert.equal(apiCalls(), before, 'no API request on a cache hit');
+    assert.ok(readdirSync(join(tool.home, 'cache', 'memo')).length > 0, 'served from the memo');
+
+    // Changed in the cluster: once the hit's recheck time (30 s) has passed, the role is read again and its new digest keys a new token.
+    assert.equal((await kubectl(['--context', 'admin', 'apply', '-f', '-'], { input: roleYaml(role, { allowedNamespaces: [ns], serviceAccount: 'app', maxTtl: '3h' }) })).status, 0);
+    const later = { KUBECTL_TEMPCREDS_TEST_NOW: new Date(Date.now() + 31_000).toISOString() };
+    const changed = await token(later);
+    assert.equal(changed.status, 0, changed.stderr);
+    assert.ok(tokenOf(changed.stdout) !== tokenOf(issued.stdout), 'a new token for the changed role');
+    assert.ok(apiCalls() > before, 'the role was read again');
+    assert.equal(readdirSync(join(tool.home, 'leases', role)).filter((file) => file.endsWith('.json')).length, 2);
   });
 });

@@ -3,6 +3,7 @@
 
 import { basename, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { parseRoleSource } from '../../core/role-source.js';
 import { readIssuer } from '../../adapters/kubeconfig.js';
 import { kubeconfigToWrite, writeExecEntries } from '../../adapters/kubeconfig-file.js';
 import { invalidInput } from '../../core/errors.js';
@@ -57,6 +58,7 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
       audiences: args.audience,
       tokenCache: args['token-cache'],
       refreshMargin: args['refresh-margin'],
+      ...(parseRoleSource(args.roles, process.env) === 'cluster' ? { roles: 'cluster' as const } : {}),
     });
     await writeExecEntries(target, { user, context }, args.force);
     print(`context "${contextName}" written to ${target}: kubectl --context ${contextName} get pods`);
