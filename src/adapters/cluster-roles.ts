@@ -6,10 +6,10 @@
 // writers never lose an update: the one that read an old version retries on the new one.
 
 import { withQuery } from '../core/api-paths.js';
-import { ApiError, operationFailed } from '../core/errors.js';
+import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
 import { ROLE_CRD_NAME, ROLE_GROUP, ROLE_PLURAL } from '../core/manifests/credential-role-crd.js';
 import { isRoleObject, judgeRoleObject, type JudgedRole, type RoleObject } from '../core/role-condition.js';
-import { ROLE_API_VERSION, ROLE_KIND, roleNameProblem, type RoleDefinition } from '../core/role-spec.js';
+import { checkRoleSpec, ROLE_API_VERSION, ROLE_KIND, roleNameProblem, type RoleDefinition } from '../core/role-spec.js';
 import type { Manifest } from '../core/grant-plan.js';
 import type { RoleRepository } from '../app/roles.js';
 import type { KubeConnection, KubeRequest } from './kube-connections.js';
@@ -43,7 +43,7 @@ export class ClusterRoleStore implements RoleRepository {
     if (!object) return undefined;
     const judged = await this.judged(object);
     if (!judged.role) {
-      throw operationFailed(`CredentialRole "${name}" in ${await this.where()} is not valid (${judged.problems.join('; ')}); fix it with "kubectl edit credentialrole ${name}" or "kubectl tempcreds role apply --roles cluster"`);
+      throw operationFailed(`CredentialRole "${name}" in ${await this.where()} is not valid (${judged.problems.join('; ')}); fix it with "kubectl edit credentialrole ${name}" or "kubectl tempcreds role apply -f FILE --roles cluster"`);
     }
     return judged.role;
   }
@@ -77,12 +77,10 @@ export class ClusterRoleStore implements RoleRepository {
   }
 
   async update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition> {
-    const problem = roleNameProblem(name);
-    if (problem) throw operationFailed(problem);
     for (let attempt = 0; ; attempt++) {
       const current = await this.read(name);
       // An object the validator refuses is replaced like a missing one: that is how it gets fixed.
-      const currentRole = current ? judgeRoleObject(current, new Date(0)).role : undefined;
+      const currentRole = current ? checkRoleSpec(name, current.spec).role : undefined;
       const next = change(currentRole);
       const body = { apiVersion: ROLE_API_VERSION, kind: ROLE_KIND, metadata: { name, ...(current ? { resourceVersion: current.metadata.resourceVersion } : {}) }, spec: next.spec };
       try {
@@ -164,9 +162,10 @@ export class ClusterRoleStore implements RoleRepository {
     }
   }
 
+  /** A name that is not a role name (`../x`) never becomes a path. */
   private path(name: string): string {
     const problem = roleNameProblem(name);
-    if (problem) throw operationFailed(problem);
+    if (problem) throw invalidInput(problem);
     return `${COLLECTION}/${name}`;
   }
 
