@@ -22,6 +22,7 @@ const ENV_INPUTS = [
   'XDG_STATE_HOME',
   'XDG_CACHE_HOME',
   'KUBECTL_TEMPCREDS_TOKEN_CACHE',
+  'KUBECTL_TEMPCREDS_ROLES',
   'DBUS_SESSION_BUS_ADDRESS',
 ];
 
@@ -33,6 +34,8 @@ export interface MemoValue {
   /** The lease records' directory (the hit checks that the token's lease is still recorded). */
   leases: string;
   refresh: { fraction: number; minSeconds: number };
+  /** Epoch ms after which the entry is not used: what no file stamps (a role in the cluster) is read again then. */
+  until?: number;
 }
 
 interface MemoEntry extends MemoValue {
@@ -92,6 +95,7 @@ function isValidEntry(entry: MemoEntry, invocation: string, where: MemoLocations
     leases === where.leases &&
     typeof refresh?.fraction === 'number' &&
     typeof refresh.minSeconds === 'number' &&
+    (entry.until === undefined || typeof entry.until === 'number') &&
     isTokenCacheKey(target?.key) &&
     (target.store === 'keychain' || (target.store === 'file' && target.file === join(where.tokens, `${target.key}.json`)))
   );
@@ -104,7 +108,7 @@ export interface MemoLocations {
 }
 
 /** The remembered answer for this invocation, if it is valid and every file it came from is unchanged. */
-export function recallMemo(directory: string, invocation: string, where: MemoLocations): MemoValue | undefined {
+export function recallMemo(directory: string, invocation: string, where: MemoLocations, nowMs = Date.now()): MemoValue | undefined {
   let entry: MemoEntry;
   try {
     entry = JSON.parse(readFileSync(memoFile(directory, invocation), 'utf8')) as MemoEntry;
@@ -112,6 +116,7 @@ export function recallMemo(directory: string, invocation: string, where: MemoLoc
     return undefined;
   }
   if (!isValidEntry(entry, invocation, where)) return undefined;
+  if (entry.until !== undefined && nowMs >= entry.until) return undefined;
   if (!entry.stamps.every(([path, stamp]) => fileStamp(path) === stamp)) return undefined;
   return { target: entry.target, leases: entry.leases, refresh: entry.refresh };
 }

@@ -25,15 +25,16 @@ export interface Clock {
   now(): Date;
 }
 
-/** The role definitions on this machine. */
+/** Where roles are kept: local files (adapters/role-store.ts) or the cluster (adapters/cluster-roles.ts). */
 export interface RoleRepository {
   get(name: string): Promise<RoleDefinition | undefined>;
+  /** Every readable role, and one line for each that could not be read (the others stay usable). */
   list(): Promise<{ roles: RoleDefinition[]; unreadable: string[] }>;
-  /** Writes what `change` makes of the current definition, under the role's lock. */
+  /** Writes what `change` makes of the current definition (under the role's lock, or its resourceVersion). */
   update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition>;
   delete(name: string): Promise<boolean>;
-  /** The file a role is kept in (the exec memo watches it). */
-  fileFor(name: string): string;
+  /** Where the roles are, for messages ("the cluster of context X", a directory). */
+  where(): Promise<string> | string;
 }
 
 /** This machine's lease records. */

@@ -36,10 +36,11 @@ async function cachedCredential(args: string[], env: NodeJS.ProcessEnv): Promise
   // Any directory that cannot be trusted is a miss: the full path then says what is wrong.
   const trusted = (root: string, directory: string) => directoriesTrusted(directoryChain(root, directory));
   if (!trusted(paths.cache, memoDirectory) || !trusted(paths.cache, tokenDirectory(paths.cache))) return undefined;
-  const memo = recallMemo(memoDirectory, memoInvocation(args, env, HOOK_INPUTS), { leases: paths.leases, tokens: tokenDirectory(paths.cache) });
+  const now = faultsFrom(env).now();
+  const memo = recallMemo(memoDirectory, memoInvocation(args, env, HOOK_INPUTS), { leases: paths.leases, tokens: tokenDirectory(paths.cache) }, now.getTime());
   if (!memo) return undefined;
   const entry = await readToken(memo.target);
-  if (!entry || !isServable(entry, faultsFrom(env).now(), memo.refresh)) return undefined;
+  if (!entry || !isServable(entry, now, memo.refresh)) return undefined;
   const record = leaseRecordFile(memo.leases, entry.leaseId);
   if (!trusted(dirname(paths.leases), dirname(record))) return undefined;
   JSON.parse(readFileSync(record, 'utf8')); // revoked here: no record, a miss
