@@ -7,19 +7,19 @@
 
 import { withQuery } from '../core/api-paths.js';
 import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
-import { ROLE_CRD_NAME, ROLE_GROUP, ROLE_PLURAL } from '../core/manifests/credential-role-crd.js';
+import { CREDENTIAL_ROLE_KIND, CREDENTIAL_ROLES, crdName, TEMPCREDS_API_VERSION, TEMPCREDS_GROUP } from '../core/delegation-names.js';
 import { isRoleObject, judgeRoleObject, type JudgedRole, type RoleObject } from '../core/role-condition.js';
-import { checkRoleSpec, ROLE_API_VERSION, ROLE_KIND, roleNameProblem, type RoleDefinition } from '../core/role-spec.js';
+import { checkRoleSpec, roleNameProblem, type RoleDefinition } from '../core/role-spec.js';
 import type { Manifest } from '../core/grant-plan.js';
 import type { RoleRepository } from '../app/ports.js';
 import type { KubeConnection, KubeRequest } from './kube-connections.js';
 
-const COLLECTION = `/apis/${ROLE_API_VERSION}/${ROLE_PLURAL}`;
+const COLLECTION = `/apis/${TEMPCREDS_API_VERSION}/${CREDENTIAL_ROLES}`;
 /** Who server-side apply records as the owner of what setup applies. */
 const FIELD_MANAGER = 'kubectl-tempcreds';
 const CONFLICT_RETRIES = 5;
 
-const NOT_INSTALLED = `the CredentialRole CRD (${ROLE_CRD_NAME}) is not installed in this cluster: an admin installs it with "kubectl tempcreds setup" (or kubectl apply -f deploy/crds/${ROLE_CRD_NAME}.yaml), or use local roles (--roles local)`;
+const NOT_INSTALLED = `the CredentialRole CRD (${crdName(CREDENTIAL_ROLES)}) is not installed in this cluster: an admin installs it with "kubectl tempcreds setup" (or kubectl apply -f deploy/crds/${crdName(CREDENTIAL_ROLES)}.yaml), or use local roles (--roles local)`;
 
 /** A connection to the API server and who it is, for messages. */
 export interface ClusterTarget {
@@ -82,7 +82,7 @@ export class ClusterRoleStore implements RoleRepository {
       // An object the validator refuses is replaced like a missing one: that is how it gets fixed.
       const currentRole = current ? checkRoleSpec(name, current.spec).role : undefined;
       const next = change(currentRole);
-      const body = { apiVersion: ROLE_API_VERSION, kind: ROLE_KIND, metadata: { name, ...(current ? { resourceVersion: current.metadata.resourceVersion } : {}) }, spec: next.spec };
+      const body = { apiVersion: TEMPCREDS_API_VERSION, kind: CREDENTIAL_ROLE_KIND, metadata: { name, ...(current ? { resourceVersion: current.metadata.resourceVersion } : {}) }, spec: next.spec };
       try {
         const written = await this.call<RoleObject>(`${current ? 'update' : 'create'} CredentialRole "${name}"`, current ? { method: 'PUT', path: this.path(name), body } : { method: 'POST', path: COLLECTION, body });
         await this.judged(written);
@@ -143,7 +143,7 @@ export class ClusterRoleStore implements RoleRepository {
   /** The versions of the tempcreds.dev group the API server serves (discovery), undefined when none. */
   async servedVersions(): Promise<string[] | undefined> {
     try {
-      const group = await this.call<{ versions?: { version: string }[] }>('discover the tempcreds.dev API group', { method: 'GET', path: `/apis/${ROLE_GROUP}` });
+      const group = await this.call<{ versions?: { version: string }[] }>('discover the tempcreds.dev API group', { method: 'GET', path: `/apis/${TEMPCREDS_GROUP}` });
       return (group.versions ?? []).map(({ version }) => version);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;
@@ -154,8 +154,8 @@ export class ClusterRoleStore implements RoleRepository {
   /** A 404 for a role: is it the role that is missing, or the whole resource type? */
   private async crdMissing(): Promise<boolean> {
     try {
-      const resources = await this.call<{ resources?: { name: string }[] }>('discover the tempcreds.dev API', { method: 'GET', path: `/apis/${ROLE_API_VERSION}` });
-      return !resources.resources?.some((resource) => resource.name === ROLE_PLURAL);
+      const resources = await this.call<{ resources?: { name: string }[] }>('discover the tempcreds.dev API', { method: 'GET', path: `/apis/${TEMPCREDS_API_VERSION}` });
+      return !resources.resources?.some((resource) => resource.name === CREDENTIAL_ROLES);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return true;
       throw error;
@@ -176,7 +176,7 @@ export class ClusterRoleStore implements RoleRepository {
     } catch (error) {
       const failure = toError(action, error);
       if (failure instanceof ApiError && failure.status === 403) {
-        throw new ApiError(`cannot ${action}: 403 ${(error as Error).message}; ask a cluster admin for RBAC on ${ROLE_PLURAL}.${ROLE_GROUP} (reading needs get and list; writing create, update and delete)`, 403, { cause: error });
+        throw new ApiError(`cannot ${action}: 403 ${(error as Error).message}; ask a cluster admin for RBAC on ${crdName(CREDENTIAL_ROLES)} (reading needs get and list; writing create, update and delete)`, 403, { cause: error });
       }
       throw failure;
     }

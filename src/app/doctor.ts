@@ -4,7 +4,7 @@
 // state directories — and says how to fix each problem. Over small ports.
 
 import { forEachLimited } from './concurrency.js';
-import { ROLE_CRD_NAME, ROLE_VERSION } from '../core/manifests/credential-role-crd.js';
+import { CREDENTIAL_ROLES, crdName, TEMPCREDS_VERSION } from '../core/delegation-names.js';
 import type { IssuerCheckPort } from './ports.js';
 import { versionEntries, type BuildInfo } from '../core/build-info.js';
 import { describeAccess, inNamespace, issuerAccessChecks, setupSubjectFlag, type ResourceAccess } from '../core/issuer-checks.js';
@@ -156,7 +156,7 @@ async function clusterChecks(ports: DoctorPorts, kubeconfig: KubeconfigSummary, 
 /** Roles that name an issuer context the kubeconfig lacks fail at every issuance: say so now. */
 /** Whether the API server serves CredentialRoles at the version this build speaks. */
 async function crdCheck(source: DoctorPorts['roleSource'], servedRoleVersions: () => Promise<string[] | undefined>): Promise<Check> {
-  const install = `an admin installs it: kubectl tempcreds setup … --context ADMIN (or kubectl apply --server-side -f deploy/crds/${ROLE_CRD_NAME}.yaml)`;
+  const install = `an admin installs it: kubectl tempcreds setup … --context ADMIN (or kubectl apply --server-side -f deploy/crds/${crdName(CREDENTIAL_ROLES)}.yaml)`;
   let versions: string[] | undefined;
   try {
     versions = await servedRoleVersions();
@@ -165,9 +165,9 @@ async function crdCheck(source: DoctorPorts['roleSource'], servedRoleVersions: (
   }
   // Local roles do not need it: its absence is only worth a note.
   const missing: CheckStatus = source === 'cluster' ? 'fail' : 'ok';
-  if (!versions) return { area: 'CRD', status: missing, message: `${ROLE_CRD_NAME} is not installed${missing === 'ok' ? ' (roles are local here)' : ': --roles cluster has no roles to read'}`, fix: install };
-  if (!versions.includes(ROLE_VERSION)) return { area: 'CRD', status: missing === 'ok' ? 'warn' : 'fail', message: `${ROLE_CRD_NAME} serves ${versions.join(', ')}, not ${ROLE_VERSION}, which this build reads`, fix: install };
-  return { area: 'CRD', status: 'ok', message: `${ROLE_CRD_NAME} is installed and serves ${ROLE_VERSION}` };
+  if (!versions) return { area: 'CRD', status: missing, message: `${crdName(CREDENTIAL_ROLES)} is not installed${missing === 'ok' ? ' (roles are local here)' : ': --roles cluster has no roles to read'}`, fix: install };
+  if (!versions.includes(TEMPCREDS_VERSION)) return { area: 'CRD', status: missing === 'ok' ? 'warn' : 'fail', message: `${crdName(CREDENTIAL_ROLES)} serves ${versions.join(', ')}, not ${TEMPCREDS_VERSION}, which this build reads`, fix: install };
+  return { area: 'CRD', status: 'ok', message: `${crdName(CREDENTIAL_ROLES)} is installed and serves ${TEMPCREDS_VERSION}` };
 }
 
 function roleChecks(roles: RoleSummary[], unreadable: string[], contexts: Set<string> | undefined, checked: string | undefined, source: DoctorPorts['roleSource']): Check[] {

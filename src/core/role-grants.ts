@@ -6,11 +6,10 @@
 import { invalidInput, invalidInputs } from './errors.js';
 import type { Manifest } from './grant-plan.js';
 import { checkDns1123Label, checkDns1123Subdomain } from './kube-names.js';
-import { ROLE_GROUP, ROLE_PLURAL } from './manifests/credential-role-crd.js';
+import { CREDENTIAL_ROLES, TEMPCREDS_GROUP, USE_VERB } from './delegation-names.js';
 import type { PolicyRule } from './policy-rules.js';
 
 const RBAC = 'rbac.authorization.k8s.io';
-export const USE_VERB = 'use';
 export const GRANT_LABELS = { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'role-grant' };
 /** Which role a grant's objects are for (not tempcreds.dev/role: that label marks a lease's objects). */
 export const GRANT_ROLE_LABEL = 'tempcreds.dev/grant-role';
@@ -67,7 +66,7 @@ function metadata(role: string): Manifest['metadata'] {
 
 /** The rule a grant gives: `use` on exactly this role. */
 export function useRule(role: string): PolicyRule {
-  return { apiGroups: [ROLE_GROUP], resources: [ROLE_PLURAL], resourceNames: [role], verbs: [USE_VERB] };
+  return { apiGroups: [TEMPCREDS_GROUP], resources: [CREDENTIAL_ROLES], resourceNames: [role], verbs: [USE_VERB] };
 }
 
 export function grantClusterRole(role: string): Manifest {
@@ -93,7 +92,7 @@ const covers = (list: string[] | undefined, value: string) => (list ?? []).some(
 
 /** Whether a rule allows `use` on this role (wildcards included, as the RBAC authorizer reads them). */
 export function allowsUse(rule: PolicyRule, role: string): boolean {
-  return covers(rule.apiGroups, ROLE_GROUP) && covers(rule.resources, ROLE_PLURAL) && covers(rule.verbs, USE_VERB) && (!rule.resourceNames?.length || rule.resourceNames.includes(role));
+  return covers(rule.apiGroups, TEMPCREDS_GROUP) && covers(rule.resources, CREDENTIAL_ROLES) && covers(rule.verbs, USE_VERB) && (!rule.resourceNames?.length || rule.resourceNames.includes(role));
 }
 
 export interface RbacBinding {

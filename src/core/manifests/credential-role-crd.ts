@@ -7,12 +7,7 @@
 
 import type { Manifest } from '../grant-plan.js';
 import { RESERVED_PREFIX } from '../lease.js';
-import { ROLE_API_VERSION, ROLE_KIND } from '../role-spec.js';
-
-export const ROLE_GROUP = ROLE_API_VERSION.split('/')[0]!;
-export const ROLE_VERSION = ROLE_API_VERSION.split('/')[1]!;
-export const ROLE_PLURAL = 'credentialroles';
-export const ROLE_CRD_NAME = `${ROLE_PLURAL}.${ROLE_GROUP}`;
+import { CREDENTIAL_ROLE_KIND, CREDENTIAL_ROLES, crdName, TEMPCREDS_GROUP, TEMPCREDS_VERSION } from '../delegation-names.js';
 
 /** Go-style durations only (CEL's duration() parses them): what the tool writes, e.g. 1h, 1h30m, 80h. */
 const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(h|m|s))+$';
@@ -154,14 +149,14 @@ const statusSchema = {
 export const CREDENTIAL_ROLE_CRD: Manifest = {
   apiVersion: 'apiextensions.k8s.io/v1',
   kind: 'CustomResourceDefinition',
-  metadata: { name: ROLE_CRD_NAME, labels: { 'app.kubernetes.io/part-of': 'kubectl-tempcreds' }, annotations: {} },
+  metadata: { name: crdName(CREDENTIAL_ROLES), labels: { 'app.kubernetes.io/part-of': 'kubectl-tempcreds' }, annotations: {} },
   spec: {
-    group: ROLE_GROUP,
+    group: TEMPCREDS_GROUP,
     scope: 'Cluster',
-    names: { plural: ROLE_PLURAL, singular: 'credentialrole', kind: ROLE_KIND, listKind: `${ROLE_KIND}List`, shortNames: ['cr', 'credrole'], categories: ['tempcreds'] },
+    names: { plural: CREDENTIAL_ROLES, singular: 'credentialrole', kind: CREDENTIAL_ROLE_KIND, listKind: `${CREDENTIAL_ROLE_KIND}List`, shortNames: ['cr', 'credrole'], categories: ['tempcreds'] },
     versions: [
       {
-        name: ROLE_VERSION,
+        name: TEMPCREDS_VERSION,
         served: true,
         storage: true,
         subresources: { status: {} },
