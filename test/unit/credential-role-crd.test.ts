@@ -24,6 +24,14 @@ describe('deploy/ manifests', () => {
     assert.deepEqual(staleFiles(root), ['deploy/crds/credentialroles.tempcreds.dev.yaml']);
   });
 
+  it('renders the request API too (admission policy and binding before the CRD, then the requester ClusterRole)', () => {
+    const file = renderedFiles().find(({ path }) => path === 'deploy/credential-requests.yaml');
+    assert.deepEqual(
+      file?.text.match(/^kind: \w+$/gm),
+      ['kind: ValidatingAdmissionPolicy', 'kind: ValidatingAdmissionPolicyBinding', 'kind: CustomResourceDefinition', 'kind: ClusterRole'],
+    );
+  });
+
   it('names the CRD as the team agreed: cluster-scoped, v1alpha1, short names cr and credrole, a status subresource', () => {
     const spec = CREDENTIAL_ROLE_CRD.spec as { scope: string; names: { shortNames: string[]; kind: string }; versions: { name: string; subresources: unknown }[] };
     assert.equal(CREDENTIAL_ROLE_CRD.metadata.name, 'credentialroles.tempcreds.dev');
