@@ -26,9 +26,8 @@ import type { CredentialPorts, RememberedFailure } from './app/get-credential.js
 import type { GcDeps } from './app/gc.js';
 import type { IssueDeps } from './app/issue.js';
 import type { KubeconfigPorts } from './app/kubeconfig.js';
-import type { AuditSink, Clock, KubernetesPort, LeaseRepository, RoleRepository } from './app/ports.js';
+import type { AuditSink, Clock, KubernetesPort, LeaseRepository, RoleGrantPort, RoleRepository } from './app/ports.js';
 import type { RevokeDeps } from './app/revoke.js';
-import type { RoleGrantPort } from './app/role-grants.js';
 import { checkedRoles } from './app/roles.js';
 import { leaseSources, searchNamespaces, type LeaseSources } from './app/leases.js';
 import type { RunPorts } from './app/run.js';

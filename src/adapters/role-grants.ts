@@ -6,7 +6,7 @@ import { ApiError } from '../core/errors.js';
 import type { Manifest } from '../core/grant-plan.js';
 import type { PolicyRule } from '../core/policy-rules.js';
 import { subjectFrom, type RbacBinding, type RbacSubject } from '../core/role-grants.js';
-import type { LiveGrantObject, RoleGrantPort } from '../app/role-grants.js';
+import type { LiveGrantObject, RoleGrantPort } from '../app/ports.js';
 import type { ClusterTarget } from './cluster-roles.js';
 import type { KubeRequest } from './kube-connections.js';
 

@@ -3,27 +3,9 @@
 // ever changed; a binding others changed meanwhile is re-read and the change applied again.
 
 import { invalidInput } from '../core/errors.js';
-import type { Manifest } from '../core/grant-plan.js';
-import type { PolicyRule } from '../core/policy-rules.js';
-import { describeSubject, grantBinding, grantClusterRole, grantName, isGrantObject, whoCanUse, type RbacBinding, type RbacSubject } from '../core/role-grants.js';
+import { describeSubject, grantBinding, grantClusterRole, grantName, isGrantObject, whoCanUse, type RbacSubject } from '../core/role-grants.js';
+import type { RoleGrantPort } from './ports.js';
 import type { RoleReader } from './roles.js';
-
-export interface LiveGrantObject {
-  labels: Record<string, string>;
-  resourceVersion: string;
-  /** A binding's subjects. */
-  subjects: RbacSubject[];
-}
-
-/** RBAC, cluster-wide, as whoever runs the command (granting needs rights on ClusterRoles and their bindings). */
-export interface RoleGrantPort {
-  read(kind: 'ClusterRole' | 'ClusterRoleBinding', name: string): Promise<LiveGrantObject | undefined>;
-  /** Creates, or with `resourceVersion` replaces; false when someone else changed or created it meanwhile (409). */
-  write(manifest: Manifest, resourceVersion?: string): Promise<boolean>;
-  remove(kind: 'ClusterRole' | 'ClusterRoleBinding', name: string): Promise<void>;
-  /** Every ClusterRole's rules and every ClusterRoleBinding. */
-  listRbac(): Promise<{ clusterRoles: { name: string; rules: PolicyRule[] }[]; bindings: RbacBinding[] }>;
-}
 
 const RETRIES = 5;
 
