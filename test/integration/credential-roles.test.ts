@@ -275,6 +275,12 @@ describe('role commands with --roles cluster (KUBECTL_TEMPCREDS_ROLES=cluster)',
     assert.deepEqual([(await stored(name)).spec.kubernetesRole, (await stored(name)).status?.mode], ['view', 'ClusterRole']);
     const local = await tool.run(['role', 'list', '--roles', 'local']);
     assert.equal(local.stdout.trim(), 'No roles yet. Create one with: kubectl tempcreds role create NAME --help');
+    // Shell completion offers the roles of the source its command line chose.
+    const completing = tempcreds(testCluster().kubeconfig);
+    const completed = await completing.run(['__complete', 'role', 'get', '--roles', 'cluster', '--context', 'admin', '']);
+    assert.equal(completed.status, 0, completed.stderr);
+    assert.match(completed.stdout, new RegExp(`^${name}-2$`, 'm'));
+    assert.doesNotMatch((await completing.run(['__complete', 'role', 'get', ''])).stdout, new RegExp(name), 'local roles: none here');
     for (const role of [name, `${name}-2`]) {
       const deleted = await admin('role', 'delete', role);
       assert.equal(deleted.status, 0, deleted.stderr);
