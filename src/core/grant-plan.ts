@@ -78,6 +78,8 @@ export interface GrantRequest {
   clusterRoleBinding: boolean;
   audiences: string[];
   leaseSuffix: string;
+  /** Labels beyond the role's and the lease's (the controller's request uid). */
+  labels?: Record<string, string>;
   issuedBy: string;
   now: Date;
 }
@@ -143,7 +145,7 @@ export function planGrant(request: GrantRequest): GrantPlan {
   const metadata = (namespaced: boolean): Manifest['metadata'] => ({
     name,
     ...(namespaced ? { namespace } : {}),
-    labels: { ...spec.extraLabels, ...leaseLabels(role.name, leaseSuffix) },
+    labels: { ...spec.extraLabels, ...request.labels, ...leaseLabels(role.name, leaseSuffix) },
     annotations: {
       ...spec.extraAnnotations,
       [LEASE_ID_ANNOTATION]: leaseId,
