@@ -66,7 +66,7 @@ export interface ReconcileDeps {
   /** The controller's issuer identity. */
   kube: KubernetesPort;
   getRole(name: string): Promise<RoleLookup>;
-  /** Condition timestamps; expiry and retention go by the API server's clock (kube.serverNow). */
+  /** This machine's clock: issuance latency, names. Conditions, expiry and retention go by the API server's (kube.serverNow). */
   now(): Date;
   randomBytes(count: number): Uint8Array;
   /** How long a finished request is kept before the cleaner deletes it. */
@@ -97,7 +97,7 @@ export async function reconcileRequest(deps: ReconcileDeps, request: CredentialR
   if (request.metadata.deletionTimestamp) return release(deps, request);
   switch (requestPhase(request.status)) {
     case 'new': {
-      const claimed = await write(deps, 'claim', () => deps.requests.writeStatus(request, claimedStatus(statusInput(deps, request), formatLeaseId(request.spec.role, leaseSuffixFrom(deps.randomBytes(LEASE_SUFFIX_BYTES))))));
+      const claimed = await write(deps, 'claim', async () => deps.requests.writeStatus(request, claimedStatus(await statusInput(deps, request), formatLeaseId(request.spec.role, leaseSuffixFrom(deps.randomBytes(LEASE_SUFFIX_BYTES))))));
       return claimed === 'conflict' ? done('conflict') : issue(deps, claimed);
     }
     case 'claimed': {
@@ -107,7 +107,7 @@ export async function reconcileRequest(deps: ReconcileDeps, request: CredentialR
         return current ? reconcileRequest(deps, current, true) : done('nothing');
       }
       if (!hasFinalizer(request)) return issue(deps, request);
-      const failed = await write(deps, 'fail', () => deps.requests.writeStatus(request, finalStatus(statusInput(deps, request), 'Failed', 'IssuanceFailed', 'the issuance was interrupted (the controller stopped or lost its leadership) and is rolled back: delete this request and create a new one')));
+      const failed = await write(deps, 'fail', async () => deps.requests.writeStatus(request, finalStatus(await statusInput(deps, request), 'Failed', 'IssuanceFailed', 'the issuance was interrupted (the controller stopped or lost its leadership) and is rolled back: delete this request and create a new one')));
       if (failed === 'conflict') return done('conflict');
       return { ...(await release(deps, failed)), did: 'failed', reason: 'IssuanceFailed' };
     }
@@ -118,8 +118,9 @@ export async function reconcileRequest(deps: ReconcileDeps, request: CredentialR
   }
 }
 
-function statusInput(deps: ReconcileDeps, request: CredentialRequestObject) {
-  return { status: request.status, now: deps.now(), ...(request.metadata.generation !== undefined ? { generation: request.metadata.generation } : {}) };
+/** What a status change starts from; conditions are stamped by the API server's clock, which also decides expiry and retention. */
+async function statusInput(deps: ReconcileDeps, request: CredentialRequestObject) {
+  return { status: request.status, now: await deps.kube.serverNow(), ...(request.metadata.generation !== undefined ? { generation: request.metadata.generation } : {}) };
 }
 
 const hasFinalizer = (request: CredentialRequestObject) => (request.metadata.finalizers ?? []).includes(REVOKE_FINALIZER);
@@ -137,7 +138,7 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
   const started = deps.now().getTime();
   const decided = await decide(deps, request);
   if ('reason' in decided) {
-    const denied = await write(deps, 'deny', () => deps.requests.writeStatus(request, finalStatus(statusInput(deps, request), 'Denied', decided.reason, decided.message)));
+    const denied = await write(deps, 'deny', async () => deps.requests.writeStatus(request, finalStatus(await statusInput(deps, request), 'Denied', decided.reason, decided.message)));
     return done(denied === 'conflict' ? 'conflict' : 'denied', { reason: decided.reason });
   }
   // Before anything exists: from here on, deleting the request waits for the lease's revocation.
@@ -150,12 +151,12 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
     sealed = { token: await sealToken(issued.token, request.spec.publicKey, request.metadata.uid), expiresAt: new Date(issued.lease.expiresAt), objects: issued.lease.objects };
   } catch (error) {
     // issuePrepared rolled back what it created; the message says what failed and what is left.
-    const failed = await write(deps, 'fail', () => deps.requests.writeStatus(owned, finalStatus(statusInput(deps, owned), 'Failed', 'IssuanceFailed', `${(error as Error).message}; delete this request and create a new one once that is fixed`)));
+    const failed = await write(deps, 'fail', async () => deps.requests.writeStatus(owned, finalStatus(await statusInput(deps, owned), 'Failed', 'IssuanceFailed', `${(error as Error).message}; delete this request and create a new one once that is fixed`)));
     if (failed === 'conflict') return done('conflict');
     return { ...(await release(deps, failed)), did: 'failed', reason: 'IssuanceFailed' };
   }
   const leaseId = owned.status!.leaseId!;
-  const answered = await write(deps, 'write the token', () => deps.requests.writeStatus(owned, issuedStatus(statusInput(deps, owned), { token: sealed.token, expiresAt: sealed.expiresAt, leaseId })));
+  const answered = await write(deps, 'write the token', async () => deps.requests.writeStatus(owned, issuedStatus(await statusInput(deps, owned), { token: sealed.token, expiresAt: sealed.expiresAt, leaseId })));
   if (answered === 'conflict') {
     // Someone else decided meanwhile (another controller failed the request, or it is being
     // deleted): this lease was never handed out, so it goes.
@@ -222,7 +223,7 @@ async function expireIfDue(deps: ReconcileDeps, request: CredentialRequestObject
   const now = await deps.kube.serverNow();
   const expiresAt = Date.parse(request.status?.expiresAt ?? '');
   if (Number.isFinite(expiresAt) && expiresAt > now.getTime()) return done('waiting', { requeueAfterMs: expiresAt - now.getTime() });
-  const revoked = await write(deps, 'revoke', () => deps.requests.writeStatus(request, finalStatus(statusInput(deps, request), 'Revoked', 'Expired', `lease ${request.status?.leaseId} expired at ${request.status?.expiresAt} and was revoked by the controller`)));
+  const revoked = await write(deps, 'revoke', async () => deps.requests.writeStatus(request, finalStatus(await statusInput(deps, request), 'Revoked', 'Expired', `lease ${request.status?.leaseId} expired at ${request.status?.expiresAt} and was revoked by the controller`)));
   if (revoked === 'conflict') return done('conflict');
   return { ...(await release(deps, revoked)), did: 'revoked', reason: 'Expired' };
 }

@@ -115,6 +115,10 @@ describe('delegated issuance: the reconcile against the real API server', () => 
       assert.equal(denied.status!.token, undefined);
       assert.deepEqual(denied.metadata.finalizers ?? [], []);
       assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`), [], JSON.stringify(extra));
+      // The cleaner: kept for the retention (an hour here), deleted once it has passed.
+      assert.equal((await reconcileRequest(deps, denied)).did, 'waiting');
+      assert.equal((await reconcileRequest({ ...deps, retentionMs: 0 }, denied)).did, 'deleted');
+      assert.equal(await store.get(ns, name), undefined);
     }
   });
 
