@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { LeaseStore } from '../../src/adapters/lease-store.ts';
 import { RoleStore } from '../../src/adapters/role-store.ts';
 import { leaseRecordFor, ownedByAnchor, planGrant, type Manifest } from '../../src/core/grant-plan.ts';
-import { LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, type LeaseRecord, type ObjectRef } from '../../src/core/lease.ts';
+import { LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, type LeaseRecord } from '../../src/core/lease.ts';
+import type { ObjectRef } from '../../src/core/object-ref.ts';
 import { inParallel, type Admin } from './cluster.ts';
 
 const ISSUER = { context: 'issuer', user: 'tempcreds-issuer' };

@@ -2,7 +2,7 @@
 // free of file and crypto imports, so the exec hot path can read the keychain cheaply.
 
 import { checkTokenCacheKey, parseCachedToken, type CachedToken } from '../core/token-cache.js';
-import type { TokenCacheStore } from './token-cache.js';
+import type { TokenCacheStore } from '../app/ports.js';
 
 const KEYCHAIN_SERVICE = 'kubectl-tempcreds';
 const KEYCHAIN_TIMEOUT_MS = 3000;

@@ -20,7 +20,7 @@ import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, createSecureContext, type ConnectionOptions } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { proxyFor } from '../core/proxy.js';
+import { proxyFor } from './proxy.js';
 
 /** The widest round of an issuance has three concurrent calls. */
 const OPENED_AHEAD = 3;

@@ -8,21 +8,11 @@ import { checkTokenCacheKey, parseCachedToken, type CachedToken } from '../core/
 import { readTextIfExists, removeFile, writeFileAtomic } from './files.js';
 import { KeychainStore, loadKeytar } from './keychain.js';
 import { tokenDirectory } from './paths.js';
+import type { TokenCacheStore } from '../app/ports.js';
 import { checkDirectories, directoryChain } from './private-dirs.js';
 
 export const TOKEN_CACHE_MODES = ['auto', 'keychain', 'file', 'none'] as const;
 export type TokenCacheMode = (typeof TOKEN_CACHE_MODES)[number];
-
-export interface TokenCacheStore {
-  readonly kind: 'keychain' | 'file' | 'none';
-  get(key: string): Promise<CachedToken | undefined>;
-  set(key: string, entry: CachedToken): Promise<void>;
-  delete(key: string): Promise<void>;
-  /** The file holding an entry, for a store that keeps files (the exec hot path reads it directly). */
-  fileFor?(key: string): string | undefined;
-  /** Said once when a token is stored, e.g. that the keychain was unavailable. */
-  notice?: string;
-}
 
 class FileTokenStore implements TokenCacheStore {
   readonly kind = 'file';

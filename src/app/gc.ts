@@ -8,8 +8,9 @@ import { gcReason, groupLeases, indexAnchors, indexedAnchors, isAnchorCandidate,
 import { EXPIRES_AT_ANNOTATION, MANAGED_SELECTOR, clusterMismatch, isExpired, issuedOn, type LeaseRecord, type ManagedObject } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
-import { managedPages, knownNamespaces } from './lease-discovery.js';
-import { deleteObjects, revokeEvent, revokeLeases } from './revoke.js';
+import { managedPages, knownNamespaces, type KnownNamespaces } from './lease-discovery.js';
+import { deleteLeaseObjects } from './delete-objects.js';
+import { revokeEvent, revokeLeases } from './revoke.js';
 
 export interface GcDeps {
   connect(context: string | undefined, kubeconfig?: string): Promise<KubernetesPort>;
@@ -46,37 +47,63 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
   const report: GcReport = { leases: [], deleted: 0, alreadyGone: 0, prunedRecords: 0, failures: [], warnings: [] };
   const { leases: records, unreadable } = await deps.localLeases();
   report.failures.push(...unreadable);
-
-  if (options.localOnly) {
-    // The local clock only preselects (no API call when nothing looks expired); each lease's
-    // API server confirms before anything is revoked.
-    const candidates = records.filter((lease) => isExpired(lease, deps.now()));
-    report.leases = candidates.map((lease) => ({ id: lease.id, reason: 'expired', objects: lease.objects.length }));
-    if (options.dryRun) return report;
-    const outcomes = await revokeLeases(deps, candidates, { expiredOnly: true });
-    const live = new Set(outcomes.filter((outcome) => outcome.live).map((outcome) => outcome.lease.id));
-    report.leases = report.leases.filter((lease) => !live.has(lease.id));
-    for (const outcome of outcomes.filter((outcome) => !outcome.live)) {
-      report.deleted += outcome.deleted;
-      report.alreadyGone += outcome.alreadyGone + outcome.replaced.length;
-      report.failures.push(...outcome.failures);
-      if (outcome.failures.length === 0) report.prunedRecords++;
-    }
-    return report;
-  }
+  if (options.localOnly) return collectLocal(deps, records, options, report);
 
   const kube = await deps.connect(undefined);
   const now = await kube.serverNow();
-  const identity = identityOf(kube.issuer);
-  /**
-   * A few numbers per collected lease, by namespace and id (a copied id in another namespace is
-   * another lease); with the anchors' metadata, all gc keeps however many objects expired.
-   */
-  const collected = new Map<string, { id: string; reason: GcReason; objects: number; failed: boolean }>();
-  const keyOf = ({ namespace, id }: { namespace?: string; id: string }) => `${namespace} ${id}`;
-  const leaseKey = (lease: ClusterLease) => keyOf({ namespace: lease.anchor.namespace, id: lease.id });
+  const collector = collectorFor(kube, now, options, report, deps.audit);
+  report.warnings = await sweep(kube, now, knownNamespaces(kube, records, deps.searchNamespaces), collector, options.graceMs);
+  report.leases = [...collector.collected.values()].map(({ id, reason, objects }) => ({ id, reason, objects }));
+  // Records of other clusters (whatever their context is called) are left to a gc run against
+  // those clusters; a lease gc could not fully delete keeps its record, as revoke does, for the next run.
+  const prunable = records.filter((lease) => !clusterMismatch(lease, kube.issuer) && (collector.collected.has(keyOf(lease)) || isExpired(lease, now)));
+  if (options.dryRun) {
+    report.prunedRecords = prunable.length;
+    return report;
+  }
+  for (const lease of prunable.filter((record) => !collector.collected.get(keyOf(record))?.failed)) {
+    await deps.deleteLease(lease.id);
+    report.prunedRecords++;
+  }
+  return report;
+}
+
+/**
+ * --local: the local clock only preselects (no API call when nothing looks expired); each
+ * lease's API server confirms before anything is revoked.
+ */
+async function collectLocal(deps: GcDeps, records: LeaseRecord[], options: GcOptions, report: GcReport): Promise<GcReport> {
+  const candidates = records.filter((lease) => isExpired(lease, deps.now()));
+  report.leases = candidates.map((lease) => ({ id: lease.id, reason: 'expired', objects: lease.objects.length }));
+  if (options.dryRun) return report;
+  const outcomes = await revokeLeases(deps, candidates, { expiredOnly: true });
+  const live = new Set(outcomes.filter((outcome) => outcome.live).map((outcome) => outcome.lease.id));
+  report.leases = report.leases.filter((lease) => !live.has(lease.id));
+  for (const outcome of outcomes.filter((outcome) => !outcome.live)) {
+    report.deleted += outcome.deleted;
+    report.alreadyGone += outcome.alreadyGone + outcome.replaced.length;
+    report.failures.push(...outcome.failures);
+    if (outcome.failures.length === 0) report.prunedRecords++;
+  }
+  return report;
+}
+
+/** A lease by namespace and id (a copied id in another namespace is another lease). */
+const keyOf = ({ namespace, id }: { namespace?: string; id: string }) => `${namespace} ${id}`;
+const leaseKey = (lease: ClusterLease) => keyOf({ namespace: lease.anchor.namespace, id: lease.id });
+
+interface Collector {
+  /** A few numbers per collected lease; with the anchors' metadata, all gc keeps however many objects expired. */
+  collected: Map<string, { id: string; reason: GcReason; objects: number; failed: boolean }>;
   /** The cluster-scoped kinds this issuer may not list, learnt page by page (before the ServiceAccounts: LISTING_ORDER). */
+  unlisted: string[];
+  collect(doomed: { lease: ClusterLease; reason: GcReason }[]): Promise<void>;
+}
+
+function collectorFor(kube: KubernetesPort, now: Date, options: GcOptions, report: GcReport, audit: AuditSink | undefined): Collector {
+  const collected: Collector['collected'] = new Map();
   const unlisted: string[] = [];
+  const identity = identityOf(kube.issuer);
   // A lease that failed (or that plans a kind the issuer may not list) keeps what is left of it,
   // anchor included, whichever page it shows up on next.
   const collect = async (doomed: { lease: ClusterLease; reason: GcReason }[]) => {
@@ -93,27 +120,33 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
     if (options.dryRun) return;
     const events: AuditEvent[] = [];
     await forEachLimited(acting, LEASE_CONCURRENCY, async (lease) => {
-      const outcome = { lease: recordFromCluster(lease, issuedOn(kube.issuer)), ...(await deleteObjects(kube, lease.objects)) };
+      const outcome = { lease: recordFromCluster(lease, issuedOn(kube.issuer)), ...(await deleteLeaseObjects(kube, lease.objects)) };
       report.deleted += outcome.deleted;
       report.alreadyGone += outcome.alreadyGone + outcome.replaced.length;
       report.failures.push(...outcome.failures);
       if (outcome.failures.length > 0) collected.get(keyOf(outcome.lease))!.failed = true;
       events.push(revokeEvent(outcome, identity, now, 'gc'));
     });
-    await deps.audit?.(events);
+    await audit?.(events);
   };
+  return { collected, unlisted, collect };
+}
 
-  // Anchors are listed first (Secrets), so each member's anchor is known when the member is
-  // listed: a member of an expired lease is deleted (and audited) on its page, so a lease whose
-  // objects span kinds may get an audit event per kind. Anchors go last, once their members
-  // are gone, so a lease gc could not fully delete keeps the anchor that proves its objects.
+/**
+ * Anchors are listed first (Secrets), so each member's anchor is known when the member is
+ * listed: a member of an expired lease is deleted (and audited) on its page, so a lease whose
+ * objects span kinds may get an audit event per kind. Anchors go last, once their members
+ * are gone, so a lease gc could not fully delete keeps the anchor that proves its objects.
+ * Returns the warnings: objects no anchor vouches for, namespaces not searched.
+ */
+async function sweep(kube: KubernetesPort, now: Date, known: KnownNamespaces, collector: Collector, graceMs: number): Promise<string[]> {
   const anchors: AnchorIndex = indexAnchors([]);
   const warnings = new Set<string>();
   const unexpired: ManagedObject[] = [];
   /** Anchors that vouched for a member on some page: a copy of one owns nothing (see groupLeases). */
   const owning = new Set<ManagedObject>();
-  for await (const { objects: page, unlisted: forbidden } of managedPages(kube, MANAGED_SELECTOR, knownNamespaces(kube, records, deps.searchNamespaces), (warning) => warnings.add(warning))) {
-    unlisted.push(...forbidden);
+  for await (const { objects: page, unlisted: forbidden } of managedPages(kube, MANAGED_SELECTOR, known, (warning) => warnings.add(warning))) {
+    collector.unlisted.push(...forbidden);
     indexAnchors(page, anchors);
     const expired: ManagedObject[] = [];
     for (const object of page.filter((object) => !isAnchorCandidate(object))) {
@@ -126,29 +159,15 @@ export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<
     }
     const grouped = groupLeases(expired, anchors, owning);
     grouped.warnings.forEach((warning) => warnings.add(warning));
-    await collect(grouped.leases.map((lease) => ({ lease, reason: 'expired' })));
+    await collector.collect(grouped.leases.map((lease) => ({ lease, reason: 'expired' })));
   }
   const last = groupLeases([...indexedAnchors(anchors), ...unexpired], anchors, owning);
   last.warnings.forEach((warning) => warnings.add(warning));
-  await collect(
+  await collector.collect(
     last.leases.flatMap((lease) => {
-      const reason = gcReason(lease, now, options.graceMs);
+      const reason = gcReason(lease, now, graceMs);
       return reason ? [{ lease, reason }] : [];
     }),
   );
-  report.warnings = [...warnings];
-
-  report.leases = [...collected.values()].map(({ id, reason, objects }) => ({ id, reason, objects }));
-  // Records of other clusters (whatever their context is called) are left to a gc run against
-  // those clusters; a lease gc could not fully delete keeps its record, as revoke does, for the next run.
-  const prunable = records.filter((lease) => !clusterMismatch(lease, kube.issuer) && (collected.has(keyOf(lease)) || isExpired(lease, now)));
-  if (options.dryRun) {
-    report.prunedRecords = prunable.length;
-    return report;
-  }
-  for (const lease of prunable.filter((record) => !collected.get(keyOf(record))?.failed)) {
-    await deps.deleteLease(lease.id);
-    report.prunedRecords++;
-  }
-  return report;
+  return [...warnings];
 }

@@ -4,11 +4,13 @@
 
 import { ApiError, TempcredsError, invalidInput, operationFailed } from '../core/errors.js';
 import { checkAggregation, checkBinding, labelledClusterRole, leaseMember, leaseRecordFor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
-import { EXPIRES_AT_ANNOTATION, LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, describeRef, type LeaseRecord, type ObjectRef } from '../core/lease.js';
+import { EXPIRES_AT_ANNOTATION, LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, type LeaseRecord } from '../core/lease.js';
+import { describeRef, type ObjectRef } from '../core/object-ref.js';
 import { checkSelector, decideNamespace, type NamespaceDecision } from '../core/namespace-policy.js';
-import { requestTtl, type RoleDefinition } from '../core/role-spec.js';
-import { shortenedWarning, type ResolvedTtl } from '../core/ttl.js';
+import { unknownRole, type RoleDefinition } from '../core/role-spec.js';
+import { grantedSeconds, requestTtl, shortenedWarning, type ResolvedTtl } from '../core/ttl.js';
 import type { AuditEvent } from '../core/audit.js';
+import { rollBackObjects } from './delete-objects.js';
 import { identityOf, type AuditSink, type CreatedRef, type IssuedToken, type KubernetesPort } from './ports.js';
 
 export interface IssueRequest {
@@ -76,7 +78,7 @@ export type PrepareDeps = Pick<IssueDeps, 'getRole' | 'connect' | 'now' | 'rando
 /** Resolves the role, TTL, namespace and binding (bad input fails before any API call), then plans the objects. */
 export async function prepareIssuance(deps: PrepareDeps, request: IssueRequest): Promise<PreparedIssuance> {
   const role = await deps.getRole(request.role);
-  if (!role) throw new IssuanceRefused('role', invalidInput(`role "${request.role}" does not exist (see: kubectl tempcreds role list)`));
+  if (!role) throw new IssuanceRefused('role', unknownRole(request.role));
   const ttl = await decided('ttl', () => requestTtl(role, request.ttl));
   const decision = await decided('namespace', () => decideNamespace(role, request.namespace));
   const audiences = request.audiences?.length ? request.audiences : (role.spec.defaultAudiences ?? []);
@@ -121,7 +123,7 @@ export async function issuePrepared(deps: Pick<IssueDeps, 'saveLease' | 'afterAp
     // Without its record a lease could not be revoked by id: a failed save rolls back too.
     await deps.saveLease(lease);
     await deps.audit?.([auditEvent(kube, plan, role.name, now, created, 'ok')]);
-    const shortened = shortenedWarning(ttl.seconds, Math.round((issued.expiresAt.getTime() - now.getTime()) / 1000));
+    const shortened = shortenedWarning(ttl.seconds, grantedSeconds(now, issued.expiresAt));
     return { lease, token: issued.token, warnings: [...ttl.warnings, ...(shortened ? [shortened] : [])] };
   } catch (error) {
     const failure = await rolledBack(kube, created, error);
@@ -167,14 +169,7 @@ async function markTokenRequested(kube: KubernetesPort, anchor: CreatedRef, expi
 
 /** Deletes what was created, newest first; the error says what failed and what is left. */
 async function rolledBack(kube: KubernetesPort, created: ObjectRef[], error: unknown): Promise<Error> {
-  const leftOver: string[] = [];
-  for (const ref of [...created].reverse()) {
-    try {
-      await kube.delete(ref);
-    } catch (deleteError) {
-      leftOver.push(`${describeRef(ref)} (${(deleteError as Error).message})`);
-    }
-  }
+  const leftOver = (await rollBackObjects(kube, created)).failures;
   const message = (error as Error).message ?? String(error);
   const outcome =
     created.length === 0

@@ -3,9 +3,11 @@
 
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-plan.js';
 import type { AuditEvent } from '../core/audit.js';
-import type { ManagedObject, ObjectRef } from '../core/lease.js';
+import type { ManagedObject } from '../core/lease.js';
+import type { ObjectRef } from '../core/object-ref.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
 import type { PolicyRule } from '../core/policy-rules.js';
+import type { CachedToken } from '../core/token-cache.js';
 
 export type CreatedRef = ObjectRef & { uid: string };
 
@@ -103,4 +105,16 @@ export interface IssuerCheckPort {
   whoAmI(): Promise<string | undefined>;
   /** SelfSubjectAccessReview, cluster-wide or in the access's namespace. */
   canI(access: ResourceAccess): Promise<boolean>;
+}
+
+/** Where issued tokens are cached: the keychain, private files, or nowhere. */
+export interface TokenCacheStore {
+  readonly kind: 'keychain' | 'file' | 'none';
+  get(key: string): Promise<CachedToken | undefined>;
+  set(key: string, entry: CachedToken): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** The file holding an entry, for a store that keeps files (the exec hot path reads it directly). */
+  fileFor?(key: string): string | undefined;
+  /** Said once when a token is stored, e.g. that the keychain was unavailable. */
+  notice?: string;
 }

@@ -4,8 +4,8 @@
 
 import { ApiError } from '../core/errors.js';
 import { existingRoleRef, namespaceDecision, previewObjects, previewPermissions, ttlDecision, type GrantPreview } from '../core/grant-preview.js';
-import { leaseMember, refOf, type Manifest } from '../core/grant-plan.js';
-import { describeRef } from '../core/lease.js';
+import { leaseMember, type Manifest } from '../core/grant-plan.js';
+import { describeRef, refOf } from '../core/object-ref.js';
 import { prepareIssuance, type IssueRequest, type PrepareDeps } from './issue.js';
 
 export async function previewIssue(deps: PrepareDeps, request: IssueRequest): Promise<GrantPreview> {

@@ -21,12 +21,12 @@ import { operationFailed } from '../core/errors.js';
 import { leaseSelector, leaseSuffixFrom, LEASE_SUFFIX_BYTES, formatLeaseId, parseLeaseId } from '../core/lease.js';
 import type { CredentialRequestSpec, CredentialRequestStatus } from '../core/manifests/credential-request-crd.js';
 import { claimedStatus, delegationDenial, finalStatus, finishedAt, issuedStatus, requestPhase, REQUEST_UID_LABEL, REVOKE_FINALIZER, type DenialReason } from '../core/request-status.js';
-import { ttlSeconds, type RoleDefinition } from '../core/role-spec.js';
+import type { RoleDefinition } from '../core/role-spec.js';
 import { requestPublicKeyProblems, sealToken } from '../core/sealed-token.js';
 import { MIN_TTL_SECONDS } from '../core/ttl.js';
 import { IssuanceRefused, issuePrepared, prepareIssuance, type IssuanceCheck, type IssueRequest } from './issue.js';
 import type { KubernetesPort } from './ports.js';
-import { deleteObjects } from './revoke.js';
+import { deleteLeaseObjects, rollBackObjects } from './delete-objects.js';
 
 /** A CredentialRequest as the API server returns it (the parts the controller reads). */
 export interface CredentialRequestObject {
@@ -144,7 +144,7 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
   // Before anything exists: from here on, deleting the request waits for the lease's revocation.
   const owned = await write(deps, 'add the finalizer', () => deps.requests.writeFinalizers(request, [...(request.metadata.finalizers ?? []), REVOKE_FINALIZER]));
   if (owned === 'conflict') return done('conflict');
-  let sealed: { token: string; expiresAt: Date; objects: Parameters<typeof deleteObjects>[1] };
+  let sealed: { token: string; expiresAt: Date; objects: Parameters<typeof rollBackObjects>[1] };
   try {
     const issued = await issuePrepared({ saveLease: async () => undefined, ...(deps.afterApiCall ? { afterApiCall: deps.afterApiCall } : {}) }, decided.prepared);
     // The status is the lease's record; the token goes into it only sealed, bound to this request.
@@ -160,7 +160,7 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
   if (answered === 'conflict') {
     // Someone else decided meanwhile (another controller failed the request, or it is being
     // deleted): this lease was never handed out, so it goes.
-    const outcome = await deleteObjects(deps.kube, sealed.objects);
+    const outcome = await rollBackObjects(deps.kube, sealed.objects);
     if (outcome.failures.length > 0) throw operationFailed(`the request changed while its lease ${leaseId} was issued, and rolling the lease back failed: ${outcome.failures.join('; ')}`);
     return done('conflict');
   }
@@ -180,7 +180,7 @@ async function decide(deps: ReconcileDeps, request: CredentialRequestObject): Pr
   if ('invalid' in lookup) return { reason: 'RoleNotReady', message: `CredentialRole "${spec.role}" is not valid (${lookup.invalid}): ask an admin to fix it` };
   const { role } = lookup;
   const requestedTtl = spec.ttl === undefined ? undefined : parseDuration(spec.ttl);
-  const refused = delegationDenial(role, { ...(requestedTtl !== undefined ? { ttlSeconds: requestedTtl } : {}), maxTtlSeconds: ttlSeconds(role.spec.maxTtl), ...(spec.audiences ? { audiences: spec.audiences } : {}) });
+  const refused = delegationDenial(role, { ...(requestedTtl !== undefined ? { ttlSeconds: requestedTtl } : {}), ...(role.spec.maxTtl ? { maxTtlSeconds: parseDuration(role.spec.maxTtl) } : {}), ...(spec.audiences ? { audiences: spec.audiences } : {}) });
   if (refused) return refused;
   const issueRequest: IssueRequest = {
     role: role.name,
@@ -273,7 +273,7 @@ async function revokeLease(deps: ReconcileDeps, request: CredentialRequestObject
     const refused = lease.refused ?? unlistedProblem(lease.anchor, listed.unlisted, deps.kube.issuer.context);
     if (refused) throw operationFailed(refused);
     if (deps.signal?.aborted) throw operationFailed('stopped leading: the lease is revoked by the next leader');
-    const outcome = await deleteObjects(deps.kube, lease.objects);
+    const outcome = await deleteLeaseObjects(deps.kube, lease.objects);
     if (outcome.failures.length > 0) throw operationFailed(`cannot revoke lease ${leaseId} of CredentialRequest ${request.metadata.namespace}/${request.metadata.name}: ${outcome.failures.join('; ')}`);
   }
   return warnings;

@@ -4,7 +4,7 @@
 import { invalidInput, invalidInputs } from '../core/errors.js';
 import { isExpired, type LeaseRecord } from '../core/lease.js';
 import { canonicalJson } from '../core/digest.js';
-import { mergeRoleSpec, validateRoleSpec, type RoleDefinition } from '../core/role-spec.js';
+import { mergeRoleSpec, unknownRole, validateRoleSpec, type RoleDefinition } from '../core/role-spec.js';
 
 export interface RoleReader {
   get(name: string): Promise<RoleDefinition | undefined>;
@@ -79,6 +79,6 @@ export async function importRoles(
 
 /** Leases are not revoked (as in Vault); the caller is told how many are still live. */
 export async function deleteRole(store: RoleWriter, name: string, leasesOfRole: LeaseRecord[], now: Date): Promise<{ liveLeases: number }> {
-  if (!(await store.delete(name))) throw invalidInput(`role "${name}" does not exist (see: kubectl tempcreds role list)`);
+  if (!(await store.delete(name))) throw unknownRole(name);
   return { liveLeases: leasesOfRole.filter((lease) => !isExpired(lease, now)).length };
 }

@@ -6,15 +6,13 @@
 import { invalidInput } from '../core/errors.js';
 import type { Manifest } from '../core/grant-plan.js';
 import { isIssuerObject } from '../core/issuer-setup.js';
-import { describeRef } from '../core/lease.js';
+import { describeManifest } from '../core/object-ref.js';
 import type { IssuerSetupPort } from './ports.js';
 
 export interface AppliedObject {
   manifest: Manifest;
   result: 'created' | 'configured' | 'unchanged';
 }
-
-const describe = (manifest: Manifest) => describeRef({ ...manifest.metadata, kind: manifest.kind, apiVersion: manifest.apiVersion });
 
 export async function applyIssuer(port: IssuerSetupPort, manifests: Manifest[], { force }: { force: boolean }): Promise<AppliedObject[]> {
   // Every check before the first change: bad input leaves the cluster as it was.
@@ -32,7 +30,7 @@ export async function applyIssuer(port: IssuerSetupPort, manifests: Manifest[], 
     const foreign = checked.filter((_, index) => labels[index] !== undefined && !isIssuerObject(labels[index]));
     if (foreign.length > 0) {
       throw invalidInput(
-        `${foreign.map(describe).join(', ')} already exist${foreign.length === 1 ? 's' : ''} and ${foreign.length === 1 ? 'was' : 'were'} not created by kubectl tempcreds setup; nothing was changed: choose another --name, or pass --force to overwrite ${foreign.length === 1 ? 'it' : 'them'}`,
+        `${foreign.map(describeManifest).join(', ')} already exist${foreign.length === 1 ? 's' : ''} and ${foreign.length === 1 ? 'was' : 'were'} not created by kubectl tempcreds setup; nothing was changed: choose another --name, or pass --force to overwrite ${foreign.length === 1 ? 'it' : 'them'}`,
       );
     }
   }

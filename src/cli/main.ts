@@ -14,12 +14,13 @@ import { setupCommand } from './commands/setup.js';
 import { doctorCommand } from './commands/doctor.js';
 import { complete, completionCommand } from './commands/completion.js';
 import { versionCommand } from './commands/version.js';
+import { controllerCommand } from './commands/controller.js';
 import { packageVersion } from '../adapters/build-info.js';
 import { withGlobalOptions, type GlobalArgs } from './global-options.js';
 import { printError } from './io.js';
 import { programName } from './program.js';
 
-const commands: CommandModule<GlobalArgs, never>[] = [roleCommand, issueCommand, leaseCommand, revokeCommand, kubeconfigCommand, gcCommand, runCommand, setupCommand, doctorCommand, versionCommand, completionCommand] as never;
+const commands: CommandModule<GlobalArgs, never>[] = [roleCommand, issueCommand, leaseCommand, revokeCommand, kubeconfigCommand, gcCommand, runCommand, setupCommand, doctorCommand, controllerCommand, versionCommand, completionCommand] as never;
 
 export async function main(args: string[]): Promise<number> {
   if (args[0] === '__complete') return complete(args.slice(1), commands); // shell completion (Cobra's protocol, as kubectl expects)

@@ -3,7 +3,7 @@
 
 import type { GrantPreview, PermissionsPreview } from '../core/grant-preview.js';
 import { formatDuration } from '../core/duration.js';
-import { describeRef } from '../core/lease.js';
+import { describeRef } from '../core/object-ref.js';
 import type { PolicyRule } from '../core/policy-rules.js';
 import { toYaml } from '../core/structured-text.js';
 import { columns, keyValues, structured } from './render.js';

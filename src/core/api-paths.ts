@@ -2,7 +2,8 @@
 // built in one place. Pure.
 
 import { checkDns1123Label, checkPathSegmentName } from './kube-names.js';
-import { deletionRound, type ObjectRef } from './lease.js';
+import { deletionRound } from './lease.js';
+import type { ObjectRef } from './object-ref.js';
 
 /** The kinds a lease may create, by their plural resource name. */
 const RESOURCES: Record<string, { apiVersion: string; resource: string; namespaced: boolean }> = {

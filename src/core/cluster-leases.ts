@@ -20,12 +20,12 @@ import {
   ROLE_LABEL,
   TOKEN_REQUESTED_ANNOTATION,
   SERVICE_ACCOUNT_ANNOTATION,
-  describeRef,
   formatLeaseId,
   isExpired,
   type LeaseRecord,
   type ManagedObject,
 } from './lease.js';
+import { bareRef, describeRef } from './object-ref.js';
 import { checkDns1123Subdomain } from './kube-names.js';
 
 export interface ClusterLease {
@@ -235,7 +235,7 @@ export function recordFromCluster(lease: ClusterLease, issuer: Pick<LeaseRecord,
     ttlSeconds: 0,
     ...issuer,
     issuedBy: anchor.annotations[ISSUED_BY_ANNOTATION] ?? '',
-    objects: lease.objects.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}) })),
+    objects: lease.objects.map(bareRef),
   };
 }
 

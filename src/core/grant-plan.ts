@@ -21,8 +21,8 @@ import {
   issuedOn,
   leaseLabels,
   type LeaseRecord,
-  type ObjectRef,
 } from './lease.js';
+import { bareRef, type ObjectRef } from './object-ref.js';
 import { formatSelector, selectorMatches, type LabelSelector } from './label-selector.js';
 import { renderObjectName } from './naming.js';
 import { roleDigest, roleMode, roleRefKind, type RoleDefinition } from './role-spec.js';
@@ -130,75 +130,75 @@ export function checkAggregation(roleName: string, generated: Manifest, aggregat
 
 export function planGrant(request: GrantRequest): GrantPlan {
   const { role, namespace, leaseSuffix, now } = request;
-  const spec = role.spec;
-  const mode = roleMode(spec);
-  const refKind = roleRefKind(spec);
   checkBinding(role, request.clusterRoleBinding);
   const leaseId = formatLeaseId(role.name, leaseSuffix);
-  const name = renderObjectName(spec.nameTemplate, {
-    role: role.name,
-    lease: leaseSuffix,
+  const name = renderObjectName(role.spec.nameTemplate, { role: role.name, lease: leaseSuffix, namespace, unix: String(Math.floor(now.getTime() / 1000)) });
+  const metadata = leaseMetadata(request, leaseId, name);
+  const members = memberRounds(request, name, metadata);
+  const { serviceAccountName, rounds } = members;
+  return {
+    leaseId,
     namespace,
-    unix: String(Math.floor(now.getTime() / 1000)),
-  });
-  const expiresAt = new Date(now.getTime() + request.ttlSeconds * 1000).toISOString();
-  const metadata = (namespaced: boolean): Manifest['metadata'] => ({
+    ...members,
+    anchor: anchorManifest(metadata(true), serviceAccountName, rounds),
+    token: { serviceAccountName, namespace, expirationSeconds: request.ttlSeconds, audiences: request.audiences },
+  };
+}
+
+/** The metadata of a lease's objects (namespaced ones in the lease's namespace): its labels and annotations. */
+type LeaseMetadata = (namespaced: boolean) => Manifest['metadata'];
+
+function leaseMetadata({ role, namespace, leaseSuffix, labels, now, ttlSeconds, issuedBy }: GrantRequest, leaseId: string, name: string): LeaseMetadata {
+  const expiresAt = new Date(now.getTime() + ttlSeconds * 1000).toISOString();
+  return (namespaced) => ({
     name,
     ...(namespaced ? { namespace } : {}),
-    labels: { ...spec.extraLabels, ...request.labels, ...leaseLabels(role.name, leaseSuffix) },
+    labels: { ...role.spec.extraLabels, ...labels, ...leaseLabels(role.name, leaseSuffix) },
     annotations: {
-      ...spec.extraAnnotations,
+      ...role.spec.extraAnnotations,
       [LEASE_ID_ANNOTATION]: leaseId,
       [EXPIRES_AT_ANNOTATION]: expiresAt,
-      [ISSUED_BY_ANNOTATION]: request.issuedBy,
+      [ISSUED_BY_ANNOTATION]: issuedBy,
     },
   });
+}
 
-  const anchorFor = (serviceAccountName: string, rounds: GrantRound[]): Manifest => {
-    const anchorMetadata = metadata(true);
-    anchorMetadata.annotations[SERVICE_ACCOUNT_ANNOTATION] = serviceAccountName;
-    anchorMetadata.annotations[PLANNED_KINDS_ANNOTATION] = rounds.flatMap((round) => round.create.map((manifest) => manifest.kind)).join(',');
-    return { apiVersion: 'v1', kind: 'Secret', metadata: anchorMetadata, type: 'Opaque' };
-  };
-  const token = (serviceAccountName: string): TokenSpec => ({
-    serviceAccountName,
-    namespace,
-    expirationSeconds: request.ttlSeconds,
-    audiences: request.audiences,
-  });
+/** The anchor Secret: it names the lease's ServiceAccount and the kinds the rounds create. */
+function anchorManifest(metadata: Manifest['metadata'], serviceAccountName: string, rounds: GrantRound[]): Manifest {
+  metadata.annotations[SERVICE_ACCOUNT_ANNOTATION] = serviceAccountName;
+  metadata.annotations[PLANNED_KINDS_ANNOTATION] = rounds.flatMap((round) => round.create.map((manifest) => manifest.kind)).join(',');
+  return { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque' };
+}
 
-  if (mode === 'serviceAccount') {
-    const serviceAccountName = spec.serviceAccount!;
-    const rounds = [{ create: [], requestToken: true }];
-    return { leaseId, namespace, anchor: anchorFor(serviceAccountName, rounds), serviceAccountName, serviceAccountCreated: false, rounds, token: token(serviceAccountName) };
-  }
-
+/** What each mode creates after the anchor, round by round, and the ServiceAccount the token is for. */
+function memberRounds(
+  { role, namespace, clusterRoleBinding }: GrantRequest,
+  name: string,
+  metadata: LeaseMetadata,
+): Pick<GrantPlan, 'serviceAccountName' | 'serviceAccountCreated' | 'bindingKind' | 'rounds'> {
+  const spec = role.spec;
+  const mode = roleMode(spec);
+  if (mode === 'serviceAccount') return { serviceAccountName: spec.serviceAccount!, serviceAccountCreated: false, rounds: [{ create: [], requestToken: true }] };
   const serviceAccount: Manifest = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(true) };
-  const bindingKind = request.clusterRoleBinding ? 'ClusterRoleBinding' : 'RoleBinding';
+  const bindingKind = clusterRoleBinding ? 'ClusterRoleBinding' : 'RoleBinding';
   const binding: Manifest = {
     apiVersion: `${RBAC}/v1`,
     kind: bindingKind,
     metadata: metadata(bindingKind === 'RoleBinding'),
-    roleRef: { apiGroup: RBAC, kind: refKind, name: mode === 'rules' ? name : spec.kubernetesRole! },
+    roleRef: { apiGroup: RBAC, kind: roleRefKind(spec), name: mode === 'rules' ? name : spec.kubernetesRole! },
     subjects: [{ kind: 'ServiceAccount', name, namespace }],
   };
-  const common = { leaseId, namespace, serviceAccountName: name, serviceAccountCreated: true, bindingKind, token: token(name) } as const;
-  if (mode === 'kubernetesRole') {
-    const rounds = [{ create: [serviceAccount, binding], requestToken: false }, { create: [], requestToken: true }];
-    return { ...common, anchor: anchorFor(name, rounds), rounds };
-  }
+  const created = { serviceAccountName: name, serviceAccountCreated: true, bindingKind } as const;
+  if (mode === 'kubernetesRole') return { ...created, rounds: [{ create: [serviceAccount, binding], requestToken: false }, { create: [], requestToken: true }] };
   const roleKind = spec.roleType ?? 'Role';
-  const generatedRole: Manifest = {
-    apiVersion: `${RBAC}/v1`,
-    kind: roleKind,
-    metadata: metadata(roleKind === 'Role'),
-    rules: spec.rules,
+  const generatedRole: Manifest = { apiVersion: `${RBAC}/v1`, kind: roleKind, metadata: metadata(roleKind === 'Role'), rules: spec.rules };
+  return {
+    ...created,
+    rounds: [
+      { create: [serviceAccount, generatedRole], requestToken: false },
+      { create: [binding], requestToken: true },
+    ],
   };
-  const rounds = [
-    { create: [serviceAccount, generatedRole], requestToken: false },
-    { create: [binding], requestToken: true },
-  ];
-  return { ...common, anchor: anchorFor(name, rounds), rounds };
 }
 
 /** The record of an applied plan: what revocation needs, with the token's real expiry. */
@@ -226,7 +226,7 @@ export function leaseRecordFor(
     ttlSeconds: facts.ttlSeconds,
     ...issuedOn(facts.issuer),
     issuedBy: facts.issuer.user,
-    objects: facts.objects.map(({ apiVersion, kind, name, namespace, uid }) => ({ apiVersion, kind, name, ...(namespace ? { namespace } : {}), ...(uid ? { uid } : {}) })),
+    objects: facts.objects.map(bareRef),
   };
 }
 
@@ -251,9 +251,4 @@ export function leaseMember(manifest: Manifest, anchor: ObjectRef & { uid: strin
 /** The manifest with another expiry (the API server's, once issuance has heard its clock). */
 export function expiringAt(manifest: Manifest, expiresAt: string): Manifest {
   return { ...manifest, metadata: { ...manifest.metadata, annotations: { ...manifest.metadata.annotations, [EXPIRES_AT_ANNOTATION]: expiresAt } } };
-}
-
-export function refOf(manifest: Manifest, uid?: string): ObjectRef {
-  const { apiVersion, kind, metadata } = manifest;
-  return { apiVersion, kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}), ...(uid ? { uid } : {}) };
 }

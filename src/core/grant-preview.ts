@@ -4,7 +4,8 @@
 
 import { formatDuration } from './duration.js';
 import { leaseMember, type GrantPlan, type Manifest } from './grant-plan.js';
-import { EXPIRES_AT_ANNOTATION, TOKEN_REQUESTED_ANNOTATION, type ObjectRef } from './lease.js';
+import { EXPIRES_AT_ANNOTATION, TOKEN_REQUESTED_ANNOTATION } from './lease.js';
+import type { ObjectRef } from './object-ref.js';
 import { formatSelector } from './label-selector.js';
 import type { NamespaceDecision } from './namespace-policy.js';
 import type { PolicyRule } from './policy-rules.js';

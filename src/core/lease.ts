@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { invalidInput } from './errors.js';
 import { checkDns1123Label } from './kube-names.js';
+import type { ObjectRef } from './object-ref.js';
 
 export const RESERVED_PREFIX = 'tempcreds.dev/';
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -33,14 +34,6 @@ export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
 
 const SUFFIX_LENGTH = 12;
 const suffixAlphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  namespace?: string;
-  uid?: string;
-}
 
 /** A labelled object as found in the cluster. */
 export interface ManagedObject extends ObjectRef {
@@ -135,11 +128,6 @@ export function deletionRounds<T extends ObjectRef>(objects: readonly T[]): T[][
   const rounds: T[][] = [[], [], []];
   for (const object of objects) rounds[deletionRound(object.kind)]!.push(object);
   return rounds.filter((round) => round.length > 0);
-}
-
-/** "Kind namespace/name", as messages and the audit log name objects. */
-export function describeRef(ref: ObjectRef): string {
-  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
 }
 
 export function isExpired(lease: Pick<LeaseRecord, 'expiresAt'>, now: Date): boolean {

@@ -3,8 +3,8 @@
 // Parsed and validated strictly in one place, for flags and for `role apply` documents alike.
 
 import { digestOf } from './digest.js';
-import { parseDuration, formatDuration } from './duration.js';
-import { invalidInput, invalidInputs } from './errors.js';
+import { formatDuration } from './duration.js';
+import { invalidInput, invalidInputs, type TempcredsError } from './errors.js';
 import {
   annotationMapProblems,
   checkDns1123Label,
@@ -15,7 +15,7 @@ import {
 import { parseSelectorString, selectorProblems, type LabelSelector } from './label-selector.js';
 import { checkNameTemplate } from './naming.js';
 import { ruleProblems, unwrapRules, type PolicyRule } from './policy-rules.js';
-import { MAX_TTL_SECONDS, MIN_TTL_SECONDS, resolveTtl, type ResolvedTtl } from './ttl.js';
+import { roleTtlField, roleTtlsProblem, type RoleTtls } from './ttl.js';
 import { RESERVED_PREFIX } from './lease.js';
 import { isRecord, type Raw } from './raw.js';
 
@@ -24,11 +24,9 @@ export const ROLE_KIND = 'CredentialRole';
 
 export type RoleKind = 'Role' | 'ClusterRole';
 
-export interface RoleSpec {
+export interface RoleSpec extends RoleTtls {
   allowedNamespaces: string[];
   namespaceSelector?: LabelSelector;
-  defaultTtl?: string;
-  maxTtl?: string;
   defaultAudiences?: string[];
   serviceAccount?: string;
   kubernetesRole?: string;
@@ -51,24 +49,6 @@ export interface RoleDefinition {
 
 export type RoleMode = 'serviceAccount' | 'kubernetesRole' | 'rules';
 
-const specKeys = [
-  'allowedNamespaces',
-  'namespaceSelector',
-  'defaultTtl',
-  'maxTtl',
-  'defaultAudiences',
-  'serviceAccount',
-  'kubernetesRole',
-  'rules',
-  'roleType',
-  'roleRefType',
-  'nameTemplate',
-  'extraLabels',
-  'extraAnnotations',
-  'issuerContext',
-  'allowClusterRoleBinding',
-] as const satisfies readonly (keyof RoleSpec)[];
-
 const modeKeys = ['serviceAccount', 'kubernetesRole', 'rules'] as const satisfies readonly RoleMode[];
 
 export function roleMode(spec: RoleSpec): RoleMode {
@@ -78,20 +58,6 @@ export function roleMode(spec: RoleSpec): RoleMode {
 /** The kind the binding's roleRef names. */
 export function roleRefKind(spec: RoleSpec): RoleKind {
   return spec.roleRefType ?? spec.roleType ?? 'Role';
-}
-
-export function ttlSeconds(duration: string | undefined): number | undefined {
-  return duration === undefined ? undefined : parseDuration(duration);
-}
-
-/** The TTL a request for this role gets (`--ttl`, else the role's default, else 1h; capped at its max). */
-export function requestTtl(role: RoleDefinition, requested: string | undefined): ResolvedTtl {
-  let requestedSeconds: number | undefined;
-  if (requested !== undefined) {
-    requestedSeconds = parseDuration(requested);
-    if (requestedSeconds === undefined) throw invalidInput(`--ttl "${requested}" is not a duration (use e.g. 30m, 1h or seconds)`);
-  }
-  return resolveTtl({ requestedSeconds, roleDefaultSeconds: ttlSeconds(role.spec.defaultTtl), roleMaxSeconds: ttlSeconds(role.spec.maxTtl) });
 }
 
 /**
@@ -106,6 +72,11 @@ export function roleNameProblem(name: unknown): string | undefined {
   if (typeof name !== 'string' || name === '') return 'a role name is required';
   const problem = checkDns1123Label(name);
   return problem ? `role name "${name}" ${problem}` : undefined;
+}
+
+/** A role name that no role has (exit 2). */
+export function unknownRole(name: string): TempcredsError {
+  return invalidInput(`role "${name}" does not exist (see: kubectl tempcreds role list)`);
 }
 
 /**
@@ -127,43 +98,75 @@ export function checkRoleSpec(name: string, raw: unknown): { role?: RoleDefiniti
   for (const key of Object.keys(raw)) {
     if (!(specKeys as readonly string[]).includes(key)) problems.push(`unknown field "${key}" (known fields: ${specKeys.join(', ')})`);
   }
-  const spec: RoleSpec = { allowedNamespaces: [] };
+  const check: FieldCheck = { raw, spec: { allowedNamespaces: [] }, problems };
+  for (const { validate } of fieldValidators) validate(check);
+  return problems.length > 0 ? { problems } : { role: { name, spec: check.spec }, problems };
+}
+
+/** What a field validator reads (the raw spec), writes (the normalized spec) and reports. */
+interface FieldCheck {
+  raw: Raw;
+  spec: RoleSpec;
+  problems: string[];
+  /** The identity the role grants, once its validator ran (later fields depend on it). */
+  mode?: RoleMode;
+}
+
+const given = (value: unknown) => value !== undefined && value !== null && value !== '';
+
+/** One validator per field (or per fields that are checked together), in the order problems are listed. */
+const fieldValidators = [
+  { fields: ['allowedNamespaces', 'namespaceSelector'], validate: checkNamespaces },
+  { fields: ['defaultTtl', 'maxTtl'], validate: checkTtls },
+  { fields: ['defaultAudiences'], validate: checkAudiences },
+  { fields: ['serviceAccount', 'kubernetesRole', 'rules', 'roleType', 'roleRefType'], validate: checkIdentity },
+  { fields: ['nameTemplate'], validate: checkNameTemplateField },
+  { fields: ['extraLabels', 'extraAnnotations'], validate: checkExtraMaps },
+  { fields: ['issuerContext'], validate: checkIssuerContext },
+  { fields: ['allowClusterRoleBinding'], validate: checkAllowClusterRoleBinding },
+] as const satisfies readonly { fields: readonly (keyof RoleSpec)[]; validate: (check: FieldCheck) => void }[];
+
+type ValidatedField = (typeof fieldValidators)[number]['fields'][number];
+/** Every field, in the table's order; a RoleSpec field the table misses makes this fail to compile. */
+const specKeys: readonly ([Exclude<keyof RoleSpec, ValidatedField>] extends [never] ? ValidatedField : never)[] = fieldValidators.flatMap(({ fields }) => fields);
+
+function checkNamespaces({ raw, spec, problems }: FieldCheck): void {
   spec.allowedNamespaces = namespaceList(raw.allowedNamespaces, problems);
-  if (raw.namespaceSelector !== undefined && raw.namespaceSelector !== null && raw.namespaceSelector !== '') {
+  if (given(raw.namespaceSelector)) {
     const selector = toSelector(raw.namespaceSelector, problems);
     if (selector) spec.namespaceSelector = selector;
   }
   if (spec.allowedNamespaces.length === 0 && !spec.namespaceSelector) {
     problems.push('allowedNamespaces is empty and there is no namespaceSelector: no namespace could ever be used (use --allowed-namespaces NS[,NS…], "*" for all, or --namespace-selector)');
   }
+}
 
-  const ttls: Partial<Record<'defaultTtl' | 'maxTtl', number>> = {};
+function checkTtls({ raw, spec, problems }: FieldCheck): void {
+  const seconds: Partial<Record<keyof RoleTtls, number>> = {};
   for (const key of ['defaultTtl', 'maxTtl'] as const) {
-    const value = raw[key];
-    if (value === undefined || value === null || value === '') continue;
-    const seconds = typeof value === 'number' ? value : typeof value === 'string' ? parseDuration(value) : undefined;
-    if (seconds === undefined || !Number.isInteger(seconds) || seconds < 0) {
-      problems.push(`${key} "${String(value)}" is not a duration (use e.g. 30m, 1h, 80h or seconds)`);
-    } else if (seconds < MIN_TTL_SECONDS) {
-      problems.push(`${key} ${formatDuration(seconds)} is under 10m, the shortest lifetime Kubernetes gives a token`);
-    } else if (seconds > MAX_TTL_SECONDS) {
-      problems.push(`${key} ${formatDuration(seconds)} is over ${MAX_TTL_SECONDS}s, the longest lifetime Kubernetes gives a token`);
-    } else {
-      ttls[key] = seconds;
-      spec[key] = formatDuration(seconds);
+    if (!given(raw[key])) continue;
+    const field = roleTtlField(key, raw[key]);
+    if ('problem' in field) problems.push(field.problem);
+    else {
+      seconds[key] = field.seconds;
+      spec[key] = formatDuration(field.seconds);
     }
   }
-  if (ttls.defaultTtl !== undefined && ttls.maxTtl !== undefined && ttls.defaultTtl > ttls.maxTtl) {
-    problems.push(`defaultTtl ${spec.defaultTtl} cannot be greater than maxTtl ${spec.maxTtl}`);
-  }
+  const problem = roleTtlsProblem(seconds.defaultTtl, seconds.maxTtl);
+  if (problem) problems.push(problem);
+}
 
-  if (raw.defaultAudiences !== undefined && raw.defaultAudiences !== null) {
-    const audiences = stringList(raw.defaultAudiences);
-    if (!audiences || audiences.some((audience) => audience === '')) problems.push('defaultAudiences must be a list of non-empty strings');
-    else if (audiences.length > 0) spec.defaultAudiences = [...new Set(audiences)];
-  }
+function checkAudiences({ raw, spec, problems }: FieldCheck): void {
+  if (raw.defaultAudiences === undefined || raw.defaultAudiences === null) return;
+  const audiences = stringList(raw.defaultAudiences);
+  if (!audiences || audiences.some((audience) => audience === '')) problems.push('defaultAudiences must be a list of non-empty strings');
+  else if (audiences.length > 0) spec.defaultAudiences = [...new Set(audiences)];
+}
 
-  const modes = modeKeys.filter((key) => raw[key] !== undefined && raw[key] !== null && raw[key] !== '');
+/** Exactly one of serviceAccount, kubernetesRole or rules, and the role types that go with it. */
+function checkIdentity(check: FieldCheck): void {
+  const { raw, spec, problems } = check;
+  const modes = modeKeys.filter((key) => given(raw[key]));
   if (modes.length !== 1) {
     problems.push(
       `exactly one of serviceAccount, kubernetesRole or rules must be set (flags --service-account, --kubernetes-role, --rules)${modes.length > 1 ? `; got ${modes.join(' and ')}` : ''}`,
@@ -172,12 +175,15 @@ export function checkRoleSpec(name: string, raw: unknown): { role?: RoleDefiniti
   const roleType = roleKind(raw.roleType, 'roleType', problems);
   const roleRefType = roleKind(raw.roleRefType, 'roleRefType', problems);
   const mode = modes.length === 1 ? modes[0] : undefined;
+  if (mode) check.mode = mode;
   if (mode === 'serviceAccount') {
     const problem = typeof raw.serviceAccount === 'string' ? checkDns1123Subdomain(raw.serviceAccount) : 'must be a string';
     if (problem) problems.push(`serviceAccount "${String(raw.serviceAccount)}" ${problem}`);
     else spec.serviceAccount = raw.serviceAccount as string;
     if (roleType || roleRefType) problems.push('roleType and roleRefType apply only with kubernetesRole or rules, not with serviceAccount');
-  } else if (mode === 'kubernetesRole') {
+    return;
+  }
+  if (mode === 'kubernetesRole') {
     const problem = typeof raw.kubernetesRole === 'string' ? checkPathSegmentName(raw.kubernetesRole) : 'must be a string';
     if (problem) problems.push(`kubernetesRole "${String(raw.kubernetesRole)}" ${problem}`);
     else spec.kubernetesRole = raw.kubernetesRole as string;
@@ -190,16 +196,18 @@ export function checkRoleSpec(name: string, raw: unknown): { role?: RoleDefiniti
       problems.push(`roleRefType ${roleRefType} must match roleType ${roleType ?? 'Role'} for generated rules: the binding references the generated role`);
     }
   }
-  if (mode !== 'serviceAccount') {
-    if (roleType) spec.roleType = roleType;
-    if (roleRefType) spec.roleRefType = roleRefType;
-  }
+  if (roleType) spec.roleType = roleType;
+  if (roleRefType) spec.roleRefType = roleRefType;
+}
 
-  if (raw.nameTemplate !== undefined && raw.nameTemplate !== null && raw.nameTemplate !== '') {
-    const problem = typeof raw.nameTemplate === 'string' ? checkNameTemplate(raw.nameTemplate) : 'must be a string';
-    if (problem) problems.push(`nameTemplate ${problem}`);
-    else spec.nameTemplate = raw.nameTemplate as string;
-  }
+function checkNameTemplateField({ raw, spec, problems }: FieldCheck): void {
+  if (!given(raw.nameTemplate)) return;
+  const problem = typeof raw.nameTemplate === 'string' ? checkNameTemplate(raw.nameTemplate) : 'must be a string';
+  if (problem) problems.push(`nameTemplate ${problem}`);
+  else spec.nameTemplate = raw.nameTemplate as string;
+}
+
+function checkExtraMaps({ raw, spec, problems, mode }: FieldCheck): void {
   for (const key of ['extraLabels', 'extraAnnotations'] as const) {
     const value = raw[key];
     if (value === undefined || value === null) continue;
@@ -208,8 +216,7 @@ export function checkRoleSpec(name: string, raw: unknown): { role?: RoleDefiniti
       continue;
     }
     const map = value as Record<string, string>;
-    const mapProblems = key === 'extraLabels' ? labelMapProblems('extraLabels', map) : annotationMapProblems('extraAnnotations', map);
-    problems.push(...mapProblems);
+    problems.push(...(key === 'extraLabels' ? labelMapProblems('extraLabels', map) : annotationMapProblems('extraAnnotations', map)));
     for (const mapKey of Object.keys(map)) {
       if (mapKey.startsWith(RESERVED_PREFIX)) problems.push(`${key} key "${mapKey}" uses the prefix ${RESERVED_PREFIX}, which kubectl-tempcreds reserves for its own labels`);
       const kubernetesPrefix = KUBERNETES_LABEL_PREFIXES.find((prefix) => mapKey.startsWith(prefix));
@@ -221,17 +228,21 @@ export function checkRoleSpec(name: string, raw: unknown): { role?: RoleDefiniti
     }
     if (Object.keys(map).length > 0) spec[key] = map;
   }
-  if (raw.issuerContext !== undefined && raw.issuerContext !== null && raw.issuerContext !== '') {
-    if (typeof raw.issuerContext !== 'string') problems.push('issuerContext must be the name of a kubeconfig context');
-    else spec.issuerContext = raw.issuerContext;
-  }
-  if (raw.allowClusterRoleBinding !== undefined && raw.allowClusterRoleBinding !== null && raw.allowClusterRoleBinding !== false) {
-    if (raw.allowClusterRoleBinding !== true) problems.push('allowClusterRoleBinding must be true or false');
-    else if (mode === 'serviceAccount') problems.push('allowClusterRoleBinding applies only with kubernetesRole or rules, not with serviceAccount');
-    else if (mode && roleRefKind(spec) === 'Role') problems.push('allowClusterRoleBinding needs roleType ClusterRole: a ClusterRoleBinding cannot ref a Role');
-    else spec.allowClusterRoleBinding = true;
-  }
-  return problems.length > 0 ? { problems } : { role: { name, spec }, problems };
+}
+
+function checkIssuerContext({ raw, spec, problems }: FieldCheck): void {
+  if (!given(raw.issuerContext)) return;
+  if (typeof raw.issuerContext !== 'string') problems.push('issuerContext must be the name of a kubeconfig context');
+  else spec.issuerContext = raw.issuerContext;
+}
+
+function checkAllowClusterRoleBinding({ raw, spec, problems, mode }: FieldCheck): void {
+  const value = raw.allowClusterRoleBinding;
+  if (value === undefined || value === null || value === false) return;
+  if (value !== true) problems.push('allowClusterRoleBinding must be true or false');
+  else if (mode === 'serviceAccount') problems.push('allowClusterRoleBinding applies only with kubernetesRole or rules, not with serviceAccount');
+  else if (mode && roleRefKind(spec) === 'Role') problems.push('allowClusterRoleBinding needs roleType ClusterRole: a ClusterRoleBinding cannot ref a Role');
+  else spec.allowClusterRoleBinding = true;
 }
 
 function stringList(value: unknown): string[] | undefined {

@@ -14,7 +14,8 @@ import { parseJsonFile, readTextIfExists, writeFileAtomic } from '../adapters/fi
 import { parseDuration } from '../core/duration.js';
 import { exitCodeOf, invalidInput, type ExitCode } from '../core/errors.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
-import { requestTtl, roleDigest } from '../core/role-spec.js';
+import { roleDigest, unknownRole } from '../core/role-spec.js';
+import { requestTtl } from '../core/ttl.js';
 import { checkRefreshMargin, parseRefreshMargin, refreshAt, tokenCacheKey } from '../core/token-cache.js';
 import { createRuntime } from '../runtime.js';
 import { faultsFrom } from '../faults.js';
@@ -81,7 +82,7 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     const runtime = createRuntime({ kubeconfig: values.kubeconfig, context: values.context, requestTimeoutMs: timeout * 1000 }, env);
 
     const role = await runtime.roles.get(roleName);
-    if (!role) throw invalidInput(`role "${roleName}" does not exist (see: kubectl tempcreds role list)`);
+    if (!role) throw unknownRole(roleName);
     checkRefreshMargin(refresh, requestTtl(role, values.ttl).seconds);
     const issuer = readIssuer({ kubeconfig: values.kubeconfig, context: values.context ?? role.spec.issuerContext }, env);
     if (issuer.execCommand && basename(issuer.execCommand).startsWith('kubectl-tempcreds')) {

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { collectGarbage, type GcDeps, type GcOptions, type GcReport } from '../../src/app/gc.ts';
 import type { KubernetesPort } from '../../src/app/ports.ts';
 import type { AuditEvent } from '../../src/core/audit.ts';
-import type { LeaseRecord, ManagedObject, ObjectRef } from '../../src/core/lease.ts';
+import type { LeaseRecord, ManagedObject } from '../../src/core/lease.ts';
+import type { ObjectRef } from '../../src/core/object-ref.ts';
 import { FakeKube, ISSUER, NOW, clusterBoundLeaseObjects, leaseObjects, leaseRecord, refKey, refsOf, secondsAfter, type LeaseObjectsOptions } from './fakes.ts';
 
 const MINUTE = 60_000;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ownedByAnchor, planGrant, refOf, type GrantRequest, type Manifest } from '../../src/core/grant-plan.ts';
+import { ownedByAnchor, planGrant, type GrantRequest, type Manifest } from '../../src/core/grant-plan.ts';
+import { refOf } from '../../src/core/object-ref.ts';
 import { roleMode, type RoleDefinition } from '../../src/core/role-spec.ts';
 import { FIXED_SUFFIX, NOW, RULES, invalid, role } from './fakes.ts';
 

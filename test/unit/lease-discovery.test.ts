@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { collectGarbage } from '../../src/app/gc.ts';
-import { findLeases, leasesToRevoke } from '../../src/app/revoke.ts';
+import { findLeases } from '../../src/app/leases.ts';
+import { leasesToRevoke } from '../../src/app/revoke.ts';
 import type { ManagedObject } from '../../src/core/lease.ts';
 import { FakeKube, ISSUER, NOW, leaseObjects, leaseRecord, refKey, secondsAfter } from './fakes.ts';
 

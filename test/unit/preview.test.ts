@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { previewIssue } from '../../src/app/preview.ts';
 import { namespaceDecision, ttlDecision, type GrantPreview } from '../../src/core/grant-preview.ts';
 import { decideNamespace } from '../../src/core/namespace-policy.ts';
-import { requestTtl } from '../../src/core/role-spec.ts';
+import { requestTtl } from '../../src/core/ttl.ts';
 import { parseDocuments } from '../../src/core/structured-text.ts';
 import { renderPreview } from '../../src/cli/preview-output.ts';
 import { FIXED_SUFFIX, RULES, invalid, issueFixture, role } from './fakes.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { proxyFor } from '../../src/core/proxy.ts';
+import { proxyFor } from '../../src/adapters/proxy.ts';
 
 const server = (url: string) => new URL(url);
 const via = (url: string, env: Record<string, string>, proxyUrl?: string) => proxyFor(server(url), proxyUrl, env)?.href;

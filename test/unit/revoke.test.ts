@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findLeases, leasesToRevoke, notFound, revokeLeases, type LeaseSources, type RevokeDeps } from '../../src/app/revoke.ts';
+import { findLeases, type LeaseSources } from '../../src/app/leases.ts';
+import { leasesToRevoke, notFound, revokeLeases, type RevokeDeps } from '../../src/app/revoke.ts';
 import type { LeaseRecord } from '../../src/core/lease.ts';
 import { FIXED_SUFFIX, FakeKube, ISSUER, NOW, clusterBoundLeaseObjects, fakeConnect, invalid, leaseObjects, leaseRecord, refKey, refsOf, secondsAfter } from './fakes.ts';
 

@@ -1,6 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { GLOBAL_DEFAULT_TTL_SECONDS, MAX_TTL_SECONDS, MIN_TTL_SECONDS, checkTokenTtl, resolveTtl, shortenedWarning, type TtlPolicy } from '../../src/core/ttl.ts';
+import {
+  GLOBAL_DEFAULT_TTL,
+  GLOBAL_DEFAULT_TTL_SECONDS,
+  MAX_TTL_SECONDS,
+  MIN_TTL_SECONDS,
+  checkTokenTtl,
+  grantedSeconds,
+  requestTtl,
+  resolveTtl,
+  roleTtlField,
+  roleTtlsProblem,
+  shortenedWarning,
+  type TtlPolicy,
+} from '../../src/core/ttl.ts';
 import { invalid } from './fakes.ts';
 
 describe('resolveTtl', () => {
@@ -70,5 +83,40 @@ describe('shortenedWarning', () => {
       "the API server shortened the token's lifetime from 2h to 1h (its --service-account-max-token-expiration); the lease expires with the token",
     );
     assert.match(shortenedWarning(3600, 3594)!, /from 1h to 59m54s/);
+  });
+});
+
+describe('requestTtl: a role and --ttl to the decision table', () => {
+  const role = { spec: { defaultTtl: '30m', maxTtl: '2h' } };
+  it('takes --ttl, else the role default, else the global default', () => {
+    assert.equal(requestTtl(role, '1h').seconds, 3600);
+    assert.equal(requestTtl(role, undefined).seconds, 1800);
+    assert.equal(requestTtl({ spec: {} }, undefined).seconds, GLOBAL_DEFAULT_TTL_SECONDS);
+  });
+  it('caps at the role max with a warning', () => assert.deepEqual(requestTtl(role, '3h').warnings.length, 1));
+  it('refuses a --ttl that is not a duration (exit 2)', () => assert.throws(() => requestTtl(role, 'soon'), invalid('--ttl "soon" is not a duration (use e.g. 30m, 1h or seconds)')));
+  it('shows the global default as a role listing does', () => assert.equal(GLOBAL_DEFAULT_TTL, '1h'));
+});
+
+describe("a role's TTL fields", () => {
+  const table: { value: unknown; expected: ReturnType<typeof roleTtlField> }[] = [
+    { value: '80h', expected: { seconds: 288000 } },
+    { value: 600, expected: { seconds: 600 } },
+    { value: 'later', expected: { problem: 'maxTtl "later" is not a duration (use e.g. 30m, 1h, 80h or seconds)' } },
+    { value: -5, expected: { problem: 'maxTtl "-5" is not a duration (use e.g. 30m, 1h, 80h or seconds)' } },
+    { value: '5m', expected: { problem: 'maxTtl 5m is under 10m, the shortest lifetime Kubernetes gives a token' } },
+    { value: MAX_TTL_SECONDS + 1, expected: { problem: `maxTtl 1193046h28m17s is over ${MAX_TTL_SECONDS}s, the longest lifetime Kubernetes gives a token` } },
+  ];
+  for (const { value, expected } of table) it(`${JSON.stringify(value)}`, () => assert.deepEqual(roleTtlField('maxTtl', value), expected));
+  it('a default over the max is refused, as Vault does', () => {
+    assert.equal(roleTtlsProblem(39600, 18000), 'defaultTtl 11h cannot be greater than maxTtl 5h');
+    assert.equal(roleTtlsProblem(3600, 3600), undefined);
+    assert.equal(roleTtlsProblem(3600, undefined), undefined);
+  });
+});
+
+describe('grantedSeconds', () => {
+  it('is the lifetime from the issuance, rounded to whole seconds', () => {
+    assert.equal(grantedSeconds(new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T01:00:00.400Z')), 3600);
   });
 });

@@ -9,7 +9,7 @@ import { invalidInput, operationFailed } from '../../core/errors.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { columns } from '../render.js';
-import { searchNamespaces } from './revoke.js';
+import { searchNamespaces } from '../../app/leases.js';
 
 type GcArgs = GlobalArgs & { 'dry-run': boolean; 'orphan-grace': string; local: boolean; quiet: boolean };
 

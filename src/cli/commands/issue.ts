@@ -11,7 +11,7 @@ import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { issueOptions, issueRequest, type IssueArgs } from '../issue-options.js';
 import { warn } from '../io.js';
 import { keyValues, structured } from '../render.js';
-import { describeRef } from '../../core/lease.js';
+import { describeRef } from '../../core/object-ref.js';
 import { vaultCredsResponse } from '../../core/vault-creds.js';
 
 const formats = ['table', 'json', 'yaml', 'token', 'env', 'vault-json'] as const;

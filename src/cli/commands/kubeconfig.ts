@@ -9,7 +9,8 @@ import { invalidInput } from '../../core/errors.js';
 import { checkBinding } from '../../core/grant-plan.js';
 import { defaultContextName, execEntries } from '../../core/kubeconfig-entry.js';
 import { decideNamespace } from '../../core/namespace-policy.js';
-import { requestTtl } from '../../core/role-spec.js';
+import { unknownRole } from '../../core/role-spec.js';
+import { requestTtl } from '../../core/ttl.js';
 import { checkRefreshMargin, parseRefreshMargin } from '../../core/token-cache.js';
 import { TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
@@ -33,7 +34,7 @@ export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
   handler: async (args) => {
     const runtime = runtimeFor(args);
     const role = await runtime.roles.get(args.role);
-    if (!role) throw invalidInput(`role "${args.role}" does not exist (see: kubectl tempcreds role list)`);
+    if (!role) throw unknownRole(args.role);
     const { namespace } = decideNamespace(role, args.namespace);
     // What the plugin would refuse on every kubectl call is refused here, before the kubeconfig changes.
     checkRefreshMargin(parseRefreshMargin(args['refresh-margin']), requestTtl(role, args.ttl).seconds);

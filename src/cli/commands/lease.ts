@@ -3,11 +3,11 @@
 import type { Argv, CommandModule } from 'yargs';
 import { formatDuration } from '../../core/duration.js';
 import { invalidInput } from '../../core/errors.js';
-import { describeRef, isExpired, leaseIdFromInput, type LeaseRecord } from '../../core/lease.js';
+import { isExpired, leaseIdFromInput, type LeaseRecord } from '../../core/lease.js';
+import { describeRef } from '../../core/object-ref.js';
 import { AuditLog } from '../../adapters/audit-log.js';
-import { findLeases } from '../../app/revoke.js';
+import { findLeases, leaseSources } from '../../app/leases.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
-import { leaseSources } from './revoke.js';
 import { print, warn } from '../io.js';
 import { columns, keyValues, structured, type OutputFormat } from '../render.js';
 

@@ -3,11 +3,11 @@
 
 import type { Argv, CommandModule } from 'yargs';
 import { evictTokens } from '../../adapters/token-cache.js';
-import { leasesToRevoke, notFound, revokeLeases, type LeaseTarget } from '../../app/revoke.js';
+import { leaseSources, type LeaseTarget } from '../../app/leases.js';
+import { leasesToRevoke, notFound, revokeLeases } from '../../app/revoke.js';
 import { invalidInput, operationFailed } from '../../core/errors.js';
 import { leaseIdFromInput } from '../../core/lease.js';
 import { roleNameProblem } from '../../core/role-spec.js';
-import type { Runtime } from '../../runtime.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 
@@ -23,22 +23,6 @@ function target(args: RevokeArgs): LeaseTarget {
     return { role: args.role };
   }
   return { all: true };
-}
-
-/**
- * Where to look for leases when the issuer may not list across all namespaces (set up with
- * --namespaces): -n, and the allowed namespaces of the roles that issue through its context.
- */
-export function searchNamespaces(runtime: Runtime, namespace: string | undefined) {
-  return async (context: string): Promise<string[]> => {
-    const { roles } = await runtime.roles.list();
-    const fromRoles = roles.filter(({ spec }) => !spec.issuerContext || spec.issuerContext === context).flatMap(({ spec }) => spec.allowedNamespaces);
-    return [...(namespace ? [namespace] : []), ...fromRoles.filter((allowed) => allowed !== '*')];
-  };
-}
-
-export function leaseSources(runtime: Runtime, namespace: string | undefined) {
-  return { connect: runtime.connect, localLeases: (role?: string) => runtime.leases.list(role), searchNamespaces: searchNamespaces(runtime, namespace) };
 }
 
 export const revokeCommand: CommandModule<GlobalArgs, RevokeArgs> = {

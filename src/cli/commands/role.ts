@@ -5,7 +5,8 @@ import { readInputFile } from '../../adapters/files.js';
 import { applyRoles, createRole, deleteRole, importRoles, updateRole } from '../../app/roles.js';
 import { invalidInput, invalidInputs } from '../../core/errors.js';
 import { formatSelector } from '../../core/label-selector.js';
-import { roleFromDocument, roleMode, roleRefKind, roleToDocument, type RoleDefinition } from '../../core/role-spec.js';
+import { roleFromDocument, roleMode, roleRefKind, roleToDocument, unknownRole, type RoleDefinition } from '../../core/role-spec.js';
+import { GLOBAL_DEFAULT_TTL } from '../../core/ttl.js';
 import { parseDocuments, parseStructured } from '../../core/structured-text.js';
 import { rolesFromVault } from '../../core/vault-role.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
@@ -41,7 +42,7 @@ function renderRole(role: RoleDefinition, format: OutputFormat): string {
     ['name', role.name],
     ['grants', grants(role)],
     ['allowed_namespaces', namespaces(role)],
-    ['default_ttl', spec.defaultTtl ?? '1h (global default)'],
+    ['default_ttl', spec.defaultTtl ?? `${GLOBAL_DEFAULT_TTL} (global default)`],
     ['max_ttl', spec.maxTtl ?? 'none'],
     ['default_audiences', spec.defaultAudiences?.join(',')],
     ['rules', spec.rules ? JSON.stringify(spec.rules) : undefined],
@@ -109,7 +110,7 @@ const get: CommandModule<GlobalArgs, RoleArgs> = {
   builder: (cli) => (cli as Argv<GlobalArgs>).positional('name', { type: 'string', demandOption: true }).option('output', outputOption).example('$0 role get rules -o yaml', 'the role as an applyable document') as never,
   handler: async (args) => {
     const role = await runtimeFor(args).roles.get(args.name);
-    if (!role) throw invalidInput(`role "${args.name}" does not exist (see: kubectl tempcreds role list)`);
+    if (!role) throw unknownRole(args.name);
     print(renderRole(role, args.output));
   },
 };
@@ -130,7 +131,7 @@ const list: CommandModule<GlobalArgs, RoleArgs> = {
 function renderRoles(roles: RoleDefinition[], format: OutputFormat, actions?: string[]): string {
   if (format !== 'table') return structured({ apiVersion: 'v1', kind: 'List', items: roles.map(roleToDocument) }, format);
   const headers = ['NAME', 'GRANTS', 'NAMESPACES', 'DEFAULT TTL', 'MAX TTL', ...(actions ? ['ACTION'] : [])];
-  return columns(headers, roles.map((role, index) => [role.name, grants(role), namespaces(role), role.spec.defaultTtl ?? '1h', role.spec.maxTtl ?? '-', ...(actions ? [actions[index]!] : [])]));
+  return columns(headers, roles.map((role, index) => [role.name, grants(role), namespaces(role), role.spec.defaultTtl ?? GLOBAL_DEFAULT_TTL, role.spec.maxTtl ?? '-', ...(actions ? [actions[index]!] : [])]));
 }
 
 const remove: CommandModule<GlobalArgs, RoleArgs> = {

@@ -4,7 +4,7 @@
 // hosts that NO_PROXY (then no_proxy) matches. Same rules, same cluster reached, as kubectl.
 
 import { BlockList, isIP } from 'node:net';
-import { invalidInput } from './errors.js';
+import { invalidInput } from '../core/errors.js';
 
 export function proxyFor(server: URL, proxyUrl: string | undefined, env: Record<string, string | undefined>): URL | undefined {
   if (proxyUrl) {

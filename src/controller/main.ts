@@ -1,0 +1,62 @@
+// The controller process's composition root: the kubeconfig (in a Pod: its ServiceAccount),
+// the checks before starting, the Lease, the watched resource, the reconcile, signals.
+
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { KubeConnection } from '../adapters/kube-connections.js';
+import { loadKubeConfig } from '../adapters/kube.js';
+import { KubeLeaseLock } from '../adapters/lease-lock.js';
+import { kubeResourceSource } from '../adapters/watch.js';
+import { CREDENTIAL_REQUESTS, TEMPCREDS_GROUP, TEMPCREDS_VERSION, crdName } from '../core/delegation-names.js';
+import { electionTiming } from '../core/leader-election.js';
+import { logOnlyReconcile } from './log-only-reconcile.js';
+import { createLogger } from './logger.js';
+import { ControllerMetrics } from './metrics.js';
+import { checkInstalled } from './preflight.js';
+import { runController } from './service.js';
+
+export interface ControllerSettings {
+  kubeconfig?: string;
+  context?: string;
+  /** Where the leader election Lease lives. */
+  namespace: string;
+  leaseName: string;
+  listen: { host: string; port: number };
+  /** Default: hostname_uuid, unique per process like client-go's. */
+  identity?: string;
+  leaseDurationSeconds: number;
+  requestTimeoutMs: number;
+}
+
+export async function runControllerProcess(settings: ControllerSettings): Promise<void> {
+  const log = createLogger();
+  const shutdown = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.info('received a signal: shutting down (another one stops at once)', { signal });
+    process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
+    shutdown.abort();
+  };
+  // From the start: a signal during the checks still ends the process with exit 0, having done nothing.
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  try {
+    const config = loadKubeConfig({ kubeconfig: settings.kubeconfig, context: settings.context });
+    const connection = new KubeConnection(config, config.getCurrentCluster()!.server, settings.requestTimeoutMs);
+    await checkInstalled(connection);
+    if (shutdown.signal.aborted) return;
+    await runController(
+      {
+        source: kubeResourceSource(config, connection, `/apis/${TEMPCREDS_GROUP}/${TEMPCREDS_VERSION}/${CREDENTIAL_REQUESTS}`, crdName(CREDENTIAL_REQUESTS)),
+        lock: new KubeLeaseLock(connection, settings.namespace, settings.leaseName),
+        identity: settings.identity ?? `${hostname()}_${randomUUID()}`,
+        timing: electionTiming(settings.leaseDurationSeconds),
+        reconcile: logOnlyReconcile,
+        log,
+        metrics: new ControllerMetrics(),
+        listen: settings.listen,
+      },
+      shutdown.signal,
+    );
+  } finally {
+    process.off('SIGTERM', onSignal).off('SIGINT', onSignal);
+  }
+}

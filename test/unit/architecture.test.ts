@@ -1,0 +1,88 @@
+// The dependency rules of src/ (docs/design.md, "Layout"), read from the sources' imports and from
+// the built cache-hit bundle: a change that breaks one fails here, naming the import.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { bundleDist } from '../../scripts/build.ts';
+
+const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+
+/** Every module of src/ (relative, e.g. core/ttl.ts) and what it imports: src modules as such, the rest as written. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const file of (readdirSync(SRC, { recursive: true }) as string[]).filter((name) => name.endsWith('.ts')).sort()) {
+    const source = readFileSync(join(SRC, file), 'utf8');
+    // Static, dynamic and type-only imports and re-exports alike: a type import is a dependency too.
+    const specifiers = ts.preProcessFile(source, true, true).importedFiles.map(({ fileName }) => fileName);
+    graph.set(file, specifiers.map((specifier) => (specifier.startsWith('.') ? relative(SRC, resolve(SRC, dirname(file), specifier.replace(/\.js$/, '.ts'))) : specifier)));
+  }
+  return graph;
+}
+
+/** What a module of `layer` imports that the rule does not allow, as "module imports what" lines. */
+function violations(graph: Map<string, string[]>, layer: string, allowed: (specifier: string) => boolean): string[] {
+  return [...graph].filter(([file]) => file.startsWith(`${layer}/`)).flatMap(([file, imports]) => imports.filter((specifier) => !allowed(specifier)).map((specifier) => `src/${file} imports ${specifier}`));
+}
+
+/** Every import cycle, each once, as "a -> b -> a". */
+function cycles(graph: Map<string, string[]>): string[] {
+  const found: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const path: string[] = [];
+  const visit = (file: string) => {
+    state.set(file, 'visiting');
+    path.push(file);
+    for (const next of graph.get(file) ?? []) {
+      if (!graph.has(next)) continue;
+      if (state.get(next) === 'visiting') found.push([...path.slice(path.indexOf(next)), next].join(' -> '));
+      else if (!state.has(next)) visit(next);
+    }
+    path.pop();
+    state.set(file, 'done');
+  };
+  for (const file of graph.keys()) if (!state.has(file)) visit(file);
+  return found;
+}
+
+/** Pure libraries the core may use besides its own modules: hashing and YAML parsing do no I/O. */
+const CORE_LIBRARIES = new Set(['node:crypto', 'js-yaml']);
+
+describe('dependency rules', () => {
+  const graph = importGraph();
+
+  it('reads the imports of every module', () => {
+    assert.ok(graph.get('core/role-spec.ts')?.includes('core/ttl.ts'), 'the import reader found no imports: the rules below would pass vacuously');
+  });
+
+  it('the core imports only the core and pure libraries: no I/O module (node:fs, node:net, …), no adapter', () => {
+    assert.deepEqual(violations(graph, 'core', (specifier) => specifier.startsWith('core/') || CORE_LIBRARIES.has(specifier)), []);
+  });
+
+  it('use cases import only the core and each other: no adapter, no I/O module', () => {
+    assert.deepEqual(violations(graph, 'app', (specifier) => specifier.startsWith('core/') || specifier.startsWith('app/')), []);
+  });
+
+  it('no import cycles in src/', () => {
+    assert.deepEqual(cycles(graph), []);
+  });
+});
+
+describe('the built cache-hit bundle', () => {
+  const out = mkdtempSync(join(tmpdir(), 'tempcreds-arch-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  it('loads only node:fs, node:path and node:os when it starts (the release build, without test hooks)', async () => {
+    await bundleDist({ root: out });
+    const source = readFileSync(join(out, 'dist', 'exec', 'hit.cjs'), 'utf8');
+    const required = new Set([...source.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!));
+    assert.ok(required.size > 0, 'no require() found: the bundle format changed and this check reads nothing');
+    assert.deepEqual([...required].filter((id) => !['node:fs', 'node:path', 'node:os'].includes(id)), []);
+    // Only on a miss (the full entry) or with the keychain store: never on a file-cache hit.
+    assert.deepEqual([...new Set([...source.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]))].sort(), ['./main.js', 'keytar']);
+  });
+});
