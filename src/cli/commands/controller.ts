@@ -9,7 +9,7 @@ import { parseListenAddress } from '../../core/listen-address.js';
 import { checkDns1123Label, checkDns1123Subdomain } from '../../core/kube-names.js';
 import type { GlobalArgs } from '../global-options.js';
 
-type ControllerArgs = GlobalArgs & { 'lease-name': string; 'lease-duration': string; 'health-addr': string; id?: string };
+type ControllerArgs = GlobalArgs & { 'lease-name': string; 'lease-duration': string; 'health-addr': string; id?: string; retention: string };
 
 export const controllerCommand: CommandModule<GlobalArgs, ControllerArgs> = {
   command: 'controller',
@@ -22,6 +22,7 @@ export const controllerCommand: CommandModule<GlobalArgs, ControllerArgs> = {
       .option('lease-duration', { type: 'string', default: '15s', describe: 'How long a leader that stopped renewing keeps the Lease; it renews every 2/15 of it and stops working after 2/3 without renewal' })
       .option('health-addr', { type: 'string', default: ':8081', describe: 'Where to serve /healthz, /readyz and /metrics (host:port; :port for all interfaces, port 0 for any)' })
       .option('id', { type: 'string', describe: 'This replica\'s identity in the Lease (default: hostname_uuid)' })
+      .option('retention', { type: 'string', default: '1h', describe: 'How long a finished request (denied, failed, or its lease expired or revoked) is kept before the controller deletes it' })
       .example('$0 controller --context tempcreds-controller', 'run it with a kubeconfig context (in a Pod: its ServiceAccount)')
       .example('$0 controller --health-addr 127.0.0.1:9090 --id replica-a', 'probes and metrics on loopback, a readable identity')
       .example('curl -s localhost:8081/metrics', 'tempcreds_requests_total, tempcreds_issuance_seconds, tempcreds_live_leases, tempcreds_leader') as never,
@@ -38,7 +39,9 @@ export const controllerCommand: CommandModule<GlobalArgs, ControllerArgs> = {
     if (args.id !== undefined && (args.id.length === 0 || args.id.length > 128 || /[\s\p{C}]/u.test(args.id))) throw invalidInput(`--id must be 1 to 128 printable characters without spaces`);
     const timeoutSeconds = parseDuration(args['request-timeout'] ?? '15s');
     if (timeoutSeconds === undefined || timeoutSeconds <= 0) throw invalidInput(`--request-timeout "${args['request-timeout']}" is not a duration (e.g. 10s, 1m)`);
+    const retentionSeconds = parseDuration(args.retention);
+    if (retentionSeconds === undefined) throw invalidInput(`--retention "${args.retention}" is not a duration (e.g. 1h, 30m, 0s)`);
     const { runControllerProcess } = await import('../../controller/main.js');
-    await runControllerProcess({ kubeconfig: args.kubeconfig, context: args.context, namespace, leaseName: args['lease-name'], listen, identity: args.id, leaseDurationSeconds: leaseSeconds, requestTimeoutMs: timeoutSeconds * 1000 });
+    await runControllerProcess({ kubeconfig: args.kubeconfig, context: args.context, namespace, leaseName: args['lease-name'], listen, identity: args.id, leaseDurationSeconds: leaseSeconds, requestTimeoutMs: timeoutSeconds * 1000, retentionMs: retentionSeconds * 1000 });
   },
 };
