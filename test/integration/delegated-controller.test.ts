@@ -48,8 +48,8 @@ const ROLE_CRD = {
   },
 };
 
-function startController(id: string, env: NodeJS.ProcessEnv = {}): Promise<Controller> {
-  const child = spawn(TEMPCREDS_BIN, ['controller', '--kubeconfig', kubeconfig, '--namespace', leaseNamespace, '--health-addr', '127.0.0.1:0', '--id', id, '--lease-duration', '4s'], {
+function startController(id: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<Controller> {
+  const child = spawn(TEMPCREDS_BIN, ['controller', '--kubeconfig', kubeconfig, '--namespace', leaseNamespace, '--health-addr', '127.0.0.1:0', '--id', id, '--lease-duration', '4s', ...args], {
     env: { ...process.env, KUBECTL_TEMPCREDS_HOME: mkdtempSync(join(tmpdir(), 'tempcreds-home-')), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -168,6 +168,22 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
     const denied = await settled(name);
     assert.deepEqual(denied.status!.conditions!.map(({ type, status, reason }) => `${type}=${status}/${reason}`), ['Issued=False/NamespaceNotAllowed', 'Denied=True/NamespaceNotAllowed']);
     assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`, cluster), []);
+  });
+
+  it('expiry, by the API server\'s clock (the test build\'s hook: a day on): the controller revokes the lease (Revoked/Expired, the token dropped, nothing labelled left); with --retention 0s the cleaner then deletes the request', async () => {
+    await Promise.all(controllers.map(stop));
+    const dayOn = new Date(Date.now() + 86_400_000).toISOString();
+    const controller = await startController('expiring', { KUBECTL_TEMPCREDS_TEST_SERVER_NOW: dayOn });
+    const { name, uid } = await createRequest(alice, team, spec());
+    const revoked = await settled(name, 60_000);
+    assert.deepEqual(revoked.status!.conditions!.map(({ type, status, reason }) => `${type}=${status}/${reason}`), ['Issued=False/Expired', 'Revoked=True/Expired']);
+    assert.equal(revoked.status!.token, undefined);
+    await waitFor(async () => !(await read(name)).metadata.finalizers?.length, { what: 'the lease to be revoked' });
+    assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`, cluster), []);
+    await stop(controller);
+    const cleaner = await startController('cleaner', { KUBECTL_TEMPCREDS_TEST_SERVER_NOW: dayOn }, ['--retention', '0s']);
+    await waitFor(async () => (await admin('GET', `${requests}/${name}`)).status === 404, { what: 'the cleaner to delete the finished request' });
+    await stop(cleaner);
   });
 
   it('SIGKILL at every step of an issuance: after a restart nothing is orphaned, and each request ends Issued (its objects all there, its token working) or Failed (nothing left)', async () => {
