@@ -169,6 +169,8 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
     assert.equal(new Set(answered.map((request) => request.status!.leaseId)).size, 100);
     const issuedCounts = await Promise.all(controllers.filter(({ child }) => child.exitCode === null).map((controller) => metric(controller, 'tempcreds_requests_total{outcome="issued"}')));
     assert.equal(issuedCounts.reduce((sum, count) => sum + count, 0), 101);
+    const live = await Promise.all(controllers.filter(({ child }) => child.exitCode === null).map((controller) => metric(controller, 'tempcreds_live_leases')));
+    assert.equal(Math.max(...live), 101);
   });
 
   it('deleting the request revokes the lease: 401 within 20 s, no labelled objects left, the request gone', async () => {
