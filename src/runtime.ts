@@ -4,6 +4,8 @@
 
 import { randomBytes } from 'node:crypto';
 import type { IssueDeps } from './app/issue.js';
+import type { RequesterPort, RequestLeaseDeps } from './app/request-lease.js';
+import type { LeaseRecord } from './core/lease.js';
 import type { AuditSink, KubernetesPort } from './app/ports.js';
 import { AuditLog } from './adapters/audit-log.js';
 import { LeaseStore } from './adapters/lease-store.js';
@@ -29,8 +31,20 @@ export interface Runtime extends Pick<Faults, 'afterApiCall'> {
    * and `kubeconfig` (a lease's own), else the current context of the default kubeconfig.
    */
   connect(context: string | undefined, kubeconfig?: string): Promise<KubernetesPort>;
+  /** Connects as the requester of delegated issuance: the global --context/--kubeconfig, else `context`/`kubeconfig` (a lease's own). */
+  connectRequester(context: string | undefined, kubeconfig?: string): Promise<RequesterPort>;
   now(): Date;
   randomBytes(count: number): Uint8Array;
+}
+
+/** What a delegated issuance needs: the requester's own context, a key pair made here, the lease record. */
+export function requestLeaseDepsOf(runtime: Runtime, waitMs: number, leaseExtra: Partial<LeaseRecord> = {}): RequestLeaseDeps {
+  return {
+    connect: () => runtime.connectRequester(undefined),
+    generateKeyPair: async () => (await import('./core/sealed-token.js')).generateRequestKeyPair(),
+    saveLease: (lease) => runtime.leases.save({ ...lease, ...leaseExtra }),
+    waitMs,
+  };
 }
 
 /** What issuing a lease needs, from the runtime's stores. */
@@ -66,6 +80,11 @@ export function createRuntime(globals: GlobalOptions, env: NodeJS.ProcessEnv = p
         named.then((connected) => clients.has(key(connected.issuer.context)) || clients.set(key(connected.issuer.context), named)).catch(() => undefined);
       }
       return client;
+    },
+    async connectRequester(context, kubeconfig) {
+      const target = { kubeconfig: globals.kubeconfig ?? kubeconfig, context: globals.context ?? context, recorded: globals.kubeconfig === undefined && kubeconfig !== undefined };
+      const [{ RequesterApi }, { kubeconfigSource, loadKubeConfig }] = await Promise.all([import('./adapters/kube-requests.js'), import('./adapters/kube.js')]);
+      return new RequesterApi(loadKubeConfig(target), globals.requestTimeoutMs, { kubeconfig: kubeconfigSource(target, env) });
     },
     now,
     randomBytes: (count) => randomBytes(count),

@@ -14,6 +14,7 @@ import { deleteLeaseObjects, type Deletion } from './delete-objects.js';
 import { findLeases, type LeaseSources, type LeaseTarget } from './leases.js';
 import type { AuditEvent } from '../core/audit.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
+import type { RequesterPort } from './request-lease.js';
 
 export interface RevokeOutcome extends Deletion {
   lease: LeaseRecord;
@@ -34,6 +35,8 @@ export interface RevokeDeps {
   evictTokens?(leases: LeaseRecord[]): Promise<void>;
   audit?: AuditSink;
   now(): Date;
+  /** Connects as a delegated lease's requester: its CredentialRequest is deleted, and the controller revokes the lease. */
+  connectRequester?(context: string | undefined, kubeconfig?: string): Promise<Pick<RequesterPort, 'requester' | 'delete'>>;
 }
 
 const failed = (lease: LeaseRecord, failure: string): RevokeOutcome => ({ lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [failure] });
@@ -62,7 +65,10 @@ const LEASE_CONCURRENCY = 16;
 export async function revokeLeases(deps: RevokeDeps, leases: LeaseRecord[], options: { expiredOnly?: boolean } = {}): Promise<RevokeOutcome[]> {
   const outcomes: RevokeOutcome[] = [];
   const byIssuer = new Map<string, LeaseRecord[]>();
-  for (const lease of leases) {
+  for (const lease of leases.filter((each) => each.request)) {
+    if (!(options.expiredOnly && !isExpired(lease, deps.now()))) outcomes.push(await revokeRequest(deps, lease));
+  }
+  for (const lease of leases.filter((each) => !each.request)) {
     const key = JSON.stringify([lease.kubeconfig ?? '', lease.context]);
     byIssuer.set(key, [...(byIssuer.get(key) ?? []), lease]);
   }
@@ -102,6 +108,22 @@ export function revokeEvent({ lease, failures }: RevokeOutcome, identity: string
     outcome: failures.length === 0 ? 'ok' : 'failed',
     ...(failures.length > 0 ? { error: failures.join('; ') } : {}),
   };
+}
+
+/** A delegated lease: its request deleted by uid, as the requester (the controller's finalizer revokes what it created). */
+async function revokeRequest(deps: RevokeDeps, lease: LeaseRecord): Promise<RevokeOutcome> {
+  if (!deps.connectRequester) return failed(lease, 'a delegated lease (its CredentialRequest is revoked by deleting it): revoke it with kubectl tempcreds revoke');
+  try {
+    const api = await deps.connectRequester(lease.context, lease.kubeconfig);
+    const mismatch = clusterMismatch(lease, api.requester);
+    if (mismatch) return failed(lease, mismatch);
+    const deleted = (await api.delete(lease.request!)) === 'deleted';
+    await deps.deleteLease(lease.id);
+    await deps.audit?.([{ ...revokeEvent({ lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [] }, lease.issuedBy, deps.now(), 'revoke'), objects: [`CredentialRequest ${lease.request!.namespace}/${lease.request!.name}`] }]);
+    return { lease, deleted: deleted ? 1 : 0, alreadyGone: deleted ? 0 : 1, replaced: [], failures: [] };
+  } catch (error) {
+    return failed(lease, (error as Error).message);
+  }
 }
 
 async function revokeOne(kube: KubernetesPort, deps: RevokeDeps, lease: LeaseRecord): Promise<RevokeOutcome> {
