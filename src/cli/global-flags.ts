@@ -8,7 +8,12 @@ export function withGlobalOptions<T>(cli: Argv<T>) {
     .option('kubeconfig', { type: 'string', global: true, describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' })
     .option('context', { type: 'string', global: true, describe: 'kubeconfig context to act as the issuer (default: the role\'s issuer context, else the current context)' })
     .option('namespace', { alias: 'n', type: 'string', global: true, describe: 'Namespace of the credential' })
-    .option('request-timeout', { type: 'string', global: true, default: '15s', describe: 'How long to wait for each API request (e.g. 10s, 1m)' });
+    .option('request-timeout', { type: 'string', global: true, default: '15s', describe: 'How long to wait for each API request (e.g. 10s, 1m)' })
+    .option('delegated', {
+      type: 'boolean',
+      global: true,
+      describe: 'Delegated issuance: --context is your own identity, roles are the cluster\'s, and the tempcreds controller issues (default: $KUBECTL_TEMPCREDS_DELEGATED=1)',
+    });
 }
 
 /** The global flags as every command's handler receives them, read off the declarations above. */

@@ -1,9 +1,15 @@
 // The runtime built from the global flags (global-flags.ts).
 
 import { parseDuration } from '../core/duration.js';
+import { delegatedMode } from '../core/delegated-request.js';
 import { invalidInput } from '../core/errors.js';
 import { createRuntime, type Runtime } from '../runtime.js';
 import type { GlobalArgs } from './global-flags.js';
+
+/** Whether this command issues, revokes and lists through the controller (--delegated, else the environment). */
+export function isDelegated(args: Pick<GlobalArgs, 'delegated'>, env: NodeJS.ProcessEnv = process.env): boolean {
+  return delegatedMode(args.delegated, env);
+}
 
 export function runtimeFor(args: GlobalArgs): Runtime {
   const timeout = args['request-timeout'] ?? '15s';

@@ -2,13 +2,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { sweepExpiredLeases } from '../../adapters/background-sweep.js';
-import { issueLease, type IssuedLease } from '../../app/issue.js';
+import type { IssuedLease } from '../../app/issue.js';
+import { invalidInput } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
-import { issueDepsOf } from '../../runtime.js';
 import { printPreview } from '../preview-output.js';
 import type { ArgsOf, CommandHandler } from '../command-spec.js';
-import { runtimeFor } from '../global-options.js';
-import { issueRequest } from '../issue-options.js';
+import { isDelegated, runtimeFor } from '../global-options.js';
+import { issueFor } from '../issuance.js';
 import { warn } from '../io.js';
 import { keyValues, structured } from '../render.js';
 import { describeRef } from '../../core/object-ref.js';
@@ -65,8 +65,11 @@ function renderIssued(issued: IssuedLease, format: IssueCommandArgs['output']): 
 export const issueCommand: CommandHandler<typeof issueSpec> = {
   handler: async (args) => {
     const runtime = runtimeFor(args);
-    if (args['dry-run']) return printPreview(runtime, args, args.output);
-    const issued = await issueLease(issueDepsOf(runtime), issueRequest(args));
+    if (args['dry-run']) {
+      if (isDelegated(args)) throw invalidInput('--dry-run previews a local issuance, as the issuer; with --delegated the controller decides (leave out one of them)');
+      return printPreview(runtime, args, args.output);
+    }
+    const issued = await issueFor(runtime, args);
     issued.warnings.forEach(warn);
     process.stdout.write(renderIssued(issued, args.output));
     await sweepExpiredLeases(runtime.paths.leases, runtime.now());

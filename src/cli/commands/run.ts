@@ -8,15 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../adapters/files.js';
-import { issueLease } from '../../app/issue.js';
 import { revokeLeases } from '../../app/revoke.js';
 import { CommandExit, invalidInput } from '../../core/errors.js';
 import { tokenKubeconfig } from '../../core/kubeconfig-entry.js';
 import { toYaml } from '../../core/structured-text.js';
-import { issueDepsOf } from '../../runtime.js';
 import type { CommandHandler } from '../command-spec.js';
 import { runtimeFor } from '../global-options.js';
-import { issueRequest } from '../issue-options.js';
+import { issueFor } from '../issuance.js';
 import { warn } from '../io.js';
 import type { runSpec } from '../specs/run.js';
 
@@ -49,16 +47,19 @@ export const runCommand: CommandHandler<typeof runSpec> = {
     const [command, ...commandArgs] = afterDashes(args);
     if (!command) throw invalidInput('give the command to run after --, e.g. kubectl tempcreds run ROLE -n NS -- kubectl get pods');
     const runtime = runtimeFor(args);
-    const issued = await issueLease(issueDepsOf(runtime), issueRequest(args));
+    const issued = await issueFor(runtime, args);
     issued.warnings.forEach(warn);
     const directory = await mkdtemp(join(tmpdir(), 'kubectl-tempcreds-run-'));
     let exitCode = 1;
     try {
-      const kube = await runtime.connect(issued.lease.context, issued.lease.kubeconfig);
+      // The cluster as the issuing context reaches it (delegated: the requester's own context).
+      const cluster = issued.lease.request
+        ? (await runtime.connectRequester(issued.lease.context, issued.lease.kubeconfig)).requester
+        : (await runtime.connect(issued.lease.context, issued.lease.kubeconfig)).issuer;
       const kubeconfig = join(directory, 'kubeconfig');
       await writeFileAtomic(
         kubeconfig,
-        toYaml(tokenKubeconfig({ ...kube.issuer, token: issued.token, namespace: issued.lease.namespace, name: `tempcreds-${args.role}` })),
+        toYaml(tokenKubeconfig({ ...cluster, token: issued.token, namespace: issued.lease.namespace, name: `tempcreds-${args.role}` })),
       );
       exitCode = await runToCompletion(command, commandArgs, { ...process.env, KUBECONFIG: kubeconfig, TEMPCREDS_LEASE_ID: issued.lease.id });
     } finally {
