@@ -6,13 +6,13 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { Watch } from '@kubernetes/client-node';
 import { withQuery } from '../core/api-paths.js';
 import { API_GROUP, API_VERSION, CREDENTIAL_REQUEST_CRD_NAME, CREDENTIAL_REQUESTS } from '../core/manifests/credential-request-crd.js';
-import { CREDENTIAL_ROLES, REQUEST_POLICY_NAME, USE_VERB } from '../core/manifests/request-admission.js';
+import { CREDENTIAL_ROLES, REQUEST_POLICY_NAME, REQUESTER_CLUSTER_ROLE, USE_VERB } from '../core/manifests/request-admission.js';
 import { ApiError, invalidInput } from '../core/errors.js';
 import { checkDns1123Label, checkDns1123Subdomain } from '../core/kube-names.js';
 import type { RequestObject, RequestRef } from '../core/delegated-request.js';
 import type { Requester, RequesterPort, WaitResult } from '../app/request-lease.js';
 import { KubeApi, LIST_PAGE_SIZE, type KubeList } from './kube-api.js';
-import { KubeStatusError } from './kube-connections.js';
+import { KubeStatusError, type KubeRequest } from './kube-connections.js';
 
 function requestsPath(namespace: string | undefined, name?: string): string {
   const problem = (namespace === undefined ? undefined : checkDns1123Label(namespace)) ?? (name === undefined ? undefined : checkDns1123Subdomain(name));
@@ -35,6 +35,17 @@ export class RequesterApi extends KubeApi implements RequesterPort {
     return this.issuer;
   }
 
+  /** As KubeApi's, but a 403 names what a requester lacks (not the issuer's rights). */
+  override async request<T = unknown>(action: string, request: KubeRequest): Promise<T> {
+    try {
+      return await super.request<T>(action, request);
+    } catch (error) {
+      const cause = error instanceof ApiError && error.cause instanceof KubeStatusError ? error.cause : undefined;
+      if (cause?.status !== 403) throw error;
+      throw new ApiError(`cannot ${action}: 403 ${cause.message} — as a requester, context "${this.issuer.context}" needs ClusterRole ${REQUESTER_CLUSTER_ROLE} bound in the request's namespace (ask an admin)`, 403, { cause });
+    }
+  }
+
   async whoAmI(): Promise<Requester> {
     const review = await this.request<{ status?: { userInfo?: Partial<Requester> } }>('ask the API server who this context is (SelfSubjectReview)', {
       method: 'POST',
@@ -54,10 +65,8 @@ export class RequesterApi extends KubeApi implements RequesterPort {
       // requester must change something, so exit 2 — with the API server's own explanation.
       const cause = error instanceof ApiError && error.cause instanceof KubeStatusError ? error.cause : undefined;
       if (cause?.status === 404) throw invalidInput(`the cluster does not serve ${CREDENTIAL_REQUEST_CRD_NAME}: delegated issuance needs kubectl tempcreds setup --controller (see kubectl tempcreds doctor --delegated)`);
-      if (cause?.status === 403 && !cause.message.includes(REQUEST_POLICY_NAME)) {
-        throw invalidInput(`cannot create a CredentialRequest in namespace ${namespace}: ${cause.message} — ask an admin to bind ClusterRole tempcreds-requester to you there`);
-      }
-      if (cause && (cause.status === 403 || cause.status === 422)) throw invalidInput(`cannot create a CredentialRequest in namespace ${namespace}: ${cause.message}`);
+      // The admission policy's 403 says the fix itself (role grant); RBAC's is explained by request().
+      if (cause && (cause.status === 403 || cause.status === 422)) throw invalidInput(cause.status === 403 && !cause.message.includes(REQUEST_POLICY_NAME) ? (error as Error).message : `cannot create a CredentialRequest in namespace ${namespace}: ${cause.message}`);
       throw error;
     }
   }

@@ -6,7 +6,7 @@
 // the wait without a token deletes the request: nothing is left behind (its finalizer makes
 // the controller revoke a lease it may have begun).
 
-import { operationFailed } from '../core/errors.js';
+import { ApiError, operationFailed } from '../core/errors.js';
 import {
   answerError,
   checkAsk,
@@ -23,6 +23,7 @@ import type { LeaseRecord } from '../core/lease.js';
 import type { CredentialRequestSpec } from '../core/manifests/credential-request-crd.js';
 import { openSealedToken, type RequestKeyPair } from '../core/sealed-token.js';
 import type { IssuedLease } from './issue.js';
+import type { FoundLease, LeaseTarget } from './leases.js';
 import type { IssuerIdentity } from './ports.js';
 
 export type Requester = CredentialRequestSpec['requester'];
@@ -53,6 +54,44 @@ export interface RequestLeaseDeps {
   saveLease(lease: LeaseRecord): Promise<void>;
   /** How long to wait for the controller's answer (--wait-timeout). */
   waitMs: number;
+}
+
+/**
+ * The requester's delegated leases: this machine's records of requests, merged by id with the
+ * issued requests of this requester that the cluster shows (in `namespace`, else in every
+ * namespace it may list). The request is the lease: its id is the status's, revoking deletes it.
+ */
+export async function findRequestLeases(
+  deps: { connect(): Promise<RequesterPort>; localLeases(role?: string): Promise<{ leases: LeaseRecord[]; unreadable: string[] }> },
+  target: LeaseTarget,
+  namespace: string | undefined,
+): Promise<{ found: FoundLease[]; warnings: string[] }> {
+  const wanted = (lease: LeaseRecord) => ('id' in target ? lease.id === target.id : 'role' in target ? lease.role === target.role : true);
+  const { leases, unreadable } = await deps.localLeases('all' in target ? undefined : 'role' in target ? target.role : target.id.split('/')[0]);
+  const found = new Map<string, FoundLease>(leases.filter((lease) => lease.request && wanted(lease)).map((lease) => [lease.id, { lease, where: 'local' }]));
+  const api = await deps.connect();
+  const me = await api.whoAmI();
+  const warnings = [...unreadable];
+  let requests: RequestObject[];
+  try {
+    requests = await api.list(namespace);
+  } catch (error) {
+    // A requester is usually allowed requests in some namespaces only: search where its records are.
+    if (namespace !== undefined || !(error instanceof ApiError) || error.status !== 403) throw error;
+    const recorded = [...new Set([...found.values()].map(({ lease }) => lease.request!.namespace))];
+    warnings.push(`this context may not list CredentialRequests across all namespaces: searched ${recorded.join(', ') || 'none'} (this machine's requests); -n searches another`);
+    requests = (await Promise.all(recorded.map((each) => api.list(each)))).flat();
+  }
+  for (const request of requests) {
+    const answer = requestAnswer(request.status);
+    if (request.spec.requester.username !== me.username || answer.state !== 'issued' || request.metadata.deletionTimestamp) continue;
+    const lease = delegatedLeaseRecord(request, answer, undefined, { ...api.requester, username: me.username });
+    if (!wanted(lease)) continue;
+    const known = found.get(lease.id);
+    if (known) known.where = 'local+cluster';
+    else found.set(lease.id, { lease, where: 'cluster' });
+  }
+  return { found: [...found.values()].sort((a, b) => a.lease.id.localeCompare(b.lease.id)), warnings };
 }
 
 const refOf = (request: RequestObject): RequestRef => ({ namespace: request.metadata.namespace, name: request.metadata.name, uid: request.metadata.uid });

@@ -143,7 +143,8 @@ export function serviceAccountOf(token: string): { namespace: string; name: stri
 export function delegatedLeaseRecord(
   request: RequestObject,
   answer: Extract<RequestAnswer, { state: 'issued' }>,
-  token: string,
+  /** The opened token, when this client holds it (else the request's name stands for the ServiceAccount's). */
+  token: string | undefined,
   requester: { username: string; kubeconfig?: string; context: string; server: string; certificateAuthorityData?: string },
 ): LeaseRecord {
   if (parseLeaseId(answer.leaseId).role !== request.spec.role) throw operationFailed(`the controller answered lease ${answer.leaseId} for a request of role ${request.spec.role}: delete the request and create a new one`);
@@ -155,7 +156,7 @@ export function delegatedLeaseRecord(
     // What was asked, in place of a local role's digest: the role itself is the cluster's.
     roleDigest: digestOf({ role: request.spec.role, namespace: request.spec.namespace, ttl: request.spec.ttl ?? '', audiences: request.spec.audiences ?? [], clusterRoleBinding: request.spec.clusterRoleBinding ?? false }),
     namespace: request.spec.namespace,
-    serviceAccountName: serviceAccountOf(token)?.name ?? request.metadata.name,
+    serviceAccountName: (token && serviceAccountOf(token)?.name) || request.metadata.name,
     serviceAccountCreated: true,
     issuedAt: new Date(issuedAt).toISOString(),
     expiresAt: new Date(answer.expiresAt).toISOString(),

@@ -7,7 +7,8 @@ import { describeRef } from '../../core/object-ref.js';
 import { AuditLog } from '../../adapters/audit-log.js';
 import { findLeases, leaseSources } from '../../app/leases.js';
 import type { CommandHandler } from '../command-spec.js';
-import { runtimeFor } from '../global-options.js';
+import { isDelegated, runtimeFor } from '../global-options.js';
+import { findRequestLeases } from '../../app/request-lease.js';
 import { print, warn } from '../io.js';
 import { columns, keyValues, structured } from '../render.js';
 import type { leaseGetSpec, leaseListSpec } from '../specs/lease.js';
@@ -22,7 +23,9 @@ export const list: CommandHandler<typeof leaseListSpec> = {
   handler: async (args) => {
     const runtime = runtimeFor(args);
     const target = args.role ? { role: args.role } : { all: true as const };
-    const { found, warnings } = await findLeases(leaseSources(runtime, args.namespace), target, { cluster: !args.local });
+    const { found, warnings } = isDelegated(args)
+      ? await findRequestLeases({ connect: () => runtime.connectRequester(undefined), localLeases: (role) => runtime.leases.list(role) }, target, args.namespace)
+      : await findLeases(leaseSources(runtime, args.namespace), target, { cluster: !args.local });
     warnings.forEach(warn);
     const shown = found.filter(({ lease }) => !args.namespace || lease.namespace === args.namespace);
     const now = runtime.now();
