@@ -9,7 +9,7 @@ import { REQUESTER_CLUSTER_ROLE, requestApiManifests } from '../../src/core/mani
 import { toYaml } from '../../src/core/structured-text.ts';
 import { apiRequest, type ClusterInfo } from '../controlplane/cluster.ts';
 import { testCluster, waitFor } from './cluster.ts';
-import { uniqueName } from './fixtures.ts';
+import { createNamespace, uniqueName } from './fixtures.ts';
 import { setupServiceAccountIssuer } from './issuer.ts';
 import type { Identity } from './requesters.ts';
 import { runProcess } from './tempcreds.ts';
@@ -39,6 +39,7 @@ export const CONTROLLER_REQUEST_RULES = [
 /** The controller's identity: an issuer ServiceAccount for `namespaces` (setup, with its guard) in `namespace`, plus CONTROLLER_REQUEST_RULES. */
 export async function controllerIdentity(cluster: ClusterInfo, namespaces: string[], { namespace = uniqueName('deleg-ctrl'), extraRules = [] }: { namespace?: string; extraRules?: unknown[] } = {}): Promise<{ kubeconfig: string; username: string; namespace: string }> {
   const name = uniqueName('tc-deleg-ctrl');
+  await createNamespace(namespace, {}, cluster);
   const { kubeconfig } = await setupServiceAccountIssuer(cluster, { namespace, account: 'controller', name, extra: ['--namespaces', namespaces.join(',')] });
   const username = `system:serviceaccount:${namespace}:controller`;
   await admin(cluster, 'POST', `/apis/${RBAC}/v1/clusterroles`, { metadata: { name: `${name}-requests` }, rules: [...CONTROLLER_REQUEST_RULES, ...extraRules] });
