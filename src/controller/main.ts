@@ -10,7 +10,7 @@ import { KubeLeaseLock } from '../adapters/lease-lock.js';
 import { kubeResourceSource } from '../adapters/watch.js';
 import { CREDENTIAL_REQUESTS, TEMPCREDS_GROUP, TEMPCREDS_VERSION, crdName } from '../core/delegation-names.js';
 import { electionTiming } from '../core/leader-election.js';
-import { faultsFrom } from '../faults.js';
+import { faultsFrom } from '../test-hooks/faults.js';
 import { clusterRoleLookup } from './role-lookup.js';
 import { requestReconcile } from './request-reconcile.js';
 import { createLogger } from './logger.js';

@@ -1,15 +1,14 @@
 // `issue ROLE`: a new lease and its token (Vault's `write kubernetes/creds/ROLE`).
 
 import { randomUUID } from 'node:crypto';
-import { sweepExpiredLeases } from '../../adapters/background-sweep.js';
 import type { IssuedLease } from '../../app/issue.js';
 import { invalidInput } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
 import { printPreview } from '../preview-output.js';
 import type { ArgsOf, CommandHandler } from '../command-spec.js';
-import { isDelegated, runtimeFor } from '../global-options.js';
+import { composeFor, isDelegated } from '../global-options.js';
 import { issueFor } from '../issuance.js';
-import { warn } from '../io.js';
+import { warn, write } from '../io.js';
 import { keyValues, structured } from '../render.js';
 import { describeRef } from '../../core/object-ref.js';
 import { vaultCredsResponse } from '../../core/vault-creds.js';
@@ -64,14 +63,14 @@ function renderIssued(issued: IssuedLease, format: IssueCommandArgs['output']): 
 
 export const issueCommand: CommandHandler<typeof issueSpec> = {
   handler: async (args) => {
-    const runtime = runtimeFor(args);
+    const root = composeFor(args);
     if (args['dry-run']) {
       if (isDelegated(args)) throw invalidInput('--dry-run previews a local issuance, as the issuer; with --delegated the controller decides (leave out one of them)');
-      return printPreview(runtime, args, args.output);
+      return printPreview(root.issueDeps, args, args.output);
     }
-    const issued = await issueFor(runtime, args);
+    const issued = await issueFor(root, args);
     issued.warnings.forEach(warn);
-    process.stdout.write(renderIssued(issued, args.output));
-    await sweepExpiredLeases(runtime.paths.leases, runtime.now());
+    write(renderIssued(issued, args.output));
+    await root.sweep();
   },
 };

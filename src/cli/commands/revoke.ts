@@ -1,16 +1,15 @@
 // `revoke ID | --role ROLE | --all`: delete what leases created; their tokens die.
 // Leases are found in this machine's records and in the cluster, by label.
 
-import { evictTokens } from '../../adapters/token-cache.js';
-import { leaseSources, type LeaseTarget } from '../../app/leases.js';
+import type { LeaseTarget } from '../../app/leases.js';
 import { leasesToRevoke, notFound, revokeLeases } from '../../app/revoke.js';
 import { invalidInput, operationFailed } from '../../core/errors.js';
 import { leaseIdFromInput } from '../../core/lease.js';
 import { roleNameProblem } from '../../core/role-spec.js';
 import type { ArgsOf, CommandHandler } from '../command-spec.js';
-import { isDelegated, runtimeFor } from '../global-options.js';
+import { composeFor, isDelegated } from '../global-options.js';
 import { findRequestLeases } from '../../app/request-lease.js';
-import type { Runtime } from '../../runtime.js';
+import type { Composition } from '../../compose.js';
 import { print, warn } from '../io.js';
 import type { revokeSpec } from '../specs/revoke.js';
 
@@ -29,8 +28,8 @@ export function target(args: RevokeArgs): LeaseTarget {
 }
 
 /** Delegated: this requester's requests (recorded here, or found in -n, else every namespace it may list); the controller revokes each one deleted. */
-async function requestsToRevoke(runtime: Runtime, what: LeaseTarget, namespace: string | undefined) {
-  const { found, warnings } = await findRequestLeases({ connect: () => runtime.connectRequester(undefined), localLeases: (role) => runtime.leases.list(role) }, what, namespace);
+async function requestsToRevoke(root: Composition, what: LeaseTarget, namespace: string | undefined) {
+  const { found, warnings } = await findRequestLeases(root.requestLeaseSources(), what, namespace);
   if ('id' in what && found.length === 0) throw invalidInput(`lease "${what.id}" is neither recorded here nor an issued request of yours${namespace ? ` in namespace ${namespace}` : ''} (see: kubectl tempcreds lease list --delegated)`);
   return { leases: found.map(({ lease }) => lease), refused: [], warnings };
 }
@@ -38,18 +37,11 @@ async function requestsToRevoke(runtime: Runtime, what: LeaseTarget, namespace: 
 export const revokeCommand: CommandHandler<typeof revokeSpec> = {
   handler: async (args) => {
     const what = target(args);
-    const runtime = runtimeFor(args);
-    const { leases, refused, warnings } = isDelegated(args) ? await requestsToRevoke(runtime, what, args.namespace) : await leasesToRevoke(leaseSources(runtime, args.namespace), what);
+    const root = composeFor(args);
+    const { leases, refused, warnings } = isDelegated(args) ? await requestsToRevoke(root, what, args.namespace) : await leasesToRevoke(root.leaseSources(args.namespace), what);
     warnings.forEach(warn);
     if (leases.length === 0 && refused.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
-    const revoked = await revokeLeases(
-      {
-        ...runtime,
-        deleteLease: (id) => runtime.leases.delete(id),
-        evictTokens: (revoked) => evictTokens(revoked.flatMap((lease) => lease.tokenCacheKey ?? []), runtime.paths.cache),
-      },
-      leases,
-    );
+    const revoked = await revokeLeases(root.revokeDeps, leases);
     const outcomes = [...refused, ...revoked];
     const failed = outcomes.filter((outcome) => outcome.failures.length > 0);
     for (const outcome of outcomes) {
