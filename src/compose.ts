@@ -136,6 +136,10 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
           {},
           meanwhile,
         ),
+      request: async (request, { requesterContext, key, waitMs }) => {
+        const { requestLease } = await import('./app/request-lease.js');
+        return requestLease({ ...requestLeaseDeps(waitMs, { tokenCacheKey: key }), connect: () => connectRequester(requesterContext) }, request);
+      },
       leaseIsLive: async (leaseId) => (await leases.get(leaseId).catch(() => undefined)) !== undefined,
       issue: async (request, { role, issuerContext, key }) => {
         const { issueLease } = await import('./app/issue.js');

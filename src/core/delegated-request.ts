@@ -61,11 +61,13 @@ export function checkAsk(ask: DelegatedAsk): DelegatedAsk & { namespace: string 
   const roleProblem = checkDns1123Label(ask.role);
   if (roleProblem) throw invalidInput(`role "${ask.role}" ${roleProblem}`);
   if (ask.namespace === undefined) throw invalidInput('delegated issuance needs the namespace of the credential: give -n NAMESPACE (the role is in the cluster, this machine cannot default it)');
-  const namespaceProblem = checkDns1123Label(ask.namespace);
+  // Trimmed and lower-cased as the namespace policy of a local issuance does.
+  const namespace = ask.namespace.trim().toLowerCase();
+  const namespaceProblem = checkDns1123Label(namespace);
   if (namespaceProblem) throw invalidInput(`namespace "${ask.namespace}" ${namespaceProblem}`);
   if (ask.ttl !== undefined) checkTokenTtl(parseRequestedTtl(ask.ttl), 'TTL');
   if (ask.audiences?.some((audience) => audience.trim() === '')) throw invalidInput('--audience must not be empty');
-  return { ...ask, namespace: ask.namespace };
+  return { ...ask, namespace };
 }
 
 /**

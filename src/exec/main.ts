@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { getCredential, type CredentialInput } from '../app/get-credential.js';
 import type { Clock } from '../app/ports.js';
 import { compose, type Globals } from '../compose.js';
+import { delegatedMode, parseWaitTimeout } from '../core/delegated-request.js';
 import { exitCodeOf, invalidInput, type ExitCode } from '../core/errors.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
 import { parseRefreshMargin, parseTokenCacheMode, refreshAt } from '../core/token-cache.js';
@@ -28,6 +29,9 @@ Options:
       --refresh-margin M     renew this long before expiry: a percentage of the lifetime (default 10%,
                              at least 60s) or a duration (e.g. 5m)
       --request-timeout D    API request timeout (default 15s)
+      --delegated            request the token from the tempcreds controller as --context (your own
+                             identity; roles are the cluster's); env KUBECTL_TEMPCREDS_DELEGATED=1
+      --wait-timeout D       with --delegated: how long to wait for the controller (default 60s)
   -h, --help                 show this help
 `;
 
@@ -47,6 +51,8 @@ function parse(args: string[]) {
         'token-cache': { type: 'string' },
         'refresh-margin': { type: 'string' },
         'request-timeout': { type: 'string' },
+        delegated: { type: 'boolean' },
+        'wait-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -78,6 +84,7 @@ function parseInvocation(args: string[], env: NodeJS.ProcessEnv): { input: Crede
     refresh: parseRefreshMargin(values['refresh-margin']),
     cacheMode: parseTokenCacheMode(values['token-cache'] ?? env.KUBECTL_TEMPCREDS_TOKEN_CACHE),
     context: values.context,
+    ...(delegatedMode(values.delegated, env) ? { delegated: { waitMs: parseWaitTimeout(values['wait-timeout']) } } : {}),
   };
   return { input, globals };
 }
