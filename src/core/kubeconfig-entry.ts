@@ -20,6 +20,9 @@ export interface ExecEntryOptions {
   audiences?: string[];
   tokenCache?: string;
   refreshMargin?: string;
+  /** The plugin requests from the controller as `issuerContext` (the requester's own identity). */
+  delegated?: boolean;
+  waitTimeout?: string;
 }
 
 export interface NamedEntry {
@@ -41,6 +44,7 @@ export function execEntries(options: ExecEntryOptions): { user: NamedEntry; cont
     ...(options.audiences ?? []).flatMap((audience) => ['--audience', audience]),
     ...(options.tokenCache ? ['--token-cache', options.tokenCache] : []),
     ...(options.refreshMargin ? ['--refresh-margin', options.refreshMargin] : []),
+    ...(options.delegated ? ['--delegated', ...(options.waitTimeout ? ['--wait-timeout', options.waitTimeout] : [])] : []),
   ];
   return {
     user: {

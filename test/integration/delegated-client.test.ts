@@ -4,6 +4,7 @@
 // built tool, on a control plane of this file's own. Tokens are compared, never printed.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { API_VERSION } from '../../src/core/manifests/credential-request-crd.ts';
 import { apiRequest, stopCluster } from '../controlplane/cluster.ts';
@@ -144,5 +145,24 @@ describe('delegated issuance: the client, end to end', () => {
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stdout.trim(), 'yes');
     await waitFor(async () => (await requestsIn(team)).every((request) => before.has(request.metadata.uid)) || undefined, { what: "run's request to be deleted" });
+  });
+
+  it('the exec plugin through real kubectl: 32 parallel cold kubectl make exactly one request; a cache hit makes no API request', async () => {
+    const tool = tempcreds(alice.kubeconfig, { KUBECTL_TEMPCREDS_TOKEN_CACHE: 'file' });
+    const written = await delegated(tool, ['kubeconfig', role, '-n', team, '--context', alice.username, '--context-name', 'alice-delegated']);
+    assert.equal(written.status, 0, written.stderr);
+    const mine = async () => (await requestsIn(team)).filter((request) => request.spec.requester.username === alice.username).map((request) => request.metadata.uid);
+    const before = new Set(await mine());
+    const kubectlAs = () => runProcess('kubectl', ['--kubeconfig', alice.kubeconfig, '--context', 'alice-delegated', 'get', 'pods', '-o', 'name'], { env: tool.env });
+    const cold = await Promise.all(Array.from({ length: 32 }, kubectlAs));
+    cold.forEach((result) => assert.equal(result.status, 0, result.stderr));
+    assert.equal((await mine()).filter((uid) => !before.has(uid)).length, 1, 'exactly one CredentialRequest for 32 cold kubectl');
+    // Memos are written only for files older than 2 s; then the hit path serves.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    assert.equal((await kubectlAs()).status, 0);
+    const mark = readFileSync(world.cluster.auditLog, 'utf8').length;
+    for (let i = 0; i < 3; i++) assert.equal((await kubectlAs()).status, 0);
+    const byAlice = readFileSync(world.cluster.auditLog, 'utf8').slice(mark).split('\n').filter((line) => line.includes(`"username":"${alice.username}"`));
+    assert.deepEqual(byAlice, [], 'a cache hit made API requests as the requester');
   });
 });
