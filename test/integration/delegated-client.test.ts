@@ -160,9 +160,48 @@ describe('delegated issuance: the client, end to end', () => {
     // Memos are written only for files older than 2 s; then the hit path serves.
     await new Promise((resolve) => setTimeout(resolve, 2100));
     assert.equal((await kubectlAs()).status, 0);
-    const mark = readFileSync(world.cluster.auditLog, 'utf8').length;
+    const log = readFileSync(world.cluster.auditLog, 'utf8');
+    assert.ok(log.includes(`"username":"${alice.username}"`), 'the audit log names the requester as this test looks for it');
+    const mark = log.length;
     for (let i = 0; i < 3; i++) assert.equal((await kubectlAs()).status, 0);
     const byAlice = readFileSync(world.cluster.auditLog, 'utf8').slice(mark).split('\n').filter((line) => line.includes(`"username":"${alice.username}"`));
     assert.deepEqual(byAlice, [], 'a cache hit made API requests as the requester');
+  });
+
+  describe('a status the controller did not write for this request is refused (an admin writes it while no controller runs)', () => {
+    type Stored = { metadata: { name: string; uid: string }; status?: Record<string, unknown> & { token?: string } };
+    const path = (name: string) => `/apis/${API_VERSION}/namespaces/${team}/credentialrequests/${name}`;
+    /** Starts an issuance, waits for its request, writes `forge(request, donor)` into its status as an admin; the issuance's result. */
+    async function forged(forge: (request: Stored, donor: Stored) => Stored['status']) {
+      await controller?.stop();
+      controller = undefined;
+      const donor = (await requestsIn(team)).find((request) => request.spec.requester.username === alice.username && request.status?.token) as Stored;
+      const before = new Set((await requestsIn(team)).map((request) => request.metadata.uid));
+      const pending = delegated(aliceTool, ['issue', role, '-n', team, '-o', 'token', '--wait-timeout', '60s']);
+      const request = (await waitFor(async () => (await requestsIn(team)).find((each) => !before.has(each.metadata.uid)), { what: 'the request to be created' })) as Stored;
+      const written = await world.admin('PUT', `${path(request.metadata.name)}/status`, { apiVersion: API_VERSION, kind: 'CredentialRequest', ...request, status: forge(request, donor) });
+      assert.equal(written.status, 200, JSON.stringify(written.body));
+      const result = await pending;
+      await waitFor(async () => !(await requestsIn(team)).some((each) => each.metadata.uid === request.metadata.uid) || undefined, { what: 'the refused request to be deleted' });
+      return result;
+    }
+
+    it('a status copied from another request: exit 1, the request deleted, nothing printed', async () => {
+      const result = await forged((_request, donor) => donor.status);
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stderr, /sealed for another request, not this one/);
+      assert.equal(result.stdout, '');
+    });
+
+    it('a tampered token (the header rewritten to name this request): exit 1, the request deleted', async () => {
+      const result = await forged((request, donor) => {
+        const [header, ...rest] = donor.status!.token!.split('.');
+        const claims = { ...JSON.parse(Buffer.from(header!, 'base64url').toString('utf8')), 'tempcreds.dev/request-uid': request.metadata.uid };
+        return { ...donor.status, token: [Buffer.from(JSON.stringify(claims)).toString('base64url'), ...rest].join('.') };
+      });
+      assert.equal(result.status, 1, result.stderr);
+      assert.match(result.stderr, /cannot be opened with this request's private key: it was tampered with/);
+      assert.equal(result.stdout, '');
+    });
   });
 });
