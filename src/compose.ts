@@ -26,6 +26,7 @@ import type { IssueDeps } from './app/issue.js';
 import type { KubeconfigPorts } from './app/kubeconfig.js';
 import type { AuditSink, Clock, IssuerIdentity, KubernetesPort, LeaseRepository, RoleRepository } from './app/ports.js';
 import type { RequesterPort, RequestLeaseDeps } from './app/request-lease.js';
+import type { DelegationCheckPort } from './app/doctor-delegated.js';
 import type { LeaseRecord } from './core/lease.js';
 import type { RevokeDeps } from './app/revoke.js';
 import { leaseSources, searchNamespaces, type LeaseSources } from './app/leases.js';
@@ -85,7 +86,7 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
   };
 
   /** Connects as the requester of delegated issuance: the global --context/--kubeconfig, else `context`/`kubeconfig` (a lease's own). */
-  const connectRequester = async (context: string | undefined, kubeconfig?: string): Promise<RequesterPort & { issuer: IssuerIdentity }> => {
+  const connectRequester = async (context: string | undefined, kubeconfig?: string): Promise<RequesterPort & DelegationCheckPort & { issuer: IssuerIdentity }> => {
     const target = { kubeconfig: globals.kubeconfig ?? kubeconfig, context: globals.context ?? context, recorded: globals.kubeconfig === undefined && kubeconfig !== undefined };
     const [{ RequesterApi }, { kubeconfigSource, loadKubeConfig }] = await Promise.all([import('./adapters/kube-requests.js'), import('./adapters/kube.js')]);
     return new RequesterApi(loadKubeConfig(target), requestTimeoutMs, { kubeconfig: kubeconfigSource(target, env) });

@@ -10,6 +10,7 @@ import { CREDENTIAL_ROLES, REQUEST_POLICY_NAME, REQUESTER_CLUSTER_ROLE, USE_VERB
 import { ApiError, invalidInput } from '../core/errors.js';
 import { checkDns1123Label, checkDns1123Subdomain } from '../core/kube-names.js';
 import type { RequestObject, RequestRef } from '../core/delegated-request.js';
+import type { DelegationCheckPort } from '../app/doctor-delegated.js';
 import type { Requester, RequesterPort, WaitResult } from '../app/request-lease.js';
 import { KubeApi, LIST_PAGE_SIZE, type KubeList } from './kube-api.js';
 import { KubeStatusError, type KubeRequest } from './kube-connections.js';
@@ -22,7 +23,7 @@ function requestsPath(namespace: string | undefined, name?: string): string {
 
 const statusOf = (error: unknown) => (error instanceof ApiError ? error.status : undefined);
 
-export class RequesterApi extends KubeApi implements RequesterPort {
+export class RequesterApi extends KubeApi implements RequesterPort, DelegationCheckPort {
   constructor(
     private readonly config: KubeConfig,
     timeoutMs?: number,
@@ -168,13 +169,39 @@ export class RequesterApi extends KubeApi implements RequesterPort {
     return items;
   }
 
-  /** May this context `use` the role (the check admission makes)? */
-  async mayUse(role: string): Promise<boolean> {
-    const review = await this.request<{ status?: { allowed?: boolean } }>(`review access (use ${CREDENTIAL_ROLES}/${role})`, {
+  async servedResources(groupVersion: string): Promise<string[] | undefined> {
+    const found = await this.read(`/apis/${groupVersion}`);
+    return typeof found === 'string' ? undefined : ((found.resources ?? []) as { name: string }[]).map((resource) => resource.name);
+  }
+
+  async read(path: string): Promise<Record<string, unknown> | 'absent' | 'forbidden'> {
+    try {
+      return await super.request<Record<string, unknown>>(`read ${path}`, { method: 'GET', path });
+    } catch (error) {
+      if (statusOf(error) === 404) return 'absent';
+      if (statusOf(error) === 403) return 'forbidden';
+      throw error;
+    }
+  }
+
+  async mayRequestIn(namespace: string): Promise<boolean> {
+    const review = await this.request<{ status?: { allowed?: boolean } }>(`review access (create ${CREDENTIAL_REQUESTS} in ${namespace})`, {
       method: 'POST',
       path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
-      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { group: API_GROUP, resource: CREDENTIAL_ROLES, name: role, verb: USE_VERB } } },
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes: { group: API_GROUP, resource: CREDENTIAL_REQUESTS, namespace, verb: 'create' } } },
     });
     return review.status?.allowed === true;
+  }
+
+  /** The CredentialRole names this identity may `use`, from its rules (RBAC's `use` is cluster-wide: any namespace shows them). */
+  async usableRoles(namespace: string): Promise<string[]> {
+    const review = await this.request<{ status?: { resourceRules?: { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }[] } }>('review rules (SelfSubjectRulesReview)', {
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } },
+    });
+    const matches = (list: string[] | undefined, value: string) => (list ?? []).some((each) => each === '*' || each === value);
+    const rules = (review.status?.resourceRules ?? []).filter((rule) => matches(rule.verbs, USE_VERB) && matches(rule.apiGroups, API_GROUP) && matches(rule.resources, CREDENTIAL_ROLES));
+    return [...new Set(rules.flatMap((rule) => (rule.resourceNames?.length ? rule.resourceNames : ['*'])))].sort();
   }
 }

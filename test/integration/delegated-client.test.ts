@@ -80,6 +80,14 @@ describe('delegated issuance: the client, end to end', () => {
     assert.ok(!controller!.stderr.join('').includes(token), 'the controller logged the token');
   });
 
+  it('doctor --delegated as the requester: the API, the policy and its rights (what it may not read, a warning)', async () => {
+    const result = await delegated(aliceTool, ['doctor', '-n', team]);
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /OK\s+Delegation API\s+credentialrequests\.tempcreds\.dev is served/);
+    assert.match(result.stdout, new RegExp(`OK\\s+Requester\\s+may use CredentialRole ${role}`));
+    assert.match(result.stdout, /WARN\s+Controller\s+Lease .*may not read it/);
+  });
+
   it('a pipeline (a ServiceAccount token) gets one the same way', async () => {
     const pipeline = await serviceAccountUser(team, uniqueName('ci'), world.cluster);
     await allowRequests(team, pipeline, [role], world.cluster);
