@@ -48,10 +48,16 @@ const ROLE_CRD = {
   },
 };
 
+/** A control plane of its own, prepared for delegated issuance in `namespaces`. */
 export async function delegationCluster(namespaces: string[]): Promise<DelegationCluster> {
   const cluster = await startCluster();
-  const admin = (method: string, path: string, body?: unknown) => apiRequest(cluster, { method, path, body, identity: 'admin' });
   for (const namespace of namespaces) await createNamespace(namespace, {}, cluster);
+  return prepareDelegation(cluster, namespaces);
+}
+
+/** The request API, a role CRD and a controller identity serving `namespaces` (which exist) in `cluster` (the bench's, say). */
+export async function prepareDelegation(cluster: ClusterInfo, namespaces: string[]): Promise<DelegationCluster> {
+  const admin = (method: string, path: string, body?: unknown) => apiRequest(cluster, { method, path, body, identity: 'admin' });
   await installRequestApi(cluster);
   assert.ok([201, 409].includes((await admin('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', ROLE_CRD)).status));
   const leaseNamespace = uniqueName('tempcreds-system');
