@@ -127,14 +127,18 @@ export function noAnswerError(waitSeconds: number, seen: boolean): TempcredsErro
     : operationFailed(`no controller answered within ${waitSeconds}s; is it running? see \`kubectl tempcreds doctor --delegated\` (the request was deleted; --wait-timeout waits longer)`);
 }
 
-/** The ServiceAccount a token acts as, read from its (unverified) claims: for display only. */
-export function serviceAccountOf(token: string): { namespace: string; name: string } | undefined {
+/** What a token's (unverified) claims say: its ServiceAccount and lifetime, for the record and display only. */
+export function tokenFacts(token: string): { serviceAccount?: { namespace: string; name: string }; issuedAt?: number; lifetimeSeconds?: number } {
   try {
-    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown; iat?: unknown; exp?: unknown };
     const match = typeof claims.sub === 'string' ? /^system:serviceaccount:([^:]+):([^:]+)$/.exec(claims.sub) : null;
-    return match ? { namespace: match[1]!, name: match[2]! } : undefined;
+    const timed = Number.isSafeInteger(claims.iat) && Number.isSafeInteger(claims.exp) && (claims.exp as number) > (claims.iat as number);
+    return {
+      ...(match ? { serviceAccount: { namespace: match[1]!, name: match[2]! } } : {}),
+      ...(timed ? { issuedAt: claims.iat as number, lifetimeSeconds: (claims.exp as number) - (claims.iat as number) } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -150,15 +154,17 @@ export function delegatedLeaseRecord(
   requester: { username: string; kubeconfig?: string; context: string; server: string; certificateAuthorityData?: string },
 ): LeaseRecord {
   if (parseLeaseId(answer.leaseId).role !== request.spec.role) throw operationFailed(`the controller answered lease ${answer.leaseId} for a request of role ${request.spec.role}: delete the request and create a new one`);
-  const issuedAt = request.metadata.creationTimestamp ?? answer.expiresAt;
-  const ttlSeconds = Math.max(1, Math.round((Date.parse(answer.expiresAt) - Date.parse(issuedAt)) / 1000));
+  // The token's own lifetime when this client holds it; else from the request's creation to its expiry.
+  const facts = token ? tokenFacts(token) : {};
+  const issuedAt = facts.issuedAt !== undefined ? facts.issuedAt * 1000 : Date.parse(request.metadata.creationTimestamp ?? answer.expiresAt);
+  const ttlSeconds = facts.lifetimeSeconds ?? Math.max(1, Math.round((Date.parse(answer.expiresAt) - issuedAt) / 1000));
   return {
     id: answer.leaseId,
     role: request.spec.role,
     // What was asked, in place of a local role's digest: the role itself is the cluster's.
     roleDigest: digestOf({ role: request.spec.role, namespace: request.spec.namespace, ttl: request.spec.ttl ?? '', audiences: request.spec.audiences ?? [], clusterRoleBinding: request.spec.clusterRoleBinding ?? false }),
     namespace: request.spec.namespace,
-    serviceAccountName: (token && serviceAccountOf(token)?.name) || request.metadata.name,
+    serviceAccountName: facts.serviceAccount?.name ?? request.metadata.name,
     serviceAccountCreated: true,
     issuedAt: new Date(issuedAt).toISOString(),
     expiresAt: new Date(answer.expiresAt).toISOString(),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { requestLease, type RequesterPort, type WaitResult } from '../../src/app/request-lease.ts';
-import { checkAsk, credentialRequestBody, requestAnswer, serviceAccountOf, type RequestObject, type RequestRef } from '../../src/core/delegated-request.ts';
+import { checkAsk, credentialRequestBody, requestAnswer, tokenFacts, type RequestObject, type RequestRef } from '../../src/core/delegated-request.ts';
 import { TempcredsError } from '../../src/core/errors.ts';
 import { leaseRecordProblems } from '../../src/core/lease-record.ts';
 import type { CredentialRequestStatus } from '../../src/core/manifests/credential-request-crd.ts';
@@ -12,7 +12,7 @@ import { ISSUER } from './fakes.ts';
 const UID = '3f1c2a9e-7b1d-4c55-9a0e-2d6f0c8b1a77';
 const OTHER_UID = '9b0e5d4c-1a2b-4c3d-8e9f-001122334455';
 const ALICE = { username: 'alice', groups: ['system:authenticated', 'devs'] };
-const claims = Buffer.from(JSON.stringify({ sub: 'system:serviceaccount:demo:v-alice-x' })).toString('base64url');
+const claims = Buffer.from(JSON.stringify({ sub: 'system:serviceaccount:demo:v-alice-x', iat: 1735689600, exp: 1735693200 })).toString('base64url');
 // Shaped like a ServiceAccount token; random, so a message that leaks it cannot pass by chance.
 const token = () => `eyJhbGciOiJSUzI1NiJ9.${claims}.${randomBytes(32).toString('base64url')}`;
 const condition = (type: string, status: string, reason: string, message = `${type} ${reason}`) => ({ type, status, reason, message, lastTransitionTime: '2025-01-01T00:00:00Z' }) as NonNullable<CredentialRequestStatus['conditions']>[number];
@@ -85,6 +85,7 @@ describe('delegated issuance, the requester side', () => {
     assert.equal(lease.lease.id, 'deployer/abcdefghijkl');
     assert.equal(lease.lease.serviceAccountName, 'v-alice-x');
     assert.equal(lease.lease.issuedBy, 'alice');
+    assert.equal(lease.lease.ttlSeconds, 3600);
     assert.deepEqual(lease.lease.request, { namespace: 'demo', name: 'deployer-x7k2q', uid: UID });
     assert.deepEqual(leaseRecordProblems(lease.lease, lease.lease.id), [], 'the lease store would refuse the record');
     assert.deepEqual(f.saved, [lease.lease]);
@@ -146,8 +147,8 @@ describe('the request body and the status as the client reads them', () => {
     assert.deepEqual(requestAnswer({ conditions: [condition('Issued', 'False', 'Expired'), condition('Revoked', 'True', 'Expired', 'gone')] }), { state: 'revoked', reason: 'Expired', message: 'gone' });
   });
 
-  it('the ServiceAccount of a token is read from its claims, never failing', () => {
-    assert.deepEqual(serviceAccountOf(token()), { namespace: 'demo', name: 'v-alice-x' });
-    assert.equal(serviceAccountOf('not-a-jwt'), undefined);
+  it('the ServiceAccount and lifetime of a token are read from its claims, never failing', () => {
+    assert.deepEqual(tokenFacts(token()), { serviceAccount: { namespace: 'demo', name: 'v-alice-x' }, issuedAt: 1735689600, lifetimeSeconds: 3600 });
+    assert.deepEqual(tokenFacts('not-a-jwt'), {});
   });
 });
