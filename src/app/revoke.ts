@@ -36,7 +36,7 @@ export interface RevokeDeps {
   audit?: AuditSink;
   now(): Date;
   /** Connects as a delegated lease's requester: its CredentialRequest is deleted, and the controller revokes the lease. */
-  connectRequester?(context: string | undefined, kubeconfig?: string): Promise<Pick<RequesterPort, 'requester' | 'delete'>>;
+  connectRequester?(context: string | undefined, kubeconfig?: string): Promise<Pick<RequesterPort, 'requester' | 'delete' | 'get' | 'waitFor'>>;
 }
 
 const failed = (lease: LeaseRecord, failure: string): RevokeOutcome => ({ lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [failure] });
@@ -111,6 +111,15 @@ export function revokeEvent({ lease, failures }: RevokeOutcome, identity: string
 }
 
 /** A delegated lease: its request deleted by uid, as the requester (the controller's finalizer revokes what it created). */
+const REQUEST_REVOKE_WAIT_MS = 60_000;
+
+async function requestGone(api: Pick<RequesterPort, 'get' | 'waitFor'>, ref: NonNullable<LeaseRecord['request']>): Promise<'gone' | 'timeout'> {
+  const current = await api.get(ref);
+  if (!current) return 'gone';
+  const waited = await api.waitFor(ref, current.metadata.resourceVersion ?? '0', () => undefined, REQUEST_REVOKE_WAIT_MS);
+  return waited === 'gone' ? 'gone' : 'timeout';
+}
+
 async function revokeRequest(deps: RevokeDeps, lease: LeaseRecord): Promise<RevokeOutcome> {
   if (!deps.connectRequester) return failed(lease, 'a delegated lease (its CredentialRequest is revoked by deleting it): revoke it with kubectl tempcreds revoke');
   try {
@@ -118,6 +127,10 @@ async function revokeRequest(deps: RevokeDeps, lease: LeaseRecord): Promise<Revo
     const mismatch = clusterMismatch(lease, api.requester);
     if (mismatch) return failed(lease, mismatch);
     const deleted = (await api.delete(lease.request!)) === 'deleted';
+    // The request stays until the controller has revoked the lease (its finalizer): revoked means revoked.
+    if (deleted && (await requestGone(api, lease.request!)) !== 'gone') {
+      return failed(lease, `CredentialRequest ${lease.request!.namespace}/${lease.request!.name} is deleted, but no controller finished revoking its lease within ${REQUEST_REVOKE_WAIT_MS / 1000}s (is it running? see kubectl tempcreds doctor --delegated); it will when one runs`);
+    }
     await deps.deleteLease(lease.id);
     await deps.audit?.([{ ...revokeEvent({ lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [] }, lease.issuedBy, deps.now(), 'revoke'), objects: [`CredentialRequest ${lease.request!.namespace}/${lease.request!.name}`] }]);
     return { lease, deleted: deleted ? 1 : 0, alreadyGone: deleted ? 0 : 1, replaced: [], failures: [] };

@@ -56,7 +56,7 @@ export async function delegationCluster(namespaces: string[]): Promise<Delegatio
 }
 
 /** The request API, a role CRD and a controller identity serving `namespaces` (which exist) in `cluster` (the bench's, say). */
-export async function prepareDelegation(cluster: ClusterInfo, namespaces: string[]): Promise<DelegationCluster> {
+export async function prepareDelegation(cluster: ClusterInfo, namespaces: string[], { setupFlags = [] }: { setupFlags?: string[] } = {}): Promise<DelegationCluster> {
   const admin = (method: string, path: string, body?: unknown) => apiRequest(cluster, { method, path, body, identity: 'admin' });
   await installRequestApi(cluster);
   assert.ok([201, 409].includes((await admin('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', ROLE_CRD)).status));
@@ -64,6 +64,7 @@ export async function prepareDelegation(cluster: ClusterInfo, namespaces: string
   await createNamespace(leaseNamespace, {}, cluster);
   const { kubeconfig } = await controllerIdentity(cluster, namespaces, {
     namespace: leaseNamespace,
+    setupFlags,
     extraRules: [
       { apiGroups: ['tempcreds.dev'], resources: ['credentialroles'], verbs: ['get'] },
       { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'], resourceNames: ['tempcreds-credentialrequests'], verbs: ['get'] },
