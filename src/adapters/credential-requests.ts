@@ -6,7 +6,7 @@
 
 import { ApiError } from '../core/errors.js';
 import { checkDns1123Label, checkDns1123Subdomain } from '../core/kube-names.js';
-import { API_VERSION, CREDENTIAL_REQUESTS } from '../core/manifests/credential-request-crd.js';
+import { CREDENTIAL_REQUESTS, TEMPCREDS_API_VERSION as API_VERSION } from '../core/delegation-names.js';
 import type { CredentialRequestStatus } from '../core/manifests/credential-request-crd.js';
 import type { CredentialRequestObject, RequestStorePort } from '../app/reconcile-request.js';
 import { KubeStatusError, type KubeConnection, type KubeRequest } from './kube-connections.js';

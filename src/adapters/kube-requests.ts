@@ -5,8 +5,16 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Watch } from '@kubernetes/client-node';
 import { withQuery } from '../core/api-paths.js';
-import { API_GROUP, API_VERSION, CREDENTIAL_REQUEST_CRD_NAME, CREDENTIAL_REQUESTS } from '../core/manifests/credential-request-crd.js';
-import { CREDENTIAL_ROLES, REQUEST_POLICY_NAME, REQUESTER_CLUSTER_ROLE, USE_VERB } from '../core/manifests/request-admission.js';
+import {
+  CREDENTIAL_REQUESTS,
+  CREDENTIAL_ROLES,
+  REQUESTER_CLUSTER_ROLE,
+  REQUESTS_POLICY as REQUEST_POLICY_NAME,
+  TEMPCREDS_API_VERSION as API_VERSION,
+  TEMPCREDS_GROUP as API_GROUP,
+  USE_VERB,
+  crdName,
+} from '../core/delegation-names.js';
 import { ApiError, invalidInput } from '../core/errors.js';
 import { checkDns1123Label, checkDns1123Subdomain } from '../core/kube-names.js';
 import type { RequestObject, RequestRef } from '../core/delegated-request.js';
@@ -65,7 +73,7 @@ export class RequesterApi extends KubeApi implements RequesterPort, DelegationCh
       // Refused before anything exists (admission: no `use` on the role; RBAC; the schema): the
       // requester must change something, so exit 2 — with the API server's own explanation.
       const cause = error instanceof ApiError && error.cause instanceof KubeStatusError ? error.cause : undefined;
-      if (cause?.status === 404) throw invalidInput(`the cluster does not serve ${CREDENTIAL_REQUEST_CRD_NAME}: delegated issuance needs kubectl tempcreds setup --controller (see kubectl tempcreds doctor --delegated)`);
+      if (cause?.status === 404) throw invalidInput(`the cluster does not serve ${crdName(CREDENTIAL_REQUESTS)}: delegated issuance needs kubectl tempcreds setup --controller (see kubectl tempcreds doctor --delegated)`);
       // The admission policy's 403 says the fix itself (role grant); RBAC's is explained by request().
       if (cause && (cause.status === 403 || cause.status === 422)) throw invalidInput(cause.status === 403 && !cause.message.includes(REQUEST_POLICY_NAME) ? (error as Error).message : `cannot create a CredentialRequest in namespace ${namespace}: ${cause.message}`);
       throw error;

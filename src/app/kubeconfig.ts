@@ -28,6 +28,8 @@ export interface KubeconfigInput {
   refreshMargin?: string;
   /** Replace a user or context of the same name that kubectl-tempcreds did not write. */
   force: boolean;
+  /** Set when the role lives in the cluster: the plugin reads it there (--roles cluster). */
+  roles?: 'cluster';
   /** --delegated: the plugin requests from the controller as --context (the role is the cluster's). */
   delegated?: { waitTimeout?: string };
 }
@@ -62,6 +64,7 @@ export async function addExecContext(ports: KubeconfigPorts, input: KubeconfigIn
     audiences: input.audiences,
     tokenCache: input.tokenCache,
     refreshMargin: input.refreshMargin,
+    ...(input.roles ? { roles: input.roles } : {}),
     ...(input.delegated ? { delegated: true, waitTimeout: input.delegated.waitTimeout } : {}),
   });
   await ports.writeEntries(file, entries, input.force);

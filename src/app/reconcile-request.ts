@@ -24,8 +24,9 @@ import { claimedStatus, delegationDenial, finalStatus, finishedAt, issuedStatus,
 import type { RoleDefinition } from '../core/role-spec.js';
 import { requestPublicKeyProblems, sealToken } from '../core/sealed-token.js';
 import { MIN_TTL_SECONDS } from '../core/ttl.js';
-import { IssuanceRefused, issuePrepared, prepareIssuance, type IssuanceCheck, type IssueRequest } from './issue.js';
+import { IssuanceRefused, issuePrepared, prepareIssuance, type IssuanceCheck, type IssueRequest, type PreparedIssuance } from './issue.js';
 import type { KubernetesPort } from './ports.js';
+import type { ObjectRef } from '../core/object-ref.js';
 import { deleteLeaseObjects, rollBackObjects } from './delete-objects.js';
 
 /** A CredentialRequest as the API server returns it (the parts the controller reads). */
@@ -144,7 +145,7 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
   // Before anything exists: from here on, deleting the request waits for the lease's revocation.
   const owned = await write(deps, 'add the finalizer', () => deps.requests.writeFinalizers(request, [...(request.metadata.finalizers ?? []), REVOKE_FINALIZER]));
   if (owned === 'conflict') return done('conflict');
-  let sealed: { token: string; expiresAt: Date; objects: Parameters<typeof rollBackObjects>[1] };
+  let sealed: { token: string; expiresAt: Date; objects: ObjectRef[] };
   try {
     const issued = await issuePrepared({ saveLease: async () => undefined, ...(deps.afterApiCall ? { afterApiCall: deps.afterApiCall } : {}) }, decided.prepared);
     // The status is the lease's record; the token goes into it only sealed, bound to this request.
@@ -168,11 +169,11 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
   return done('issued', { reason: 'Issued', issuanceSeconds: (deps.now().getTime() - started) / 1000, requeueAfterMs: Math.max(0, untilExpiry) });
 }
 
-type Decision = { prepared: Awaited<ReturnType<typeof prepareIssuance>> } | { reason: DenialReason; message: string };
+type Decision = { prepared: PreparedIssuance } | { reason: DenialReason; message: string };
 
 /** The answer local issuance would give (prepareIssuance), plus what only delegation refuses. */
 async function decide(deps: ReconcileDeps, request: CredentialRequestObject): Promise<Decision> {
-  const { spec, uid } = { spec: request.spec, uid: request.metadata.uid };
+  const { spec } = request;
   const keyProblems = requestPublicKeyProblems(spec.publicKey);
   if (keyProblems.length > 0) return { reason: 'InvalidPublicKey', message: `spec.publicKey ${keyProblems.join('; ')}` };
   const lookup = await deps.getRole(spec.role);
@@ -189,7 +190,7 @@ async function decide(deps: ReconcileDeps, request: CredentialRequestObject): Pr
     ...(spec.audiences ? { audiences: spec.audiences } : {}),
     clusterRoleBinding: spec.clusterRoleBinding ?? false,
     leaseSuffix: parseLeaseId(request.status!.leaseId!).suffix,
-    labels: { [REQUEST_UID_LABEL]: uid },
+    labels: { [REQUEST_UID_LABEL]: request.metadata.uid },
   };
   try {
     // The role's issuerContext means nothing here: the controller has one identity.

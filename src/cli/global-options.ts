@@ -13,5 +13,5 @@ export function isDelegated(args: Pick<GlobalArgs, 'delegated'>): boolean {
 /** The use cases' dependencies for these flags; a bad --request-timeout is refused here. */
 export function composeFor(args: GlobalArgs): Composition {
   const { env, clock } = edges();
-  return compose({ kubeconfig: args.kubeconfig, context: args.context, requestTimeout: args['request-timeout'] }, env, clock);
+  return compose({ kubeconfig: args.kubeconfig, context: args.context, requestTimeout: args['request-timeout'], roles: args.roles }, env, clock);
 }

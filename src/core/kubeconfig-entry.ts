@@ -23,6 +23,8 @@ export interface ExecEntryOptions {
   /** The plugin requests from the controller as `issuerContext` (the requester's own identity). */
   delegated?: boolean;
   waitTimeout?: string;
+  /** Set when the role lives in the cluster: the plugin reads it there (--roles cluster). */
+  roles?: 'cluster';
 }
 
 export interface NamedEntry {
@@ -45,6 +47,7 @@ export function execEntries(options: ExecEntryOptions): { user: NamedEntry; cont
     ...(options.tokenCache ? ['--token-cache', options.tokenCache] : []),
     ...(options.refreshMargin ? ['--refresh-margin', options.refreshMargin] : []),
     ...(options.delegated ? ['--delegated', ...(options.waitTimeout ? ['--wait-timeout', options.waitTimeout] : [])] : []),
+    ...(options.roles ? ['--roles', options.roles] : []),
   ];
   return {
     user: {

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { API_VERSION } from '../../src/core/manifests/credential-request-crd.ts';
+import { TEMPCREDS_API_VERSION as API_VERSION } from '../../src/core/delegation-names.ts';
 import { apiRequest, startCluster, type ClusterInfo } from '../controlplane/cluster.ts';
 import { waitFor } from './cluster.ts';
 import { controllerIdentity, installRequestApi } from './delegation.ts';

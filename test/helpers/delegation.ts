@@ -4,8 +4,9 @@
 
 import assert from 'node:assert/strict';
 import type { Manifest } from '../../src/core/grant-plan.ts';
-import { API_VERSION, type CredentialRequestSpec } from '../../src/core/manifests/credential-request-crd.ts';
-import { REQUESTER_CLUSTER_ROLE, requestApiManifests } from '../../src/core/manifests/request-admission.ts';
+import type { CredentialRequestSpec } from '../../src/core/manifests/credential-request-crd.ts';
+import { REQUESTER_CLUSTER_ROLE, TEMPCREDS_API_VERSION as API_VERSION } from '../../src/core/delegation-names.ts';
+import { requestApiManifests } from '../../src/core/manifests/request-admission.ts';
 import { toYaml } from '../../src/core/structured-text.ts';
 import { apiRequest, type ClusterInfo } from '../controlplane/cluster.ts';
 import { testCluster, waitFor } from './cluster.ts';

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { API_VERSION } from '../../src/core/manifests/credential-request-crd.ts';
+import { TEMPCREDS_API_VERSION as API_VERSION } from '../../src/core/delegation-names.ts';
 import { apiRequest, stopCluster } from '../controlplane/cluster.ts';
 import { waitFor } from '../helpers/cluster.ts';
 import { delegationCluster, type ControllerProcess, type DelegationCluster } from '../helpers/controller-process.ts';

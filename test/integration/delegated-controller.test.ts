@@ -10,7 +10,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { API_VERSION, type CredentialRequestSpec, type CredentialRequestStatus } from '../../src/core/manifests/credential-request-crd.ts';
+import { TEMPCREDS_API_VERSION as API_VERSION } from '../../src/core/delegation-names.ts';
+import type { CredentialRequestSpec, CredentialRequestStatus } from '../../src/core/manifests/credential-request-crd.ts';
 import { REQUEST_UID_LABEL } from '../../src/core/request-status.ts';
 import { generateRequestKeyPair, openSealedToken, type RequestKeyPair } from '../../src/core/sealed-token.ts';
 import { apiRequest, startCluster, stopCluster, type ClusterInfo } from '../controlplane/cluster.ts';
@@ -119,6 +120,25 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
     if (cluster) await stopCluster(cluster);
   });
 
+  it('the controller identity is least privilege: it issues in the namespaces it serves, answers requests, reads roles — and nothing more', async () => {
+    const user = `system:serviceaccount:${leaseNamespace}:controller`;
+    const allowed = async (resourceAttributes: Record<string, string>) =>
+      ((await admin('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user, resourceAttributes } })).body as { status: { allowed: boolean } }).status.allowed;
+    for (const attributes of [
+      { resource: 'serviceaccounts', subresource: 'token', verb: 'create', namespace: team },
+      { group: 'tempcreds.dev', resource: 'credentialrequests', subresource: 'status', verb: 'update', namespace: team },
+      { group: 'tempcreds.dev', resource: 'credentialroles', verb: 'get', name: role },
+    ] as Record<string, string>[]) assert.equal(await allowed(attributes), true, JSON.stringify(attributes));
+    for (const attributes of [
+      { resource: 'serviceaccounts', subresource: 'token', verb: 'create', namespace: 'kube-system' },
+      { resource: 'secrets', verb: 'get', namespace: 'kube-system' },
+      { group: 'tempcreds.dev', resource: 'credentialrequests', verb: 'create', namespace: team },
+      { group: 'tempcreds.dev', resource: 'credentialroles', verb: 'update', name: role },
+      { group: 'tempcreds.dev', resource: 'credentialroles', verb: 'use', name: role },
+      { group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings', verb: 'create' },
+    ] as Record<string, string>[]) assert.equal(await allowed(attributes), false, JSON.stringify(attributes));
+  });
+
   it('no controller: the request stays pending; started later, it is issued exactly once — the token works where the role allows (200), not elsewhere (403)', async () => {
     const { name, uid } = await createRequest(alice, team, spec());
     assert.equal((await read(name)).status, undefined);
@@ -150,6 +170,8 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
     assert.equal(new Set(answered.map((request) => request.status!.leaseId)).size, 100);
     const issuedCounts = await Promise.all(controllers.filter(({ child }) => child.exitCode === null).map((controller) => metric(controller, 'tempcreds_requests_total{outcome="issued"}')));
     assert.equal(issuedCounts.reduce((sum, count) => sum + count, 0), 101);
+    const live = await Promise.all(controllers.filter(({ child }) => child.exitCode === null).map((controller) => metric(controller, 'tempcreds_live_leases')));
+    assert.equal(Math.max(...live), 101);
   });
 
   it('deleting the request revokes the lease: 401 within 20 s, no labelled objects left, the request gone', async () => {
@@ -175,7 +197,11 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
     const dayOn = new Date(Date.now() + 86_400_000).toISOString();
     const controller = await startController('expiring', { KUBECTL_TEMPCREDS_TEST_SERVER_NOW: dayOn });
     const { name, uid } = await createRequest(alice, team, spec());
-    const revoked = await settled(name, 60_000);
+    // Issued first (its expiry is a day behind the hooked clock), then revoked at once.
+    const revoked = await waitFor(async () => {
+      const request = await read(name);
+      return trueCondition(request.status)?.type === 'Revoked' && request;
+    }, { timeoutMs: 60_000, what: 'the lease to expire' });
     assert.deepEqual(revoked.status!.conditions!.map(({ type, status, reason }) => `${type}=${status}/${reason}`), ['Issued=False/Expired', 'Revoked=True/Expired']);
     assert.equal(revoked.status!.token, undefined);
     await waitFor(async () => !(await read(name)).metadata.finalizers?.length, { what: 'the lease to be revoked' });

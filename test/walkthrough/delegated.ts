@@ -10,7 +10,7 @@ import { prepareDelegation, type ControllerProcess } from '../helpers/controller
 import { allowRequests } from '../helpers/delegation.ts';
 import { certificateUser } from '../helpers/requesters.ts';
 import { tempcreds, type RunResult, type Tempcreds } from '../helpers/tempcreds.ts';
-import { API_VERSION } from '../../src/core/manifests/credential-request-crd.ts';
+import { TEMPCREDS_API_VERSION as API_VERSION } from '../../src/core/delegation-names.ts';
 import type { WalkthroughMode } from './walkthrough.ts';
 
 const ROLES = ['sample-app', 'existing-role', 'rules'];

@@ -10,7 +10,8 @@ import type { kubeconfigSpec } from '../specs/kubeconfig.js';
 
 export const kubeconfigCommand: CommandHandler<typeof kubeconfigSpec> = {
   handler: async (args) => {
-    const { contextName, file } = await addExecContext(composeFor(args).kubeconfigPorts, {
+    const root = composeFor(args);
+    const { contextName, file } = await addExecContext(root.kubeconfigPorts, {
       role: args.role,
       namespace: args.namespace,
       ttl: args.ttl,
@@ -23,6 +24,7 @@ export const kubeconfigCommand: CommandHandler<typeof kubeconfigSpec> = {
       refreshMargin: args['refresh-margin'],
       force: args.force,
       ...(isDelegated(args) ? { delegated: { waitTimeout: args['wait-timeout'] } } : {}),
+      ...(root.roleSource === 'cluster' ? { roles: 'cluster' as const } : {}),
     });
     print(`context "${contextName}" written to ${file}: kubectl --context ${contextName} get pods`);
   },
