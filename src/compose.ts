@@ -26,7 +26,10 @@ import type { CredentialPorts, RememberedFailure } from './app/get-credential.js
 import type { GcDeps } from './app/gc.js';
 import type { IssueDeps } from './app/issue.js';
 import type { KubeconfigPorts } from './app/kubeconfig.js';
-import type { AuditSink, Clock, KubernetesPort, LeaseRepository, RoleGrantPort, RoleRepository } from './app/ports.js';
+import type { AuditSink, Clock, IssuerIdentity, KubernetesPort, LeaseRepository, RoleGrantPort, RoleRepository } from './app/ports.js';
+import type { RequesterPort, RequestLeaseDeps } from './app/request-lease.js';
+import type { DelegationCheckPort } from './app/doctor-delegated.js';
+import type { LeaseRecord } from './core/lease.js';
 import type { RevokeDeps } from './app/revoke.js';
 import { checkedRoles } from './app/roles.js';
 import { leaseSources, searchNamespaces, type LeaseSources } from './app/leases.js';
@@ -99,6 +102,20 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
     return client;
   };
 
+  /** Connects as the requester of delegated issuance: the global --context/--kubeconfig, else `context`/`kubeconfig` (a lease's own). */
+  const connectRequester = async (context: string | undefined, kubeconfig?: string): Promise<RequesterPort & DelegationCheckPort & { issuer: IssuerIdentity }> => {
+    const target = { kubeconfig: globals.kubeconfig ?? kubeconfig, context: globals.context ?? context, recorded: globals.kubeconfig === undefined && kubeconfig !== undefined };
+    const [{ RequesterApi }, { kubeconfigSource, loadKubeConfig }] = await Promise.all([import('./adapters/kube-requests.js'), import('./adapters/kube.js')]);
+    return new RequesterApi(loadKubeConfig(target), requestTimeoutMs, { kubeconfig: kubeconfigSource(target, env) });
+  };
+  /** What a delegated issuance needs: the requester's own context, a key pair made here, the lease record (with `extra`). */
+  const requestLeaseDeps = (waitMs: number, extra: Partial<LeaseRecord> = {}): RequestLeaseDeps => ({
+    connect: () => connectRequester(undefined),
+    generateKeyPair: async () => (await import('./core/sealed-token.js')).generateRequestKeyPair(),
+    saveLease: (lease) => leases.save({ ...lease, ...extra }),
+    waitMs,
+  });
+
   /** A client for what is not issuance (setup, doctor, completion): the global flags, or `target`. */
   const connectDirect = async (target: KubeTarget = globals, timeoutMs = requestTimeoutMs): Promise<KubeClient> => {
     const { KubeClient, loadKubeConfig } = await import('./adapters/kube.js');
@@ -111,6 +128,7 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
   const issueDeps: IssueDeps = { getRole: (name) => roles.get(name), saveLease: (lease) => leases.save(lease), connect, now, randomBytes: (count) => randomBytes(count), afterApiCall: hooks.afterApiCall, audit };
   const revokeDeps: RevokeDeps = {
     connect,
+    connectRequester,
     deleteLease,
     evictTokens: (revoked) => evictTokens(revoked.flatMap((lease) => lease.tokenCacheKey ?? []), paths.cache, env),
     audit,
@@ -136,6 +154,10 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
           {},
           meanwhile,
         ),
+      request: async (request, { requesterContext, key, waitMs }) => {
+        const { requestLease } = await import('./app/request-lease.js');
+        return requestLease({ ...requestLeaseDeps(waitMs, { tokenCacheKey: key }), connect: () => connectRequester(requesterContext) }, request);
+      },
       leaseIsLive: async (leaseId) => (await leases.get(leaseId).catch(() => undefined)) !== undefined,
       issue: async (request, { role, issuerContext, key }) => {
         const { issueLease } = await import('./app/issue.js');
@@ -201,9 +223,13 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
     auditHistory: (leaseId: string) => auditLog.history(leaseId),
     connect,
     connectDirect,
+    connectRequester,
     /** Server-side applies a CRD as the global --context and waits until it is served. */
     applyCrd: async (crd: Manifest) => applyCrd(await cluster(), crd),
     issueDeps,
+    requestLeaseDeps,
+    /** The requester's requests as leases (delegated lease list and revoke). */
+    requestLeaseSources: () => ({ connect: () => connectRequester(undefined), localLeases: (role?: string) => leases.list(role) }),
     revokeDeps,
     leaseSources: (namespace: string | undefined): LeaseSources => leaseSources({ connect, leases, roles }, namespace),
     gcDeps: (namespace: string | undefined): GcDeps => ({ connect, audit, now, deleteLease, localLeases: () => leases.list(), searchNamespaces: searchNamespaces({ roles }, namespace) }),
@@ -211,9 +237,11 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
     doctorPorts,
     kubeconfigPorts: { roles, issuer, fileToWrite: () => kubeconfigToWrite(globals.kubeconfig, env), writeEntries: writeExecEntries } satisfies KubeconfigPorts,
     /** `run`'s ports; `warn` says what happens on stderr. */
-    runPorts: (warn: (message: string) => void): RunPorts => ({
-      issue: async (request) => (await import('./app/issue.js')).issueLease(issueDeps, request),
-      connect,
+    runPorts: (warn: (message: string) => void, delegation?: { waitMs: number }): RunPorts => ({
+      issue: async (request) =>
+        delegation ? (await import('./app/request-lease.js')).requestLease(requestLeaseDeps(delegation.waitMs), request) : (await import('./app/issue.js')).issueLease(issueDeps, request),
+      // The cluster as the issuing context reaches it (delegated: the requester's own context).
+      connect: delegation ? connectRequester : connect,
       privateDirectory: async () => {
         const path = await mkdtemp(join(tmpdir(), 'kubectl-tempcreds-run-'));
         return { path, remove: () => rm(path, { recursive: true, force: true }) };
@@ -221,7 +249,7 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
       writePrivateFile: writeFileAtomic,
       runner: { run: async (...invocation) => (await import('./adapters/process-runner.js')).processRunner(env).run(...invocation) },
       // The lease was never cached: nothing to evict.
-      revoke: async (lease) => (await (await import('./app/revoke.js')).revokeLeases({ connect, deleteLease, audit, now }, [lease]))[0],
+      revoke: async (lease) => (await (await import('./app/revoke.js')).revokeLeases({ connect, connectRequester, deleteLease, audit, now }, [lease]))[0],
       warn,
     }),
     /** After an issuance: a detached sweep of expired local leases (at most every few minutes). */

@@ -11,7 +11,8 @@ import { basename } from 'node:path';
 import { TempcredsError, invalidInput } from '../core/errors.js';
 import { decideNamespace } from '../core/namespace-policy.js';
 import { roleDigest, type RoleDefinition, unknownRole } from '../core/role-spec.js';
-import { requestTtl } from '../core/ttl.js';
+import { parseRequestedTtl, requestTtl } from '../core/ttl.js';
+import { checkAsk } from '../core/delegated-request.js';
 import { checkRefreshMargin, credentialKey, isServable, type CachedToken, type RefreshPolicy, type TokenCacheMode } from '../core/token-cache.js';
 import type { IssuedLease, IssueRequest } from './issue.js';
 import type { Clock, IssuerFingerprint, RoleRepository, TokenStore } from './ports.js';
@@ -26,8 +27,10 @@ export interface CredentialInput {
   audiences: string[];
   refresh: RefreshPolicy;
   cacheMode: TokenCacheMode;
-  /** --context: the issuer context (default: the role's, else the kubeconfig's current one). */
+  /** --context: the issuer context (default: the role's, else the kubeconfig's current one); delegated: the requester's. */
   context?: string;
+  /** --delegated: request the token from the controller, waiting this long for its answer. */
+  delegated?: { waitMs: number };
 }
 
 export interface RecentFailure {
@@ -65,6 +68,8 @@ export interface CredentialPorts {
   /** false once the lease was revoked here (its record is gone). */
   leaseIsLive(leaseId: string): Promise<boolean>;
   issue(request: IssueRequest, context: IssueContext): Promise<IssuedLease>;
+  /** Delegated: a CredentialRequest as the requester of `requesterContext`, its lease recorded with the cache key. */
+  request(request: IssueRequest, context: { requesterContext: string; key: string; waitMs: number }): Promise<IssuedLease>;
   failures: FailureMemory;
   /** Remembers which entry this invocation resolved to, for the hot path (./exec/hit.ts); best effort. */
   memo(resolved: { key: string; role: string; store: TokenStore['kind']; file: string | undefined; issuer: IssuerFingerprint }): Promise<void>;
@@ -84,6 +89,7 @@ export interface Credential {
 export const FAILURE_MEMORY_MS = 5000;
 
 export async function getCredential(ports: CredentialPorts, input: CredentialInput): Promise<Credential> {
+  if (input.delegated) return getDelegatedCredential(ports, input, input.delegated);
   const role = await ports.roles.get(input.role);
   if (!role) throw unknownRole(input.role);
   checkRefreshMargin(input.refresh, requestTtl(role, input.ttl).seconds);
@@ -93,9 +99,32 @@ export async function getCredential(ports: CredentialPorts, input: CredentialInp
   }
   const { namespace } = decideNamespace(role, input.namespace);
   const key = credentialKey(issuer, { role: input.role, roleDigest: roleDigest(role), namespace, ttl: input.ttl, clusterRoleBinding: input.clusterRoleBinding, audiences: input.audiences });
+  return serveAndRemember(ports, input, key, issuer, (request) => ports.issue(request, { role, issuerContext: issuer.context, key }));
+}
+
+/**
+ * Delegated: the role is the cluster's (the controller checks the request against it), the
+ * context is the requester's own, and the key says so — a delegated token never serves a local
+ * invocation, nor the other way round.
+ */
+async function getDelegatedCredential(ports: CredentialPorts, input: CredentialInput, { waitMs }: { waitMs: number }): Promise<Credential> {
+  const ask = checkAsk(input);
+  if (input.ttl !== undefined) checkRefreshMargin(input.refresh, parseRequestedTtl(input.ttl));
+  const requester = ports.issuer(input.context);
+  if (requester.execCommand && basename(requester.execCommand).startsWith('kubectl-tempcreds')) {
+    throw invalidInput(`the requester context "${requester.context}" itself runs kubectl-tempcreds: pass --context with your own identity's context`);
+  }
+  const key = credentialKey(requester, { role: input.role, roleDigest: DELEGATED_ROLE_DIGEST, namespace: ask.namespace, ttl: input.ttl, clusterRoleBinding: input.clusterRoleBinding, audiences: input.audiences });
+  return serveAndRemember(ports, input, key, requester, (request) => ports.request(request, { requesterContext: requester.context, key, waitMs }));
+}
+
+/** The role digest part of a delegated credential's key: the role lives in the cluster, the controller judges it. */
+const DELEGATED_ROLE_DIGEST = 'delegated';
+
+async function serveAndRemember(ports: CredentialPorts, input: CredentialInput, key: string, issuer: IssuerFingerprint, issue: (request: IssueRequest) => Promise<IssuedLease>): Promise<Credential> {
   const tokens = await ports.tokens(input.cacheMode);
   const request: IssueRequest = { role: input.role, namespace: input.namespace, ttl: input.ttl, clusterRoleBinding: input.clusterRoleBinding, audiences: input.audiences };
-  const credential = await serve({ ...ports, tokens, issue: () => ports.issue(request, { role, issuerContext: issuer.context, key }) }, key, input.refresh);
+  const credential = await serve({ ...ports, tokens, issue: () => issue(request) }, key, input.refresh);
   if (tokens.kind !== 'none') await ports.memo({ key, role: input.role, store: tokens.kind, file: tokens.fileFor?.(key), issuer }).catch(() => undefined);
   return credential.source === 'issued' && tokens.notice ? { ...credential, warnings: [...credential.warnings, tokens.notice] } : credential;
 }

@@ -14,6 +14,7 @@ import { deleteLeaseObjects, type Deletion } from './delete-objects.js';
 import { findLeases, type LeaseSources, type LeaseTarget } from './leases.js';
 import type { AuditEvent } from '../core/audit.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
+import type { RequesterPort } from './request-lease.js';
 
 export interface RevokeOutcome extends Deletion {
   lease: LeaseRecord;
@@ -34,6 +35,8 @@ export interface RevokeDeps {
   evictTokens?(leases: LeaseRecord[]): Promise<void>;
   audit?: AuditSink;
   now(): Date;
+  /** Connects as a delegated lease's requester: its CredentialRequest is deleted, and the controller revokes the lease. */
+  connectRequester?(context: string | undefined, kubeconfig?: string): Promise<Pick<RequesterPort, 'requester' | 'delete' | 'get' | 'waitFor'>>;
 }
 
 const failed = (lease: LeaseRecord, failure: string): RevokeOutcome => ({ lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [failure] });
@@ -62,7 +65,10 @@ const LEASE_CONCURRENCY = 16;
 export async function revokeLeases(deps: RevokeDeps, leases: LeaseRecord[], options: { expiredOnly?: boolean } = {}): Promise<RevokeOutcome[]> {
   const outcomes: RevokeOutcome[] = [];
   const byIssuer = new Map<string, LeaseRecord[]>();
-  for (const lease of leases) {
+  for (const lease of leases.filter((each) => each.request)) {
+    if (!(options.expiredOnly && !isExpired(lease, deps.now()))) outcomes.push(await revokeRequest(deps, lease));
+  }
+  for (const lease of leases.filter((each) => !each.request)) {
     const key = JSON.stringify([lease.kubeconfig ?? '', lease.context]);
     byIssuer.set(key, [...(byIssuer.get(key) ?? []), lease]);
   }
@@ -102,6 +108,35 @@ export function revokeEvent({ lease, failures }: RevokeOutcome, identity: string
     outcome: failures.length === 0 ? 'ok' : 'failed',
     ...(failures.length > 0 ? { error: failures.join('; ') } : {}),
   };
+}
+
+/** A delegated lease: its request deleted by uid, as the requester (the controller's finalizer revokes what it created). */
+const REQUEST_REVOKE_WAIT_MS = 60_000;
+
+async function requestGone(api: Pick<RequesterPort, 'get' | 'waitFor'>, ref: NonNullable<LeaseRecord['request']>): Promise<'gone' | 'timeout'> {
+  const current = await api.get(ref);
+  if (!current) return 'gone';
+  const waited = await api.waitFor(ref, current.metadata.resourceVersion ?? '0', () => undefined, REQUEST_REVOKE_WAIT_MS);
+  return waited === 'gone' ? 'gone' : 'timeout';
+}
+
+async function revokeRequest(deps: RevokeDeps, lease: LeaseRecord): Promise<RevokeOutcome> {
+  if (!deps.connectRequester) return failed(lease, 'a delegated lease (its CredentialRequest is revoked by deleting it): revoke it with kubectl tempcreds revoke');
+  try {
+    const api = await deps.connectRequester(lease.context, lease.kubeconfig);
+    const mismatch = clusterMismatch(lease, api.requester);
+    if (mismatch) return failed(lease, mismatch);
+    const deleted = (await api.delete(lease.request!)) === 'deleted';
+    // The request stays until the controller has revoked the lease (its finalizer): revoked means revoked.
+    if (deleted && (await requestGone(api, lease.request!)) !== 'gone') {
+      return failed(lease, `CredentialRequest ${lease.request!.namespace}/${lease.request!.name} is deleted, but no controller finished revoking its lease within ${REQUEST_REVOKE_WAIT_MS / 1000}s (is it running? see kubectl tempcreds doctor --delegated); it will when one runs`);
+    }
+    await deps.deleteLease(lease.id);
+    await deps.audit?.([{ ...revokeEvent({ lease, deleted: 0, alreadyGone: 0, replaced: [], failures: [] }, lease.issuedBy, deps.now(), 'revoke'), objects: [`CredentialRequest ${lease.request!.namespace}/${lease.request!.name}`] }]);
+    return { lease, deleted: deleted ? 1 : 0, alreadyGone: deleted ? 0 : 1, replaced: [], failures: [] };
+  } catch (error) {
+    return failed(lease, (error as Error).message);
+  }
 }
 
 async function revokeOne(kube: KubernetesPort, deps: RevokeDeps, lease: LeaseRecord): Promise<RevokeOutcome> {

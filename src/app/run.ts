@@ -18,7 +18,8 @@ export interface ProcessRunner {
 
 export interface RunPorts {
   issue(request: IssueRequest): Promise<IssuedLease>;
-  connect(context: string | undefined, kubeconfig?: string): Promise<KubernetesPort>;
+  /** How the issuing context reaches the cluster (the token's kubeconfig is built from it). */
+  connect(context: string | undefined, kubeconfig?: string): Promise<Pick<KubernetesPort, 'issuer'>>;
   /** A new private directory, and how to remove it with what it holds. */
   privateDirectory(): Promise<{ path: string; remove(): Promise<void> }>;
   writePrivateFile(path: string, text: string): Promise<void>;

@@ -15,6 +15,11 @@ export function withGlobalOptions<T>(cli: Argv<T>) {
       choices: ROLE_SOURCES,
       global: true,
       describe: 'Where roles are kept: local (this machine\'s files) or cluster (CredentialRole objects, shared by a team); default $KUBECTL_TEMPCREDS_ROLES, else local',
+    })
+    .option('delegated', {
+      type: 'boolean',
+      global: true,
+      describe: 'Delegated issuance: --context is your own identity, roles are the cluster\'s, and the tempcreds controller issues (default: $KUBECTL_TEMPCREDS_DELEGATED=1)',
     });
 }
 

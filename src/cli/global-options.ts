@@ -1,8 +1,14 @@
 // The composition built from the global flags (global-flags.ts).
 
 import { compose, type Composition } from '../compose.js';
+import { delegatedMode } from '../core/delegated-request.js';
 import { edges } from './edges.js';
 import type { GlobalArgs } from './global-flags.js';
+
+/** Whether this command issues, revokes and lists through the controller (--delegated, else the environment). */
+export function isDelegated(args: Pick<GlobalArgs, 'delegated'>): boolean {
+  return delegatedMode(args.delegated, edges().env);
+}
 
 /** The use cases' dependencies for these flags; a bad --request-timeout is refused here. */
 export function composeFor(args: GlobalArgs): Composition {

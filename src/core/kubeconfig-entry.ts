@@ -20,6 +20,9 @@ export interface ExecEntryOptions {
   audiences?: string[];
   tokenCache?: string;
   refreshMargin?: string;
+  /** The plugin requests from the controller as `issuerContext` (the requester's own identity). */
+  delegated?: boolean;
+  waitTimeout?: string;
   /** Set when the role lives in the cluster: the plugin reads it there (--roles cluster). */
   roles?: 'cluster';
 }
@@ -43,6 +46,7 @@ export function execEntries(options: ExecEntryOptions): { user: NamedEntry; cont
     ...(options.audiences ?? []).flatMap((audience) => ['--audience', audience]),
     ...(options.tokenCache ? ['--token-cache', options.tokenCache] : []),
     ...(options.refreshMargin ? ['--refresh-margin', options.refreshMargin] : []),
+    ...(options.delegated ? ['--delegated', ...(options.waitTimeout ? ['--wait-timeout', options.waitTimeout] : [])] : []),
     ...(options.roles ? ['--roles', options.roles] : []),
   ];
   return {

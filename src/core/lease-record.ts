@@ -10,7 +10,7 @@ import { isRecord } from './raw.js';
 
 const NAMESPACED_KINDS = new Set(['Secret', 'ServiceAccount', 'Role', 'RoleBinding']);
 const REQUIRED_KEYS = ['id', 'role', 'roleDigest', 'namespace', 'serviceAccountName', 'serviceAccountCreated', 'issuedAt', 'expiresAt', 'ttlSeconds', 'context', 'cluster', 'issuedBy', 'objects'];
-const OPTIONAL_KEYS = ['bindingKind', 'tokenCacheKey', 'kubeconfig', 'clusterCaDigest'];
+const OPTIONAL_KEYS = ['bindingKind', 'tokenCacheKey', 'kubeconfig', 'clusterCaDigest', 'request'];
 const OBJECT_KEYS = ['apiVersion', 'kind', 'name', 'namespace', 'uid'];
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -32,6 +32,19 @@ function objectProblems(object: unknown, index: number, lease: { namespace: unkn
     problems.push(`${where} (${kind}) namespace ${JSON.stringify(namespace ?? null)} is not ${NAMESPACED_KINDS.has(kind) ? `the lease's, ${JSON.stringify(lease.namespace)}` : 'absent (it is cluster-scoped)'}`);
   }
   if (uid !== undefined && !(typeof uid === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(uid))) problems.push(`${where} uid ${JSON.stringify(uid)} is not a uid`);
+  return problems;
+}
+
+/** A delegated lease's request: a namespace, a name and a uid as the API server gives them, nothing else. */
+function requestProblems(request: unknown): string[] {
+  if (!isRecord(request)) return ['request is not an object'];
+  const { namespace, name, uid, ...rest } = request;
+  const problems = Object.keys(rest).map((key) => `request has unknown key "${key}"`);
+  const namespaceProblem = typeof namespace === 'string' ? checkDns1123Label(namespace) : 'is not a string';
+  if (namespaceProblem) problems.push(`request namespace ${JSON.stringify(namespace)} ${namespaceProblem}`);
+  const nameProblem = typeof name === 'string' ? checkDns1123Subdomain(name) : 'is not a string';
+  if (nameProblem) problems.push(`request name ${JSON.stringify(name)} ${nameProblem}`);
+  if (!(typeof uid === 'string' && /^[A-Za-z0-9-]{1,64}$/.test(uid))) problems.push(`request uid ${JSON.stringify(uid)} is not a uid`);
   return problems;
 }
 
@@ -58,6 +71,7 @@ export function leaseRecordProblems(value: unknown, id: string): string[] {
   if (value.tokenCacheKey !== undefined && !isTokenCacheKey(value.tokenCacheKey)) problems.push('tokenCacheKey is not a 64-digit hex sha256');
   if (value.kubeconfig !== undefined && (typeof value.kubeconfig !== 'string' || value.kubeconfig === '')) problems.push('kubeconfig is not a path');
   if (value.clusterCaDigest !== undefined && !(typeof value.clusterCaDigest === 'string' && SHA256_HEX.test(value.clusterCaDigest))) problems.push('clusterCaDigest is not a 64-digit hex sha256');
+  if (value.request !== undefined) problems.push(...requestProblems(value.request));
   if (!Array.isArray(value.objects)) problems.push('objects is not a list');
   else value.objects.forEach((object, index) => problems.push(...objectProblems(object, index, { namespace: value.namespace, suffix })));
   return problems;

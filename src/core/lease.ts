@@ -68,6 +68,8 @@ export interface LeaseRecord {
   objects: ObjectRef[];
   /** Set when the exec command issued it: revocation evicts that cache entry. */
   tokenCacheKey?: string;
+  /** A delegated issuance's CredentialRequest (the controller created the objects): revoking deletes it. */
+  request?: { namespace: string; name: string; uid: string };
 }
 
 /** A lease suffix from random bytes: lower-case alphanumerics, valid in names and labels. */

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { getCredential, type CredentialInput } from '../app/get-credential.js';
 import type { Clock } from '../app/ports.js';
 import { CLUSTER_ROLE_RECHECK_MS, compose, type Globals } from '../compose.js';
+import { delegatedMode, parseWaitTimeout } from '../core/delegated-request.js';
 import { exitCodeOf, invalidInput, type ExitCode } from '../core/errors.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
 import { parseRefreshMargin, parseTokenCacheMode, refreshAt } from '../core/token-cache.js';
@@ -30,6 +31,9 @@ Options:
       --request-timeout D    API request timeout (default 15s)
       --roles SOURCE         local (the role files, default) or cluster (CredentialRole objects, read
                              again at most every ${CLUSTER_ROLE_RECHECK_MS / 1000}s; env KUBECTL_TEMPCREDS_ROLES)
+      --delegated            request the token from the tempcreds controller as --context (your own
+                             identity; roles are the cluster's); env KUBECTL_TEMPCREDS_DELEGATED=1
+      --wait-timeout D       with --delegated: how long to wait for the controller (default 60s)
   -h, --help                 show this help
 `;
 
@@ -50,6 +54,8 @@ function parse(args: string[]) {
         'refresh-margin': { type: 'string' },
         'request-timeout': { type: 'string' },
         roles: { type: 'string' },
+        delegated: { type: 'boolean' },
+        'wait-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -81,6 +87,7 @@ function parseInvocation(args: string[], env: NodeJS.ProcessEnv): { input: Crede
     refresh: parseRefreshMargin(values['refresh-margin']),
     cacheMode: parseTokenCacheMode(values['token-cache'] ?? env.KUBECTL_TEMPCREDS_TOKEN_CACHE),
     context: values.context,
+    ...(delegatedMode(values.delegated, env) ? { delegated: { waitMs: parseWaitTimeout(values['wait-timeout']) } } : {}),
   };
   return { input, globals };
 }

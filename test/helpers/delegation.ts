@@ -38,10 +38,10 @@ export const CONTROLLER_REQUEST_RULES = [
 ];
 
 /** The controller's identity: an issuer ServiceAccount for `namespaces` (setup, with its guard) in `namespace`, plus CONTROLLER_REQUEST_RULES. */
-export async function controllerIdentity(cluster: ClusterInfo, namespaces: string[], { namespace = uniqueName('deleg-ctrl'), extraRules = [] }: { namespace?: string; extraRules?: unknown[] } = {}): Promise<{ kubeconfig: string; username: string; namespace: string }> {
+export async function controllerIdentity(cluster: ClusterInfo, namespaces: string[], { namespace = uniqueName('deleg-ctrl'), extraRules = [], setupFlags = [] }: { namespace?: string; extraRules?: unknown[]; setupFlags?: string[] } = {}): Promise<{ kubeconfig: string; username: string; namespace: string }> {
   const name = uniqueName('tc-deleg-ctrl');
   await createNamespace(namespace, {}, cluster);
-  const { kubeconfig } = await setupServiceAccountIssuer(cluster, { namespace, account: 'controller', name, extra: ['--namespaces', namespaces.join(',')] });
+  const { kubeconfig } = await setupServiceAccountIssuer(cluster, { namespace, account: 'controller', name, extra: ['--namespaces', namespaces.join(','), ...setupFlags] });
   const username = `system:serviceaccount:${namespace}:controller`;
   await admin(cluster, 'POST', `/apis/${RBAC}/v1/clusterroles`, { metadata: { name: `${name}-requests` }, rules: [...CONTROLLER_REQUEST_RULES, ...extraRules] });
   await admin(cluster, 'POST', `/apis/${RBAC}/v1/clusterrolebindings`, {

@@ -19,7 +19,7 @@ export interface SetupIssuer {
 }
 
 export async function setupServiceAccountIssuer(cluster: ClusterInfo, { namespace, account, name, extra }: { namespace: string; account: string; name: string; extra: string[] }): Promise<SetupIssuer> {
-  await createNamespace(namespace);
+  await createNamespace(namespace, {}, cluster);
   const admin = tempcreds(cluster.kubeconfig);
   const setup = await admin.run(['setup', '--service-account', `${namespace}/${account}`, '--name', name, '--context', 'admin', ...extra]);
   assert.equal(setup.status, 0, setup.stderr);

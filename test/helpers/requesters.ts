@@ -10,7 +10,6 @@ import { apiRequest as clusterRequest, type ClusterInfo } from '../controlplane/
 import { httpsRequest, type HttpsResponse } from '../controlplane/https.ts';
 import { createUserCert } from '../controlplane/pki.ts';
 import { testCluster } from './cluster.ts';
-import { createServiceAccount } from './fixtures.ts';
 
 export interface Identity {
   /** The user name the API server authenticates it as. */
@@ -52,7 +51,9 @@ export function certificateUser(user: string, groups: string[] = [], cluster: Cl
 
 /** A pipeline: a new ServiceAccount `namespace/name` and a token for it (an hour). */
 export async function serviceAccountUser(namespace: string, name: string, cluster: ClusterInfo = testCluster()): Promise<Identity> {
-  await createServiceAccount(namespace, name);
+  // In `cluster`, which need not be the run's shared one.
+  const account = await clusterRequest(cluster, { method: 'POST', path: `/api/v1/namespaces/${namespace}/serviceaccounts`, body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name } }, identity: 'admin' });
+  if (account.status !== 201) throw new Error(`creating ServiceAccount ${namespace}/${name}: HTTP ${account.status}`);
   const response = await clusterRequest(cluster, {
     method: 'POST',
     path: `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,

@@ -351,6 +351,8 @@ export interface CredentialFixture {
   events: string[];
   /** Each issuance's request and context. */
   issued: { request: IssueRequest; context: IssueContext }[];
+  /** Each delegated request made, with its context. */
+  requested: { request: IssueRequest; context: Parameters<CredentialPorts['request']>[1] }[];
   /** Each memo written. */
   memos: Parameters<CredentialPorts['memo']>[0][];
   /** The token store getCredential opens; tests change its kind or notice. */
@@ -379,6 +381,7 @@ export function credentialFixture(options: { issue?: () => Promise<IssuedLease>;
     liveLeases: new Set<string>(),
     events: [] as string[],
     issued: [],
+    requested: [],
     memos: [],
     store: { kind: 'file' },
     clock: { now: NOW },
@@ -435,6 +438,10 @@ export function credentialFixture(options: { issue?: () => Promise<IssuedLease>;
     leaseIsLive: (leaseId) => fixture.deps.leaseIsLive(leaseId),
     issue: async (request, context) => {
       fixture.issued.push({ request, context });
+      return issue();
+    },
+    request: async (request, context) => {
+      fixture.requested.push({ request, context });
       return issue();
     },
     failures: fixture.deps.failures,

@@ -296,3 +296,38 @@ describe('getCredential: the failure memory runs on the injected clock', () => {
     assert.equal((await getCredential(fixture.ports, input())).source, 'issued');
   });
 });
+
+describe('getCredential --delegated: the controller issues, as the requester context', () => {
+  const delegated = { waitMs: 5000 };
+  it('needs no local role; requests through the requester context with a key of its own (never a local token)', async () => {
+    const fixture = credentialFixture();
+    fixture.roles.clear();
+    const result = await getCredential(fixture.ports, input({ namespace: 'DEV', ttl: '2h', delegated }));
+    assert.equal(result.source, 'issued');
+    assert.deepEqual(fixture.issued, []);
+    const [{ request, context }] = fixture.requested as [(typeof fixture.requested)[number]];
+    assert.deepEqual(request, { role: 'reader', namespace: 'DEV', ttl: '2h', clusterRoleBinding: false, audiences: [] });
+    assert.equal(context.requesterContext, 'ci-admin');
+    assert.equal(context.waitMs, 5000);
+    const localKey = credentialKey(fixture.issuers.get('ci-admin')!, { role: 'reader', roleDigest: 'x', namespace: 'dev', ttl: '2h', clusterRoleBinding: false, audiences: [] });
+    assert.notEqual(context.key, localKey);
+    assert.equal(fixture.memos[0]!.key, context.key);
+  });
+
+  it('a second call is served from the cache under the same key', async () => {
+    const fixture = credentialFixture();
+    await getCredential(fixture.ports, input({ namespace: 'dev', delegated }));
+    const [{ context }] = fixture.requested as [(typeof fixture.requested)[number]];
+    fixture.liveLeases.add(fixture.cache.get(context.key)!.leaseId);
+    assert.equal((await getCredential(fixture.ports, input({ namespace: 'dev', delegated }))).source, 'cache');
+    assert.equal(fixture.requested.length, 1);
+  });
+
+  it('no -n, or a requester context that itself runs kubectl-tempcreds: bad input, nothing requested', async () => {
+    const fixture = credentialFixture();
+    await assert.rejects(getCredential(fixture.ports, input({ delegated })), { exitCode: 2, message: /give -n NAMESPACE/ });
+    fixture.issuers.set('ci-admin', issuerFingerprint({ execCommand: '/usr/local/bin/kubectl-tempcreds' }));
+    await assert.rejects(getCredential(fixture.ports, input({ namespace: 'dev', delegated })), { exitCode: 2, message: /^the requester context "ci-admin" itself runs kubectl-tempcreds/ });
+    assert.deepEqual(fixture.requested, []);
+  });
+});

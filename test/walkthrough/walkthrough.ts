@@ -54,13 +54,18 @@ export async function createFixtures(cluster: ClusterInfo): Promise<void> {
   }
 }
 
+/** Delegated mode: roles go to the cluster (`applyRole` runs the step's `role …` command), credentials are requested with --delegated. */
+export interface WalkthroughMode {
+  applyRole(args: string[]): Promise<RunResult>;
+}
+
 /** Runs every step in order; a step whose command fails still yields a (failed) result. */
-export async function* walkthrough(cluster: ClusterInfo, tool: Tempcreds): AsyncGenerator<StepResult> {
+export async function* walkthrough(cluster: ClusterInfo, tool: Tempcreds, delegated?: WalkthroughMode): AsyncGenerator<StepResult> {
   const tokens: Record<string, string | undefined> = {};
   const status = async (token: string | undefined, path: string, method = 'GET') =>
     token ? (await apiRequest(cluster, { method, path, token })) : { status: 0, body: 'no token' };
   const pods = (namespace: string) => `/api/v1/namespaces/${namespace}/pods`;
-  const cli = async (args: string[]): Promise<RunResult> => tool.run(args);
+  const cli = async (args: string[]): Promise<RunResult> => (!delegated ? tool.run(args) : args[0] === 'role' ? delegated.applyRole(args) : tool.run([...args, '--delegated']));
   const exitOk = (result: RunResult) => (result.status === 0 ? 'exit 0' : `exit ${result.status}: ${result.stderr.trim().split('\n')[0]}`);
   const tokenOf = (result: RunResult) => (result.status === 0 ? result.stdout.trim() : undefined);
   const lifetime = (token: string | undefined) => {

@@ -5,7 +5,9 @@ import { buildInfo } from '../../adapters/build-info.js';
 import { buildChecks, runDoctor, type Check } from '../../app/doctor.js';
 import { operationFailed } from '../../core/errors.js';
 import type { CommandHandler } from '../command-spec.js';
-import { composeFor } from '../global-options.js';
+import type { Composition } from '../../compose.js';
+import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, REQUESTS_POLICY } from '../../core/delegation-names.js';
+import { composeFor, isDelegated } from '../global-options.js';
 import { print } from '../io.js';
 import type { doctorSpec } from '../specs/doctor.js';
 
@@ -23,9 +25,21 @@ function renderChecks(checks: Check[]): string {
   return lines.join('\n');
 }
 
+/** --delegated: the request API, the controller and this requester's rights, as the requester (--context). */
+async function delegatedChecks(root: Composition, namespace: string | undefined): Promise<Check[]> {
+  const { delegationChecks } = await import('../../app/doctor-delegated.js');
+  try {
+    const port = await root.connectRequester(undefined);
+    return await delegationChecks(port, { namespace, now: root.now(), lease: { namespace: CONTROLLER_NAMESPACE, name: CONTROLLER_NAME }, policy: REQUESTS_POLICY });
+  } catch (error) {
+    return [{ area: 'API server', status: 'fail', message: (error as Error).message, fix: 'check that the cluster is reachable and that --context is your own, current identity' }];
+  }
+}
+
 export const doctorCommand: CommandHandler<typeof doctorSpec> = {
   handler: async (args) => {
-    const checks = await runDoctor(composeFor(args).doctorPorts({ namespace: args.namespace, tokenCache: args['token-cache'] }));
+    const root = composeFor(args);
+    const checks = isDelegated(args) ? await delegatedChecks(root, args.namespace) : await runDoctor(root.doctorPorts({ namespace: args.namespace, tokenCache: args['token-cache'] }));
     print(renderChecks([...buildChecks(buildInfo()), ...checks]));
     const failed = checks.filter((check) => check.status === 'fail').length;
     if (failed > 0) throw operationFailed(`${failed} check${failed === 1 ? '' : 's'} failed; fix ${failed === 1 ? 'it' : 'them'} and run kubectl tempcreds doctor again`);

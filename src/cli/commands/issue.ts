@@ -1,12 +1,13 @@
 // `issue ROLE`: a new lease and its token (Vault's `write kubernetes/creds/ROLE`).
 
 import { randomUUID } from 'node:crypto';
-import { issueLease, type IssuedLease } from '../../app/issue.js';
+import type { IssuedLease } from '../../app/issue.js';
+import { invalidInput } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
 import { printPreview } from '../preview-output.js';
 import type { ArgsOf, CommandHandler } from '../command-spec.js';
-import { composeFor } from '../global-options.js';
-import { issueRequest } from '../issue-options.js';
+import { composeFor, isDelegated } from '../global-options.js';
+import { issueFor } from '../issuance.js';
 import { warn, write } from '../io.js';
 import { keyValues, structured } from '../render.js';
 import { describeRef } from '../../core/object-ref.js';
@@ -63,8 +64,11 @@ function renderIssued(issued: IssuedLease, format: IssueCommandArgs['output']): 
 export const issueCommand: CommandHandler<typeof issueSpec> = {
   handler: async (args) => {
     const root = composeFor(args);
-    if (args['dry-run']) return printPreview(root.issueDeps, args, args.output);
-    const issued = await issueLease(root.issueDeps, issueRequest(args));
+    if (args['dry-run']) {
+      if (isDelegated(args)) throw invalidInput('--dry-run previews a local issuance, as the issuer; with --delegated the controller decides (leave out one of them)');
+      return printPreview(root.issueDeps, args, args.output);
+    }
+    const issued = await issueFor(root, args);
     issued.warnings.forEach(warn);
     write(renderIssued(issued, args.output));
     await root.sweep();

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { addExecContext } from '../../app/kubeconfig.js';
 import type { CommandHandler } from '../command-spec.js';
-import { composeFor } from '../global-options.js';
+import { composeFor, isDelegated } from '../global-options.js';
 import { print } from '../io.js';
 import type { kubeconfigSpec } from '../specs/kubeconfig.js';
 
@@ -23,6 +23,7 @@ export const kubeconfigCommand: CommandHandler<typeof kubeconfigSpec> = {
       tokenCache: args['token-cache'],
       refreshMargin: args['refresh-margin'],
       force: args.force,
+      ...(isDelegated(args) ? { delegated: { waitTimeout: args['wait-timeout'] } } : {}),
       ...(root.roleSource === 'cluster' ? { roles: 'cluster' as const } : {}),
     });
     print(`context "${contextName}" written to ${file}: kubectl --context ${contextName} get pods`);

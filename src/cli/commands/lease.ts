@@ -6,7 +6,8 @@ import { isExpired, leaseIdFromInput, type LeaseRecord } from '../../core/lease.
 import { describeRef } from '../../core/object-ref.js';
 import { findLeases } from '../../app/leases.js';
 import type { CommandHandler } from '../command-spec.js';
-import { composeFor } from '../global-options.js';
+import { composeFor, isDelegated } from '../global-options.js';
+import { findRequestLeases } from '../../app/request-lease.js';
 import { print, warn } from '../io.js';
 import { columns, keyValues, structured } from '../render.js';
 import type { leaseGetSpec, leaseListSpec } from '../specs/lease.js';
@@ -21,7 +22,9 @@ export const list: CommandHandler<typeof leaseListSpec> = {
   handler: async (args) => {
     const root = composeFor(args);
     const target = args.role ? { role: args.role } : { all: true as const };
-    const { found, warnings } = await findLeases(root.leaseSources(args.namespace), target, { cluster: !args.local });
+    const { found, warnings } = isDelegated(args)
+      ? await findRequestLeases(root.requestLeaseSources(), target, args.namespace)
+      : await findLeases(root.leaseSources(args.namespace), target, { cluster: !args.local });
     warnings.forEach(warn);
     const shown = found.filter(({ lease }) => !args.namespace || lease.namespace === args.namespace);
     const now = root.now();

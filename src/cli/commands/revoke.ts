@@ -7,7 +7,9 @@ import { invalidInput, operationFailed } from '../../core/errors.js';
 import { leaseIdFromInput } from '../../core/lease.js';
 import { roleNameProblem } from '../../core/role-spec.js';
 import type { ArgsOf, CommandHandler } from '../command-spec.js';
-import { composeFor } from '../global-options.js';
+import { composeFor, isDelegated } from '../global-options.js';
+import { findRequestLeases } from '../../app/request-lease.js';
+import type { Composition } from '../../compose.js';
 import { print, warn } from '../io.js';
 import type { revokeSpec } from '../specs/revoke.js';
 
@@ -25,11 +27,18 @@ export function target(args: RevokeArgs): LeaseTarget {
   return { all: true };
 }
 
+/** Delegated: this requester's requests (recorded here, or found in -n, else every namespace it may list); the controller revokes each one deleted. */
+async function requestsToRevoke(root: Composition, what: LeaseTarget, namespace: string | undefined) {
+  const { found, warnings } = await findRequestLeases(root.requestLeaseSources(), what, namespace);
+  if ('id' in what && found.length === 0) throw invalidInput(`lease "${what.id}" is neither recorded here nor an issued request of yours${namespace ? ` in namespace ${namespace}` : ''} (see: kubectl tempcreds lease list --delegated)`);
+  return { leases: found.map(({ lease }) => lease), refused: [], warnings };
+}
+
 export const revokeCommand: CommandHandler<typeof revokeSpec> = {
   handler: async (args) => {
     const what = target(args);
     const root = composeFor(args);
-    const { leases, refused, warnings } = await leasesToRevoke(root.leaseSources(args.namespace), what);
+    const { leases, refused, warnings } = isDelegated(args) ? await requestsToRevoke(root, what, args.namespace) : await leasesToRevoke(root.leaseSources(args.namespace), what);
     warnings.forEach(warn);
     if (leases.length === 0 && refused.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
     const revoked = await revokeLeases(root.revokeDeps, leases);

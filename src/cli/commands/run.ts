@@ -6,6 +6,7 @@ import { CommandExit, invalidInput } from '../../core/errors.js';
 import type { CommandHandler } from '../command-spec.js';
 import { composeFor } from '../global-options.js';
 import { issueRequest } from '../issue-options.js';
+import { delegationFor } from '../issuance.js';
 import { warn } from '../io.js';
 import type { runSpec } from '../specs/run.js';
 
@@ -16,7 +17,7 @@ export const runCommand: CommandHandler<typeof runSpec> = {
   handler: async (args) => {
     const [command, ...commandArgs] = afterDashes(args);
     if (!command) throw invalidInput('give the command to run after --, e.g. kubectl tempcreds run ROLE -n NS -- kubectl get pods');
-    const exitCode = await runWithLease(composeFor(args).runPorts(warn), issueRequest(args), [command, ...commandArgs]);
+    const exitCode = await runWithLease(composeFor(args).runPorts(warn, delegationFor(args)), issueRequest(args), [command, ...commandArgs]);
     if (exitCode !== 0) throw new CommandExit(exitCode);
   },
 };

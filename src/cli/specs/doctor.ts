@@ -11,6 +11,7 @@ export const doctorSpec = spec({
       .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Token cache to check (default: $KUBECTL_TEMPCREDS_TOKEN_CACHE, else auto)' })
       .example('$0 doctor', 'check the current context as the issuer')
       .example('$0 doctor --context ci-issuer', 'check another issuer context')
+      .example('$0 doctor --delegated -n team-a --context me', 'delegated issuance: the CRDs and policy, a controller leading, your right to ask in team-a and the roles you may use')
       .example('$0 doctor -n team-a', 'an issuer set up with --namespaces: check its rights in team-a too (its roles\' namespaces are always checked)')
       .epilog('Exit status: 0 when every check passed (warnings allowed), 1 when one failed.'),
 });

@@ -19,5 +19,6 @@ export const issueSpec = spec({
       .example('TOKEN=$($0 issue existing-role -n demo --ttl 30m -o token)', 'only the token, for scripts')
       .example('$0 issue rules -n demo --cluster-role-binding', 'generated rules, bound cluster-wide')
       .example('$0 issue sample-app -n demo -o vault-json | jq -r .data.service_account_token', "Vault's output: scripts written for Vault keep working")
-      .example('$0 issue rules -n demo --dry-run -o yaml', 'what the issuance would create, as manifests; nothing is created'),
+      .example('$0 issue rules -n demo --dry-run -o yaml', 'what the issuance would create, as manifests; nothing is created')
+      .example('$0 issue deployer -n demo --delegated --context me', 'as yourself, from the controller: a CredentialRequest answered with a token sealed to a key only this process holds'),
 });
