@@ -8,6 +8,10 @@ import { formatDuration } from '../../core/duration.js';
 import type { Manifest } from '../../core/grant-plan.js';
 import { checkIssuerName, DEFAULT_GUARD_MAX_TTL, DEFAULT_ISSUER_NAME, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
 import { toYaml } from '../../core/structured-text.js';
+import { CONTROLLER_DOCKERFILE, CONTROLLER_SUBJECT, controllerImage, controllerManifests, type ControllerSetup } from '../../core/manifests/controller.js';
+import { CONTROLLER_NAME, CONTROLLER_NAMESPACE } from '../../core/delegation-names.js';
+import { invalidInput } from '../../core/errors.js';
+import { packageVersion } from '../../adapters/build-info.js';
 import { runtimeFor, type GlobalArgs } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { connectDirect } from '../kube-connect.js';
@@ -24,6 +28,8 @@ type SetupArgs = GlobalArgs & {
   'max-ttl': string;
   force: boolean;
   print: boolean;
+  controller: boolean;
+  image?: string;
 };
 
 function resourceName(manifest: Manifest): string {
@@ -48,15 +54,20 @@ function scopeOf({ namespaces, clusterScoped }: IssuerSetup): string {
   return `${where}${clusterScoped ? ', plus ClusterRoles and ClusterRoleBindings' : ''}`;
 }
 
-function printedYaml(manifests: Manifest[], setup: IssuerSetup): string {
+function printedYaml(manifests: Manifest[], setup: IssuerSetup, controller?: ControllerSetup): string {
   const { subject, withEscalation, guard } = setup;
   const header = [
+    ...(controller
+      ? [`kubectl-tempcreds delegated issuance: the CredentialRequest API and its admission policy, the requester ClusterRole, and the controller (Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}, image ${controller.image}), the only holder of the issuer identity:`]
+      : []),
     `kubectl-tempcreds issuer identity for ${subjectUserName(subject)}, ${scopeOf(setup)}, ${withEscalation ? 'with' : 'without'} escalate/bind, ${guard ? `with the issuer guard (tokens of at most ${formatDuration(setup.maxTtlSeconds)})` : 'without the issuer guard'}.`,
     ...wrap(escalationTradeOff(withEscalation)),
     ...(guard ? wrap(GUARD_SUMMARY) : []),
-    'Apply with: kubectl apply -f FILE (as an admin)',
+    controller ? 'Apply with: kubectl apply --server-side --field-manager=kubectl-tempcreds -f FILE (as an admin)' : 'Apply with: kubectl apply -f FILE (as an admin)',
   ].map((line) => `# ${line}`);
-  return `${header.join('\n')}\n${manifests.map((manifest) => `---\n${toYaml(manifest)}`).join('')}`;
+  // The image's Dockerfile as comments: the output stays one file kubectl applies.
+  const dockerfile = controller ? `# The controller image (deploy/controller/Dockerfile):\n${CONTROLLER_DOCKERFILE.trimEnd().split('\n').map((line) => `#   ${line}`.trimEnd()).join('\n')}\n` : '';
+  return `${header.join('\n')}\n${manifests.map((manifest) => `---\n${toYaml(manifest)}`).join('')}${dockerfile}`;
 }
 
 function nextSteps({ subject, name, namespaces }: IssuerSetup): string {
@@ -106,9 +117,16 @@ export const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
       })
       .option('force', { type: 'boolean', default: false, describe: 'Overwrite objects of the same name that setup did not create (refused otherwise)' })
       .option('print', { type: 'boolean', default: false, describe: 'Print the objects as YAML instead of applying them (no cluster access)' })
+      .option('controller', {
+        type: 'boolean',
+        default: false,
+        describe: 'Delegated issuance: install the CredentialRequest API, its admission policy, the requester ClusterRole and the controller (namespace tempcreds-system, its ServiceAccount as the issuer of --namespaces/--all-namespaces, a Deployment), with server-side apply',
+      })
+      .option('image', { type: 'string', describe: `With --controller: the controller image (default: ${controllerImage('VERSION')} of this version; build your own from deploy/controller/Dockerfile)` })
       .example('$0 setup --service-account tempcreds/issuer --namespaces team-a,team-b --context admin', 'a ServiceAccount issuer for two namespaces, applied with the admin context')
       .example('$0 setup --user ci-issuer --namespaces ci --no-escalate --print > issuer.yaml', 'review the RBAC of an issuer that can grant only what it holds')
       .example('$0 setup --user alice --all-namespaces --cluster-scoped --context admin && $0 doctor --context alice', 'everywhere, generated ClusterRoles too; then check it as the issuer')
+      .example('$0 setup --controller --namespaces team-a,team-b --context admin', 'delegated issuance: the controller alone holds the issuer identity; requesters need only role grant')
       .epilog(
         [
           'The issuer creates and deletes ServiceAccounts, their tokens, Secrets (lease anchors), Roles and RoleBindings in the namespaces it serves (--namespaces, or --all-namespaces), reads namespaces\' labels cluster-wide, and with --cluster-scoped creates and deletes ClusterRoles and ClusterRoleBindings (src/core/issuer-rbac.ts). Objects of the same name that setup did not create are refused (exit 2, nothing changed) unless --force.',
@@ -118,6 +136,7 @@ export const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
         ].join('\n\n'),
       ) as never,
   handler: async (args) => {
+    if (args.controller) return setupController(args);
     const setup: IssuerSetup = {
       subject: parseIssuerSubject({ serviceAccount: args['service-account'], user: args.user }),
       name: checkIssuerName(args.name),
@@ -138,3 +157,28 @@ export const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
     print(nextSteps(setup));
   },
 };
+
+/** `setup --controller`: the controller is the issuer (its own ServiceAccount and name), so only the scope is chosen. */
+async function setupController(args: SetupArgs): Promise<void> {
+  for (const flag of ['service-account', 'user'] as const) if (args[flag] !== undefined) throw invalidInput(`--${flag} does not go with --controller: the controller's ServiceAccount ${subjectUserName(CONTROLLER_SUBJECT)} is the issuer`);
+  if (args.name !== DEFAULT_ISSUER_NAME) throw invalidInput(`--name does not go with --controller: its objects are named ${CONTROLLER_NAME}`);
+  if (args.image !== undefined && !/^[^\s]+$/.test(args.image)) throw invalidInput(`--image "${args.image}" is not an image reference (e.g. registry.example/tempcreds-controller:0.1.0)`);
+  const controller: ControllerSetup = {
+    namespaces: parseServedNamespaces({ namespaces: args.namespaces, allNamespaces: args['all-namespaces'] }),
+    clusterScoped: args['cluster-scoped'],
+    withEscalation: args.escalate,
+    guard: args.guard,
+    maxTtlSeconds: parseGuardMaxTtl(args['max-ttl']),
+    image: args.image ?? controllerImage(packageVersion()),
+  };
+  const issuer: IssuerSetup = { ...controller, name: CONTROLLER_NAME, subject: CONTROLLER_SUBJECT };
+  const manifests = controllerManifests(controller);
+  if (args.print) return print(printedYaml(manifests, issuer, controller));
+
+  runtimeFor(args); // validates the global flags
+  const applied = await applyIssuer((await connectDirect(args)).serverSide(), manifests, { force: args.force });
+  print(applied.map(({ manifest, result }) => `${resourceName(manifest)}${manifest.metadata.namespace ? ` -n ${manifest.metadata.namespace}` : ''} ${result}`).join('\n'));
+  if (args.escalate) warn(`${subjectUserName(CONTROLLER_SUBJECT)} may grant permissions it does not hold (escalate/bind) ${scopeOf(issuer)}; --no-escalate leaves them out (see: kubectl tempcreds setup --help)`);
+  if (!args.guard) warn(`${subjectUserName(CONTROLLER_SUBJECT)} has no issuer guard (--no-guard): a stolen credential may delete or rewrite any object its rights reach`);
+  print(`Next: give requesters the ClusterRole tempcreds-requester where they ask (a RoleBinding) and each role they may use: kubectl tempcreds role grant ROLE --user NAME`);
+}

@@ -123,3 +123,25 @@ export function controllerManifests(setup: ControllerSetup): Manifest[] {
     controllerDeployment(setup.image),
   ];
 }
+
+/**
+ * The controller image (deploy/controller/Dockerfile, rendered from here): the released npm
+ * package on Node's slim image, without build tools or the keychain addon (the controller caches
+ * no tokens), run as the same non-root user the Deployment asks for.
+ */
+export const CONTROLLER_DOCKERFILE = `# The kubectl-tempcreds controller image, run by the Deployment of \`kubectl tempcreds setup --controller\`.
+#   docker build --build-arg VERSION=0.1.0 -t ${CONTROLLER_IMAGE_REPOSITORY}:0.1.0 deploy/controller
+# (then setup --controller --image YOUR/IMAGE:TAG, or the release's image by default)
+ARG NODE_VERSION=24
+FROM node:\${NODE_VERSION}-bookworm-slim AS install
+ARG VERSION
+RUN test -n "\${VERSION}" && npm install --global --omit=dev --omit=optional --ignore-scripts "kubectl-tempcreds@\${VERSION}" && npm cache clean --force
+
+FROM node:\${NODE_VERSION}-bookworm-slim
+COPY --from=install /usr/local/lib/node_modules/kubectl-tempcreds /opt/kubectl-tempcreds
+ENV NODE_ENV=production HOME=/tmp
+USER 65532:65532
+EXPOSE ${CONTROLLER_HEALTH_PORT}
+ENTRYPOINT ["node", "/opt/kubectl-tempcreds/bin/kubectl-tempcreds"]
+CMD ["controller"]
+`;
