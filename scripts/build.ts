@@ -5,9 +5,10 @@
 //   dist/exec/hit.cjs   `token`'s cache hit, a small CommonJS bundle that loads nothing else;
 //                       anything but a hit goes on to ↓
 //   dist/exec/main.js   the full exec credential entry
-//   dist/cli/main.js    every other command (yargs and the command table)
-//   dist/chunks/*.js    shared code and the lazily imported parts — the Kubernetes client
-//                       (@kubernetes/client-node), issuance, locks — loaded only when called
+//   dist/cli/main.js    every other command: the command table's specs (enough for __complete)
+//   dist/chunks/*.js    shared code and the lazily imported parts — yargs, each command's
+//                       handler, the Kubernetes client (@kubernetes/client-node), issuance,
+//                       locks — loaded only when called
 //
 // One module graph per process instead of ~50–500 files is what makes a cache hit cheap and
 // cuts the ~650 ms import of client-node to a fraction (see bench/RESULTS.md). keytar (a native

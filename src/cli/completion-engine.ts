@@ -1,10 +1,16 @@
 // Shell completion, computed in the program (Cobra's `__complete` protocol, which kubectl
 // speaks to plugins): the words typed so far go in; candidates come out one per line
-// (`value\tdescription`), then `:DIRECTIVE`. The command tree is read from the real
-// command table — its builders run against a recorder — so new commands complete with
+// (`value\tdescription`), then `:DIRECTIVE`. The command tree is read from the command
+// table's specs — their builders run against a recorder — so new commands complete with
 // no change here; only the value sources (roles, leases, namespaces, contexts) are named.
 
-import type { CommandModule } from 'yargs';
+import type { Argv } from 'yargs';
+import type { Command } from './command-spec.js';
+import type { GlobalArgs } from './global-flags.js';
+
+/** Cobra's directives: let the shell complete file names, or not. */
+export const FILES = 0;
+export const NO_FILES = 4;
 
 export interface FlagSpec {
   names: string[];
@@ -25,7 +31,7 @@ export interface CommandSpec {
 type OptionSpec = { alias?: string | string[]; type?: string; choices?: readonly string[]; describe?: string; hidden?: boolean };
 
 /** A stand-in for yargs that records what a builder declares and chains everything else. */
-function recorder(spec: CommandSpec): unknown {
+function recorder(spec: CommandSpec): Argv<GlobalArgs> {
   const flag = (name: string, options: OptionSpec = {}) => {
     if (options.hidden) return;
     const aliases = options.alias === undefined ? [] : Array.isArray(options.alias) ? options.alias : [options.alias];
@@ -47,43 +53,36 @@ function recorder(spec: CommandSpec): unknown {
           const choices = (args[1] as OptionSpec | undefined)?.choices;
           const positional = spec.positionals.find((item) => item.name === args[0]);
           if (positional && choices) positional.choices = [...choices];
-        } else if (property === 'command') {
-          const modules = (Array.isArray(args[0]) ? args[0] : [args[0]]) as CommandModule[];
-          for (const module of modules) if (typeof module === 'object' && module !== null) spec.subcommands.push(...commandSpecs([module]));
         }
         return proxy;
       },
     },
   );
-  return proxy;
+  // Only the methods builders call are answered, each returning the recorder: enough of an Argv for them.
+  return proxy as Argv<GlobalArgs>;
 }
 
-export function commandSpecs(modules: readonly CommandModule<never, never>[] | readonly CommandModule[]): CommandSpec[] {
-  const specs: CommandSpec[] = [];
-  for (const module of modules as CommandModule[]) {
-    if (module.describe === false) continue; // hidden
-    const [usage = ''] = Array.isArray(module.command) ? module.command : [module.command ?? ''];
-    const [name = '', ...placeholders] = usage.trim().split(/\s+/);
+export function commandSpecs(commands: readonly Command[]): CommandSpec[] {
+  return commands.flatMap((command): CommandSpec[] => {
+    if (command.describe === false) return []; // hidden
+    const [name = '', ...placeholders] = command.command.trim().split(/\s+/);
     const spec: CommandSpec = {
       name,
-      aliases: module.aliases === undefined ? [] : Array.isArray(module.aliases) ? [...module.aliases] : [module.aliases],
-      ...(typeof module.describe === 'string' ? { describe: module.describe } : {}),
-      positionals: placeholders.map((placeholder: string) => ({ name: placeholder.replace(/^[<[]|(\.\.)?[>\]]$/g, '').replace(/\.\.$/, '') })),
+      aliases: [...(command.aliases ?? [])],
+      ...(command.describe ? { describe: command.describe } : {}),
+      // A group's `<command>` placeholder is the subcommand itself.
+      positionals: command.subcommands.length > 0 ? [] : placeholders.map((placeholder: string) => ({ name: placeholder.replace(/^[<[]|(\.\.)?[>\]]$/g, '').replace(/\.\.$/, '') })),
       flags: [],
-      subcommands: [],
+      subcommands: commandSpecs(command.subcommands),
     };
-    if (typeof module.builder === 'function') (module.builder as (cli: unknown) => unknown)(recorder(spec));
-    else if (module.builder) (recorder(spec) as { options(options: unknown): void }).options(module.builder);
-    // A group's `<command>` placeholder is the subcommand itself.
-    if (spec.subcommands.length > 0) spec.positionals = spec.positionals.filter((positional) => positional.name !== 'command');
-    specs.push(spec);
-  }
-  return specs;
+    command.builder?.(recorder(spec));
+    return [spec];
+  });
 }
 
-export function globalFlagSpecs(declare: (cli: never) => unknown): FlagSpec[] {
+export function globalFlagSpecs(declare: (cli: Argv<GlobalArgs>) => unknown): FlagSpec[] {
   const spec: CommandSpec = { name: '', aliases: [], positionals: [], flags: [], subcommands: [] };
-  declare(recorder(spec) as never);
+  declare(recorder(spec));
   return spec.flags;
 }
 
@@ -95,7 +94,7 @@ export type ValueSlot =
 
 export interface Completion {
   candidates: { value: string; describe?: string }[];
-  /** Cobra's directive: 4 = no file completion, 0 = let the shell complete files. */
+  /** Cobra's directive: NO_FILES or FILES. */
   directive: number;
 }
 

@@ -1,24 +1,9 @@
-// Flags every command accepts (kubectl's conventions), and the runtime built from them.
+// The runtime built from the global flags (global-flags.ts).
 
-import type { Argv } from 'yargs';
 import { parseDuration } from '../core/duration.js';
 import { invalidInput } from '../core/errors.js';
 import { createRuntime, type Runtime } from '../runtime.js';
-
-export interface GlobalArgs {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  'request-timeout'?: string;
-}
-
-export function withGlobalOptions<T>(cli: Argv<T>) {
-  return cli
-    .option('kubeconfig', { type: 'string', global: true, describe: 'Path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)' })
-    .option('context', { type: 'string', global: true, describe: 'kubeconfig context to act as the issuer (default: the role\'s issuer context, else the current context)' })
-    .option('namespace', { alias: 'n', type: 'string', global: true, describe: 'Namespace of the credential' })
-    .option('request-timeout', { type: 'string', global: true, default: '15s', describe: 'How long to wait for each API request (e.g. 10s, 1m)' });
-}
+import type { GlobalArgs } from './global-flags.js';
 
 export function runtimeFor(args: GlobalArgs): Runtime {
   const timeout = args['request-timeout'] ?? '15s';

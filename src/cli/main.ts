@@ -1,34 +1,35 @@
-// The CLI entry: the command table, argument parsing, and the one place that turns
+// The CLI entry: argument parsing over the command table, and the one place that turns
 // errors into a message on stderr and an exit code. Commands never exit the process.
+// yargs and each command's handler are imported only when needed: `__complete`, run on
+// every TAB, is answered from the specs alone.
 
-import yargs, { type CommandModule } from 'yargs';
-import { CommandExit, exitCodeOf, invalidInput } from '../core/errors.js';
-import { roleCommand } from './commands/role.js';
-import { issueCommand } from './commands/issue.js';
-import { leaseCommand } from './commands/lease.js';
-import { revokeCommand } from './commands/revoke.js';
-import { kubeconfigCommand } from './commands/kubeconfig.js';
-import { gcCommand } from './commands/gc.js';
-import { runCommand } from './commands/run.js';
-import { setupCommand } from './commands/setup.js';
-import { doctorCommand } from './commands/doctor.js';
-import { complete, completionCommand } from './commands/completion.js';
-import { versionCommand } from './commands/version.js';
-import { controllerCommand } from './commands/controller.js';
 import { packageVersion } from '../adapters/build-info.js';
-import { withGlobalOptions, type GlobalArgs } from './global-options.js';
-import { printError } from './io.js';
+import { CommandExit, exitCodeOf, invalidInput } from '../core/errors.js';
+import type { Dispatch } from './command-spec.js';
+import { commandTable } from './command-table.js';
+import { withGlobalOptions } from './global-flags.js';
 import { programName } from './program.js';
 
-const commands: CommandModule<GlobalArgs, never>[] = [roleCommand, issueCommand, leaseCommand, revokeCommand, kubeconfigCommand, gcCommand, runCommand, setupCommand, doctorCommand, controllerCommand, versionCommand, completionCommand] as never;
+export interface MainOptions {
+  /** The script's path, which names the program in usage text (see program.ts). */
+  scriptPath?: string;
+  /** Where the error line goes. */
+  stderr?: Pick<NodeJS.WriteStream, 'write'>;
+  /** Runs in place of the handlers (tests: what a command line parses to). */
+  dispatch?: Dispatch;
+}
 
-export async function main(args: string[]): Promise<number> {
-  if (args[0] === '__complete') return complete(args.slice(1), commands); // shell completion (Cobra's protocol, as kubectl expects)
-  const name = programName();
-  const cli = withGlobalOptions(yargs(args))
-    .scriptName(name)
-    .usage(`${name}: short-lived, least-privilege Kubernetes credentials (Vault's Kubernetes secrets engine, without Vault)\n\nUsage: ${name} <command> [options]`)
-    .command(commands)
+export async function main(args: string[], { scriptPath = process.argv[1], stderr = process.stderr, dispatch }: MainOptions = {}): Promise<number> {
+  if (args[0] === '__complete') return (await import('./complete.js')).complete(args.slice(1), commandTable); // shell completion (Cobra's protocol, as kubectl expects)
+  const { default: yargs } = await import('yargs');
+  const name = programName(scriptPath);
+  const cli = commandTable
+    .reduce(
+      (program, command) => command.register(program, [], dispatch),
+      withGlobalOptions(yargs(args))
+        .scriptName(name)
+        .usage(`${name}: short-lived, least-privilege Kubernetes credentials (Vault's Kubernetes secrets engine, without Vault)\n\nUsage: ${name} <command> [options]`),
+    )
     .demandCommand(1, 'give a command')
     .recommendCommands()
     .strict()
@@ -45,7 +46,8 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommandExit) return error.code;
-    printError((error as Error).message ?? String(error));
+    const { printError } = await import('./io.js');
+    printError((error as Error).message ?? String(error), stderr);
     return exitCodeOf(error);
   }
 }

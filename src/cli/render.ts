@@ -1,6 +1,7 @@
-// Printing: kubectl-style column tables, Vault-style key/value tables, JSON and YAML.
-// Commands hand rows to these; nothing else in the CLI formats output. Values come from the
-// cluster and from files others may write: none reaches the terminal as a control character.
+// Output formats shared by commands: kubectl-style column tables, Vault-style key/value
+// tables, JSON and YAML. Commands with a layout of their own (doctor's checks, setup's next
+// steps, version) build lines and print them through io.ts. Values come from the cluster and
+// from files others may write: both paths escape control characters (terminalSafe).
 
 import { toYaml } from '../core/structured-text.js';
 

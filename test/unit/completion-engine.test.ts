@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CommandModule } from 'yargs';
+import { group, leaf } from '../../src/cli/command-spec.ts';
 import { commandSpecs, globalFlagSpecs, parseWords, structuralCandidates } from '../../src/cli/completion-engine.ts';
-import { withGlobalOptions } from '../../src/cli/global-options.ts';
+import { withGlobalOptions } from '../../src/cli/global-flags.ts';
 
-const get: CommandModule = { command: 'get <name>', describe: 'Show', builder: (cli) => cli.positional('name', { type: 'string' }).option('output', { alias: 'o', choices: ['json', 'yaml'] }), handler: () => undefined };
-const group: CommandModule = { command: 'role <command>', describe: 'Roles', builder: (cli) => cli.command([get]).demandCommand(1), handler: () => undefined };
-const issue: CommandModule = { command: 'issue <role>', describe: 'Issue', builder: (cli) => cli.option('ttl', { type: 'string' }).option('cluster-role-binding', { type: 'boolean' }), handler: () => undefined };
-const hidden: CommandModule = { command: 'secret', describe: false, handler: () => undefined };
+const noHandler = async () => () => undefined;
+const get = leaf({ command: 'get <name>', describe: 'Show', builder: (cli) => cli.positional('name', { type: 'string' }).option('output', { alias: 'o', choices: ['json', 'yaml'] }) }, noHandler);
+const roles = group({ command: 'role <command>', describe: 'Roles', demand: 'give a role subcommand' }, [get]);
+const issue = leaf({ command: 'issue <role>', describe: 'Issue', builder: (cli) => cli.option('ttl', { type: 'string' }).option('cluster-role-binding', { type: 'boolean' }) }, noHandler);
+const hidden = leaf({ command: 'secret', describe: false, builder: (cli) => cli }, noHandler);
 
-const root = { name: '', aliases: [], positionals: [], flags: [], subcommands: commandSpecs([group, issue, hidden]) };
-const globals = globalFlagSpecs(withGlobalOptions as never);
+const root = { name: '', aliases: [], positionals: [], flags: [], subcommands: commandSpecs([roles, issue, hidden]) };
+const globals = globalFlagSpecs(withGlobalOptions);
 const parse = (...words: string[]) => parseWords(root, globals, words);
 
 describe('completion engine', () => {

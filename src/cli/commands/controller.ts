@@ -1,30 +1,15 @@
 // `controller`: the long-running delegated-issuance controller. Parses and checks its flags; the
 // controller itself (and the Kubernetes client) is loaded only when it runs.
 
-import type { Argv, CommandModule } from 'yargs';
-import { CONTROLLER_NAME, CONTROLLER_NAMESPACE } from '../../core/delegation-names.js';
+import { CONTROLLER_NAMESPACE } from '../../core/delegation-names.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalidInput } from '../../core/errors.js';
 import { parseListenAddress } from '../../core/listen-address.js';
 import { checkDns1123Label, checkDns1123Subdomain } from '../../core/kube-names.js';
-import type { GlobalArgs } from '../global-options.js';
+import type { CommandHandler } from '../command-spec.js';
+import type { controllerSpec } from '../specs/controller.js';
 
-type ControllerArgs = GlobalArgs & { 'lease-name': string; 'lease-duration': string; 'health-addr': string; id?: string };
-
-export const controllerCommand: CommandModule<GlobalArgs, ControllerArgs> = {
-  command: 'controller',
-  describe: 'Run the delegated-issuance controller: watches CredentialRequests; of several replicas one leads (a Lease), the others wait',
-  builder: (cli) =>
-    (cli as Argv<GlobalArgs>)
-      .option('context', { type: 'string', describe: "kubeconfig context of the controller's identity (default: the current context; in a Pod without a kubeconfig, its ServiceAccount)" })
-      .option('namespace', { type: 'string', describe: `Namespace of the leader election Lease (default: ${CONTROLLER_NAMESPACE})` })
-      .option('lease-name', { type: 'string', default: CONTROLLER_NAME, describe: 'Name of the leader election Lease (coordination.k8s.io/v1)' })
-      .option('lease-duration', { type: 'string', default: '15s', describe: 'How long a leader that stopped renewing keeps the Lease; it renews every 2/15 of it and stops working after 2/3 without renewal' })
-      .option('health-addr', { type: 'string', default: ':8081', describe: 'Where to serve /healthz, /readyz and /metrics (host:port; :port for all interfaces, port 0 for any)' })
-      .option('id', { type: 'string', describe: 'This replica\'s identity in the Lease (default: hostname_uuid)' })
-      .example('$0 controller --context tempcreds-controller', 'run it with a kubeconfig context (in a Pod: its ServiceAccount)')
-      .example('$0 controller --health-addr 127.0.0.1:9090 --id replica-a', 'probes and metrics on loopback, a readable identity')
-      .example('curl -s localhost:8081/metrics', 'tempcreds_requests_total, tempcreds_issuance_seconds, tempcreds_live_leases, tempcreds_leader') as never,
+export const controllerCommand: CommandHandler<typeof controllerSpec> = {
   handler: async (args) => {
     const listen = parseListenAddress(args['health-addr']);
     if (!listen) throw invalidInput(`--health-addr "${args['health-addr']}" is not host:port (e.g. 127.0.0.1:8081 or :8081)`);

@@ -1,18 +1,17 @@
 // `doctor`: is everything in place to issue credentials? One line per check, a fix under
 // each problem, exit 0 only when nothing failed (warnings are allowed).
 
-import type { Argv, CommandModule } from 'yargs';
 import { buildInfo } from '../../adapters/build-info.js';
 import { contextNames, kubeconfigPaths, readIssuer } from '../../adapters/kubeconfig.js';
 import { inspectStateDirectories } from '../../adapters/state-check.js';
-import { openTokenCache, parseTokenCacheMode, TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
+import { openTokenCache, parseTokenCacheMode } from '../../adapters/token-cache.js';
 import { buildChecks, runDoctor, type Check } from '../../app/doctor.js';
 import { operationFailed } from '../../core/errors.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import type { CommandHandler } from '../command-spec.js';
+import { runtimeFor } from '../global-options.js';
 import { print } from '../io.js';
 import { connectDirect } from '../kube-connect.js';
-
-type DoctorArgs = GlobalArgs & { 'token-cache'?: string };
+import type { doctorSpec } from '../specs/doctor.js';
 
 const LABELS = { ok: 'OK', warn: 'WARN', fail: 'FAIL' } as const;
 
@@ -28,16 +27,7 @@ function renderChecks(checks: Check[]): string {
   return lines.join('\n');
 }
 
-export const doctorCommand: CommandModule<GlobalArgs, DoctorArgs> = {
-  command: 'doctor',
-  describe: 'Check the kubeconfig, the API server, the issuer\'s permissions, the roles\' issuer contexts, the token cache and the state directories, and say how to fix what is wrong',
-  builder: (cli) =>
-    (cli as Argv<GlobalArgs>)
-      .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Token cache to check (default: $KUBECTL_TEMPCREDS_TOKEN_CACHE, else auto)' })
-      .example('$0 doctor', 'check the current context as the issuer')
-      .example('$0 doctor --context ci-issuer', 'check another issuer context')
-      .example('$0 doctor -n team-a', 'an issuer set up with --namespaces: check its rights in team-a too (its roles\' namespaces are always checked)')
-      .epilog('Exit status: 0 when every check passed (warnings allowed), 1 when one failed.') as never,
+export const doctorCommand: CommandHandler<typeof doctorSpec> = {
   handler: async (args) => {
     const runtime = runtimeFor(args);
     const { paths } = runtime;

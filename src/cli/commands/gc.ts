@@ -2,29 +2,17 @@
 // proven by their anchor) across the cluster, expiry by the API server's clock; prune expired
 // local records.
 
-import type { Argv, CommandModule } from 'yargs';
 import { collectGarbage } from '../../app/gc.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalidInput, operationFailed } from '../../core/errors.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import type { CommandHandler } from '../command-spec.js';
+import { runtimeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { columns } from '../render.js';
 import { searchNamespaces } from '../../app/leases.js';
+import type { gcSpec } from '../specs/gc.js';
 
-type GcArgs = GlobalArgs & { 'dry-run': boolean; 'orphan-grace': string; local: boolean; quiet: boolean };
-
-export const gcCommand: CommandModule<GlobalArgs, GcArgs> = {
-  command: 'gc',
-  describe: "Delete the objects of expired leases (by the API server's clock) and what crashed issuances left behind",
-  builder: (cli) =>
-    (cli as Argv<GlobalArgs>)
-      .option('dry-run', { type: 'boolean', default: false, describe: 'Only show what would be deleted' })
-      .option('orphan-grace', { type: 'string', default: '10m', describe: 'Leave unfinished leases younger than this alone (an issuance may be in flight)' })
-      .option('local', { type: 'boolean', default: false, describe: "Only revoke this machine's expired leases (no cluster-wide listing)" })
-      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'Print nothing unless something fails' })
-      .example('$0 gc --dry-run', 'what would be deleted, and why')
-      .example('$0 gc --context prod-issuer', 'collect in another cluster; safe to run from two machines at once')
-      .example('$0 gc -n team-a', 'an issuer set up with --namespaces searches where this machine knows it serves: -n adds one') as never,
+export const gcCommand: CommandHandler<typeof gcSpec> = {
   handler: async (args) => {
     const graceSeconds = parseDuration(args['orphan-grace']);
     if (graceSeconds === undefined) throw invalidInput(`--orphan-grace "${args['orphan-grace']}" is not a duration (e.g. 10m)`);

@@ -2,7 +2,6 @@
 // `kubectl-tempcreds token` — plain kubectl then works on short-lived tokens.
 
 import { basename, resolve } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
 import { readIssuer } from '../../adapters/kubeconfig.js';
 import { kubeconfigToWrite, writeExecEntries } from '../../adapters/kubeconfig-file.js';
 import { invalidInput } from '../../core/errors.js';
@@ -12,25 +11,12 @@ import { decideNamespace } from '../../core/namespace-policy.js';
 import { unknownRole } from '../../core/role-spec.js';
 import { requestTtl } from '../../core/ttl.js';
 import { checkRefreshMargin, parseRefreshMargin } from '../../core/token-cache.js';
-import { TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
-import { issueOptions, type IssueArgs } from '../issue-options.js';
+import type { CommandHandler } from '../command-spec.js';
+import { runtimeFor } from '../global-options.js';
 import { print } from '../io.js';
+import type { kubeconfigSpec } from '../specs/kubeconfig.js';
 
-type KubeconfigArgs = GlobalArgs & IssueArgs & { 'context-name'?: string; 'token-cache'?: string; 'refresh-margin'?: string; force: boolean };
-
-export const kubeconfigCommand: CommandModule<GlobalArgs, KubeconfigArgs> = {
-  command: 'kubeconfig <role>',
-  describe: 'Add a kubeconfig context that gets short-lived tokens from a role (exec credential plugin)',
-  builder: (cli) =>
-    (cli as Argv<GlobalArgs>)
-      .positional('role', { type: 'string', demandOption: true })
-      .option('context-name', { type: 'string', describe: 'Name of the new context and user (default tempcreds-ROLE-NAMESPACE)' })
-      .options(issueOptions)
-      .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Where the plugin caches tokens (default auto: the OS keychain, else private files)' })
-      .option('refresh-margin', { type: 'string', describe: 'Renew a cached token this long before it expires: a percentage of its lifetime under 100% (default 10%, at least 60s) or a duration' })
-      .option('force', { type: 'boolean', default: false, describe: 'Replace a user or context of the same name that kubectl-tempcreds did not write' })
-      .example('$0 kubeconfig existing-role -n demo && kubectl --context tempcreds-existing-role-demo get pods', 'kubectl on a short-lived token') as never,
+export const kubeconfigCommand: CommandHandler<typeof kubeconfigSpec> = {
   handler: async (args) => {
     const runtime = runtimeFor(args);
     const role = await runtime.roles.get(args.role);

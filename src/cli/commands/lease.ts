@@ -1,19 +1,16 @@
 // `lease list|get`: the leases this machine issued.
 
-import type { Argv, CommandModule } from 'yargs';
 import { formatDuration } from '../../core/duration.js';
 import { invalidInput } from '../../core/errors.js';
 import { isExpired, leaseIdFromInput, type LeaseRecord } from '../../core/lease.js';
 import { describeRef } from '../../core/object-ref.js';
 import { AuditLog } from '../../adapters/audit-log.js';
 import { findLeases, leaseSources } from '../../app/leases.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import type { CommandHandler } from '../command-spec.js';
+import { runtimeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
-import { columns, keyValues, structured, type OutputFormat } from '../render.js';
-
-type LeaseArgs = GlobalArgs & { id: string; role?: string; local: boolean; output: OutputFormat };
-
-const outputOption = { alias: 'o', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' };
+import { columns, keyValues, structured } from '../render.js';
+import type { leaseGetSpec, leaseListSpec } from '../specs/lease.js';
 
 function status(lease: LeaseRecord, now: Date): string {
   if (!lease.expiresAt) return 'unknown';
@@ -21,18 +18,7 @@ function status(lease: LeaseRecord, now: Date): string {
   return `${formatDuration(Math.max(0, Math.round((Date.parse(lease.expiresAt) - now.getTime()) / 1000)))} left`;
 }
 
-const list: CommandModule<GlobalArgs, LeaseArgs> = {
-  command: 'list',
-  aliases: ['ls'],
-  describe: 'List leases',
-  builder: (cli) =>
-    (cli as Argv<GlobalArgs>)
-      .option('role', { type: 'string', describe: 'Only leases of exactly this role' })
-      .option('local', { type: 'boolean', default: false, describe: "Only this machine's records (no API call)" })
-      .option('output', outputOption)
-      .example('$0 lease list --role rules', 'leases of one role, recorded here or found in the cluster')
-      .example('$0 lease list --local -o json', "this machine's records, without the API")
-      .example('$0 lease list -n team-a', 'leases in team-a, also where an issuer set up with --namespaces has no role of this machine') as never,
+export const list: CommandHandler<typeof leaseListSpec> = {
   handler: async (args) => {
     const runtime = runtimeFor(args);
     const target = args.role ? { role: args.role } : { all: true as const };
@@ -52,14 +38,7 @@ const list: CommandModule<GlobalArgs, LeaseArgs> = {
   },
 };
 
-const get: CommandModule<GlobalArgs, LeaseArgs> = {
-  command: 'get <id>',
-  describe: 'Show a lease and the objects it created',
-  builder: (cli) =>
-    (cli as Argv<GlobalArgs>)
-      .positional('id', { type: 'string', demandOption: true, describe: 'Lease id (ROLE/ID, or kubernetes/creds/ROLE/ID as -o vault-json prints it)' })
-      .option('output', outputOption)
-      .example('$0 lease get sample-app/0123456789ab -o yaml', 'the lease record, with every object it created') as never,
+export const get: CommandHandler<typeof leaseGetSpec> = {
   handler: async (args) => {
     const id = leaseIdFromInput(args.id);
     const runtime = runtimeFor(args);
@@ -92,9 +71,3 @@ const get: CommandModule<GlobalArgs, LeaseArgs> = {
   },
 };
 
-export const leaseCommand: CommandModule<GlobalArgs, GlobalArgs> = {
-  command: 'lease <command>',
-  describe: 'Inspect leases (list, get)',
-  builder: (cli) => cli.command([list, get] as CommandModule<GlobalArgs, never>[]).demandCommand(1, 'give a lease subcommand') as never,
-  handler: () => undefined,
-};

@@ -7,7 +7,6 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Argv, CommandModule } from 'yargs';
 import { writeFileAtomic } from '../../adapters/files.js';
 import { issueLease } from '../../app/issue.js';
 import { revokeLeases } from '../../app/revoke.js';
@@ -15,11 +14,11 @@ import { CommandExit, invalidInput } from '../../core/errors.js';
 import { tokenKubeconfig } from '../../core/kubeconfig-entry.js';
 import { toYaml } from '../../core/structured-text.js';
 import { issueDepsOf } from '../../runtime.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
-import { issueOptions, issueRequest, type IssueArgs } from '../issue-options.js';
+import type { CommandHandler } from '../command-spec.js';
+import { runtimeFor } from '../global-options.js';
+import { issueRequest } from '../issue-options.js';
 import { warn } from '../io.js';
-
-type RunArgs = GlobalArgs & IssueArgs & { '--'?: string[] };
+import type { runSpec } from '../specs/run.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGKILL: 9 };
@@ -42,18 +41,12 @@ function runToCompletion(command: string, args: string[], env: NodeJS.ProcessEnv
   });
 }
 
-export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
-  command: 'run <role>',
-  describe: 'Run one command with a fresh lease, revoked when the command exits',
-  builder: (cli) =>
-    (cli as Argv<GlobalArgs>)
-      .positional('role', { type: 'string', demandOption: true })
-      .options(issueOptions)
-      .parserConfiguration({ 'populate--': true })
-      .example('$0 run existing-role -n demo -- kubectl get pods', 'kubectl with a lease that lives as long as the command')
-      .example('$0 run deployer -n prod --ttl 15m -- helm upgrade app ./chart', 'a CI step with least privilege') as never,
+/** The words after `--` (the builder asks yargs for them: populate--), which yargs does not type. */
+const afterDashes = (args: Record<string, unknown>): string[] => (Array.isArray(args['--']) ? args['--'].map(String) : []);
+
+export const runCommand: CommandHandler<typeof runSpec> = {
   handler: async (args) => {
-    const [command, ...commandArgs] = args['--'] ?? [];
+    const [command, ...commandArgs] = afterDashes(args);
     if (!command) throw invalidInput('give the command to run after --, e.g. kubectl tempcreds run ROLE -n NS -- kubectl get pods');
     const runtime = runtimeFor(args);
     const issued = await issueLease(issueDepsOf(runtime), issueRequest(args));

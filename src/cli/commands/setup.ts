@@ -2,35 +2,20 @@
 // serves, a ClusterRole for what is cluster-wide (core/issuer-rbac.ts), and the issuer guard —
 // applied as an admin, or printed as YAML to review and apply by hand.
 
-import type { Argv, CommandModule } from 'yargs';
 import { applyIssuer } from '../../app/setup.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Manifest } from '../../core/grant-plan.js';
-import { checkIssuerName, DEFAULT_GUARD_MAX_TTL, DEFAULT_ISSUER_NAME, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
+import { checkIssuerName, DEFAULT_ISSUER_NAME, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
 import { toYaml } from '../../core/structured-text.js';
 import { CONTROLLER_DOCKERFILE, CONTROLLER_SUBJECT, controllerImage, controllerManifests, type ControllerSetup } from '../../core/manifests/controller.js';
 import { CONTROLLER_NAME, CONTROLLER_NAMESPACE } from '../../core/delegation-names.js';
 import { invalidInput } from '../../core/errors.js';
 import { packageVersion } from '../../adapters/build-info.js';
-import { runtimeFor, type GlobalArgs } from '../global-options.js';
+import type { ArgsOf, CommandHandler } from '../command-spec.js';
+import { runtimeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { connectDirect } from '../kube-connect.js';
-
-type SetupArgs = GlobalArgs & {
-  'service-account'?: string;
-  user?: string;
-  name: string;
-  namespaces?: string;
-  'all-namespaces': boolean;
-  'cluster-scoped': boolean;
-  escalate: boolean;
-  guard: boolean;
-  'max-ttl': string;
-  force: boolean;
-  print: boolean;
-  controller: boolean;
-  image?: string;
-};
+import type { setupSpec } from '../specs/setup.js';
 
 function resourceName(manifest: Manifest): string {
   const group = manifest.apiVersion.includes('/') ? `.${manifest.apiVersion.split('/')[0]}` : '';
@@ -88,64 +73,23 @@ function nextSteps({ subject, name, namespaces }: IssuerSetup): string {
   ].join('\n');
 }
 
-export const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
-  command: 'setup',
-  describe: 'Create the least-privilege issuer identity the tool acts as (Roles in the namespaces it serves, a guard policy), or print it as YAML',
-  builder: (cli) =>
-    (cli as Argv<GlobalArgs>)
-      .option('service-account', { type: 'string', describe: 'The issuer is this ServiceAccount, NAMESPACE/NAME (created when missing)' })
-      .option('user', { type: 'string', describe: 'The issuer is this user (as your cluster authenticates it)' })
-      .conflicts('service-account', 'user')
-      .option('name', { type: 'string', default: DEFAULT_ISSUER_NAME, describe: 'Name of every object setup creates (ClusterRole, Roles, bindings, guard policy)' })
-      .option('namespaces', { type: 'string', describe: 'The namespaces the issuer serves, comma-separated: a Role and RoleBinding in each (this or --all-namespaces is required)' })
-      .option('all-namespaces', { type: 'boolean', default: false, describe: 'The same rights in every namespace, present and future (a ClusterRole)' })
-      .option('cluster-scoped', {
-        type: 'boolean',
-        default: false,
-        describe: 'Also get/list/create/delete ClusterRoles and ClusterRoleBindings: needed by roles with --role-type ClusterRole generated rules and by --cluster-role-binding requests',
-      })
-      .option('escalate', {
-        type: 'boolean',
-        default: true,
-        describe: 'Include the escalate/bind verbs on roles and clusterroles (--no-escalate leaves them out; see below)',
-      })
-      .option('guard', { type: 'boolean', default: true, describe: 'Install the issuer guard, two ValidatingAdmissionPolicies (--no-guard leaves them out; see below)' })
-      .option('max-ttl', {
-        type: 'string',
-        default: DEFAULT_GUARD_MAX_TTL,
-        describe: 'The guard refuses tokens longer than this, requested by the issuer or by any ServiceAccount in its namespaces: set it to the longest maxTtl your roles need',
-      })
-      .option('force', { type: 'boolean', default: false, describe: 'Overwrite objects of the same name that setup did not create (refused otherwise)' })
-      .option('print', { type: 'boolean', default: false, describe: 'Print the objects as YAML instead of applying them (no cluster access)' })
-      .option('controller', {
-        type: 'boolean',
-        default: false,
-        describe: 'Delegated issuance: install the CredentialRequest API, its admission policy, the requester ClusterRole and the controller (namespace tempcreds-system, its ServiceAccount as the issuer of --namespaces/--all-namespaces, a Deployment), with server-side apply',
-      })
-      .option('image', { type: 'string', describe: `With --controller: the controller image (default: ${controllerImage('VERSION')} of this version; build your own from deploy/controller/Dockerfile)` })
-      .example('$0 setup --service-account tempcreds/issuer --namespaces team-a,team-b --context admin', 'a ServiceAccount issuer for two namespaces, applied with the admin context')
-      .example('$0 setup --user ci-issuer --namespaces ci --no-escalate --print > issuer.yaml', 'review the RBAC of an issuer that can grant only what it holds')
-      .example('$0 setup --user alice --all-namespaces --cluster-scoped --context admin && $0 doctor --context alice', 'everywhere, generated ClusterRoles too; then check it as the issuer')
-      .example('$0 setup --controller --namespaces team-a,team-b --context admin', 'delegated issuance: the controller alone holds the issuer identity; requesters need only role grant')
-      .epilog(
-        [
-          'The issuer creates and deletes ServiceAccounts, their tokens, Secrets (lease anchors), Roles and RoleBindings in the namespaces it serves (--namespaces, or --all-namespaces), reads namespaces\' labels cluster-wide, and with --cluster-scoped creates and deletes ClusterRoles and ClusterRoleBindings (src/core/issuer-rbac.ts). Objects of the same name that setup did not create are refused (exit 2, nothing changed) unless --force.',
-          escalationTradeOff(true),
-          escalationTradeOff(false),
-          GUARD_SUMMARY,
-        ].join('\n\n'),
-      ) as never,
+/** The issuer identity the flags ask for; bad flags are refused here (exit 2), before any cluster access. */
+export function issuerSetup(args: ArgsOf<typeof setupSpec>): IssuerSetup {
+  return {
+    subject: parseIssuerSubject({ serviceAccount: args['service-account'], user: args.user }),
+    name: checkIssuerName(args.name),
+    namespaces: parseServedNamespaces({ namespaces: args.namespaces, allNamespaces: args['all-namespaces'] }),
+    clusterScoped: args['cluster-scoped'],
+    withEscalation: args.escalate,
+    guard: args.guard,
+    maxTtlSeconds: parseGuardMaxTtl(args['max-ttl']),
+  };
+}
+
+export const setupCommand: CommandHandler<typeof setupSpec> = {
   handler: async (args) => {
     if (args.controller) return setupController(args);
-    const setup: IssuerSetup = {
-      subject: parseIssuerSubject({ serviceAccount: args['service-account'], user: args.user }),
-      name: checkIssuerName(args.name),
-      namespaces: parseServedNamespaces({ namespaces: args.namespaces, allNamespaces: args['all-namespaces'] }),
-      clusterScoped: args['cluster-scoped'],
-      withEscalation: args.escalate,
-      guard: args.guard,
-      maxTtlSeconds: parseGuardMaxTtl(args['max-ttl']),
-    };
+    const setup = issuerSetup(args);
     const manifests = issuerManifests(setup);
     if (args.print) return print(printedYaml(manifests, setup));
 
@@ -159,7 +103,7 @@ export const setupCommand: CommandModule<GlobalArgs, SetupArgs> = {
 };
 
 /** `setup --controller`: the controller is the issuer (its own ServiceAccount and name), so only the scope is chosen. */
-async function setupController(args: SetupArgs): Promise<void> {
+async function setupController(args: ArgsOf<typeof setupSpec>): Promise<void> {
   for (const flag of ['service-account', 'user'] as const) if (args[flag] !== undefined) throw invalidInput(`--${flag} does not go with --controller: the controller's ServiceAccount ${subjectUserName(CONTROLLER_SUBJECT)} is the issuer`);
   if (args.name !== DEFAULT_ISSUER_NAME) throw invalidInput(`--name does not go with --controller: its objects are named ${CONTROLLER_NAME}`);
   if (args.image !== undefined && !/^[^\s]+$/.test(args.image)) throw invalidInput(`--image "${args.image}" is not an image reference (e.g. registry.example/tempcreds-controller:0.1.0)`);

@@ -1,22 +1,13 @@
 // `version`: what this build is — the lines doctor starts with, or JSON/YAML for scripts.
 
-import type { Argv, CommandModule } from 'yargs';
 import { buildInfo } from '../../adapters/build-info.js';
 import { versionEntries } from '../../core/build-info.js';
-import type { GlobalArgs } from '../global-options.js';
+import type { CommandHandler } from '../command-spec.js';
 import { print } from '../io.js';
-import { structured, type OutputFormat } from '../render.js';
+import { structured } from '../render.js';
+import type { versionSpec } from '../specs/version.js';
 
-type VersionArgs = GlobalArgs & { output: OutputFormat };
-
-export const versionCommand: CommandModule<GlobalArgs, VersionArgs> = {
-  command: 'version',
-  describe: 'Show the version, the commit it was built from, the Node.js running it and the platform',
-  builder: (cli) =>
-    (cli as Argv<GlobalArgs>)
-      .option('output', { alias: 'o', choices: ['table', 'json', 'yaml'] as const, default: 'table' as const, describe: 'Output format' })
-      .example('$0 version', 'one line each: version, commit, node, platform')
-      .example('$0 version -o json', 'the same as JSON, for scripts and bug reports') as never,
+export const versionCommand: CommandHandler<typeof versionSpec> = {
   handler: (args) => {
     const info = buildInfo();
     if (args.output !== 'table') return print(structured(info, args.output));
