@@ -17,8 +17,8 @@
 // Reuse: `bundleSingleFile()` builds one self-contained CommonJS file (no chunks, no dynamic
 // imports of files) from the same options — what a Node single executable needs.
 //
-// Flavours: every build is a release build — src/faults.ts (the test hooks, driven by
-// KUBECTL_TEMPCREDS_TEST_* variables) is swapped for src/no-faults.ts, so no bundle holds hook
+// Flavours: every build is a release build — src/test-hooks/faults.ts (the test hooks, driven by
+// KUBECTL_TEMPCREDS_TEST_* variables) is swapped for src/test-hooks/no-faults.ts, so no bundle holds hook
 // code — except the test build (`npm test`: `bundleDist({ flavour: 'test' })`), which keeps the
 // hooks and goes to .test-build/ (its own bin/ and dist/), never to dist/, which npm publishes.
 //
@@ -105,13 +105,13 @@ const asciiStringWidth: esbuild.Plugin = {
   },
 };
 
-/** Release builds: src/no-faults.ts wherever src/faults.ts is imported. */
+/** Release builds: src/test-hooks/no-faults.ts wherever src/test-hooks/faults.ts is imported. */
 const withoutTestHooks: esbuild.Plugin = {
   name: 'without-test-hooks',
   setup(build) {
-    const hooks = join(ROOT, 'src', 'faults.ts');
+    const hooks = join(ROOT, 'src', 'test-hooks', 'faults.ts');
     build.onResolve({ filter: /[/\\]faults\.js$/ }, (args) =>
-      resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === hooks ? { path: join(ROOT, 'src', 'no-faults.ts') } : undefined,
+      resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === hooks ? { path: join(ROOT, 'src', 'test-hooks', 'no-faults.ts') } : undefined,
     );
   },
 };

@@ -12,7 +12,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { isTokenCacheKey } from '../core/token-cache.js';
-import { HOOK_INPUTS } from '../faults.js';
 
 /** Everything besides file contents that the slow path's answer depends on. */
 const ENV_INPUTS = [
@@ -24,7 +23,6 @@ const ENV_INPUTS = [
   'XDG_CACHE_HOME',
   'KUBECTL_TEMPCREDS_TOKEN_CACHE',
   'DBUS_SESSION_BUS_ADDRESS',
-  ...HOOK_INPUTS,
 ];
 
 /** Where the token was found, with what the hot path needs to serve it. */
@@ -47,14 +45,15 @@ interface MemoEntry extends MemoValue {
  * The invocation, as the memo keys it. The working directory is part of it only when a path the
  * answer depends on is relative (kubectl runs the plugin from wherever kubectl was started).
  */
-export function memoInvocation(args: string[], env: NodeJS.ProcessEnv): string {
+/** `hookInputs`: the test build's variables that change what the full path does (test-hooks/faults.ts). */
+export function memoInvocation(args: string[], env: NodeJS.ProcessEnv, hookInputs: readonly string[] = []): string {
   const paths = [
     ...(env.KUBECONFIG ?? '').split(delimiter),
     ...['KUBECTL_TEMPCREDS_HOME', 'XDG_CONFIG_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME'].map((name) => env[name] ?? ''),
     ...args.flatMap((arg, i) => (arg === '--kubeconfig' ? [args[i + 1] ?? ''] : arg.startsWith('--kubeconfig=') ? [arg.slice('--kubeconfig='.length)] : [])),
   ].filter(Boolean);
   const cwd = paths.every(isAbsolute) ? null : process.cwd();
-  return JSON.stringify([args, ENV_INPUTS.map((name) => env[name] ?? null), cwd]);
+  return JSON.stringify([args, [...ENV_INPUTS, ...hookInputs].map((name) => env[name] ?? null), cwd]);
 }
 
 /** FNV-1a, 2 × 32 bits: a file name, not a security boundary (the entry repeats the invocation). */

@@ -2,14 +2,14 @@
 // free of file and crypto imports, so the exec hot path can read the keychain cheaply.
 
 import { checkTokenCacheKey, parseCachedToken, type CachedToken } from '../core/token-cache.js';
-import type { TokenCacheStore } from '../app/ports.js';
+import type { TokenStore } from '../app/ports.js';
 
 const KEYCHAIN_SERVICE = 'kubectl-tempcreds';
 const KEYCHAIN_TIMEOUT_MS = 3000;
 
 type Keytar = typeof import('keytar');
 
-export class KeychainStore implements TokenCacheStore {
+export class KeychainStore implements TokenStore {
   readonly kind = 'keychain';
   constructor(private readonly keytar: Keytar) {}
 

@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
 import yaml from 'js-yaml';
 import { digestOf } from '../core/digest.js';
+import type { IssuerFingerprint } from '../app/ports.js';
 import { invalidInput } from '../core/errors.js';
 
 interface Named<T> {
@@ -20,21 +21,6 @@ interface KubeconfigFile {
   clusters?: Named<Record<string, unknown>>[];
   users?: Named<Record<string, unknown>>[];
   contexts?: Named<Record<string, string>>[];
-}
-
-export interface IssuerFingerprint {
-  context: string;
-  cluster: string;
-  server: string;
-  caDigest: string;
-  /** The certificate-authority file the digest was read from, if the cluster names one. */
-  caFile?: string;
-  tlsServerName?: string;
-  proxyUrl?: string;
-  user: string;
-  userDigest: string;
-  /** The user's exec command, if any: an issuer must not itself run through tempcreds. */
-  execCommand?: string;
 }
 
 export function kubeconfigPaths(explicit: string | undefined, env: NodeJS.ProcessEnv): string[] {

@@ -3,18 +3,15 @@
 // to files, with a one-line notice, when no keychain answers (headless Linux, containers).
 
 import { join } from 'node:path';
+import type { TokenStore } from '../app/ports.js';
 import { invalidInput } from '../core/errors.js';
-import { checkTokenCacheKey, parseCachedToken, type CachedToken } from '../core/token-cache.js';
+import { checkTokenCacheKey, parseCachedToken, type CachedToken, type TokenCacheMode } from '../core/token-cache.js';
 import { readTextIfExists, removeFile, writeFileAtomic } from './files.js';
 import { KeychainStore, loadKeytar } from './keychain.js';
 import { tokenDirectory } from './paths.js';
-import type { TokenCacheStore } from '../app/ports.js';
 import { checkDirectories, directoryChain } from './private-dirs.js';
 
-export const TOKEN_CACHE_MODES = ['auto', 'keychain', 'file', 'none'] as const;
-export type TokenCacheMode = (typeof TOKEN_CACHE_MODES)[number];
-
-class FileTokenStore implements TokenCacheStore {
+class FileTokenStore implements TokenStore {
   readonly kind = 'file';
   constructor(
     readonly directory: string,
@@ -41,7 +38,7 @@ class FileTokenStore implements TokenCacheStore {
   }
 }
 
-class NoTokenStore implements TokenCacheStore {
+class NoTokenStore implements TokenStore {
   readonly kind = 'none';
   async get() {
     return undefined;
@@ -51,11 +48,11 @@ class NoTokenStore implements TokenCacheStore {
 }
 
 /** Uses the keychain until it fails once, then the file store for the rest of the process. */
-class FallbackStore implements TokenCacheStore {
-  private current: TokenCacheStore;
+class FallbackStore implements TokenStore {
+  private current: TokenStore;
   notice?: string;
   constructor(
-    primary: TokenCacheStore,
+    primary: TokenStore,
     private readonly fallback: () => FileTokenStore,
   ) {
     this.current = primary;
@@ -63,7 +60,7 @@ class FallbackStore implements TokenCacheStore {
   get kind() {
     return this.current.kind;
   }
-  private async attempt<T>(operation: (store: TokenCacheStore) => Promise<T>): Promise<T> {
+  private async attempt<T>(operation: (store: TokenStore) => Promise<T>): Promise<T> {
     if (this.current.kind === 'file') return operation(this.current);
     try {
       return await operation(this.current);
@@ -92,31 +89,33 @@ function fileFallbackNotice(error: unknown, directory: string): string {
   return `no OS keychain answered (${(error as Error).message.split('\n')[0]}); caching tokens in private files under ${directory} (choose with --token-cache)`;
 }
 
-export function parseTokenCacheMode(value: string | undefined): TokenCacheMode {
-  const mode = (value ?? 'auto').toLowerCase();
-  if (!(TOKEN_CACHE_MODES as readonly string[]).includes(mode)) {
-    throw invalidInput(`token cache "${value}" is not one of ${TOKEN_CACHE_MODES.join(', ')} (--token-cache or KUBECTL_TEMPCREDS_TOKEN_CACHE)`);
-  }
-  return mode as TokenCacheMode;
-}
+type Factory = (cacheDirectory: string, env: NodeJS.ProcessEnv) => Promise<TokenStore>;
 
-export async function openTokenCache(mode: TokenCacheMode, cacheDirectory: string, env: NodeJS.ProcessEnv = process.env): Promise<TokenCacheStore> {
-  const directory = tokenDirectory(cacheDirectory);
-  const fileStore = (notice?: string) => new FileTokenStore(directory, cacheDirectory, notice);
-  if (mode === 'none') return new NoTokenStore();
-  if (mode === 'file') return fileStore();
-  // Without a session bus libsecret cannot reach a Secret Service: don't even try.
-  const noBus = process.platform === 'linux' && !env.DBUS_SESSION_BUS_ADDRESS;
-  if (mode === 'keychain') {
-    if (noBus) throw invalidInput('--token-cache keychain: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service can answer; start one, or use --token-cache file|none');
+const fileStore = (cacheDirectory: string, notice?: string) => new FileTokenStore(tokenDirectory(cacheDirectory), cacheDirectory, notice);
+
+// Without a session bus libsecret cannot reach a Secret Service: don't even try.
+const noSessionBus = (env: NodeJS.ProcessEnv) => process.platform === 'linux' && !env.DBUS_SESSION_BUS_ADDRESS;
+
+/** One backend per mode: a mode without one does not compile. */
+const BACKENDS = {
+  none: async () => new NoTokenStore(),
+  file: async (cacheDirectory) => fileStore(cacheDirectory),
+  async keychain(_cacheDirectory, env) {
+    if (noSessionBus(env)) throw invalidInput('--token-cache keychain: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset), so no Secret Service can answer; start one, or use --token-cache file|none');
     return new KeychainStore(await loadKeytar().catch((error: Error) => Promise.reject(invalidInput(`--token-cache keychain: ${error.message}; use --token-cache file|none`))));
-  }
-  if (noBus) return fileStore(fileFallbackNotice(new Error('no D-Bus session'), directory));
-  try {
-    return new FallbackStore(new KeychainStore(await loadKeytar()), () => fileStore());
-  } catch (error) {
-    return fileStore(fileFallbackNotice(error, directory));
-  }
+  },
+  async auto(cacheDirectory, env) {
+    if (noSessionBus(env)) return fileStore(cacheDirectory, fileFallbackNotice(new Error('no D-Bus session'), tokenDirectory(cacheDirectory)));
+    try {
+      return new FallbackStore(new KeychainStore(await loadKeytar()), () => fileStore(cacheDirectory));
+    } catch (error) {
+      return fileStore(cacheDirectory, fileFallbackNotice(error, tokenDirectory(cacheDirectory)));
+    }
+  },
+} satisfies Record<TokenCacheMode, Factory>;
+
+export function openTokenCache(mode: TokenCacheMode, cacheDirectory: string, env: NodeJS.ProcessEnv = process.env): Promise<TokenStore> {
+  return BACKENDS[mode](cacheDirectory, env);
 }
 
 /** Best effort: drops the entries from every store they may be in. */

@@ -3,11 +3,58 @@
 
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-plan.js';
 import type { AuditEvent } from '../core/audit.js';
-import type { ManagedObject } from '../core/lease.js';
+import type { LeaseRecord, ManagedObject } from '../core/lease.js';
 import type { ObjectRef } from '../core/object-ref.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
 import type { PolicyRule } from '../core/policy-rules.js';
-import type { CachedToken } from '../core/token-cache.js';
+import type { RoleDefinition } from '../core/role-spec.js';
+import type { CachedToken, IssuerKeyParts } from '../core/token-cache.js';
+
+/** The issuer as the kubeconfig names it, with what identifies it in a token cache key. */
+export interface IssuerFingerprint extends IssuerKeyParts {
+  context: string;
+  cluster: string;
+  /** The certificate-authority file the digest was read from, if the cluster names one. */
+  caFile?: string;
+  /** The user's exec command, if any: an issuer must not itself run through tempcreds. */
+  execCommand?: string;
+}
+
+/** The local clock (a fixed one in tests and in the test build's hooks). */
+export interface Clock {
+  now(): Date;
+}
+
+/** The role definitions on this machine. */
+export interface RoleRepository {
+  get(name: string): Promise<RoleDefinition | undefined>;
+  list(): Promise<{ roles: RoleDefinition[]; unreadable: string[] }>;
+  /** Writes what `change` makes of the current definition, under the role's lock. */
+  update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition>;
+  delete(name: string): Promise<boolean>;
+  /** The file a role is kept in (the exec memo watches it). */
+  fileFor(name: string): string;
+}
+
+/** This machine's lease records. */
+export interface LeaseRepository {
+  save(lease: LeaseRecord): Promise<void>;
+  get(id: string): Promise<LeaseRecord | undefined>;
+  list(role?: string): Promise<{ leases: LeaseRecord[]; unreadable: string[] }>;
+  delete(id: string): Promise<boolean>;
+}
+
+/** Where issued tokens are cached, by token cache key. */
+export interface TokenStore {
+  readonly kind: 'keychain' | 'file' | 'none';
+  get(key: string): Promise<CachedToken | undefined>;
+  set(key: string, entry: CachedToken): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** The file holding an entry, for a store that keeps files (the exec hot path reads it directly). */
+  fileFor?(key: string): string | undefined;
+  /** Said once when a token is stored, e.g. that the keychain was unavailable. */
+  notice?: string;
+}
 
 export type CreatedRef = ObjectRef & { uid: string };
 
@@ -105,16 +152,4 @@ export interface IssuerCheckPort {
   whoAmI(): Promise<string | undefined>;
   /** SelfSubjectAccessReview, cluster-wide or in the access's namespace. */
   canI(access: ResourceAccess): Promise<boolean>;
-}
-
-/** Where issued tokens are cached: the keychain, private files, or nowhere. */
-export interface TokenCacheStore {
-  readonly kind: 'keychain' | 'file' | 'none';
-  get(key: string): Promise<CachedToken | undefined>;
-  set(key: string, entry: CachedToken): Promise<void>;
-  delete(key: string): Promise<void>;
-  /** The file holding an entry, for a store that keeps files (the exec hot path reads it directly). */
-  fileFor?(key: string): string | undefined;
-  /** Said once when a token is stored, e.g. that the keychain was unavailable. */
-  notice?: string;
 }

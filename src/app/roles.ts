@@ -5,15 +5,10 @@ import { invalidInput, invalidInputs } from '../core/errors.js';
 import { isExpired, type LeaseRecord } from '../core/lease.js';
 import { canonicalJson } from '../core/digest.js';
 import { mergeRoleSpec, unknownRole, validateRoleSpec, type RoleDefinition } from '../core/role-spec.js';
+import type { RoleRepository } from './ports.js';
 
-export interface RoleReader {
-  get(name: string): Promise<RoleDefinition | undefined>;
-}
-
-export interface RoleWriter {
-  update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition>;
-  delete(name: string): Promise<boolean>;
-}
+export type RoleReader = Pick<RoleRepository, 'get'>;
+export type RoleWriter = Pick<RoleRepository, 'update' | 'delete'>;
 
 export async function createRole(store: RoleWriter, name: string, rawSpec: Record<string, unknown>): Promise<RoleDefinition> {
   const role = validateRoleSpec(name, rawSpec);

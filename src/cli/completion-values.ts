@@ -6,9 +6,8 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { kubeconfigPaths } from '../adapters/kubeconfig.js';
 import type { RoleDefinition } from '../core/role-spec.js';
-import { createRuntime } from '../runtime.js';
+import { compose, type Composition } from '../compose.js';
 import { FILES, NO_FILES, type Completion, type ParsedWords } from './completion-engine.js';
-import { connectDirect } from './kube-connect.js';
 
 const LIVE_LOOKUP_TIMEOUT_MS = 2000;
 
@@ -24,7 +23,7 @@ function contextNames(kubeconfig: string | undefined): string[] {
   });
 }
 
-async function namespaces(parsed: ParsedWords, roles: RoleDefinition[]): Promise<string[]> {
+async function namespaces(root: Composition, parsed: ParsedWords, roles: RoleDefinition[]): Promise<string[]> {
   const { given, path } = parsed;
   const roleName = given.role ?? (path[0] === 'role' ? given.name : undefined);
   const role = roles.find((candidate) => candidate.name === roleName);
@@ -32,7 +31,7 @@ async function namespaces(parsed: ParsedWords, roles: RoleDefinition[]): Promise
   const open = !role || role.spec.allowedNamespaces.includes('*') || role.spec.namespaceSelector !== undefined;
   if (!open) return listed;
   // The role allows namespaces by pattern: ask the cluster, briefly; no answer is no candidates.
-  const live = await connectDirect({ kubeconfig: given.kubeconfig, context: given.context ?? role?.spec.issuerContext }, LIVE_LOOKUP_TIMEOUT_MS)
+  const live = await root.connectDirect({ kubeconfig: given.kubeconfig, context: given.context ?? role?.spec.issuerContext }, LIVE_LOOKUP_TIMEOUT_MS)
     .then((client) => client.namespaceNames())
     .catch(() => [] as string[]);
   return [...listed, ...live];
@@ -45,12 +44,12 @@ export async function valueCandidates(parsed: ParsedWords): Promise<Completion> 
   if (choices) return { candidates: choices.map((value) => ({ value })), directive: NO_FILES };
   const name = slot.kind === 'flag' ? slot.flag.names[0]! : slot.name;
   if (slot.kind === 'flag' && ['kubeconfig', 'filename'].includes(name)) return { candidates: [], directive: FILES };
-  const runtime = createRuntime({ kubeconfig: parsed.given.kubeconfig });
-  const roleNames = async () => (await runtime.roles.list()).roles.map((role) => role.name);
+  const root = compose({ kubeconfig: parsed.given.kubeconfig });
+  const roleNames = async () => (await root.roles.list()).roles.map((role) => role.name);
   let values: string[] = [];
-  if (slot.kind === 'flag' && name === 'namespace') values = await namespaces(parsed, (await runtime.roles.list()).roles);
+  if (slot.kind === 'flag' && name === 'namespace') values = await namespaces(root, parsed, (await root.roles.list()).roles);
   else if (slot.kind === 'flag' && name.endsWith('context')) values = contextNames(parsed.given.kubeconfig);
   else if (name === 'role' || (slot.kind === 'positional' && name === 'name' && path[0] === 'role' && path[1] !== 'create')) values = await roleNames();
-  else if (slot.kind === 'positional' && name === 'id') values = (await runtime.leases.list(parsed.given.role)).leases.map((lease) => lease.id);
+  else if (slot.kind === 'positional' && name === 'id') values = (await root.leases.list(parsed.given.role)).leases.map((lease) => lease.id);
   return { candidates: [...new Set(values)].map((value) => ({ value })), directive: NO_FILES };
 }

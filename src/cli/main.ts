@@ -7,19 +7,20 @@ import { packageVersion } from '../adapters/build-info.js';
 import { CommandExit, exitCodeOf, invalidInput } from '../core/errors.js';
 import type { Dispatch } from './command-spec.js';
 import { commandTable } from './command-table.js';
+import { processEdges, useEdges, type CliEdges } from './edges.js';
 import { withGlobalOptions } from './global-flags.js';
 import { programName } from './program.js';
 
-export interface MainOptions {
+/** The entry's edges (environment, output, clock: tests run it in-process) and what names it. */
+export interface MainOptions extends Partial<CliEdges> {
   /** The script's path, which names the program in usage text (see program.ts). */
   scriptPath?: string;
-  /** Where the error line goes. */
-  stderr?: Pick<NodeJS.WriteStream, 'write'>;
   /** Runs in place of the handlers (tests: what a command line parses to). */
   dispatch?: Dispatch;
 }
 
-export async function main(args: string[], { scriptPath = process.argv[1], stderr = process.stderr, dispatch }: MainOptions = {}): Promise<number> {
+export async function main(args: string[], { scriptPath = process.argv[1], dispatch, ...edges }: MainOptions = {}): Promise<number> {
+  useEdges({ ...processEdges, ...edges });
   if (args[0] === '__complete') return (await import('./complete.js')).complete(args.slice(1), commandTable); // shell completion (Cobra's protocol, as kubectl expects)
   const { default: yargs } = await import('yargs');
   const name = programName(scriptPath);
@@ -47,7 +48,7 @@ export async function main(args: string[], { scriptPath = process.argv[1], stder
   } catch (error) {
     if (error instanceof CommandExit) return error.code;
     const { printError } = await import('./io.js');
-    printError((error as Error).message ?? String(error), stderr);
+    printError((error as Error).message ?? String(error));
     return exitCodeOf(error);
   }
 }

@@ -9,9 +9,9 @@ import { toYaml } from '../core/structured-text.js';
 import { columns, keyValues, structured } from './render.js';
 import { previewIssue } from '../app/preview.js';
 import { invalidInput } from '../core/errors.js';
-import { issueDepsOf, type Runtime } from '../runtime.js';
+import type { IssueDeps } from '../app/issue.js';
 import { issueRequest, type IssueArgs } from './issue-options.js';
-import { warn } from './io.js';
+import { warn, write } from './io.js';
 
 export const previewFormats = ['table', 'json', 'yaml'] as const;
 export type PreviewFormat = (typeof previewFormats)[number];
@@ -19,11 +19,11 @@ export type PreviewFormat = (typeof previewFormats)[number];
 const isPreviewFormat = (format: string): format is PreviewFormat => (previewFormats as readonly string[]).includes(format);
 
 /** `issue --dry-run`: previews the issuance the arguments ask for, in a format without a token. */
-export async function printPreview(runtime: Runtime, args: IssueArgs, format: string): Promise<void> {
+export async function printPreview(deps: IssueDeps, args: IssueArgs, format: string): Promise<void> {
   if (!isPreviewFormat(format)) throw invalidInput(`--dry-run prints no token: use -o ${previewFormats.join(', -o ')}`);
-  const preview = await previewIssue(issueDepsOf(runtime), issueRequest(args));
+  const preview = await previewIssue(deps, issueRequest(args));
   preview.ttl.warnings.forEach(warn);
-  process.stdout.write(renderPreview(preview, format));
+  write(renderPreview(preview, format));
 }
 
 export function renderPreview(preview: GrantPreview, format: PreviewFormat): string {

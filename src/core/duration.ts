@@ -1,6 +1,8 @@
 // Durations as users write them for Vault and kubectl: Go-style ("1h30m", "45m", "90s",
 // "80h") or a plain number of seconds ("3600").
 
+import { invalidInput } from './errors.js';
+
 const unitSeconds: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 export const goDuration = /^(?:\d+(?:\.\d+)?[smhd])+$/;
 const part = /(\d+(?:\.\d+)?)([smhd])/g;
@@ -24,4 +26,11 @@ export function formatDuration(totalSeconds: number): string {
   const minutes = Math.floor((totalSeconds % 3600) / 60);
   const seconds = totalSeconds % 60;
   return `${hours ? `${hours}h` : ''}${minutes ? `${minutes}m` : ''}${seconds ? `${seconds}s` : ''}`;
+}
+
+/** `--request-timeout` in milliseconds: a positive duration, 15s when not given; anything else is bad input, in every command. */
+export function parseRequestTimeout(text: string | undefined): number {
+  const seconds = parseDuration(text ?? '15s');
+  if (seconds === undefined || seconds <= 0) throw invalidInput(`--request-timeout "${text}" is not a duration (e.g. 10s, 1m)`);
+  return seconds * 1000;
 }

@@ -22,6 +22,26 @@ export interface CredentialIdentity {
   audiences: string[];
 }
 
+/** What of the issuer identifies a credential: its cluster, how it is reached, and its user. */
+export interface IssuerKeyParts {
+  server: string;
+  caDigest: string;
+  tlsServerName?: string;
+  proxyUrl?: string;
+  user: string;
+  userDigest: string;
+}
+
+/** What of a request identifies a credential; `namespace` as decided (core/namespace-policy). */
+export interface CredentialRequestParts {
+  role: string;
+  roleDigest: string;
+  namespace: string;
+  ttl?: string;
+  clusterRoleBinding: boolean;
+  audiences: string[];
+}
+
 export interface CachedToken {
   token: string;
   leaseId: string;
@@ -31,6 +51,35 @@ export interface CachedToken {
 
 export function tokenCacheKey(identity: CredentialIdentity): string {
   return digestOf({ ...identity, audiences: [...identity.audiences].sort(), version: 1 });
+}
+
+/** The key a credential for this issuer and request is cached under. */
+export function credentialKey(issuer: IssuerKeyParts, request: CredentialRequestParts): string {
+  return tokenCacheKey({
+    server: issuer.server,
+    caDigest: issuer.caDigest,
+    ...(issuer.tlsServerName ? { tlsServerName: issuer.tlsServerName } : {}),
+    ...(issuer.proxyUrl ? { proxyUrl: issuer.proxyUrl } : {}),
+    issuerUser: `${issuer.user}:${issuer.userDigest}`,
+    role: request.role,
+    roleDigest: request.roleDigest,
+    namespace: request.namespace,
+    ...(request.ttl ? { ttlSeconds: parseDuration(request.ttl) ?? -1 } : {}),
+    clusterRoleBinding: request.clusterRoleBinding,
+    audiences: request.audiences,
+  });
+}
+
+export const TOKEN_CACHE_MODES = ['auto', 'keychain', 'file', 'none'] as const;
+export type TokenCacheMode = (typeof TOKEN_CACHE_MODES)[number];
+
+/** --token-cache, else KUBECTL_TEMPCREDS_TOKEN_CACHE, else auto. */
+export function parseTokenCacheMode(value: string | undefined): TokenCacheMode {
+  const mode = (value ?? 'auto').toLowerCase();
+  if (!(TOKEN_CACHE_MODES as readonly string[]).includes(mode)) {
+    throw invalidInput(`token cache "${value}" is not one of ${TOKEN_CACHE_MODES.join(', ')} (--token-cache or KUBECTL_TEMPCREDS_TOKEN_CACHE)`);
+  }
+  return mode as TokenCacheMode;
 }
 
 /** A key as tokenCacheKey makes it: it becomes a file name or keychain account, so nothing else may. */

@@ -18,7 +18,9 @@ import { statePaths, tokenDirectory } from '../adapters/paths.js';
 import { directoriesTrusted, directoryChain } from '../adapters/private-dirs.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
 import { isServable, parseCachedToken, refreshAt, type CachedToken } from '../core/token-cache.js';
-import { faultsFrom } from '../faults.js';
+// The one hook user besides the composition root (../compose.ts): bundling the root here would
+// grow this file from 9 KB to 53 KB, parsed on every kubectl call.
+import { HOOK_INPUTS, faultsFrom } from '../test-hooks/faults.js';
 
 export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const credential = await cachedCredential(args, env).catch(() => undefined);
@@ -34,7 +36,7 @@ async function cachedCredential(args: string[], env: NodeJS.ProcessEnv): Promise
   // Any directory that cannot be trusted is a miss: the full path then says what is wrong.
   const trusted = (root: string, directory: string) => directoriesTrusted(directoryChain(root, directory));
   if (!trusted(paths.cache, memoDirectory) || !trusted(paths.cache, tokenDirectory(paths.cache))) return undefined;
-  const memo = recallMemo(memoDirectory, memoInvocation(args, env), { leases: paths.leases, tokens: tokenDirectory(paths.cache) });
+  const memo = recallMemo(memoDirectory, memoInvocation(args, env, HOOK_INPUTS), { leases: paths.leases, tokens: tokenDirectory(paths.cache) });
   if (!memo) return undefined;
   const entry = await readToken(memo.target);
   if (!entry || !isServable(entry, faultsFrom(env).now(), memo.refresh)) return undefined;

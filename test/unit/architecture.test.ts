@@ -49,8 +49,10 @@ function cycles(graph: Map<string, string[]>): string[] {
   return found;
 }
 
-/** Pure libraries the core may use besides its own modules: hashing and YAML parsing do no I/O. */
-const CORE_LIBRARIES = new Set(['node:crypto', 'js-yaml']);
+/** Pure libraries the core may use besides its own modules: hashing, JWE sealing and YAML parsing do no I/O. */
+const CORE_LIBRARIES = new Set(['node:crypto', 'jose', 'js-yaml']);
+/** Path arithmetic does no I/O either: use cases name the files their ports read and write. */
+const APP_LIBRARIES = new Set(['node:path']);
 
 describe('dependency rules', () => {
   const graph = importGraph();
@@ -64,7 +66,7 @@ describe('dependency rules', () => {
   });
 
   it('use cases import only the core and each other: no adapter, no I/O module', () => {
-    assert.deepEqual(violations(graph, 'app', (specifier) => specifier.startsWith('core/') || specifier.startsWith('app/')), []);
+    assert.deepEqual(violations(graph, 'app', (specifier) => specifier.startsWith('core/') || specifier.startsWith('app/') || APP_LIBRARIES.has(specifier)), []);
   });
 
   it('no import cycles in src/', () => {

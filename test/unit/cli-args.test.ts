@@ -25,7 +25,7 @@ async function parse(argv: string[]): Promise<Parsed> {
   let seen: Pick<Parsed, 'path' | 'args'> = {};
   const code = await main(argv, {
     scriptPath: '/usr/local/bin/kubectl-tempcreds',
-    stderr: { write: (text: string | Uint8Array) => ((stderr += String(text)), true) },
+    stderr: (text) => void (stderr += text),
     dispatch: (path, args) => {
       seen = { path, args };
     },
@@ -60,6 +60,7 @@ const commandLines: [string[], string, Record<string, unknown>][] = [
   ],
   [['doctor', '--token-cache', 'none', '-n', 'team-a'], 'doctor', { 'token-cache': 'none', namespace: 'team-a' }],
   [['version', '-o', 'yaml'], 'version', { output: 'yaml' }],
+  [['controller', '--health-addr', '127.0.0.1:9090', '--id', 'replica-a', '--lease-duration', '30s'], 'controller', { healthAddr: '127.0.0.1:9090', id: 'replica-a', leaseDuration: '30s', leaseName: 'tempcreds-controller' }],
   [['completion', 'zsh'], 'completion', { shell: 'zsh' }],
 ];
 

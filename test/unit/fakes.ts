@@ -1,9 +1,9 @@
 // Shared builders and small in-memory fakes of the ports for the unit tests. No mocking
 // library: each fake records what it was asked and can be told to fail.
 
-import type { CredentialDeps, RecentFailure } from '../../src/app/get-credential.ts';
-import type { IssueDeps, IssuedLease } from '../../src/app/issue.ts';
-import type { CreatedRef, IssuedToken, IssuerIdentity, KubernetesPort, ManagedListing } from '../../src/app/ports.ts';
+import type { CredentialPorts, IssueContext, RecentFailure, ServePorts } from '../../src/app/get-credential.ts';
+import type { IssueDeps, IssuedLease, IssueRequest } from '../../src/app/issue.ts';
+import type { CreatedRef, IssuedToken, IssuerFingerprint, IssuerIdentity, KubernetesPort, ManagedListing } from '../../src/app/ports.ts';
 import type { RoleReader, RoleWriter } from '../../src/app/roles.ts';
 import { LISTING_ORDER, isNamespacedKind } from '../../src/core/api-paths.ts';
 import { ApiError } from '../../src/core/errors.ts';
@@ -13,7 +13,7 @@ import type { ObjectRef } from '../../src/core/object-ref.ts';
 import { parseSelectorString, selectorMatches } from '../../src/core/label-selector.ts';
 import type { PolicyRule } from '../../src/core/policy-rules.ts';
 import { validateRoleSpec, type RoleDefinition } from '../../src/core/role-spec.ts';
-import { DEFAULT_REFRESH, type CachedToken } from '../../src/core/token-cache.ts';
+import type { CachedToken } from '../../src/core/token-cache.ts';
 
 /** The fixed "now" of every test. */
 export const NOW = new Date('2025-01-01T00:00:00.000Z');
@@ -335,29 +335,54 @@ export function cachedToken(overrides: Partial<CachedToken> = {}): CachedToken {
 }
 
 export interface CredentialFixture {
-  deps: CredentialDeps;
+  /** serve()'s ports: the cache, lock and issuance, for a given key. */
+  deps: ServePorts;
+  /** getCredential()'s ports: the same, plus roles, the issuer, the token store and the memo. */
+  ports: CredentialPorts;
+  roles: Map<string, RoleDefinition>;
+  /** The kubeconfig's issuers by context name; the current context is "ci-admin". */
+  issuers: Map<string, IssuerFingerprint>;
   cache: Map<string, CachedToken>;
   failures: Map<string, RecentFailure>;
+  /** When a remembered failure stops being repeated (epoch ms); a failure set without one is repeated. */
+  failureUntil: Map<string, number>;
   liveLeases: Set<string>;
   /** What happened, in order: "lock", "issue", "set", "remember". */
   events: string[];
+  /** Each issuance's request and context. */
+  issued: { request: IssueRequest; context: IssueContext }[];
+  /** Each memo written. */
+  memos: Parameters<CredentialPorts['memo']>[0][];
+  /** The token store getCredential opens; tests change its kind or notice. */
+  store: { kind: 'keychain' | 'file' | 'none'; notice?: string };
   /** The clock; tests move it. */
   clock: { now: Date };
 }
 
+/** The issuer fingerprint of a context in the fixture's kubeconfig. */
+export function issuerFingerprint(overrides: Partial<IssuerFingerprint> = {}): IssuerFingerprint {
+  return { context: ISSUER.context, cluster: ISSUER.cluster, server: ISSUER.server, caDigest: 'ca-digest', user: ISSUER.user, userDigest: 'user-digest', ...overrides };
+}
+
 /**
- * getCredential's dependencies over in-memory maps. `issue` issues a fresh lease of one
- * hour from the clock unless replaced; `onLock` runs when the lock is taken (e.g. to play
- * another process that filled the cache meanwhile).
+ * getCredential's ports over in-memory maps. `issue` issues a fresh lease of one hour from
+ * the clock unless replaced; `onLock` runs when the lock is taken (e.g. to play another
+ * process that filled the cache meanwhile).
  */
 export function credentialFixture(options: { issue?: () => Promise<IssuedLease>; onLock?: (fixture: CredentialFixture) => void } = {}): CredentialFixture {
   const fixture = {
+    roles: new Map([['reader', role('reader', { serviceAccount: 'app', allowedNamespaces: ['dev'] })]]),
+    issuers: new Map([[ISSUER.context, issuerFingerprint()]]),
     cache: new Map<string, CachedToken>(),
     failures: new Map<string, RecentFailure>(),
+    failureUntil: new Map<string, number>(),
     liveLeases: new Set<string>(),
     events: [] as string[],
+    issued: [],
+    memos: [],
+    store: { kind: 'file' },
     clock: { now: NOW },
-  } as CredentialFixture;
+  } as unknown as CredentialFixture;
   let issued = 0;
   const defaultIssue = async (): Promise<IssuedLease> => {
     const suffix = `issued${String(++issued).padStart(6, '0')}`;
@@ -365,31 +390,56 @@ export function credentialFixture(options: { issue?: () => Promise<IssuedLease>;
     fixture.liveLeases.add(lease.id);
     return { lease, token: `token-${suffix}`, warnings: [] };
   };
-  fixture.deps = {
-    cache: {
-      get: async (key) => fixture.cache.get(key),
-      set: async (key, entry) => {
-        fixture.events.push('set');
-        fixture.cache.set(key, entry);
-      },
+  const tokens = {
+    get: async (key: string) => fixture.cache.get(key),
+    set: async (key: string, entry: CachedToken) => {
+      fixture.events.push('set');
+      fixture.cache.set(key, entry);
     },
-    withLock: async (_key, work) => {
+  };
+  const issue = async () => {
+    fixture.events.push('issue');
+    return (options.issue ?? defaultIssue)();
+  };
+  fixture.deps = {
+    tokens,
+    lock: async (_key, work) => {
       fixture.events.push('lock');
       options.onLock?.(fixture);
       return work();
     },
     leaseIsLive: async (leaseId) => fixture.liveLeases.has(leaseId),
-    issue: async () => {
-      fixture.events.push('issue');
-      return (options.issue ?? defaultIssue)();
+    issue,
+    failures: {
+      recall: async (key) => {
+        const failure = fixture.failures.get(key);
+        return failure && { ...failure, until: fixture.failureUntil.get(key) ?? Number.MAX_SAFE_INTEGER };
+      },
+      remember: async (key, { until, ...failure }) => {
+        fixture.events.push('remember');
+        fixture.failures.set(key, failure);
+        fixture.failureUntil.set(key, until);
+      },
     },
-    recentFailure: async (key) => fixture.failures.get(key),
-    rememberFailure: async (key, failure) => {
-      fixture.events.push('remember');
-      fixture.failures.set(key, failure);
+    clock: { now: () => fixture.clock.now },
+  };
+  fixture.ports = {
+    roles: { get: async (name) => fixture.roles.get(name) },
+    issuer: (context) => {
+      const found = fixture.issuers.get(context ?? ISSUER.context);
+      if (!found) throw new Error(`context "${context}" is not in the kubeconfig`);
+      return found;
     },
-    now: () => fixture.clock.now,
-    refresh: DEFAULT_REFRESH,
+    tokens: async () => ({ ...tokens, kind: fixture.store.kind, notice: fixture.store.notice, fileFor: (key: string) => (fixture.store.kind === 'file' ? `/cache/tokens/${key}.json` : undefined) }),
+    lock: (key, work, meanwhile) => fixture.deps.lock(key, work, meanwhile),
+    leaseIsLive: (leaseId) => fixture.deps.leaseIsLive(leaseId),
+    issue: async (request, context) => {
+      fixture.issued.push({ request, context });
+      return issue();
+    },
+    failures: fixture.deps.failures,
+    memo: async (resolved) => void fixture.memos.push(resolved),
+    clock: fixture.deps.clock,
   };
   return fixture;
 }

@@ -6,21 +6,16 @@ import { collectGarbage } from '../../app/gc.js';
 import { parseDuration } from '../../core/duration.js';
 import { invalidInput, operationFailed } from '../../core/errors.js';
 import type { CommandHandler } from '../command-spec.js';
-import { runtimeFor } from '../global-options.js';
+import { composeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { columns } from '../render.js';
-import { searchNamespaces } from '../../app/leases.js';
 import type { gcSpec } from '../specs/gc.js';
 
 export const gcCommand: CommandHandler<typeof gcSpec> = {
   handler: async (args) => {
     const graceSeconds = parseDuration(args['orphan-grace']);
     if (graceSeconds === undefined) throw invalidInput(`--orphan-grace "${args['orphan-grace']}" is not a duration (e.g. 10m)`);
-    const runtime = runtimeFor(args);
-    const report = await collectGarbage(
-      { ...runtime, localLeases: () => runtime.leases.list(), deleteLease: (id) => runtime.leases.delete(id), searchNamespaces: searchNamespaces(runtime, args.namespace) },
-      { dryRun: args['dry-run'], graceMs: graceSeconds * 1000, localOnly: args.local },
-    );
+    const report = await collectGarbage(composeFor(args).gcDeps(args.namespace), { dryRun: args['dry-run'], graceMs: graceSeconds * 1000, localOnly: args.local });
     [...report.warnings, ...report.failures].forEach(warn);
     if (!args.quiet) {
       if (report.leases.length > 0) print(columns(['LEASE ID', 'REASON', 'OBJECTS'], report.leases.map(({ id, reason, objects }) => [id, reason, String(objects)])));

@@ -1,15 +1,13 @@
 // `issue ROLE`: a new lease and its token (Vault's `write kubernetes/creds/ROLE`).
 
 import { randomUUID } from 'node:crypto';
-import { sweepExpiredLeases } from '../../adapters/background-sweep.js';
 import { issueLease, type IssuedLease } from '../../app/issue.js';
 import { formatDuration } from '../../core/duration.js';
-import { issueDepsOf } from '../../runtime.js';
 import { printPreview } from '../preview-output.js';
 import type { ArgsOf, CommandHandler } from '../command-spec.js';
-import { runtimeFor } from '../global-options.js';
+import { composeFor } from '../global-options.js';
 import { issueRequest } from '../issue-options.js';
-import { warn } from '../io.js';
+import { warn, write } from '../io.js';
 import { keyValues, structured } from '../render.js';
 import { describeRef } from '../../core/object-ref.js';
 import { vaultCredsResponse } from '../../core/vault-creds.js';
@@ -64,11 +62,11 @@ function renderIssued(issued: IssuedLease, format: IssueCommandArgs['output']): 
 
 export const issueCommand: CommandHandler<typeof issueSpec> = {
   handler: async (args) => {
-    const runtime = runtimeFor(args);
-    if (args['dry-run']) return printPreview(runtime, args, args.output);
-    const issued = await issueLease(issueDepsOf(runtime), issueRequest(args));
+    const root = composeFor(args);
+    if (args['dry-run']) return printPreview(root.issueDeps, args, args.output);
+    const issued = await issueLease(root.issueDeps, issueRequest(args));
     issued.warnings.forEach(warn);
-    process.stdout.write(renderIssued(issued, args.output));
-    await sweepExpiredLeases(runtime.paths.leases, runtime.now());
+    write(renderIssued(issued, args.output));
+    await root.sweep();
   },
 };

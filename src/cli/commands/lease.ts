@@ -4,10 +4,9 @@ import { formatDuration } from '../../core/duration.js';
 import { invalidInput } from '../../core/errors.js';
 import { isExpired, leaseIdFromInput, type LeaseRecord } from '../../core/lease.js';
 import { describeRef } from '../../core/object-ref.js';
-import { AuditLog } from '../../adapters/audit-log.js';
-import { findLeases, leaseSources } from '../../app/leases.js';
+import { findLeases } from '../../app/leases.js';
 import type { CommandHandler } from '../command-spec.js';
-import { runtimeFor } from '../global-options.js';
+import { composeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { columns, keyValues, structured } from '../render.js';
 import type { leaseGetSpec, leaseListSpec } from '../specs/lease.js';
@@ -20,12 +19,12 @@ function status(lease: LeaseRecord, now: Date): string {
 
 export const list: CommandHandler<typeof leaseListSpec> = {
   handler: async (args) => {
-    const runtime = runtimeFor(args);
+    const root = composeFor(args);
     const target = args.role ? { role: args.role } : { all: true as const };
-    const { found, warnings } = await findLeases(leaseSources(runtime, args.namespace), target, { cluster: !args.local });
+    const { found, warnings } = await findLeases(root.leaseSources(args.namespace), target, { cluster: !args.local });
     warnings.forEach(warn);
     const shown = found.filter(({ lease }) => !args.namespace || lease.namespace === args.namespace);
-    const now = runtime.now();
+    const now = root.now();
     if (args.output !== 'table') print(structured(shown.map(({ lease, where }) => ({ ...lease, foundIn: where })), args.output));
     else if (shown.length === 0) print('No leases.');
     else
@@ -41,13 +40,13 @@ export const list: CommandHandler<typeof leaseListSpec> = {
 export const get: CommandHandler<typeof leaseGetSpec> = {
   handler: async (args) => {
     const id = leaseIdFromInput(args.id);
-    const runtime = runtimeFor(args);
-    const history = await new AuditLog(runtime.paths.audit).history(id);
+    const root = composeFor(args);
+    const history = await root.auditHistory(id);
     const historyRows = history.map((event, index): [string, string] => [
       index === 0 ? 'history' : '',
       `${event.time} ${event.action} ${event.outcome} by ${event.identity}${event.error ? `: ${event.error}` : ''}`,
     ]);
-    const lease = (await runtime.leases.get(id)) ?? (await findLeases(leaseSources(runtime, args.namespace), { id })).found[0]?.lease;
+    const lease = (await root.leases.get(id)) ?? (await findLeases(root.leaseSources(args.namespace), { id })).found[0]?.lease;
     if (!lease) {
       // Revoked or collected: only its history is left.
       if (history.length === 0) throw invalidInput(`lease "${id}" is neither recorded here nor found in the cluster (see: kubectl tempcreds lease list)`);
@@ -59,7 +58,7 @@ export const get: CommandHandler<typeof leaseGetSpec> = {
       keyValues([
         ['lease_id', lease.id],
         ['role', lease.role],
-        ['status', status(lease, runtime.now())],
+        ['status', status(lease, root.now())],
         ['issued_at', lease.issuedAt],
         ['expires_at', lease.expiresAt],
         ['service_account', `${lease.namespace}/${lease.serviceAccountName}${lease.serviceAccountCreated ? '' : ' (existing)'}`],

@@ -1,14 +1,13 @@
 // `revoke ID | --role ROLE | --all`: delete what leases created; their tokens die.
 // Leases are found in this machine's records and in the cluster, by label.
 
-import { evictTokens } from '../../adapters/token-cache.js';
-import { leaseSources, type LeaseTarget } from '../../app/leases.js';
+import type { LeaseTarget } from '../../app/leases.js';
 import { leasesToRevoke, notFound, revokeLeases } from '../../app/revoke.js';
 import { invalidInput, operationFailed } from '../../core/errors.js';
 import { leaseIdFromInput } from '../../core/lease.js';
 import { roleNameProblem } from '../../core/role-spec.js';
 import type { ArgsOf, CommandHandler } from '../command-spec.js';
-import { runtimeFor } from '../global-options.js';
+import { composeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
 import type { revokeSpec } from '../specs/revoke.js';
 
@@ -29,18 +28,11 @@ export function target(args: RevokeArgs): LeaseTarget {
 export const revokeCommand: CommandHandler<typeof revokeSpec> = {
   handler: async (args) => {
     const what = target(args);
-    const runtime = runtimeFor(args);
-    const { leases, refused, warnings } = await leasesToRevoke(leaseSources(runtime, args.namespace), what);
+    const root = composeFor(args);
+    const { leases, refused, warnings } = await leasesToRevoke(root.leaseSources(args.namespace), what);
     warnings.forEach(warn);
     if (leases.length === 0 && refused.length === 0) return print(args.role ? `No leases of role "${args.role}".` : 'No leases.');
-    const revoked = await revokeLeases(
-      {
-        ...runtime,
-        deleteLease: (id) => runtime.leases.delete(id),
-        evictTokens: (revoked) => evictTokens(revoked.flatMap((lease) => lease.tokenCacheKey ?? []), runtime.paths.cache),
-      },
-      leases,
-    );
+    const revoked = await revokeLeases(root.revokeDeps, leases);
     const outcomes = [...refused, ...revoked];
     const failed = outcomes.filter((outcome) => outcome.failures.length > 0);
     for (const outcome of outcomes) {

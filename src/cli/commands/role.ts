@@ -9,7 +9,7 @@ import { GLOBAL_DEFAULT_TTL } from '../../core/ttl.js';
 import { parseDocuments, parseStructured } from '../../core/structured-text.js';
 import { rolesFromVault } from '../../core/vault-role.js';
 import type { CommandHandler } from '../command-spec.js';
-import { runtimeFor } from '../global-options.js';
+import { composeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { columns, keyValues, structured, type OutputFormat } from '../render.js';
 import { roleSpecPatch } from '../role-flags.js';
@@ -71,21 +71,21 @@ async function rolesFromInput(filename: string): Promise<RoleDefinition[]> {
 
 export const create: CommandHandler<typeof roleCreateSpec> = {
   handler: async (args) => {
-    const role = await createRole(runtimeFor(args).roles, args.name, await roleSpecPatch(args));
+    const role = await createRole(composeFor(args).roles, args.name, await roleSpecPatch(args));
     print(args.output === 'table' ? `role "${role.name}" created` : renderRole(role, args.output));
   },
 };
 
 export const update: CommandHandler<typeof roleUpdateSpec> = {
   handler: async (args) => {
-    const role = await updateRole(runtimeFor(args).roles, args.name, await roleSpecPatch(args));
+    const role = await updateRole(composeFor(args).roles, args.name, await roleSpecPatch(args));
     print(args.output === 'table' ? `role "${role.name}" updated` : renderRole(role, args.output));
   },
 };
 
 export const get: CommandHandler<typeof roleGetSpec> = {
   handler: async (args) => {
-    const role = await runtimeFor(args).roles.get(args.name);
+    const role = await composeFor(args).roles.get(args.name);
     if (!role) throw unknownRole(args.name);
     print(renderRole(role, args.output));
   },
@@ -93,7 +93,7 @@ export const get: CommandHandler<typeof roleGetSpec> = {
 
 export const list: CommandHandler<typeof roleListSpec> = {
   handler: async (args) => {
-    const { roles, unreadable } = await runtimeFor(args).roles.list();
+    const { roles, unreadable } = await composeFor(args).roles.list();
     unreadable.forEach(warn);
     if (args.output === 'table' && roles.length === 0) print('No roles yet. Create one with: kubectl tempcreds role create NAME --help');
     else print(renderRoles(roles, args.output));
@@ -108,9 +108,9 @@ function renderRoles(roles: RoleDefinition[], format: OutputFormat, actions?: st
 
 export const remove: CommandHandler<typeof roleDeleteSpec> = {
   handler: async (args) => {
-    const runtime = runtimeFor(args);
-    const { leases } = await runtime.leases.list(args.name);
-    const { liveLeases } = await deleteRole(runtime.roles, args.name, leases, runtime.now());
+    const root = composeFor(args);
+    const { leases } = await root.leases.list(args.name);
+    const { liveLeases } = await deleteRole(root.roles, args.name, leases, root.now());
     print(`role "${args.name}" deleted`);
     if (liveLeases > 0) warn(`${liveLeases} lease(s) of role "${args.name}" are still live; revoke them with: kubectl tempcreds revoke --role ${args.name}`);
   },
@@ -118,7 +118,7 @@ export const remove: CommandHandler<typeof roleDeleteSpec> = {
 
 export const apply: CommandHandler<typeof roleApplySpec> = {
   handler: async (args) => {
-    const results = await applyRoles(runtimeFor(args).roles, await rolesFromInput(args.filename!));
+    const results = await applyRoles(composeFor(args).roles, await rolesFromInput(args.filename!));
     print(results.map(({ name, action }) => `role "${name}" ${action}`).join('\n'));
   },
 };
@@ -129,7 +129,7 @@ export const importVault: CommandHandler<typeof roleImportSpec> = {
     const input = parseStructured(await readInputFile(args['from-vault'], where), where);
     const imported = rolesFromVault(input, { name: args.name, allowClusterRoleBinding: args['allow-cluster-role-binding'] });
     imported.warnings.forEach(warn);
-    const results = await importRoles(runtimeFor(args).roles, imported, where, { overwrite: args.overwrite, dryRun: args['dry-run'] });
+    const results = await importRoles(composeFor(args).roles, imported, where, { overwrite: args.overwrite, dryRun: args['dry-run'] });
     if (args['dry-run']) return print(renderRoles(imported.roles, args.output, results.map(({ action }) => `would be ${action}`)));
     print(args.output === 'table' ? results.map(({ name, action }) => `role "${name}" ${action}`).join('\n') : renderRoles(imported.roles, args.output));
   },

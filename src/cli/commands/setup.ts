@@ -12,9 +12,8 @@ import { CONTROLLER_NAME, CONTROLLER_NAMESPACE } from '../../core/delegation-nam
 import { invalidInput } from '../../core/errors.js';
 import { packageVersion } from '../../adapters/build-info.js';
 import type { ArgsOf, CommandHandler } from '../command-spec.js';
-import { runtimeFor } from '../global-options.js';
+import { composeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
-import { connectDirect } from '../kube-connect.js';
 import type { setupSpec } from '../specs/setup.js';
 
 function resourceName(manifest: Manifest): string {
@@ -93,8 +92,7 @@ export const setupCommand: CommandHandler<typeof setupSpec> = {
     const manifests = issuerManifests(setup);
     if (args.print) return print(printedYaml(manifests, setup));
 
-    runtimeFor(args); // validates the global flags
-    const applied = await applyIssuer(await connectDirect(args), manifests, { force: args.force });
+    const applied = await applyIssuer(await composeFor(args).connectDirect(), manifests, { force: args.force });
     print(applied.map(({ manifest, result }) => `${resourceName(manifest)}${manifest.metadata.namespace ? ` -n ${manifest.metadata.namespace}` : ''} ${result}`).join('\n'));
     if (args.escalate) warn(`${subjectUserName(setup.subject)} may grant permissions it does not hold (escalate/bind) ${scopeOf(setup)}; --no-escalate leaves them out (see: kubectl tempcreds setup --help)`);
     if (!args.guard) warn(`${subjectUserName(setup.subject)} has no issuer guard (--no-guard): a stolen credential may delete or rewrite any object its rights reach`);

@@ -1,6 +1,6 @@
 // `doctor`: what shell completion and help know of it.
 
-import { TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
+import { TOKEN_CACHE_MODES } from '../../core/token-cache.js';
 import { spec } from '../command-spec.js';
 
 export const doctorSpec = spec({

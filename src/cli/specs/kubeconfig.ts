@@ -1,6 +1,6 @@
 // `kubeconfig ROLE`: what shell completion and help know of it.
 
-import { TOKEN_CACHE_MODES } from '../../adapters/token-cache.js';
+import { TOKEN_CACHE_MODES } from '../../core/token-cache.js';
 import { spec } from '../command-spec.js';
 import { issueOptions } from '../issue-options.js';
 
