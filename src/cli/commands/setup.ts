@@ -117,8 +117,7 @@ async function setupController(args: ArgsOf<typeof setupSpec>): Promise<void> {
   const manifests = controllerManifests(controller);
   if (args.print) return print(printedYaml(manifests, issuer, controller));
 
-  runtimeFor(args); // validates the global flags
-  const applied = await applyIssuer((await connectDirect(args)).serverSide(), manifests, { force: args.force });
+  const applied = await applyIssuer((await composeFor(args).connectDirect()).serverSide(), manifests, { force: args.force });
   print(applied.map(({ manifest, result }) => `${resourceName(manifest)}${manifest.metadata.namespace ? ` -n ${manifest.metadata.namespace}` : ''} ${result}`).join('\n'));
   if (args.escalate) warn(`${subjectUserName(CONTROLLER_SUBJECT)} may grant permissions it does not hold (escalate/bind) ${scopeOf(issuer)}; --no-escalate leaves them out (see: kubectl tempcreds setup --help)`);
   if (!args.guard) warn(`${subjectUserName(CONTROLLER_SUBJECT)} has no issuer guard (--no-guard): a stolen credential may delete or rewrite any object its rights reach`);
