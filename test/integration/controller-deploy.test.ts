@@ -67,6 +67,16 @@ describe('setup --controller: the controller as a Deployment, least privilege', 
     if (cluster) await stopCluster(cluster);
   });
 
+  it('flags that name another issuer are refused before any cluster access: exit 2, one line', async () => {
+    for (const flags of [['--user', 'alice'], ['--service-account', 'ns/issuer'], ['--name', 'other'], ['--image', 'two words']]) {
+      const refused = await setup([...flags, '--context', 'admin']);
+      assert.equal(refused.status, 2, refused.stderr);
+      assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
+      assert.match(refused.stderr, new RegExp(flags[0]!));
+    }
+    assert.equal((await admin('GET', `/api/v1/namespaces/${SYSTEM}`)).status, 404, 'nothing created');
+  });
+
   it('--print: every object, the Deployment too, passes a server-side dry run, which creates nothing', async () => {
     const printed = await setup(['--print']);
     assert.equal(printed.status, 0, printed.stderr);
