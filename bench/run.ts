@@ -16,6 +16,7 @@ import { benchIssue } from './p2-issue.ts';
 import { benchApiCalls } from './p3-api-calls.ts';
 import { benchParallel } from './p4-parallel.ts';
 import { benchRevokeAndGc } from './p5-revoke-gc.ts';
+import { benchController } from './p8-controller.ts';
 
 export type Figure = number | string | Record<string, number | string>;
 export type Figures = Record<string, Figure>;
@@ -34,6 +35,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Figures>> = {
   p3: benchApiCalls,
   p4: benchParallel,
   p5: benchRevokeAndGc,
+  p8: benchController,
 };
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
