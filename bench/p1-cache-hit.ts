@@ -1,12 +1,16 @@
 // P1: the exec credential plugin's cache hit — what kubectl pays before every API call —
 // against starting Node at all (`node -e 0`), and against gke-gcloud-auth-plugin (Go)
-// answering from its own token cache. Each command runs exactly as kubectl runs it: the
+// answering from its own token cache; from the token cache in private files and from the
+// keychain (a Secret Service on a private session bus, as on a desktop); and (P6) the release's
+// single executable answering the same hit. Each command runs exactly as kubectl runs it: the
 // launcher straight from the kubeconfig's exec entry, stdout into a pipe.
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 import { compareCommands, round } from './lib/measure.ts';
+import { seaBinary } from './lib/sea.ts';
+import { startSecretService } from './lib/secret-service.ts';
 import { run, TOOL, toolHome } from './lib/tool.ts';
 import { createRoles } from './lib/fixtures.ts';
 import type { BenchContext, Figures } from './run.ts';
@@ -14,70 +18,79 @@ import type { BenchContext, Figures } from './run.ts';
 const EXEC_INFO = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } });
 const GKE_PLUGIN = 'gke-gcloud-auth-plugin';
 
-/**
- * More launchers to time on the same hit, each as `[key, executable]`: the packaged single
- * executable adds its row here (e.g. BENCH_SEA_BIN=release/kubectl-tempcreds), reported as
- * p1_<key>_ms and p1_<key>_vs_cache_hit.
- */
-function extraLaunchers(): [string, string][] {
-  return process.env.BENCH_SEA_BIN ? [['sea_cache_hit', process.env.BENCH_SEA_BIN]] : [];
-}
-
 interface KubeconfigFile {
   'current-context': string;
   users: { name: string; user: { exec?: { args?: string[] } } }[];
 }
 
 export async function benchCacheHit(ctx: BenchContext): Promise<Figures> {
-  const home = toolHome(ctx.cluster.kubeconfig);
+  const secretService = await startSecretService();
+  if (!secretService) ctx.log('p1: no Secret Service (apt-get install -y dbus gnome-keyring): the keychain hit is not measured');
+  try {
+    return await measureHits(ctx, secretService?.address);
+  } finally {
+    await secretService?.close();
+  }
+}
+
+async function measureHits(ctx: BenchContext, busAddress: string | undefined): Promise<Figures> {
+  const home = toolHome(ctx.cluster.kubeconfig, busAddress ? { DBUS_SESSION_BUS_ADDRESS: busAddress } : {});
   const roles = await createRoles(home, ctx.ns, 'hit');
   await home.tool(['kubeconfig', roles.A, '-n', ctx.ns]);
   const kubeconfig = yaml.load(readFileSync(home.kubeconfig, 'utf8')) as KubeconfigFile;
   const execArgs = kubeconfig.users.find((user) => user.user.exec)?.user.exec?.args ?? [];
   const env = { ...home.env, KUBERNETES_EXEC_INFO: EXEC_INFO };
+  // The exec entry as written, with the store chosen explicitly (each store issues its own token once).
+  const stores = busAddress ? (['file', 'keychain'] as const) : (['file'] as const);
+  const argsFor = (store: string) => [...execArgs, '--token-cache', store].join(' ');
 
   // The first call issues; a call two seconds after the newest file it reads remembers the hit.
-  const plugin = (launcher: string) => run(launcher, execArgs, env);
-  if ((await plugin(TOOL)).status !== 0) throw new Error('the exec plugin failed on its first call');
+  const plugin = (store: string) => run(TOOL, argsFor(store).split(' '), env);
+  for (const store of stores) if ((await plugin(store)).status !== 0) throw new Error(`the exec plugin failed on its first call (${store} cache)`);
   await new Promise((resolve) => setTimeout(resolve, 2100));
-  await plugin(TOOL);
+  for (const store of stores) await plugin(store);
   const leasesBefore = leaseCount(home.home, roles.A);
-  const store = rememberedStore(home.home);
-  if (!store) ctx.log('p1: warning: no cache-hit memo was written; the numbers below are the full path');
+  const remembered = rememberedStores(home.home);
+  for (const store of stores) if (!remembered.includes(store)) ctx.log(`p1: warning: no ${store} cache-hit memo was written; its numbers are the full path`);
 
   const gke = await prepareGkePlugin(home.kubeconfig, kubeconfig['current-context'], env);
-  const commands: Record<string, string> = { node: 'node -e 0', hit: `${TOOL} ${execArgs.join(' ')}` };
+  const sea = seaBinary(ctx.log);
+  const commands: Record<string, string> = { node: 'node -e 0', hit: `${TOOL} ${argsFor('file')}`, sea_hit: `${sea} ${argsFor('file')}` };
+  if (busAddress) commands.keychain_hit = `${TOOL} ${argsFor('keychain')}`;
   if (gke) commands.gke = GKE_PLUGIN;
-  for (const [key, launcher] of extraLaunchers()) commands[key] = `${launcher} ${execArgs.join(' ')}`;
   const timed = compareCommands(commands, { rounds: 6, runsPerRound: 15, warmup: 5, env, output: 'pipe' });
   const issuedDuringRuns = leaseCount(home.home, roles.A) - leasesBefore;
   if (issuedDuringRuns !== 0) throw new Error(`p1: ${issuedDuringRuns} lease(s) were issued while timing cache hits`);
 
   const hit = timed.hit!.medianMs;
-  const figures: Figures = {
-    p1_cache_hit_vs_node: round(hit / timed.node!.medianMs),
+  const node = timed.node!.medianMs;
+  const keychain = timed.keychain_hit?.medianMs;
+  return {
+    p1_cache_hit_vs_node: round(hit / node),
+    p1_keychain_hit_vs_node: keychain ? round(keychain / node) : 'not measured: no Secret Service (apt-get install -y dbus gnome-keyring)',
     p1_cache_hit_ms: round(hit, 1),
-    p1_node_ms: round(timed.node!.medianMs, 1),
+    ...(keychain ? { p1_keychain_hit_ms: round(keychain, 1) } : {}),
+    p1_node_ms: round(node, 1),
     p1_vs_gke_plugin: gke ? round(hit / timed.gke!.medianMs) : gke === undefined ? 'not installed' : 'did not answer from its cache',
+    ...(gke && keychain ? { p1_keychain_vs_gke_plugin: round(keychain / timed.gke!.medianMs) } : {}),
     ...(gke ? { p1_gke_plugin_ms: round(timed.gke!.medianMs, 1) } : {}),
     p1_runs_per_command: timed.hit!.runs,
-    p1_token_store: store ?? 'none remembered',
+    p1_token_stores_remembered: remembered.join(', ') || 'none',
+    p6_sea_hit_vs_npm: round(timed.sea_hit!.medianMs / hit),
+    p6_sea_hit_ms: round(timed.sea_hit!.medianMs, 1),
   };
-  for (const [key] of extraLaunchers()) {
-    figures[`p1_${key}_ms`] = round(timed[key]!.medianMs, 1);
-    figures[`p1_${key}_vs_cache_hit`] = round(timed[key]!.medianMs / hit);
-  }
-  return figures;
 }
 
-/** Which store the remembered hit reads (`--token-cache auto` picks the keychain only with a D-Bus session). */
-function rememberedStore(home: string): string | undefined {
+/** The stores remembered hits read. */
+function rememberedStores(home: string): string[] {
   const directory = join(home, 'cache', 'memo');
   try {
-    const [file] = readdirSync(directory).filter((name) => name.endsWith('.json'));
-    return file ? (JSON.parse(readFileSync(join(directory, file), 'utf8')) as { target: { store: string } }).target.store : undefined;
+    return readdirSync(directory)
+      .filter((name) => name.endsWith('.json') && !name.endsWith('.young.json'))
+      .map((file) => (JSON.parse(readFileSync(join(directory, file), 'utf8')) as { target: { store: string } }).target.store)
+      .sort();
   } catch {
-    return undefined;
+    return [];
   }
 }
 

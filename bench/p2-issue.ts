@@ -1,12 +1,14 @@
 // P2: a cold `issue -o token` per mode — a new process that loads the CLI and the Kubernetes
 // client, creates the lease's objects and requests its token — against `kubectl create token`
-// for the same ServiceAccount `app` and TTL (one TokenRequest, nothing created, nothing to
-// revoke: the floor of any tool that hands out a token). For scale, the floor of a Node.js
-// tool: floor/token-request.mjs, one TokenRequest with node:https and nothing else.
+// for the same ServiceAccount `app` and TTL, bound to a Secret as the issuer guard requires (one
+// TokenRequest, nothing created, nothing to revoke: the floor of any tool that hands out a token). For scale, the floor of a Node.js
+// tool, and the goal's denominator: floor/token-request.mjs, one TokenRequest with node:https
+// and nothing else, same identity and TTL. P6: the release's single executable issuing mode A.
 
 import { join } from 'node:path';
 import { pkiPaths } from '../test/controlplane/pki.ts';
 import { compareCommands, round } from './lib/measure.ts';
+import { seaBinary } from './lib/sea.ts';
 import { ROOT, TOOL, toolHome } from './lib/tool.ts';
 import { createRoles, MODES, SERVICE_ACCOUNT, TTL } from './lib/fixtures.ts';
 import type { BenchContext, Figures } from './run.ts';
@@ -18,20 +20,28 @@ export async function benchIssue(ctx: BenchContext): Promise<Figures> {
   const roles = await createRoles(home, ctx.ns, 'issue');
   const pki = pkiPaths(ctx.cluster.dir);
   const issuer = pki.client('issuer'); // the kubeconfig's current context, as for kubectl and the tool
-  const floor = [join(ROOT, 'bench', 'floor', 'token-request.mjs'), ctx.cluster.server, pki.ca.cert, issuer.cert, issuer.key, ctx.ns, SERVICE_ACCOUNT, TTL_SECONDS];
+  // The issuer guard lets the issuer request only tokens bound to a Secret (as mode A's are to its anchor).
+  await ctx.admin.create(`/api/v1/namespaces/${ctx.ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'p2-bound' } }, true);
+  const bound = { name: 'p2-bound', uid: (await ctx.admin.request('GET', `/api/v1/namespaces/${ctx.ns}/secrets/p2-bound`)).body.metadata.uid as string };
+  const floor = [join(ROOT, 'bench', 'floor', 'token-request.mjs'), ctx.cluster.server, pki.ca.cert, issuer.cert, issuer.key, ctx.ns, SERVICE_ACCOUNT, TTL_SECONDS, bound.name, bound.uid];
   const commands: Record<string, string> = {
-    kubectl: `kubectl create token ${SERVICE_ACCOUNT} -n ${ctx.ns} --duration ${TTL}`,
+    kubectl: `kubectl create token ${SERVICE_ACCOUNT} -n ${ctx.ns} --duration ${TTL} --bound-object-kind Secret --bound-object-name ${bound.name} --bound-object-uid ${bound.uid}`,
     node: `node ${floor.join(' ')}`,
   };
   for (const mode of MODES) commands[mode] = `${TOOL} issue ${roles[mode]} -n ${ctx.ns} --ttl ${TTL} -o token`;
+  commands.sea_A = `${seaBinary(ctx.log)} issue ${roles.A} -n ${ctx.ns} --ttl ${TTL} -o token`;
   const timed = compareCommands(commands, { rounds: 4, runsPerRound: 4, warmup: 1, env: home.env });
   const kubectl = timed.kubectl!.medianMs;
+  const nodeFloor = timed.node!.medianMs;
   return {
+    p2_issue_vs_node_floor: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs / nodeFloor)])),
     p2_issue_vs_kubectl_create_token: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs / kubectl)])),
     p2_issue_ms: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs, 1)])),
     p2_kubectl_create_token_ms: round(kubectl, 1),
     p2_node_floor_ms: round(timed.node!.medianMs, 1),
     p2_node_floor_vs_kubectl_create_token: round(timed.node!.medianMs / kubectl),
     p2_runs_per_command: timed.kubectl!.runs,
+    p6_sea_issue_vs_npm: round(timed.sea_A!.medianMs / timed.A!.medianMs),
+    p6_sea_issue_ms: round(timed.sea_A!.medianMs, 1),
   };
 }

@@ -104,5 +104,6 @@ export async function benchRevokeAndGc(ctx: BenchContext): Promise<Figures> {
   const peaks = Object.values(rss);
   figures.p5_peak_rss_mb = peaks.length > 0 ? Math.max(...peaks) : `not measured (${GNU_TIME} is missing: apt-get install -y time)`;
   figures.p5_peak_rss_mb_by_run = rss;
+  figures.p5_gc_10000_peak_rss_mb = rss.gc_10000 ?? 'not measured';
   return figures;
 }

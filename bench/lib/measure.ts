@@ -39,7 +39,7 @@ export function compareCommands(commands: Record<string, string>, options: Compa
       for (const name of order) args.push('--command-name', name, commands[name]!);
       const run = spawnSync('hyperfine', args, { env: options.env, encoding: 'utf8' });
       if (run.error) throw new Error(`hyperfine did not run (${run.error.message}); install it: apt-get install -y hyperfine`);
-      if (run.status !== 0) throw new Error(`hyperfine failed (a command exited non-zero?):\n${run.stderr.slice(-2000)}`);
+      if (run.status !== 0) throw new Error(`hyperfine failed: ${failingCommand(commands, options.env) ?? run.stderr.slice(-2000)}`);
       const { results } = JSON.parse(readFileSync(exported, 'utf8')) as { results: { command: string; times: number[] }[] };
       for (const result of results) times[result.command]!.push(...result.times.map((seconds) => seconds * 1000));
     }
@@ -47,6 +47,16 @@ export function compareCommands(commands: Record<string, string>, options: Compa
     rmSync(dir, { recursive: true, force: true });
   }
   return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, { medianMs: median(values), runs: values.length }]));
+}
+
+/** Which command fails when run once more, with its stderr's end (never its stdout: it may hold a token). */
+function failingCommand(commands: Record<string, string>, env: NodeJS.ProcessEnv): string | undefined {
+  for (const [name, line] of Object.entries(commands)) {
+    const [command, ...args] = line.split(' ');
+    const run = spawnSync(command!, args, { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+    if (run.status !== 0) return `${name} exited ${run.status}: ${(run.stderr ?? run.error?.message ?? '').trim().slice(-500)}`;
+  }
+  return undefined;
 }
 
 /** Wall time of an async action, in ms. */

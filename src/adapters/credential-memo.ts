@@ -9,7 +9,7 @@
 // Reading it needs only node:fs and node:path (no crypto, no YAML): the memo file name is a
 // non-cryptographic hash, and the entry repeats the invocation so a collision is only a miss.
 
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, utimesSync, writeSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { isTokenCacheKey } from '../core/token-cache.js';
 
@@ -39,6 +39,8 @@ interface MemoEntry extends MemoValue {
   version: 1;
   invocation: string;
   stamps: [path: string, stamp: string][];
+  /** A young entry (see rememberMemo): valid until then (ms), and only for a caller that waited for it. */
+  until?: number;
 }
 
 /**
@@ -68,8 +70,8 @@ function nameOf(text: string): string {
   return `${(a >>> 0).toString(16).padStart(8, '0')}${(b >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-function memoFile(directory: string, invocation: string): string {
-  return join(directory, `${nameOf(invocation)}.json`);
+function memoFile(directory: string, invocation: string, kind: 'json' | 'young.json' | 'claim' = 'json'): string {
+  return join(directory, `${nameOf(invocation)}.${kind}`);
 }
 
 /** A file's identity and version; '' when it does not exist. */
@@ -103,34 +105,121 @@ export interface MemoLocations {
   tokens: string;
 }
 
-/** The remembered answer for this invocation, if it is valid and every file it came from is unchanged. */
-export function recallMemo(directory: string, invocation: string, where: MemoLocations): MemoValue | undefined {
-  let entry: MemoEntry;
-  try {
-    entry = JSON.parse(readFileSync(memoFile(directory, invocation), 'utf8')) as MemoEntry;
-  } catch {
-    return undefined;
+/**
+ * The remembered answer for this invocation, if it is valid and every file it came from is
+ * unchanged. `young`: also a young entry, for a caller that waited for another process's full
+ * path (claimInvocation) while it ran — that caller read nothing itself.
+ */
+export function recallMemo(directory: string, invocation: string, where: MemoLocations, young = false): MemoValue | undefined {
+  for (const kind of young ? (['json', 'young.json'] as const) : (['json'] as const)) {
+    let entry: MemoEntry;
+    try {
+      entry = JSON.parse(readFileSync(memoFile(directory, invocation, kind), 'utf8')) as MemoEntry;
+    } catch {
+      continue;
+    }
+    if (!isValidEntry(entry, invocation, where)) continue;
+    if (kind === 'young.json' && !(typeof entry.until === 'number' && Date.now() < entry.until)) continue;
+    if (!entry.stamps.every(([path, stamp]) => fileStamp(path) === stamp)) continue;
+    return { target: entry.target, leases: entry.leases, refresh: entry.refresh };
   }
-  if (!isValidEntry(entry, invocation, where)) return undefined;
-  if (!entry.stamps.every(([path, stamp]) => fileStamp(path) === stamp)) return undefined;
-  return { target: entry.target, leases: entry.leases, refresh: entry.refresh };
+  return undefined;
+}
+
+/** Whether an entry (or a young one) is there to recall: a waiter's cheap poll, one stat each. */
+export function memoWritten(directory: string, invocation: string): boolean {
+  return (['json', 'young.json'] as const).some((kind) => statSync(memoFile(directory, invocation, kind), { throwIfNoEntry: false }) !== undefined);
+}
+
+/** The per-key lock's stale time (locks.ts): a holder stopped that long (it refreshes its claim) is overtaken. */
+const CLAIM_STALE_MS = 10_000;
+
+/**
+ * The first of several processes starting the same invocation at once (a burst of kubectl on a
+ * cold cache) claims it and runs the full path; the others wait for its answer instead of each
+ * running the full path. Returns the release of this process's claim, or undefined while another
+ * live process holds a fresh one. Not a lock: the full path keeps its own per-key lock, and a
+ * waiter that is not served when the claim ends (or goes stale) runs the full path itself.
+ */
+export function claimInvocation(directory: string, invocation: string): (() => void) | undefined {
+  const file = memoFile(directory, invocation, 'claim');
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 }); // a cold state has none yet
+  } catch {
+    return () => undefined;
+  }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      try {
+        writeSync(fd, String(process.pid));
+      } finally {
+        closeSync(fd);
+      }
+      // Kept fresh while the holder works (a slow issuance on a loaded machine outlives the stale time).
+      const refresh = setInterval(() => {
+        const now = new Date();
+        utimesSync(file, now, now);
+      }, CLAIM_STALE_MS / 4).unref();
+      return () => {
+        clearInterval(refresh);
+        unlinkSync(file);
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined; // cannot claim: run alone
+      if (invocationClaimed(directory, invocation)) return undefined;
+      try {
+        unlinkSync(file); // stale, or its holder is gone
+      } catch {
+        // another process took it over first
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Whether a process that is still running holds a fresh claim on the invocation. */
+export function invocationClaimed(directory: string, invocation: string): boolean {
+  const file = memoFile(directory, invocation, 'claim');
+  const info = statSync(file, { throwIfNoEntry: false });
+  if (!info || Date.now() - info.mtimeMs >= CLAIM_STALE_MS) return false;
+  const pid = Number(readFileSync(file, 'utf8'));
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true; // being written: give it the stale time
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // ESRCH: killed before it released it
+  }
 }
 
 /**
  * Remembers the answer, stamped with the files it was derived from. A file changed at or after
  * `readStartedMs` (minus a margin for coarse file-system clocks) may have changed while it was
  * being read: then nothing is remembered, and the next call takes the full path again.
+ * Files changed in the two seconds before the read (a kubeconfig written just before a burst)
+ * give a young entry instead, for the processes waiting on this one's claim only and for a few
+ * seconds: the file system's times must then be finer than a millisecond (a coarse one, say
+ * FAT's or a network file system's, could hide a change during the read) and the change must
+ * precede the read by more than the kernel's timestamp clock can lag.
  */
 export async function rememberMemo(directory: string, invocation: string, files: string[], value: MemoValue, readStartedMs: number): Promise<void> {
   const RACY_MARGIN_NS = 2_000_000_000n;
+  const YOUNG_MARGIN_NS = 20_000_000n; // two ticks of the coarsest kernel timestamp clock (HZ=100)
+  const YOUNG_VALID_MS = 30_000;
+  const readStartedNs = BigInt(readStartedMs) * 1_000_000n;
   const stamps: [string, string][] = [];
+  let young = false;
   for (const path of new Set(files)) {
     const stamp = fileStamp(path);
     const ctimeNs = stamp ? BigInt(stamp.split(':')[4]!) : 0n;
-    if (ctimeNs >= BigInt(readStartedMs) * 1_000_000n - RACY_MARGIN_NS) return;
+    if (ctimeNs >= readStartedNs - RACY_MARGIN_NS) {
+      if (ctimeNs >= readStartedNs - YOUNG_MARGIN_NS || ctimeNs % 1_000_000n === 0n) return;
+      young = true;
+    }
     stamps.push([path, stamp]);
   }
-  const entry: MemoEntry = { version: 1, invocation, stamps, ...value };
+  const entry: MemoEntry = { version: 1, invocation, stamps, ...value, ...(young ? { until: Date.now() + YOUNG_VALID_MS } : {}) };
   const { writeFileAtomic } = await import('./files.js');
-  await writeFileAtomic(memoFile(directory, invocation), JSON.stringify(entry));
+  await writeFileAtomic(memoFile(directory, invocation, young ? 'young.json' : 'json'), JSON.stringify(entry));
 }

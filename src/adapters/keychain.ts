@@ -37,6 +37,18 @@ export class KeychainStore implements TokenStore {
   }
 }
 
+/**
+ * The exec hit's read of one entry. On Linux straight from the Secret Service, where keytar
+ * (libsecret) stores it under these attributes: loading keytar costs the hit as much as starting
+ * Node. Elsewhere through keytar. A locked or missing item is undefined: the full path decides.
+ */
+export async function recallKeychainEntry(key: string, env: NodeJS.ProcessEnv): Promise<CachedToken | undefined> {
+  if (process.platform !== 'linux') return new KeychainStore(await loadKeytar()).get(key);
+  // Loaded only here: the file-store hit shares the bundle and has no socket to open (node:net).
+  const { lookupSecret } = await import('./secret-service.js');
+  return parseCachedToken(await lookupSecret({ service: KEYCHAIN_SERVICE, account: checkTokenCacheKey(key) }, env, KEYCHAIN_TIMEOUT_MS));
+}
+
 export async function loadKeytar(): Promise<Keytar> {
   try {
     const module = (await import('keytar')) as Keytar & { default?: Keytar };

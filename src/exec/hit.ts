@@ -4,17 +4,19 @@
 // are unchanged), reads that token and checks its lease is still recorded — without parsing
 // arguments, YAML or the role, and without node:crypto. Anything else (no memo, a changed
 // file, an expired or missing token, an unreadable keychain, --help, any error) is handed
-// unchanged to the full entry (./main.js), which explains errors and issues tokens.
+// unchanged to the full entry (./main.js), which explains errors and issues tokens. When many
+// processes miss at once, one claims the invocation and runs the full entry; the others wait
+// here for its answer (a burst of kubectl on a cold cache then loads the full entry once).
 //
 // Built as its own small CommonJS bundle (dist/exec/hit.cjs, see scripts/build.ts): nothing
 // else loads on a hit.
 
 import { readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { recallMemo, memoInvocation, type MemoTarget } from '../adapters/credential-memo.js';
-import { KeychainStore, loadKeytar } from '../adapters/keychain.js';
+import { claimInvocation, invocationClaimed, memoInvocation, memoWritten, recallMemo, type MemoTarget } from '../adapters/credential-memo.js';
+import { recallKeychainEntry } from '../adapters/keychain.js';
 import { leaseRecordFile } from '../adapters/lease-store.js';
-import { statePaths, tokenDirectory } from '../adapters/paths.js';
+import { statePaths, tokenDirectory, type StatePaths } from '../adapters/paths.js';
 import { directoriesTrusted, directoryChain } from '../adapters/private-dirs.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
 import { isServable, parseCachedToken, refreshAt, type CachedToken } from '../core/token-cache.js';
@@ -23,22 +25,67 @@ import { isServable, parseCachedToken, refreshAt, type CachedToken } from '../co
 import { HOOK_INPUTS, faultsFrom } from '../test-hooks/faults.js';
 
 export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const credential = await cachedCredential(args, env).catch(() => undefined);
-  if (credential === undefined) return (await import('./main.js')).main(args, env);
+  let paths: StatePaths;
+  let invocation: string;
+  try {
+    paths = statePaths(env);
+    invocation = memoInvocation(args, env, HOOK_INPUTS);
+  } catch {
+    return fullPath(args, env, () => undefined);
+  }
+  const memoDirectory = join(paths.cache, 'memo');
+  const serve = (young: boolean) => cachedCredential(paths, memoDirectory, invocation, env, young).catch(() => undefined);
+  let credential = await serve(false);
+  if (credential === undefined) {
+    // Several processes missing at once (kubectl fanned out on a cold cache): one runs the full
+    // path, the others wait for its answer rather than each loading the full path to queue on its lock.
+    const release = trusted(paths.cache, memoDirectory) ? claimInvocation(memoDirectory, invocation) : () => undefined;
+    if (release) return fullPath(args, env, release);
+    credential = await waitForClaim(() => invocationClaimed(memoDirectory, invocation), () => memoWritten(memoDirectory, invocation), () => serve(true));
+    if (credential === undefined) return fullPath(args, env, () => undefined);
+  }
   writeAll(credential);
   return 0;
 }
 
+async function fullPath(args: string[], env: NodeJS.ProcessEnv, release: () => void): Promise<number> {
+  try {
+    return await (await import('./main.js')).main(args, env);
+  } finally {
+    try {
+      release();
+    } catch {
+      // already taken over as stale
+    }
+  }
+}
+
+const WAIT_POLL_MS = 15;
+
+/**
+ * Polls for the claim holder's answer while its claim lasts (then once more): a stat or two per
+ * poll until a memo entry is there, as 31 waiters polling through a slow issuance add up.
+ */
+async function waitForClaim(claimed: () => boolean, written: () => boolean, served: () => Promise<string | undefined>): Promise<string | undefined> {
+  for (;;) {
+    const stillClaimed = claimed();
+    if (!stillClaimed || written()) {
+      const credential = await served();
+      if (credential !== undefined || !stillClaimed) return credential;
+    }
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
+  }
+}
+
+/** Any directory that cannot be trusted is a miss: the full path then says what is wrong. */
+const trusted = (root: string, directory: string) => directoriesTrusted(directoryChain(root, directory));
+
 /** The ExecCredential to print, when this invocation is a plain cache hit. */
-async function cachedCredential(args: string[], env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const paths = statePaths(env);
-  const memoDirectory = join(paths.cache, 'memo');
-  // Any directory that cannot be trusted is a miss: the full path then says what is wrong.
-  const trusted = (root: string, directory: string) => directoriesTrusted(directoryChain(root, directory));
+async function cachedCredential(paths: StatePaths, memoDirectory: string, invocation: string, env: NodeJS.ProcessEnv, young: boolean): Promise<string | undefined> {
   if (!trusted(paths.cache, memoDirectory) || !trusted(paths.cache, tokenDirectory(paths.cache))) return undefined;
-  const memo = recallMemo(memoDirectory, memoInvocation(args, env, HOOK_INPUTS), { leases: paths.leases, tokens: tokenDirectory(paths.cache) });
+  const memo = recallMemo(memoDirectory, invocation, { leases: paths.leases, tokens: tokenDirectory(paths.cache) }, young);
   if (!memo) return undefined;
-  const entry = await readToken(memo.target);
+  const entry = await readToken(memo.target, env);
   if (!entry || !isServable(entry, faultsFrom(env).now(), memo.refresh)) return undefined;
   const record = leaseRecordFile(memo.leases, entry.leaseId);
   if (!trusted(dirname(paths.leases), dirname(record))) return undefined;
@@ -46,9 +93,9 @@ async function cachedCredential(args: string[], env: NodeJS.ProcessEnv): Promise
   return renderExecCredential(execApiVersion(env.KUBERNETES_EXEC_INFO), entry.token, refreshAt(entry, memo.refresh));
 }
 
-async function readToken(target: MemoTarget): Promise<CachedToken | undefined> {
+async function readToken(target: MemoTarget, env: NodeJS.ProcessEnv): Promise<CachedToken | undefined> {
   if (target.store === 'file') return parseCachedToken(readFileSync(target.file, 'utf8'));
-  return new KeychainStore(await loadKeytar()).get(target.key);
+  return recallKeychainEntry(target.key, env);
 }
 
 /** Straight to fd 1: creating process.stdout for a pipe would load node:net and streams. */

@@ -11,7 +11,6 @@ import { createNamespace, createServiceAccount, testCluster, uniqueName } from '
 import { BIN_DIR, runProcess, tempcreds, type Tempcreds } from '../helpers/tempcreds.ts';
 
 const HIT_BUNDLE = join(BIN_DIR, '..', 'dist', 'exec', 'hit.cjs');
-const ns = uniqueName('hit');
 
 describe('the cache-hit bundle', () => {
   it('loads only Node built-ins; the full entry and keytar only through dynamic import', () => {
@@ -22,7 +21,9 @@ describe('the cache-hit bundle', () => {
   });
 });
 
-describe('a repeated token call', () => {
+// Both stores a hit reads: private files, and the keychain (the Secret Service read over D-Bus directly).
+for (const store of ['file', 'keychain'] as const) describe(`a repeated token call (${store} cache)`, () => {
+  const ns = uniqueName('hit');
   let tool: Tempcreds;
   let role: string;
   const token = () => runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env: tool.env });
@@ -33,7 +34,7 @@ describe('a repeated token call', () => {
   before(async () => {
     await createNamespace(ns);
     await createServiceAccount(ns, 'app');
-    tool = tempcreds(testCluster().kubeconfig, { KUBECTL_TEMPCREDS_TOKEN_CACHE: 'file' });
+    tool = tempcreds(testCluster().kubeconfig, { KUBECTL_TEMPCREDS_TOKEN_CACHE: store });
     role = uniqueName('hit');
     assert.equal((await tool.run(['role', 'create', role, '--service-account', 'app', '--allowed-namespaces', ns])).status, 0);
     assert.equal((await token()).status, 0); // issues
@@ -44,6 +45,7 @@ describe('a repeated token call', () => {
   it('is served by the hit path: the memo is read, not rewritten, and nothing is issued', async () => {
     const [memo] = memoFiles();
     assert.ok(memo, 'a memo was written');
+    assert.equal((JSON.parse(readFileSync(memo, 'utf8')) as { target: { store: string } }).target.store, store);
     const before = statSync(memo).mtimeMs;
     const first = await token();
     const second = await token();
@@ -68,5 +70,24 @@ describe('a repeated token call', () => {
     const next = await token();
     assert.equal(next.status, 0, next.stderr);
     assert.ok(tokenOf(next.stdout) !== old, 'the revoked token is not served');
+  });
+});
+
+describe('32 parallel token calls on a cold cache', () => {
+  it('load the full entry once: the others wait for its answer in the hit path; one lease, one token', async () => {
+    const ns = uniqueName('burst');
+    await createNamespace(ns);
+    await createServiceAccount(ns, 'app');
+    const tool = tempcreds(testCluster().kubeconfig, { KUBECTL_TEMPCREDS_TOKEN_CACHE: 'file' });
+    const role = uniqueName('burst');
+    assert.equal((await tool.run(['role', 'create', role, '--service-account', 'app', '--allowed-namespaces', ns])).status, 0);
+    // NODE_DEBUG=esm: only a process that loads the full entry (an ES module) prints ESM lines.
+    const env = { ...tool.env, NODE_DEBUG: 'esm' };
+    const results = await Promise.all(Array.from({ length: 32 }, () => runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env })));
+    assert.deepEqual(results.map((result) => result.status), Array(32).fill(0));
+    const tokens = new Set(results.map((result) => (JSON.parse(result.stdout) as { status: { token: string } }).status.token));
+    assert.equal(tokens.size, 1);
+    assert.equal(results.filter((result) => /^ESM \d+:/m.test(result.stderr)).length, 1);
+    assert.equal(readdirSync(join(tool.home, 'leases', role)).filter((file) => file.endsWith('.json')).length, 1);
   });
 });

@@ -2,6 +2,7 @@
 // the built cache-hit bundle: a change that breaks one fails here, naming the import.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -80,10 +81,18 @@ describe('the built cache-hit bundle', () => {
 
   it('loads only node:fs, node:path and node:os when it starts (the release build, without test hooks)', async () => {
     await bundleDist({ root: out });
-    const source = readFileSync(join(out, 'dist', 'exec', 'hit.cjs'), 'utf8');
+    const bundle = join(out, 'dist', 'exec', 'hit.cjs');
+    const source = readFileSync(bundle, 'utf8');
     const required = new Set([...source.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!));
     assert.ok(required.size > 0, 'no require() found: the bundle format changed and this check reads nothing');
-    assert.deepEqual([...required].filter((id) => !['node:fs', 'node:path', 'node:os'].includes(id)), []);
+    // node:net is the keychain's D-Bus reader (adapters/secret-service.ts), initialised only when the memo names the keychain.
+    assert.deepEqual([...required].filter((id) => !['node:fs', 'node:path', 'node:os', 'node:net'].includes(id)), []);
+    const recorder = `const Module = require('node:module'); const seen = new Set(); const load = Module._load;
+      Module._load = function (request, ...rest) { seen.add(request); return load.call(this, request, ...rest); };
+      require(${JSON.stringify(bundle)}); process.stdout.write(JSON.stringify([...seen]));`;
+    const loaded = JSON.parse(execFileSync(process.execPath, ['-e', recorder], { encoding: 'utf8' })) as string[];
+    assert.ok(loaded.includes('node:fs'), 'the recorder saw no module load: this check reads nothing');
+    assert.deepEqual(loaded.filter((id) => id !== bundle && !['node:fs', 'node:path', 'node:os'].includes(id)), [], 'modules the bundle loads when it starts');
     // Only on a miss (the full entry) or with the keychain store: never on a file-cache hit.
     assert.deepEqual([...new Set([...source.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]))].sort(), ['./main.js', 'keytar']);
   });

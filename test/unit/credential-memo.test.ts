@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { memoInvocation, recallMemo, rememberMemo, type MemoValue } from '../../src/adapters/credential-memo.ts';
+import { claimInvocation, invocationClaimed, memoInvocation, recallMemo, rememberMemo, type MemoValue } from '../../src/adapters/credential-memo.ts';
 
 const KEY = 'c'.repeat(64);
 /** Where the memo's answers must point: this state's leases and token files. */
@@ -103,5 +104,49 @@ describe('credential memo', () => {
     const [file] = readdirSync(s.memo);
     writeFileSync(join(s.memo, file!), '{not json');
     assert.equal(recallMemo(s.memo, invocation, WHERE), undefined);
+  });
+
+  it('remembers files changed shortly before the read only for callers that waited, and only for seconds', async () => {
+    const s = sandbox();
+    const invocation = memoInvocation(ARGS, {});
+    // Changed (ctime: at sandbox creation) half a second before the read: young, not racy.
+    await rememberMemo(s.memo, invocation, [s.role, s.kubeconfig], VALUE, Date.now() + 500);
+    assert.equal(recallMemo(s.memo, invocation, WHERE), undefined, 'not for a caller that read nothing');
+    assert.deepEqual(recallMemo(s.memo, invocation, WHERE, true), VALUE);
+    writeFileSync(s.role, 'v2');
+    assert.equal(recallMemo(s.memo, invocation, WHERE, true), undefined, 'a change still misses');
+    const [file] = readdirSync(s.memo).filter((name) => name.endsWith('.young.json'));
+    const entry = JSON.parse(readFileSync(join(s.memo, file!), 'utf8')) as { until: number };
+    assert.ok(entry.until > Date.now() && entry.until <= Date.now() + 30_000);
+  });
+});
+
+describe('claiming an invocation', () => {
+  it('lets one process at a time claim it; the claim ends with its release, or when it is stale', () => {
+    const s = sandbox();
+    const invocation = memoInvocation(ARGS, {});
+    assert.equal(invocationClaimed(s.memo, invocation), false);
+    const release = claimInvocation(s.memo, invocation);
+    assert.ok(release, 'the first claims (creating the directory)');
+    assert.equal(claimInvocation(s.memo, invocation), undefined, 'the second waits');
+    assert.equal(invocationClaimed(s.memo, invocation), true);
+    release();
+    const again = claimInvocation(s.memo, invocation);
+    assert.ok(again);
+    const [claim] = readdirSync(s.memo).filter((name) => name.endsWith('.claim'));
+    utimesSync(join(s.memo, claim!), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    assert.equal(invocationClaimed(s.memo, invocation), false);
+    assert.ok(claimInvocation(s.memo, invocation), 'a stale claim is taken over');
+  });
+
+  it('is taken over at once when its holder was killed', () => {
+    const s = sandbox();
+    const invocation = memoInvocation(ARGS, {});
+    assert.ok(claimInvocation(s.memo, invocation));
+    const [claim] = readdirSync(s.memo).filter((name) => name.endsWith('.claim'));
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited and reaped: no such process
+    writeFileSync(join(s.memo, claim!), String(dead));
+    assert.equal(invocationClaimed(s.memo, invocation), false);
+    assert.ok(claimInvocation(s.memo, invocation));
   });
 });

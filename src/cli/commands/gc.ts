@@ -15,6 +15,10 @@ export const gcCommand: CommandHandler<typeof gcSpec> = {
   handler: async (args) => {
     const graceSeconds = parseDuration(args['orphan-grace']);
     if (graceSeconds === undefined) throw invalidInput(`--orphan-grace "${args['orphan-grace']}" is not a duration (e.g. 10m)`);
+    // Thousands of short-lived pages and requests: V8 would grow its young generation to 16 MB
+    // semispaces for garbage (gc of 5000 leases: 116 → 89 MB peak RSS, same CPU; bench/RESULTS.md).
+    // Read at each growth, so it takes effect after start-up; node:v8 loaded here only (30 modules, ~6 ms).
+    (await import('node:v8')).setFlagsFromString('--semi-space-growth-factor=1');
     const report = await collectGarbage(composeFor(args).gcDeps(args.namespace), { dryRun: args['dry-run'], graceMs: graceSeconds * 1000, localOnly: args.local });
     [...report.warnings, ...report.failures].forEach(warn);
     if (!args.quiet) {
