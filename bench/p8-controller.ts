@@ -7,8 +7,11 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { join } from 'node:path';
 import { generateRequestKeyPair } from '../src/core/sealed-token.ts';
+import type { ClusterInfo } from '../test/controlplane/cluster.ts';
+import { pkiPaths } from '../test/controlplane/pki.ts';
 import { inParallel, type Admin } from './lib/cluster.ts';
 import { createNamespace, deleteNamespace, SERVICE_ACCOUNT } from './lib/fixtures.ts';
 import { round } from './lib/measure.ts';
@@ -23,25 +26,47 @@ const REQUESTS = (ns: string) => `/apis/tempcreds.dev/v1alpha1/namespaces/${ns}/
 /** Seconds since an arbitrary origin, as a watch line arrives or a POST leaves. */
 const now = () => performance.now();
 
-/** Names of requests seen Issued, and when; `until(n)` resolves once n are. */
-function watchIssued(kubeconfig: string, ns: string) {
+type RequestEvent = { type: string; object: { metadata: { name: string; resourceVersion: string }; status?: { conditions?: { type: string; status: string }[] } } };
+
+/**
+ * Names of requests seen Issued, and when: a watch over the admin's client certificate, resumed
+ * from the last version whenever the API server ends it. `until(n)` resolves once n are.
+ */
+function watchIssued(cluster: ClusterInfo, ns: string) {
   const issuedAt = new Map<string, number>();
   const waiters: { count: number; resolve: () => void }[] = [];
-  const child = spawn('kubectl', ['--kubeconfig', kubeconfig, '--context', 'admin', 'get', 'credentialrequests', '-n', ns, '--watch', '--output-watch-events=false', '-o', 'jsonpath={.metadata.name} {.status.conditions[?(@.status=="True")].type}{"\\n"}'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let partial = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    const lines = (partial + chunk).split('\n');
-    partial = lines.pop()!;
-    for (const line of lines) {
-      const [name, condition] = line.trim().split(' ');
-      if (name && condition === 'Issued' && !issuedAt.has(name)) issuedAt.set(name, now());
-    }
+  const pki = pkiPaths(cluster.dir).client('admin');
+  const agent = new https.Agent({ ca: readFileSync(cluster.caFile), cert: readFileSync(pki.cert), key: readFileSync(pki.key) });
+  let stopped = false;
+  let resourceVersion = '';
+  const seen = (event: RequestEvent) => {
+    resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
+    const { name } = event.object.metadata ?? {};
+    if (name && !issuedAt.has(name) && event.object.status?.conditions?.some(({ type, status }) => type === 'Issued' && status === 'True')) issuedAt.set(name, now());
     for (const waiter of waiters.filter(({ count }) => issuedAt.size >= count)) waiter.resolve();
-  });
+  };
+  const watch = (): void => {
+    if (stopped) return;
+    const query = `watch=1&allowWatchBookmarks=true${resourceVersion ? `&resourceVersion=${resourceVersion}` : ''}`;
+    const request = https.get(`${cluster.server}${REQUESTS(ns)}?${query}`, { agent }, (response) => {
+      let partial = '';
+      response.setEncoding('utf8').on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop()!;
+        for (const line of lines) if (line.trim()) seen(JSON.parse(line) as RequestEvent);
+      });
+      response.on('end', watch).on('error', () => setTimeout(watch, 250));
+    });
+    request.on('error', () => setTimeout(watch, 250));
+  };
+  watch();
   return {
     issuedAt,
     until: (count: number) => (issuedAt.size >= count ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }))),
-    stop: () => child.kill('SIGTERM'),
+    stop: () => {
+      stopped = true;
+      agent.destroy();
+    },
   };
 }
 
@@ -90,7 +115,7 @@ export async function benchController({ cluster, admin, log }: BenchContext): Pr
   };
 
   const controller: ChildProcess = spawn(TOOL, ['controller', '--kubeconfig', await controllerKubeconfig(admin, home.home), '--health-addr', '127.0.0.1:0', '--id', 'bench'], { env: benchEnv({ KUBECTL_TEMPCREDS_HOME: home.home }), stdio: ['ignore', 'ignore', 'ignore'] });
-  const watch = watchIssued(home.kubeconfig, ns);
+  const watch = watchIssued(cluster, ns);
   try {
     for (let waited = 0; ; waited += 250) {
       const lease = await admin.request('GET', `/apis/coordination.k8s.io/v1/namespaces/${SYSTEM}/leases/tempcreds-controller`);
