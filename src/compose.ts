@@ -17,6 +17,8 @@ import { kubeconfigToWrite, writeExecEntries } from './adapters/kubeconfig-file.
 import { LeaseStore } from './adapters/lease-store.js';
 import { statePaths } from './adapters/paths.js';
 import { RoleStore } from './adapters/role-store.js';
+import { applyCrd, ClusterRoleStore, clusterTarget } from './adapters/cluster-roles.js';
+import { ClusterRbac } from './adapters/role-grants.js';
 import { inspectStateDirectories } from './adapters/state-check.js';
 import { evictTokens, openTokenCache } from './adapters/token-cache.js';
 import type { DoctorPorts } from './app/doctor.js';
@@ -24,11 +26,14 @@ import type { CredentialPorts, RememberedFailure } from './app/get-credential.js
 import type { GcDeps } from './app/gc.js';
 import type { IssueDeps } from './app/issue.js';
 import type { KubeconfigPorts } from './app/kubeconfig.js';
-import type { AuditSink, Clock, KubernetesPort, LeaseRepository, RoleRepository } from './app/ports.js';
+import type { AuditSink, Clock, KubernetesPort, LeaseRepository, RoleGrantPort, RoleRepository } from './app/ports.js';
 import type { RevokeDeps } from './app/revoke.js';
+import { checkedRoles } from './app/roles.js';
 import { leaseSources, searchNamespaces, type LeaseSources } from './app/leases.js';
 import type { RunPorts } from './app/run.js';
 import { parseRequestTimeout } from './core/duration.js';
+import type { Manifest } from './core/grant-plan.js';
+import { parseRoleSource, type RoleSource } from './core/role-source.js';
 import { parseTokenCacheMode, type RefreshPolicy } from './core/token-cache.js';
 import { HOOK_INPUTS, faultsFrom } from './test-hooks/faults.js';
 
@@ -38,7 +43,12 @@ export interface Globals {
   context?: string;
   /** --request-timeout as given (default 15s); a bad one is refused here, for every command. */
   requestTimeout?: string;
+  /** --roles as given: where roles are kept (else $KUBECTL_TEMPCREDS_ROLES, else local); a bad one is refused here. */
+  roles?: string;
 }
+
+/** How long a cache hit may serve a cluster role's token before the role is read from the cluster again. */
+export const CLUSTER_ROLE_RECHECK_MS = 30_000;
 
 /** Where a client connects: an explicit kubeconfig and context, else the defaults. */
 export interface KubeTarget {
@@ -53,7 +63,14 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
   const hooks = faultsFrom(env);
   const clock: Clock = injectedClock ?? hooks;
   const now = () => clock.now();
-  const roles: RoleRepository = new RoleStore(paths.roles);
+  const roleSource: RoleSource = parseRoleSource(globals.roles, env);
+  const localRoles = new RoleStore(paths.roles);
+  const cluster = clusterTarget({ kubeconfig: globals.kubeconfig, context: globals.context, timeoutMs: requestTimeoutMs });
+  /** The cluster's CredentialRoles, as the global --context (connected on first use). */
+  const clusterRoles = new ClusterRoleStore(cluster);
+  // The chosen source, checked against the local files for a role of the same name (local roles never contact the cluster).
+  const roles: RoleRepository = roleSource === 'cluster' ? checkedRoles(clusterRoles, localRoles) : localRoles;
+  const roleGrants: RoleGrantPort = new ClusterRbac(cluster);
   const leases: LeaseRepository = new LeaseStore(paths.leases);
   const auditLog = new AuditLog(paths.audit);
   const audit: AuditSink = (events) =>
@@ -134,8 +151,12 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
       memo: async ({ key, role, store, file, issuer }) => {
         const target = file ? { store: 'file' as const, key, file } : store === 'keychain' ? { store: 'keychain' as const, key } : undefined;
         if (!target) return;
-        const sources = [roles.fileFor(role), ...kubeconfigPaths(globals.kubeconfig, env), ...(issuer.caFile ? [issuer.caFile] : [])];
-        await rememberMemo(join(paths.cache, 'memo'), memoInvocation(args, env, HOOK_INPUTS), sources, { target, leases: paths.leases, refresh }, startedMs);
+        const inCluster = roleSource === 'cluster';
+        const sources = [...(inCluster ? [] : [localRoles.fileFor(role)]), ...kubeconfigPaths(globals.kubeconfig, env), ...(issuer.caFile ? [issuer.caFile] : [])];
+        // A role in the cluster has no file to stamp: the hit serves its token without asking the
+        // API server until the role is read again (its digest is in the key: a changed role, a new token).
+        const until = inCluster ? { until: clock.now().getTime() + CLUSTER_ROLE_RECHECK_MS } : {};
+        await rememberMemo(join(paths.cache, 'memo'), memoInvocation(args, env, HOOK_INPUTS), sources, { target, leases: paths.leases, refresh, ...until }, startedMs);
       },
       clock,
     };
@@ -150,6 +171,8 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
       const { roles: all, unreadable } = await roles.list().catch((error: Error) => ({ roles: [], unreadable: [error.message] }));
       return { roles: all.map(({ name, spec }) => ({ name, ...(spec.issuerContext ? { issuerContext: spec.issuerContext } : {}), ...(spec.allowedNamespaces ? { allowedNamespaces: spec.allowedNamespaces } : {}) })), unreadable };
     },
+    roleSource,
+    servedRoleVersions: () => clusterRoles.servedVersions(),
     connect: () => connectDirect(),
     ...(options.namespace ? { namespace: options.namespace } : {}),
     tokenCache: async () => {
@@ -166,7 +189,10 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
   return {
     env,
     paths,
+    roleSource,
     roles,
+    clusterRoles,
+    roleGrants,
     leases,
     clock,
     now,
@@ -175,6 +201,8 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
     auditHistory: (leaseId: string) => auditLog.history(leaseId),
     connect,
     connectDirect,
+    /** Server-side applies a CRD as the global --context and waits until it is served. */
+    applyCrd: async (crd: Manifest) => applyCrd(await cluster(), crd),
     issueDeps,
     revokeDeps,
     leaseSources: (namespace: string | undefined): LeaseSources => leaseSources({ connect, leases, roles }, namespace),

@@ -22,6 +22,7 @@ const ENV_INPUTS = [
   'XDG_STATE_HOME',
   'XDG_CACHE_HOME',
   'KUBECTL_TEMPCREDS_TOKEN_CACHE',
+  'KUBECTL_TEMPCREDS_ROLES',
   'DBUS_SESSION_BUS_ADDRESS',
 ];
 
@@ -33,13 +34,15 @@ export interface MemoValue {
   /** The lease records' directory (the hit checks that the token's lease is still recorded). */
   leases: string;
   refresh: { fraction: number; minSeconds: number };
+  /** Epoch ms after which the entry is not used: what no file stamps (a role in the cluster) is read again then. */
+  until?: number;
 }
 
 interface MemoEntry extends MemoValue {
   version: 1;
   invocation: string;
   stamps: [path: string, stamp: string][];
-  /** A young entry (see rememberMemo): valid until then (ms), and only for a caller that waited for it. */
+  /** Epoch ms: a young entry (see rememberMemo) always has one, and serves only a caller that waited for it. */
   until?: number;
 }
 
@@ -94,6 +97,7 @@ function isValidEntry(entry: MemoEntry, invocation: string, where: MemoLocations
     leases === where.leases &&
     typeof refresh?.fraction === 'number' &&
     typeof refresh.minSeconds === 'number' &&
+    (entry.until === undefined || typeof entry.until === 'number') &&
     isTokenCacheKey(target?.key) &&
     (target.store === 'keychain' || (target.store === 'file' && target.file === join(where.tokens, `${target.key}.json`)))
   );
@@ -110,7 +114,7 @@ export interface MemoLocations {
  * unchanged. `young`: also a young entry, for a caller that waited for another process's full
  * path (claimInvocation) while it ran — that caller read nothing itself.
  */
-export function recallMemo(directory: string, invocation: string, where: MemoLocations, young = false): MemoValue | undefined {
+export function recallMemo(directory: string, invocation: string, where: MemoLocations, young = false, nowMs = Date.now()): MemoValue | undefined {
   for (const kind of young ? (['json', 'young.json'] as const) : (['json'] as const)) {
     let entry: MemoEntry;
     try {
@@ -119,7 +123,9 @@ export function recallMemo(directory: string, invocation: string, where: MemoLoc
       continue;
     }
     if (!isValidEntry(entry, invocation, where)) continue;
-    if (kind === 'young.json' && !(typeof entry.until === 'number' && Date.now() < entry.until)) continue;
+    if (kind === 'young.json' && typeof entry.until !== 'number') continue;
+    // A young entry, or one whose sources include a cluster role (no file to stamp), lasts until `until`.
+    if (entry.until !== undefined && nowMs >= entry.until) continue;
     if (!entry.stamps.every(([path, stamp]) => fileStamp(path) === stamp)) continue;
     return { target: entry.target, leases: entry.leases, refresh: entry.refresh };
   }
@@ -219,7 +225,9 @@ export async function rememberMemo(directory: string, invocation: string, files:
     }
     stamps.push([path, stamp]);
   }
-  const entry: MemoEntry = { version: 1, invocation, stamps, ...value, ...(young ? { until: Date.now() + YOUNG_VALID_MS } : {}) };
+  // A young entry lasts YOUNG_VALID_MS, and never beyond the value's own `until`.
+  const until = young ? Math.min(Date.now() + YOUNG_VALID_MS, value.until ?? Infinity) : value.until;
+  const entry: MemoEntry = { version: 1, invocation, stamps, ...value, ...(until !== undefined ? { until } : {}) };
   const { writeFileAtomic } = await import('./files.js');
   await writeFileAtomic(memoFile(directory, invocation, young ? 'young.json' : 'json'), JSON.stringify(entry));
 }

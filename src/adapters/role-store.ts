@@ -5,6 +5,7 @@
 import { dirname, join } from 'node:path';
 import { invalidInput, operationFailed } from '../core/errors.js';
 import { roleFromDocument, roleNameProblem, roleToDocument, type RoleDefinition } from '../core/role-spec.js';
+import type { RoleRepository } from '../app/ports.js';
 import type { HeldLock } from './locks.js';
 import { listFiles, parseJsonFile, readTextIfExists, removeFile, writeFileAtomic } from './files.js';
 import { checkDirectories, directoryChain } from './private-dirs.js';
@@ -13,8 +14,12 @@ async function withLock<T>(path: string, work: (lock: HeldLock) => Promise<T>): 
   return (await import('./locks.js')).withLock(path, work);
 }
 
-export class RoleStore {
+export class RoleStore implements RoleRepository {
   constructor(private readonly directory: string) {}
+
+  where(): string {
+    return `the local roles directory ${this.directory}`;
+  }
 
   /** The file holding role `name`; a name that is not a role name (`../x`) never becomes a path. */
   fileFor(name: string): string {

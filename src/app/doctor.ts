@@ -4,6 +4,7 @@
 // state directories — and says how to fix each problem. Over small ports.
 
 import { forEachLimited } from './concurrency.js';
+import { CREDENTIAL_ROLES, crdName, TEMPCREDS_VERSION } from '../core/delegation-names.js';
 import type { IssuerCheckPort } from './ports.js';
 import { versionEntries, type BuildInfo } from '../core/build-info.js';
 import { describeAccess, inNamespace, issuerAccessChecks, setupSubjectFlag, type ResourceAccess } from '../core/issuer-checks.js';
@@ -53,6 +54,10 @@ export interface DoctorPorts {
   /** Every context name of the kubeconfig; throws when it cannot be read. */
   contextNames(): string[];
   roles(): Promise<{ roles: RoleSummary[]; unreadable: string[] }>;
+  /** Where roles come from (--roles; default local): the cluster's roles need the CredentialRole CRD. */
+  roleSource?: 'local' | 'cluster';
+  /** The versions of tempcreds.dev the API server serves (discovery), undefined when none; without it the CRD is not checked. */
+  servedRoleVersions?(): Promise<string[] | undefined>;
   connect(): Promise<IssuerCheckPort>;
   tokenCache(): Promise<TokenCacheSummary>;
   state(): Promise<{ directories: string[]; problems: StateProblem[] }>;
@@ -149,8 +154,28 @@ async function clusterChecks(ports: DoctorPorts, kubeconfig: KubeconfigSummary, 
 }
 
 /** Roles that name an issuer context the kubeconfig lacks fail at every issuance: say so now. */
-function roleChecks(roles: RoleSummary[], unreadable: string[], contexts: Set<string> | undefined, checked: string | undefined): Check[] {
-  const checks: Check[] = unreadable.map((problem) => ({ area: 'roles', status: 'fail', message: problem, fix: 'repair the file, or delete it and define the role again (kubectl tempcreds role apply -f FILE)' }));
+/** Whether the API server serves CredentialRoles at the version this build speaks. */
+async function crdCheck(source: DoctorPorts['roleSource'], servedRoleVersions: () => Promise<string[] | undefined>): Promise<Check> {
+  const install = `an admin installs it: kubectl tempcreds setup … --context ADMIN (or kubectl apply --server-side -f deploy/crds/${crdName(CREDENTIAL_ROLES)}.yaml)`;
+  let versions: string[] | undefined;
+  try {
+    versions = await servedRoleVersions();
+  } catch (error) {
+    return { area: 'CRD', status: 'fail', message: message(error) };
+  }
+  // Local roles do not need it: its absence is only worth a note.
+  const missing: CheckStatus = source === 'cluster' ? 'fail' : 'ok';
+  if (!versions) return { area: 'CRD', status: missing, message: `${crdName(CREDENTIAL_ROLES)} is not installed${missing === 'ok' ? ' (roles are local here)' : ': --roles cluster has no roles to read'}`, fix: install };
+  if (!versions.includes(TEMPCREDS_VERSION)) return { area: 'CRD', status: missing === 'ok' ? 'warn' : 'fail', message: `${crdName(CREDENTIAL_ROLES)} serves ${versions.join(', ')}, not ${TEMPCREDS_VERSION}, which this build reads`, fix: install };
+  return { area: 'CRD', status: 'ok', message: `${crdName(CREDENTIAL_ROLES)} is installed and serves ${TEMPCREDS_VERSION}` };
+}
+
+function roleChecks(roles: RoleSummary[], unreadable: string[], contexts: Set<string> | undefined, checked: string | undefined, source: DoctorPorts['roleSource']): Check[] {
+  const fix =
+    source === 'cluster'
+      ? 'fix the CredentialRole (kubectl edit credentialrole NAME, or kubectl tempcreds role apply -f FILE --roles cluster): its Ready condition says why'
+      : 'repair the file, or delete it and define the role again (kubectl tempcreds role apply -f FILE)';
+  const checks: Check[] = unreadable.map((problem) => ({ area: 'roles', status: 'fail', message: problem, fix }));
   for (const { name, issuerContext } of roles) {
     if (issuerContext && contexts && !contexts.has(issuerContext)) {
       checks.push({
@@ -220,7 +245,8 @@ export async function runDoctor(ports: DoctorPorts): Promise<Check[]> {
   } catch {
     contexts = undefined; // the kubeconfig check above has said why
   }
-  checks.push(...roleChecks(roles, unreadable, contexts, kubeconfig?.context));
+  if (kubeconfig && ports.servedRoleVersions) checks.push(await crdCheck(ports.roleSource, () => ports.servedRoleVersions!()));
+  checks.push(...roleChecks(roles, unreadable, contexts, kubeconfig?.context, ports.roleSource));
 
   try {
     checks.push(tokenCacheCheck(await ports.tokenCache()));

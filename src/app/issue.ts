@@ -2,7 +2,7 @@
 // plan the objects, create them round by round, request the bound token, record the
 // lease. Any failure rolls back, in reverse order, everything this issuance created.
 
-import { ApiError, invalidInput, operationFailed } from '../core/errors.js';
+import { ApiError, TempcredsError, invalidInput, operationFailed } from '../core/errors.js';
 import { checkAggregation, checkBinding, labelledClusterRole, leaseMember, leaseRecordFor, planGrant, type GrantPlan, type Manifest } from '../core/grant-plan.js';
 import { EXPIRES_AT_ANNOTATION, LEASE_SUFFIX_BYTES, TOKEN_REQUESTED_ANNOTATION, leaseSuffixFrom, type LeaseRecord } from '../core/lease.js';
 import { describeRef, type ObjectRef } from '../core/object-ref.js';
@@ -19,6 +19,31 @@ export interface IssueRequest {
   ttl?: string;
   clusterRoleBinding?: boolean;
   audiences?: string[];
+  /** A lease suffix chosen beforehand: the controller claims the lease id in the request's status first. */
+  leaseSuffix?: string;
+  /** More labels on every object (the controller's request uid, so it finds a crashed issuance's objects). */
+  labels?: Record<string, string>;
+}
+
+/** Which decision refused an issuance: the controller names it in a Denied condition; locally only the message shows. */
+export type IssuanceCheck = 'role' | 'ttl' | 'namespace' | 'audiences' | 'binding' | 'aggregation';
+
+/** Bad input, tagged with the decision that refused it (same message and exit code). */
+export class IssuanceRefused extends TempcredsError {
+  constructor(
+    readonly check: IssuanceCheck,
+    refusal: TempcredsError,
+  ) {
+    super(refusal.message, refusal.exitCode, { cause: refusal });
+  }
+}
+
+async function decided<T>(check: IssuanceCheck, decide: () => T | Promise<T>): Promise<T> {
+  try {
+    return await decide();
+  } catch (error) {
+    throw error instanceof TempcredsError && error.exitCode === 2 && !(error instanceof IssuanceRefused) ? new IssuanceRefused(check, error) : error;
+  }
 }
 
 export interface IssuedLease {
@@ -53,12 +78,12 @@ export type PrepareDeps = Pick<IssueDeps, 'getRole' | 'connect' | 'now' | 'rando
 /** Resolves the role, TTL, namespace and binding (bad input fails before any API call), then plans the objects. */
 export async function prepareIssuance(deps: PrepareDeps, request: IssueRequest): Promise<PreparedIssuance> {
   const role = await deps.getRole(request.role);
-  if (!role) throw unknownRole(request.role);
-  const ttl = requestTtl(role, request.ttl);
-  const decision = decideNamespace(role, request.namespace);
+  if (!role) throw new IssuanceRefused('role', unknownRole(request.role));
+  const ttl = await decided('ttl', () => requestTtl(role, request.ttl));
+  const decision = await decided('namespace', () => decideNamespace(role, request.namespace));
   const audiences = request.audiences?.length ? request.audiences : (role.spec.defaultAudiences ?? []);
-  if (audiences.some((audience) => audience.trim() === '')) throw invalidInput('--audience must not be empty');
-  checkBinding(role, request.clusterRoleBinding ?? false);
+  if (audiences.some((audience) => audience.trim() === '')) throw new IssuanceRefused('audiences', invalidInput('--audience must not be empty'));
+  await decided('binding', () => checkBinding(role, request.clusterRoleBinding ?? false));
 
   const kube = await deps.connect(role.spec.issuerContext);
   const now = deps.now();
@@ -68,18 +93,29 @@ export async function prepareIssuance(deps: PrepareDeps, request: IssueRequest):
     ttlSeconds: ttl.seconds,
     clusterRoleBinding: request.clusterRoleBinding ?? false,
     audiences,
-    leaseSuffix: leaseSuffixFrom(deps.randomBytes(LEASE_SUFFIX_BYTES)),
+    leaseSuffix: request.leaseSuffix ?? leaseSuffixFrom(deps.randomBytes(LEASE_SUFFIX_BYTES)),
+    ...(request.labels ? { labels: request.labels } : {}),
     issuedBy: kube.issuer.user,
     now,
   });
-  if (decision.verdict === 'needs-selector') checkSelector(role, decision.namespace, await kube.namespaceLabels(decision.namespace));
+  if (decision.verdict === 'needs-selector') {
+    const labels = await kube.namespaceLabels(decision.namespace);
+    await decided('namespace', () => checkSelector(role, decision.namespace, labels));
+  }
   const clusterRole = labelledClusterRole(plan, role);
-  if (clusterRole) checkAggregation(role.name, clusterRole, await kube.aggregatingClusterRoles());
+  if (clusterRole) {
+    const aggregating = await kube.aggregatingClusterRoles();
+    await decided('aggregation', () => checkAggregation(role.name, clusterRole, aggregating));
+  }
   return { role, ttl, namespace: decision, kube, plan, now };
 }
 
 export async function issueLease(deps: IssueDeps, request: IssueRequest): Promise<IssuedLease> {
-  const { role, ttl, kube, plan, now } = await prepareIssuance(deps, request);
+  return issuePrepared(deps, await prepareIssuance(deps, request));
+}
+
+/** Creates a prepared issuance's objects and token (the controller decides, adds its finalizer, then calls this). */
+export async function issuePrepared(deps: Pick<IssueDeps, 'saveLease' | 'afterApiCall' | 'audit'>, { role, ttl, kube, plan, now }: PreparedIssuance): Promise<IssuedLease> {
   const created: CreatedRef[] = [];
   try {
     const issued = await applyPlan(kube, plan, created, deps.afterApiCall);

@@ -27,6 +27,8 @@ export interface KubeconfigInput {
   refreshMargin?: string;
   /** Replace a user or context of the same name that kubectl-tempcreds did not write. */
   force: boolean;
+  /** Set when the role lives in the cluster: the plugin reads it there (--roles cluster). */
+  roles?: 'cluster';
 }
 
 export interface KubeconfigPorts {
@@ -63,6 +65,7 @@ export async function addExecContext(ports: KubeconfigPorts, input: KubeconfigIn
     audiences: input.audiences,
     tokenCache: input.tokenCache,
     refreshMargin: input.refreshMargin,
+    ...(input.roles ? { roles: input.roles } : {}),
   });
   await ports.writeEntries(file, entries, input.force);
   return { contextName, file };

@@ -7,6 +7,7 @@ import type { LeaseRecord, ManagedObject } from '../core/lease.js';
 import type { ObjectRef } from '../core/object-ref.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
 import type { PolicyRule } from '../core/policy-rules.js';
+import type { RbacBinding, RbacSubject } from '../core/role-grants.js';
 import type { RoleDefinition } from '../core/role-spec.js';
 import type { CachedToken, IssuerKeyParts } from '../core/token-cache.js';
 
@@ -25,15 +26,16 @@ export interface Clock {
   now(): Date;
 }
 
-/** The role definitions on this machine. */
+/** Where roles are kept: local files (adapters/role-store.ts) or the cluster (adapters/cluster-roles.ts). */
 export interface RoleRepository {
   get(name: string): Promise<RoleDefinition | undefined>;
+  /** Every readable role, and one line for each that could not be read (the others stay usable). */
   list(): Promise<{ roles: RoleDefinition[]; unreadable: string[] }>;
-  /** Writes what `change` makes of the current definition, under the role's lock. */
+  /** Writes what `change` makes of the current definition (under the role's lock, or its resourceVersion). */
   update(name: string, change: (current: RoleDefinition | undefined) => RoleDefinition): Promise<RoleDefinition>;
   delete(name: string): Promise<boolean>;
-  /** The file a role is kept in (the exec memo watches it). */
-  fileFor(name: string): string;
+  /** Where the roles are, for messages ("the cluster of context X", a directory). */
+  where(): Promise<string> | string;
 }
 
 /** This machine's lease records. */
@@ -152,4 +154,22 @@ export interface IssuerCheckPort {
   whoAmI(): Promise<string | undefined>;
   /** SelfSubjectAccessReview, cluster-wide or in the access's namespace. */
   canI(access: ResourceAccess): Promise<boolean>;
+}
+
+/** A grant's ClusterRole or ClusterRoleBinding as read back. */
+export interface LiveGrantObject {
+  labels: Record<string, string>;
+  resourceVersion: string;
+  /** A binding's subjects. */
+  subjects: RbacSubject[];
+}
+
+/** RBAC, cluster-wide, as whoever runs the command (granting needs rights on ClusterRoles and their bindings). */
+export interface RoleGrantPort {
+  read(kind: 'ClusterRole' | 'ClusterRoleBinding', name: string): Promise<LiveGrantObject | undefined>;
+  /** Creates, or with `resourceVersion` replaces; false when someone else changed or created it meanwhile (409). */
+  write(manifest: Manifest, resourceVersion?: string): Promise<boolean>;
+  remove(kind: 'ClusterRole' | 'ClusterRoleBinding', name: string): Promise<void>;
+  /** Every ClusterRole's rules and every ClusterRoleBinding. */
+  listRbac(): Promise<{ clusterRoles: { name: string; rules: PolicyRule[] }[]; bindings: RbacBinding[] }>;
 }

@@ -10,6 +10,37 @@ import type { RoleRepository } from './ports.js';
 export type RoleReader = Pick<RoleRepository, 'get'>;
 export type RoleWriter = Pick<RoleRepository, 'update' | 'delete'>;
 
+/**
+ * The chosen repository, checked against the other one for a role of the same name: a clash is
+ * an error naming both, never one silently shadowing the other. Without `other` (local roles,
+ * which never contact the cluster) nothing is checked.
+ */
+export function checkedRoles(chosen: RoleRepository, other?: RoleRepository): RoleRepository {
+  if (!other) return chosen;
+  const clash = async (name: string) => {
+    throw invalidInput(`role "${name}" exists both in ${await chosen.where()} and in ${await other.where()}: delete one of them (kubectl tempcreds role delete ${name} --roles local|cluster), so no one gets the other's grants by mistake`);
+  };
+  return {
+    where: () => chosen.where(),
+    async get(name) {
+      const [role, shadowed] = await Promise.all([chosen.get(name), other.get(name).catch(() => undefined)]);
+      if (role && shadowed) await clash(name);
+      return role;
+    },
+    async list() {
+      const [listed, others, otherWhere] = await Promise.all([chosen.list(), other.list().catch(() => ({ roles: [] as RoleDefinition[] })), other.where()]);
+      const names = new Set(others.roles.map((role) => role.name));
+      const clashes = listed.roles.filter((role) => names.has(role.name)).map((role) => `role "${role.name}" exists in ${otherWhere} too: delete one of them`);
+      return { roles: listed.roles, unreadable: [...listed.unreadable, ...clashes] };
+    },
+    async update(name, change) {
+      if (await other.get(name).catch(() => undefined)) await clash(name);
+      return chosen.update(name, change);
+    },
+    delete: (name) => chosen.delete(name),
+  };
+}
+
 export async function createRole(store: RoleWriter, name: string, rawSpec: Record<string, unknown>): Promise<RoleDefinition> {
   const role = validateRoleSpec(name, rawSpec);
   return store.update(name, (current) => {

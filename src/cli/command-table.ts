@@ -10,7 +10,7 @@ import { issueSpec } from './specs/issue.js';
 import { kubeconfigSpec } from './specs/kubeconfig.js';
 import { leaseGetSpec, leaseListSpec } from './specs/lease.js';
 import { revokeSpec } from './specs/revoke.js';
-import { roleApplySpec, roleCreateSpec, roleDeleteSpec, roleGetSpec, roleImportSpec, roleListSpec, roleUpdateSpec } from './specs/role.js';
+import { roleApplySpec, roleCreateSpec, roleDeleteSpec, roleGetSpec, roleGrantSpec, roleImportSpec, roleListSpec, roleRevokeGrantSpec, roleUpdateSpec, roleWhoCanSpec } from './specs/role.js';
 import { runSpec } from './specs/run.js';
 import { setupSpec } from './specs/setup.js';
 import { versionSpec } from './specs/version.js';
@@ -19,7 +19,7 @@ const role = () => import('./commands/role.js');
 const lease = () => import('./commands/lease.js');
 
 export const commandTable: readonly Command[] = [
-  group({ command: 'role <command>', describe: 'Manage role definitions (create, update, get, list, delete, apply, import)', demand: 'give a role subcommand' }, [
+  group({ command: 'role <command>', describe: 'Manage role definitions (create, update, get, list, delete, apply, import) and who may use them (grant, revoke-grant, who-can)', demand: 'give a role subcommand' }, [
     leaf(roleCreateSpec, async () => (await role()).create.handler),
     leaf(roleUpdateSpec, async () => (await role()).update.handler),
     leaf(roleGetSpec, async () => (await role()).get.handler),
@@ -27,6 +27,9 @@ export const commandTable: readonly Command[] = [
     leaf(roleDeleteSpec, async () => (await role()).remove.handler),
     leaf(roleApplySpec, async () => (await role()).apply.handler),
     leaf(roleImportSpec, async () => (await role()).importVault.handler),
+    leaf(roleGrantSpec, async () => (await role()).grant.handler),
+    leaf(roleRevokeGrantSpec, async () => (await role()).revokeGrantCommand.handler),
+    leaf(roleWhoCanSpec, async () => (await role()).whoCanCommand.handler),
   ]),
   leaf(issueSpec, async () => (await import('./commands/issue.js')).issueCommand.handler),
   group({ command: 'lease <command>', describe: 'Inspect leases (list, get)', demand: 'give a lease subcommand' }, [

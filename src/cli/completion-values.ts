@@ -44,7 +44,8 @@ export async function valueCandidates(parsed: ParsedWords): Promise<Completion> 
   if (choices) return { candidates: choices.map((value) => ({ value })), directive: NO_FILES };
   const name = slot.kind === 'flag' ? slot.flag.names[0]! : slot.name;
   if (slot.kind === 'flag' && ['kubeconfig', 'filename'].includes(name)) return { candidates: [], directive: FILES };
-  const root = compose({ kubeconfig: parsed.given.kubeconfig });
+  // Role names come from the source the command line (or $KUBECTL_TEMPCREDS_ROLES) chose; a cluster is asked briefly.
+  const root = compose({ kubeconfig: parsed.given.kubeconfig, context: parsed.given.context, roles: parsed.given.roles, requestTimeout: `${LIVE_LOOKUP_TIMEOUT_MS / 1000}s` });
   const roleNames = async () => (await root.roles.list()).roles.map((role) => role.name);
   let values: string[] = [];
   if (slot.kind === 'flag' && name === 'namespace') values = await namespaces(root, parsed, (await root.roles.list()).roles);

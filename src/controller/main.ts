@@ -1,15 +1,18 @@
 // The controller process's composition root: the kubeconfig (in a Pod: its ServiceAccount),
 // the checks before starting, the Lease, the watched resource, the reconcile, signals.
 
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { CredentialRequestStore } from '../adapters/credential-requests.js';
 import { KubeConnection } from '../adapters/kube-connections.js';
-import { loadKubeConfig } from '../adapters/kube.js';
+import { KubeClient, loadKubeConfig } from '../adapters/kube.js';
 import { KubeLeaseLock } from '../adapters/lease-lock.js';
 import { kubeResourceSource } from '../adapters/watch.js';
 import { CREDENTIAL_REQUESTS, TEMPCREDS_GROUP, TEMPCREDS_VERSION, crdName } from '../core/delegation-names.js';
 import { electionTiming } from '../core/leader-election.js';
-import { logOnlyReconcile } from './log-only-reconcile.js';
+import { faultsFrom } from '../test-hooks/faults.js';
+import { clusterRoleLookup } from './role-lookup.js';
+import { requestReconcile } from './request-reconcile.js';
 import { createLogger } from './logger.js';
 import { ControllerMetrics } from './metrics.js';
 import { checkInstalled } from './preflight.js';
@@ -26,6 +29,8 @@ export interface ControllerSettings {
   identity?: string;
   leaseDurationSeconds: number;
   requestTimeoutMs: number;
+  /** How long a finished request is kept before it is deleted. */
+  retentionMs: number;
 }
 
 export async function runControllerProcess(settings: ControllerSettings): Promise<void> {
@@ -41,6 +46,8 @@ export async function runControllerProcess(settings: ControllerSettings): Promis
   try {
     const config = loadKubeConfig({ kubeconfig: settings.kubeconfig, context: settings.context });
     const connection = new KubeConnection(config, config.getCurrentCluster()!.server, settings.requestTimeoutMs);
+    // Test-only hooks (a fixed clock, a kill after the Nth API call); release builds have none.
+    const faults = faultsFrom(process.env);
     await checkInstalled(connection);
     if (shutdown.signal.aborted) return;
     await runController(
@@ -49,7 +56,16 @@ export async function runControllerProcess(settings: ControllerSettings): Promis
         lock: new KubeLeaseLock(connection, settings.namespace, settings.leaseName),
         identity: settings.identity ?? `${hostname()}_${randomUUID()}`,
         timing: electionTiming(settings.leaseDurationSeconds),
-        reconcile: logOnlyReconcile,
+        // The controller's identity is also the issuer: only this process holds it.
+        reconcile: requestReconcile({
+          requests: new CredentialRequestStore(connection),
+          kube: new KubeClient(config, settings.requestTimeoutMs, { serverClock: faults.serverNow }),
+          getRole: clusterRoleLookup(connection),
+          now: faults.now,
+          randomBytes: (count) => randomBytes(count),
+          retentionMs: settings.retentionMs,
+          afterApiCall: faults.afterApiCall,
+        }),
         log,
         metrics: new ControllerMetrics(),
         listen: settings.listen,

@@ -24,6 +24,8 @@ export interface ReconcileContext {
   /** The cached object (undefined: deleted). Level-triggered: what it is now, not the event that queued it. */
   object: WatchedObject | undefined;
   metrics: ControllerMetrics;
+  /** Queue this key again after `ms` (a lease's expiry, the end of a retention), sooner if it changes. */
+  requeueAfter(ms: number): void;
 }
 
 /** Moves one request one step toward what it asks; a throw retries the key later, with backoff. */
@@ -74,7 +76,7 @@ export async function runController(options: ControllerOptions, shutdown: AbortS
       const lead = leadership;
       try {
         if (!lead) continue;
-        await reconcile(key, { signal: lead.signal, log: log.with({ key }), object: informer.get(key), metrics });
+        await reconcile(key, { signal: lead.signal, log: log.with({ key }), object: informer.get(key), metrics, requeueAfter: (ms) => queue.addAfter(key, ms) });
         queue.forget(key);
       } catch (error) {
         if (!lead!.signal.aborted) {

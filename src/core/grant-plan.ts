@@ -78,6 +78,8 @@ export interface GrantRequest {
   clusterRoleBinding: boolean;
   audiences: string[];
   leaseSuffix: string;
+  /** Labels beyond the role's and the lease's (the controller's request uid). */
+  labels?: Record<string, string>;
   issuedBy: string;
   now: Date;
 }
@@ -146,12 +148,12 @@ export function planGrant(request: GrantRequest): GrantPlan {
 /** The metadata of a lease's objects (namespaced ones in the lease's namespace): its labels and annotations. */
 type LeaseMetadata = (namespaced: boolean) => Manifest['metadata'];
 
-function leaseMetadata({ role, namespace, leaseSuffix, now, ttlSeconds, issuedBy }: GrantRequest, leaseId: string, name: string): LeaseMetadata {
+function leaseMetadata({ role, namespace, leaseSuffix, labels, now, ttlSeconds, issuedBy }: GrantRequest, leaseId: string, name: string): LeaseMetadata {
   const expiresAt = new Date(now.getTime() + ttlSeconds * 1000).toISOString();
   return (namespaced) => ({
     name,
     ...(namespaced ? { namespace } : {}),
-    labels: { ...role.spec.extraLabels, ...leaseLabels(role.name, leaseSuffix) },
+    labels: { ...role.spec.extraLabels, ...labels, ...leaseLabels(role.name, leaseSuffix) },
     annotations: {
       ...role.spec.extraAnnotations,
       [LEASE_ID_ANNOTATION]: leaseId,

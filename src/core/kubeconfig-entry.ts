@@ -20,6 +20,8 @@ export interface ExecEntryOptions {
   audiences?: string[];
   tokenCache?: string;
   refreshMargin?: string;
+  /** Set when the role lives in the cluster: the plugin reads it there (--roles cluster). */
+  roles?: 'cluster';
 }
 
 export interface NamedEntry {
@@ -41,6 +43,7 @@ export function execEntries(options: ExecEntryOptions): { user: NamedEntry; cont
     ...(options.audiences ?? []).flatMap((audience) => ['--audience', audience]),
     ...(options.tokenCache ? ['--token-cache', options.tokenCache] : []),
     ...(options.refreshMargin ? ['--refresh-margin', options.refreshMargin] : []),
+    ...(options.roles ? ['--roles', options.roles] : []),
   ];
   return {
     user: {

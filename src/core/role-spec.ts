@@ -2,6 +2,7 @@
 // Role/ClusterRole bound to a new ServiceAccount, or generated rules), where, for how long.
 // Parsed and validated strictly in one place, for flags and for `role apply` documents alike.
 
+import { CREDENTIAL_ROLE_KIND, TEMPCREDS_API_VERSION } from './delegation-names.js';
 import { digestOf } from './digest.js';
 import { formatDuration } from './duration.js';
 import { invalidInput, invalidInputs, type TempcredsError } from './errors.js';
@@ -19,8 +20,6 @@ import { roleTtlField, roleTtlsProblem, type RoleTtls } from './ttl.js';
 import { RESERVED_PREFIX } from './lease.js';
 import { isRecord, type Raw } from './raw.js';
 
-export const ROLE_API_VERSION = 'tempcreds.dev/v1alpha1';
-export const ROLE_KIND = 'CredentialRole';
 
 export type RoleKind = 'Role' | 'ClusterRole';
 
@@ -313,8 +312,8 @@ export function roleFromDocument(document: unknown, where: string): RoleDefiniti
   for (const key of Object.keys(document)) {
     if (!['apiVersion', 'kind', 'metadata', 'spec'].includes(key)) problems.push(`unknown top-level field "${key}" (expected apiVersion, kind, metadata, spec)`);
   }
-  if (document.apiVersion !== ROLE_API_VERSION) problems.push(`apiVersion must be ${ROLE_API_VERSION} (got ${JSON.stringify(document.apiVersion ?? null)})`);
-  if (document.kind !== ROLE_KIND) problems.push(`kind must be ${ROLE_KIND} (got ${JSON.stringify(document.kind ?? null)})`);
+  if (document.apiVersion !== TEMPCREDS_API_VERSION) problems.push(`apiVersion must be ${TEMPCREDS_API_VERSION} (got ${JSON.stringify(document.apiVersion ?? null)})`);
+  if (document.kind !== CREDENTIAL_ROLE_KIND) problems.push(`kind must be ${CREDENTIAL_ROLE_KIND} (got ${JSON.stringify(document.kind ?? null)})`);
   const metadata = document.metadata;
   if (!isRecord(metadata) || typeof metadata.name !== 'string') problems.push('metadata.name is required');
   else for (const key of Object.keys(metadata)) if (key !== 'name') problems.push(`unknown metadata field "${key}" (only name is used)`);
@@ -323,7 +322,7 @@ export function roleFromDocument(document: unknown, where: string): RoleDefiniti
 }
 
 export function roleToDocument(role: RoleDefinition): Raw {
-  return { apiVersion: ROLE_API_VERSION, kind: ROLE_KIND, metadata: { name: role.name }, spec: role.spec };
+  return { apiVersion: TEMPCREDS_API_VERSION, kind: CREDENTIAL_ROLE_KIND, metadata: { name: role.name }, spec: role.spec };
 }
 
 /** Identifies a role definition: any change to it changes the digest. */

@@ -83,10 +83,11 @@ const trusted = (root: string, directory: string) => directoriesTrusted(director
 /** The ExecCredential to print, when this invocation is a plain cache hit. */
 async function cachedCredential(paths: StatePaths, memoDirectory: string, invocation: string, env: NodeJS.ProcessEnv, young: boolean): Promise<string | undefined> {
   if (!trusted(paths.cache, memoDirectory) || !trusted(paths.cache, tokenDirectory(paths.cache))) return undefined;
-  const memo = recallMemo(memoDirectory, invocation, { leases: paths.leases, tokens: tokenDirectory(paths.cache) }, young);
+  const now = faultsFrom(env).now();
+  const memo = recallMemo(memoDirectory, invocation, { leases: paths.leases, tokens: tokenDirectory(paths.cache) }, young, now.getTime());
   if (!memo) return undefined;
   const entry = await readToken(memo.target, env);
-  if (!entry || !isServable(entry, faultsFrom(env).now(), memo.refresh)) return undefined;
+  if (!entry || !isServable(entry, now, memo.refresh)) return undefined;
   const record = leaseRecordFile(memo.leases, entry.leaseId);
   if (!trusted(dirname(paths.leases), dirname(record))) return undefined;
   JSON.parse(readFileSync(record, 'utf8')); // revoked here: no record, a miss

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { getCredential, type CredentialInput } from '../app/get-credential.js';
 import type { Clock } from '../app/ports.js';
-import { compose, type Globals } from '../compose.js';
+import { CLUSTER_ROLE_RECHECK_MS, compose, type Globals } from '../compose.js';
 import { exitCodeOf, invalidInput, type ExitCode } from '../core/errors.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
 import { parseRefreshMargin, parseTokenCacheMode, refreshAt } from '../core/token-cache.js';
@@ -28,6 +28,8 @@ Options:
       --refresh-margin M     renew this long before expiry: a percentage of the lifetime (default 10%,
                              at least 60s) or a duration (e.g. 5m)
       --request-timeout D    API request timeout (default 15s)
+      --roles SOURCE         local (the role files, default) or cluster (CredentialRole objects, read
+                             again at most every ${CLUSTER_ROLE_RECHECK_MS / 1000}s; env KUBECTL_TEMPCREDS_ROLES)
   -h, --help                 show this help
 `;
 
@@ -47,6 +49,7 @@ function parse(args: string[]) {
         'token-cache': { type: 'string' },
         'refresh-margin': { type: 'string' },
         'request-timeout': { type: 'string' },
+        roles: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -68,7 +71,7 @@ function parseInvocation(args: string[], env: NodeJS.ProcessEnv): { input: Crede
   const { values, positionals } = parse(args);
   if (values.help) return 'help';
   if (positionals.length !== 1) throw invalidInput('give exactly one ROLE (see: kubectl-tempcreds token --help)');
-  const globals = { kubeconfig: values.kubeconfig, context: values.context, requestTimeout: values['request-timeout'] };
+  const globals = { kubeconfig: values.kubeconfig, context: values.context, requestTimeout: values['request-timeout'], roles: values.roles };
   const input = {
     role: positionals[0]!,
     namespace: values.namespace,

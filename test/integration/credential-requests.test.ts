@@ -7,8 +7,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
 import { generateRequestKeyPair, openSealedToken, sealToken, type RequestPublicKey } from '../../src/core/sealed-token.ts';
-import { API_VERSION, type CredentialRequestSpec } from '../../src/core/manifests/credential-request-crd.ts';
-import { REQUESTER_CLUSTER_ROLE, requestApiManifests } from '../../src/core/manifests/request-admission.ts';
+import type { CredentialRequestSpec } from '../../src/core/manifests/credential-request-crd.ts';
+import { REQUESTER_CLUSTER_ROLE, TEMPCREDS_API_VERSION } from '../../src/core/delegation-names.ts';
+import { requestApiManifests } from '../../src/core/manifests/request-admission.ts';
 import { toYaml } from '../../src/core/structured-text.ts';
 import { apiRequest, kubectl, waitFor } from '../helpers/cluster.ts';
 import { createNamespace, uniqueName } from '../helpers/fixtures.ts';
@@ -50,9 +51,9 @@ describe('the CredentialRequest API: admission, schema and requester rights', ()
   let aliceIs: Requester;
   let pipelineIs: Requester;
   let publicKey: RequestPublicKey;
-  const requests = `/apis/${API_VERSION}/namespaces/${ns}/credentialrequests`;
+  const requests = `/apis/${TEMPCREDS_API_VERSION}/namespaces/${ns}/credentialrequests`;
   const spec = (requester: Requester, extra: Partial<CredentialRequestSpec> = {}): CredentialRequestSpec => ({ role: roleX, namespace: ns, ttl: '1h', requester, publicKey, ...extra });
-  const body = (value: unknown) => ({ apiVersion: API_VERSION, kind: 'CredentialRequest', metadata: { generateName: 'req-' }, spec: value });
+  const body = (value: unknown) => ({ apiVersion: TEMPCREDS_API_VERSION, kind: 'CredentialRequest', metadata: { generateName: 'req-' }, spec: value });
   const create = (who: Identity, value: unknown, dryRun = false) => call(who, { method: 'POST', path: `${requests}${dryRun ? '?dryRun=All' : ''}`, body: body(value) });
   /** spec.role of every request in the namespace, as the admin sees them. */
   const storedRoles = async () => ((await admin('GET', requests)).body.items as { spec: { role: string } }[]).map((item) => item.spec.role).sort();
@@ -218,7 +219,7 @@ describe('the CredentialRequest API: admission, schema and requester rights', ()
     const doomed = uniqueName('credreq-doomed');
     await created(await admin('POST', '/api/v1/namespaces', { metadata: { name: doomed } }), 'namespace');
     const adminIs = (await admin('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })).body.status.userInfo as Requester;
-    await created(await admin('POST', `/apis/${API_VERSION}/namespaces/${doomed}/credentialrequests`, body(spec({ username: adminIs.username, groups: adminIs.groups! }))), 'request by the admin');
+    await created(await admin('POST', `/apis/${TEMPCREDS_API_VERSION}/namespaces/${doomed}/credentialrequests`, body(spec({ username: adminIs.username, groups: adminIs.groups! }))), 'request by the admin');
     assert.equal((await admin('DELETE', `/api/v1/namespaces/${doomed}`)).status, 200);
     await waitFor(async () => ((await admin('GET', `/api/v1/namespaces/${doomed}`)).status === 404 ? true : undefined), { timeoutMs: 60_000, what: `namespace ${doomed} to be deleted with its request` });
   });

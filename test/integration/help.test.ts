@@ -86,7 +86,7 @@ describe('completion', () => {
     const complete = (words: string[]) => runProcess('kubectl', ['__complete', 'tempcreds', ...words], { env: tool.env });
     const cases: [string[], string[]][] = [
       [['ro'], ['role']],
-      [['role', 'g'], ['get']],
+      [['role', 'g'], ['get', 'grant']],
       [['issue', ''], ['alpha', 'beta']],
       [['issue', 'alpha', '-n', ''], ['alpha-ns', 'shared']],
       [['revoke', '--role', 'b'], ['beta']],

@@ -29,6 +29,7 @@ describe('setup --print', () => {
     assert.deepEqual(printed.map(({ kind, metadata }) => `${kind} ${metadata.namespace ?? ''}`.trim()), [
       'ServiceAccount tempcreds', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicy', 'ClusterRole', 'ClusterRoleBinding',
       'ValidatingAdmissionPolicyBinding', 'Role team-a', 'RoleBinding team-a', 'ValidatingAdmissionPolicyBinding', 'Role team-b', 'RoleBinding team-b',
+      'CustomResourceDefinition',
     ]);
     const [account, , , , clusterRole, clusterBinding, , role] = printed;
     assert.deepEqual(account!.metadata, { name: 'issuer', namespace: 'tempcreds', labels: { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'issuer' }, annotations: {} });
@@ -59,7 +60,7 @@ describe('setup --print', () => {
     const [role, binding] = documents(result);
     assert.deepEqual(role!.rules, issuerClusterRules({ withEscalation: false, allNamespaces: true, clusterScoped: true }));
     assert.deepEqual(binding!.subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'ci-issuer' }]);
-    assert.equal(documents(result).length, 2);
+    assert.deepEqual(documents(result).map(({ kind }) => kind), ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
   });
 
   it('refuses a missing or malformed subject, and no namespaces, with exit 2', async () => {

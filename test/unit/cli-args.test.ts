@@ -45,6 +45,10 @@ const commandLines: [string[], string, Record<string, unknown>][] = [
   [['role', 'delete', 'r', '--kubeconfig', '/k'], 'role delete', { name: 'r', kubeconfig: '/k' }],
   [['role', 'apply', '-f', '-'], 'role apply', { filename: '-' }],
   [['role', 'import', '--from-vault', 'v.json', '--name', 'my', '--dry-run'], 'role import', { 'from-vault': 'v.json', name: 'my', 'dry-run': true, overwrite: false, 'allow-cluster-role-binding': false, output: 'table' }],
+  [['role', 'grant', 'r', '--user', 'alice', '--group', 'team-a', '--group', 'ops', '--serviceaccount', 'ci/deployer', '--roles', 'cluster'], 'role grant', { name: 'r', user: ['alice'], group: ['team-a', 'ops'], serviceaccount: ['ci/deployer'], roles: 'cluster' }],
+  [['role', 'revoke-grant', 'r', '--serviceaccount', 'ci/deployer', '--context', 'admin'], 'role revoke-grant', { name: 'r', serviceaccount: ['ci/deployer'], context: 'admin', user: undefined }],
+  [['role', 'who-can', 'r', '-o', 'json'], 'role who-can', { name: 'r', output: 'json' }],
+  [['role', 'list', '--roles', 'cluster'], 'role list', { output: 'table', roles: 'cluster' }],
   [['issue', 'app', '-n', 'demo', '-o', 'token'], 'issue', { role: 'app', namespace: 'demo', output: 'token', 'dry-run': false, 'request-timeout': '15s' }],
   [['creds', 'app', '--namespace=demo', '--dry-run', '--request-timeout', '5s'], 'issue', { role: 'app', namespace: 'demo', output: 'table', 'dry-run': true, 'request-timeout': '5s' }],
   [['lease', 'list', '--role', 'r', '--local', '-o', 'json'], 'lease list', { role: 'r', local: true, output: 'json' }],
@@ -75,6 +79,7 @@ const badUsage: [string[], RegExp][] = [
   [['role', 'apply'], /^error: Missing required argument: filename /],
   [['completion', 'fish'], /^error: Invalid values:\n {2}Argument: shell, Given: "fish", Choices: "bash", "zsh" /],
   [['setup', '--service-account', 'tc/issuer', '--user', 'alice'], /^error: Arguments service-account and user are mutually exclusive /],
+  [['role', 'list', '--roles', 'remote'], /^error: Invalid values:\n {2}Argument: roles, Given: "remote", Choices: "local", "cluster" /],
   [['doctor', '--token-cache', 'disk'], /^error: Invalid values:\n {2}Argument: token-cache, Given: "disk", Choices: "auto", "keychain", "file", "none" /],
 ];
 

@@ -51,5 +51,12 @@ describe('CLI entry in-process', () => {
     it(`${args.join(' ')}: a bad --request-timeout is exit 2 and one line, like every command`, async () => {
       assert.deepEqual(await run([...args, '--request-timeout', 'soon'], home()), { code: 2, stdout: '', stderr: 'error: --request-timeout "soon" is not a duration (e.g. 10s, 1m)\n' });
     });
+    it(`${args.join(' ')}: a bad KUBECTL_TEMPCREDS_ROLES is exit 2 and one line, like every command`, async () => {
+      assert.deepEqual(await run(args, { ...home(), KUBECTL_TEMPCREDS_ROLES: 'remote' }), {
+        code: 2,
+        stdout: '',
+        stderr: 'error: KUBECTL_TEMPCREDS_ROLES "remote" is not a role source: use local (this machine\'s files) or cluster (CredentialRole objects)\n',
+      });
+    });
   }
 });

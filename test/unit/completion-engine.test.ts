@@ -18,7 +18,7 @@ describe('completion engine', () => {
   it('reads the tree from the command modules, hidden ones left out', () => {
     assert.deepEqual(root.subcommands.map((command) => command.name), ['role', 'issue']);
     assert.deepEqual(root.subcommands[0]!.subcommands[0]!.positionals, [{ name: 'name' }]);
-    assert.deepEqual(globals.map((flag) => flag.names[0]), ['kubeconfig', 'context', 'namespace', 'request-timeout']);
+    assert.deepEqual(globals.map((flag) => flag.names[0]), ['kubeconfig', 'context', 'namespace', 'request-timeout', 'roles']);
   });
   it('offers subcommands, then the positional slot', () => {
     assert.deepEqual(structuralCandidates(parse('role', ''), globals).map((candidate) => candidate.value), ['get']);

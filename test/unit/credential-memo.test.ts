@@ -41,6 +41,15 @@ describe('credential memo', () => {
     assert.equal(recallMemo(s.memo, memoInvocation(ARGS, { KUBECONFIG: s.kubeconfig, KUBECTL_TEMPCREDS_TOKEN_CACHE: 'none' }), WHERE), undefined);
   });
 
+  it('an entry with until (a role in the cluster, no file to stamp) is a miss from then on; KUBECTL_TEMPCREDS_ROLES is part of the invocation', async () => {
+    const s = sandbox();
+    const invocation = memoInvocation(ARGS, { KUBECONFIG: s.kubeconfig });
+    await rememberMemo(s.memo, invocation, [s.kubeconfig], { ...VALUE, until: 2_000 }, s.readStarted);
+    assert.deepEqual(recallMemo(s.memo, invocation, WHERE, false, 1_999), VALUE);
+    assert.equal(recallMemo(s.memo, invocation, WHERE, false, 2_000), undefined);
+    assert.notEqual(invocation, memoInvocation(ARGS, { KUBECONFIG: s.kubeconfig, KUBECTL_TEMPCREDS_ROLES: 'cluster' }));
+  });
+
   const changes: [string, (s: ReturnType<typeof sandbox>) => void][] = [
     ['a source file rewritten in place', (s) => writeFileSync(s.role, 'v2')],
     ['a source file replaced (rename)', (s) => (writeFileSync(`${s.kubeconfig}.new`, 'v1'), renameSync(`${s.kubeconfig}.new`, s.kubeconfig))],

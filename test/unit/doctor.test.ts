@@ -98,4 +98,23 @@ describe('runDoctor', () => {
     );
     assert.deepEqual(statuses(checks), ['kubeconfig:fail', 'API server:fail', 'roles:ok', 'token cache:ok', 'state:ok']);
   });
+
+  it('checks the CredentialRole CRD when asked: required for cluster roles, a note for local ones; not-Ready cluster roles fail with how to fix them', async () => {
+    const crd = async (served: string[] | undefined, roleSource: 'local' | 'cluster', unreadable: string[] = []) =>
+      (await runDoctor(ports(() => false, { roleSource, servedRoleVersions: async () => served, roles: async () => ({ roles: [], unreadable }) }))).filter(({ area }) => area === 'CRD' || area === 'roles');
+    assert.deepEqual(await crd(['v1alpha1'], 'cluster'), [
+      { area: 'CRD', status: 'ok', message: 'credentialroles.tempcreds.dev is installed and serves v1alpha1' },
+      { area: 'roles', status: 'ok', message: 'no roles yet (kubectl tempcreds role create)' },
+    ]);
+    assert.deepEqual((await crd(undefined, 'local'))[0]!.status, 'ok');
+    assert.match((await crd(undefined, 'local'))[0]!.message, /is not installed \(roles are local here\)/);
+    const missing = (await crd(undefined, 'cluster'))[0]!;
+    assert.deepEqual([missing.status, missing.message], ['fail', 'credentialroles.tempcreds.dev is not installed: --roles cluster has no roles to read']);
+    assert.match(missing.fix!, /kubectl tempcreds setup/);
+    const otherVersion = (await crd(['v1beta1'], 'cluster'))[0]!;
+    assert.deepEqual([otherVersion.status, otherVersion.message], ['fail', 'credentialroles.tempcreds.dev serves v1beta1, not v1alpha1, which this build reads']);
+    const [, notReady] = await crd(['v1alpha1'], 'cluster', ['CredentialRole "x" is not valid (Ready=False): nameTemplate must contain {{lease}}']);
+    assert.deepEqual([notReady!.status, notReady!.message], ['fail', 'CredentialRole "x" is not valid (Ready=False): nameTemplate must contain {{lease}}']);
+    assert.match(notReady!.fix!, /kubectl edit credentialrole NAME/);
+  });
 });

@@ -102,6 +102,7 @@ describe('exec entry: input, output and the clock', () => {
     ['a zero --request-timeout', ['reader', '--request-timeout', '0s'], 'kubectl-tempcreds: --request-timeout "0s" is not a duration (e.g. 10s, 1m)\n'],
     ['no ROLE', [], 'kubectl-tempcreds: give exactly one ROLE (see: kubectl-tempcreds token --help)\n'],
     ['an unknown flag', ['reader', '--nope'], "kubectl-tempcreds: Unknown option '--nope'. To specify a positional argument starting with a '-', place it at the end of the command after '--', as in '-- \"--nope\" (see: kubectl-tempcreds token --help)\n"],
+    ['a bad --roles', ['reader', '--roles', 'remote'], 'kubectl-tempcreds: --roles "remote" is not a role source: use local (this machine\'s files) or cluster (CredentialRole objects)\n'],
     ['a bad --token-cache', ['reader', '--token-cache', 'disk'], 'kubectl-tempcreds: token cache "disk" is not one of auto, keychain, file, none (--token-cache or KUBECTL_TEMPCREDS_TOKEN_CACHE)\n'],
   ] as const) {
     it(`${name} is exit 2 with one line on stderr`, async () => {

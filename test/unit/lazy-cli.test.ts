@@ -34,6 +34,9 @@ const fromSource = (args: string[]) =>
 const yargsModules = (files: string[]) => files.filter((file) => file.includes('node_modules/yargs/'));
 const handlers = (files: string[]) => files.filter((file) => file.startsWith('src/cli/commands/'));
 
+/** What `__complete role g` answers: the subcommands starting with g. */
+const ROLE_G = 'get\tShow a role\ngrant\tLet users, groups or ServiceAccounts use a role in the cluster (RBAC verb "use" on credentialroles/NAME)\n:4\n';
+
 describe('what the CLI loads', () => {
   it('__complete answers from the specs: no yargs, no command handler', () => {
     for (const words of [['role', 'g'], ['issue', '--'], ['completion', '']]) {
@@ -43,7 +46,7 @@ describe('what the CLI loads', () => {
       assert.deepEqual(handlers(files), [], `__complete ${words.join(' ')}`);
       assert.match(stdout, /:4\n$/);
     }
-    assert.equal(fromSource(['__complete', 'role', 'g']).stdout, 'get\tShow a role\n:4\n');
+    assert.equal(fromSource(['__complete', 'role', 'g']).stdout, ROLE_G);
   });
 
   it('--help loads yargs but no handler; a command loads its own handler and no other', () => {
@@ -60,7 +63,7 @@ describe('what the CLI loads', () => {
     // yargs' own usage message marks the file it is bundled in.
     const withYargs = (files: string[]) => files.filter((file) => readFileSync(join(ROOT, file), 'utf8').includes('Not enough non-option arguments'));
     const complete = traced([TEMPCREDS_BIN, '__complete', 'role', 'g']);
-    assert.equal(complete.stdout, 'get\tShow a role\n:4\n');
+    assert.equal(complete.stdout, ROLE_G);
     assert.deepEqual(withYargs(complete.files), []);
     assert.notDeepEqual(withYargs(traced([TEMPCREDS_BIN, '--help']).files), [], 'the check sees yargs when it is loaded');
   });

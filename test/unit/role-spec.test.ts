@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CREDENTIAL_ROLE_KIND, TEMPCREDS_API_VERSION } from '../../src/core/delegation-names.ts';
 import { TempcredsError } from '../../src/core/errors.ts';
 import {
-  ROLE_API_VERSION,
-  ROLE_KIND,
   mergeRoleSpec,
   roleDigest,
   roleFromDocument,
@@ -353,7 +352,7 @@ describe('mergeRoleSpec', () => {
 });
 
 describe('roleFromDocument', () => {
-  const document = { apiVersion: ROLE_API_VERSION, kind: ROLE_KIND, metadata: { name: 'reader' }, spec: { allowedNamespaces: ['dev'], rules: RULES } };
+  const document = { apiVersion: TEMPCREDS_API_VERSION, kind: CREDENTIAL_ROLE_KIND, metadata: { name: 'reader' }, spec: { allowedNamespaces: ['dev'], rules: RULES } };
   const documentProblems = (value: unknown) => problemsOf(() => roleFromDocument(value, 'roles.yaml'), 'roles.yaml');
 
   it('reads a valid document', () => assert.deepEqual(roleFromDocument(document, 'roles.yaml'), { name: 'reader', spec: { allowedNamespaces: ['dev'], rules: RULES } }));

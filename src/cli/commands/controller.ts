@@ -23,7 +23,9 @@ export const controllerCommand: CommandHandler<typeof controllerSpec> = {
     if (args.id !== undefined && (args.id.length === 0 || args.id.length > 128 || /[\s\p{C}]/u.test(args.id))) throw invalidInput(`--id must be 1 to 128 printable characters without spaces`);
     const timeoutSeconds = parseDuration(args['request-timeout'] ?? '15s');
     if (timeoutSeconds === undefined || timeoutSeconds <= 0) throw invalidInput(`--request-timeout "${args['request-timeout']}" is not a duration (e.g. 10s, 1m)`);
+    const retentionSeconds = parseDuration(args.retention);
+    if (retentionSeconds === undefined) throw invalidInput(`--retention "${args.retention}" is not a duration (e.g. 1h, 30m, 0s)`);
     const { runControllerProcess } = await import('../../controller/main.js');
-    await runControllerProcess({ kubeconfig: args.kubeconfig, context: args.context, namespace, leaseName: args['lease-name'], listen, identity: args.id, leaseDurationSeconds: leaseSeconds, requestTimeoutMs: timeoutSeconds * 1000 });
+    await runControllerProcess({ kubeconfig: args.kubeconfig, context: args.context, namespace, leaseName: args['lease-name'], listen, identity: args.id, leaseDurationSeconds: leaseSeconds, requestTimeoutMs: timeoutSeconds * 1000, retentionMs: retentionSeconds * 1000 });
   },
 };

@@ -10,7 +10,8 @@ import type { kubeconfigSpec } from '../specs/kubeconfig.js';
 
 export const kubeconfigCommand: CommandHandler<typeof kubeconfigSpec> = {
   handler: async (args) => {
-    const { contextName, file } = await addExecContext(composeFor(args).kubeconfigPorts, {
+    const root = composeFor(args);
+    const { contextName, file } = await addExecContext(root.kubeconfigPorts, {
       role: args.role,
       namespace: args.namespace,
       ttl: args.ttl,
@@ -22,6 +23,7 @@ export const kubeconfigCommand: CommandHandler<typeof kubeconfigSpec> = {
       tokenCache: args['token-cache'],
       refreshMargin: args['refresh-margin'],
       force: args.force,
+      ...(root.roleSource === 'cluster' ? { roles: 'cluster' as const } : {}),
     });
     print(`context "${contextName}" written to ${file}: kubectl --context ${contextName} get pods`);
   },

@@ -1,7 +1,9 @@
-// `role create|update|get|list|delete|apply|import`: role definitions.
+// `role create|update|get|list|delete|apply|import`: role definitions; `role grant|revoke-grant|who-can`: who may use them.
 
 import { readInputFile } from '../../adapters/files.js';
+import { grantRole, revokeGrant, whoCan } from '../../app/role-grants.js';
 import { applyRoles, createRole, deleteRole, importRoles, updateRole } from '../../app/roles.js';
+import { describeSubject, parseGrantSubjects } from '../../core/role-grants.js';
 import { invalidInput, invalidInputs } from '../../core/errors.js';
 import { formatSelector } from '../../core/label-selector.js';
 import { roleFromDocument, roleMode, roleRefKind, roleToDocument, unknownRole, type RoleDefinition } from '../../core/role-spec.js';
@@ -13,7 +15,7 @@ import { composeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
 import { columns, keyValues, structured, type OutputFormat } from '../render.js';
 import { roleSpecPatch } from '../role-flags.js';
-import type { roleApplySpec, roleCreateSpec, roleDeleteSpec, roleGetSpec, roleImportSpec, roleListSpec, roleUpdateSpec } from '../specs/role.js';
+import type { roleApplySpec, roleCreateSpec, roleDeleteSpec, roleGetSpec, roleGrantSpec, roleImportSpec, roleListSpec, roleRevokeGrantSpec, roleUpdateSpec, roleWhoCanSpec } from '../specs/role.js';
 
 function grants(role: RoleDefinition): string {
   const { spec } = role;
@@ -135,3 +137,29 @@ export const importVault: CommandHandler<typeof roleImportSpec> = {
   },
 };
 
+
+export const grant: CommandHandler<typeof roleGrantSpec> = {
+  handler: async (args) => {
+    const root = composeFor(args);
+    const subjects = parseGrantSubjects(args);
+    const granted = await grantRole(root.roleGrants, root.clusterRoles, args.name, subjects);
+    print(subjects.map((subject) => `${describeSubject(subject)} ${granted.includes(subject) ? 'may now use' : 'could already use'} role "${args.name}"`).join('\n'));
+  },
+};
+
+export const revokeGrantCommand: CommandHandler<typeof roleRevokeGrantSpec> = {
+  handler: async (args) => {
+    const revoked = await revokeGrant(composeFor(args).roleGrants, args.name, parseGrantSubjects(args));
+    print(revoked.map((subject) => `${describeSubject(subject)} may no longer use role "${args.name}"`).join('\n'));
+  },
+};
+
+export const whoCanCommand: CommandHandler<typeof roleWhoCanSpec> = {
+  handler: async (args) => {
+    const rows = await whoCan(composeFor(args).roleGrants, args.name);
+    const subjectOf = ({ subject }: (typeof rows)[number]) => ({ kind: subject.kind, name: subject.name, ...(subject.kind === 'ServiceAccount' ? { namespace: subject.namespace } : {}) });
+    if (args.output !== 'table') return print(structured(rows.map((row) => ({ ...subjectOf(row), clusterRoleBinding: row.binding, clusterRole: row.clusterRole })), args.output));
+    if (rows.length === 0) return print(`No one may use role "${args.name}" (grant it with: kubectl tempcreds role grant ${args.name} --user NAME)`);
+    print(columns(['SUBJECT', 'CLUSTERROLEBINDING', 'CLUSTERROLE'], rows.map((row) => [describeSubject(row.subject), row.binding, row.clusterRole])));
+  },
+};

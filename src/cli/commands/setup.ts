@@ -6,6 +6,7 @@ import { applyIssuer } from '../../app/setup.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Manifest } from '../../core/grant-plan.js';
 import { checkIssuerName, DEFAULT_ISSUER_NAME, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
+import { CREDENTIAL_ROLE_CRD } from '../../core/manifests/credential-role-crd.js';
 import { toYaml } from '../../core/structured-text.js';
 import { CONTROLLER_DOCKERFILE, CONTROLLER_SUBJECT, controllerImage, controllerManifests, type ControllerSetup } from '../../core/manifests/controller.js';
 import { CONTROLLER_NAME, CONTROLLER_NAMESPACE } from '../../core/delegation-names.js';
@@ -90,9 +91,12 @@ export const setupCommand: CommandHandler<typeof setupSpec> = {
     if (args.controller) return setupController(args);
     const setup = issuerSetup(args);
     const manifests = issuerManifests(setup);
-    if (args.print) return print(printedYaml(manifests, setup));
+    // The CredentialRole CRD goes last: a refused issuer (bad input) changes nothing at all.
+    if (args.print) return print(printedYaml([...manifests, CREDENTIAL_ROLE_CRD], setup));
 
-    const applied = await applyIssuer(await composeFor(args).connectDirect(), manifests, { force: args.force });
+    const root = composeFor(args);
+    const applied = await applyIssuer(await root.connectDirect(), manifests, { force: args.force });
+    applied.push({ manifest: CREDENTIAL_ROLE_CRD, result: await root.applyCrd(CREDENTIAL_ROLE_CRD) });
     print(applied.map(({ manifest, result }) => `${resourceName(manifest)}${manifest.metadata.namespace ? ` -n ${manifest.metadata.namespace}` : ''} ${result}`).join('\n'));
     if (args.escalate) warn(`${subjectUserName(setup.subject)} may grant permissions it does not hold (escalate/bind) ${scopeOf(setup)}; --no-escalate leaves them out (see: kubectl tempcreds setup --help)`);
     if (!args.guard) warn(`${subjectUserName(setup.subject)} has no issuer guard (--no-guard): a stolen credential may delete or rewrite any object its rights reach`);

@@ -5,7 +5,7 @@ import { spec } from '../command-spec.js';
 
 export const doctorSpec = spec({
   command: 'doctor',
-  describe: 'Check the kubeconfig, the API server, the issuer\'s permissions, the roles\' issuer contexts, the token cache and the state directories, and say how to fix what is wrong',
+  describe: 'Check the kubeconfig, the API server, the issuer\'s permissions, the CredentialRole CRD, the roles (their issuer contexts; in the cluster, whether they are Ready), the token cache and the state directories, and say how to fix what is wrong',
   builder: (cli) =>
     cli
       .option('token-cache', { choices: TOKEN_CACHE_MODES, describe: 'Token cache to check (default: $KUBECTL_TEMPCREDS_TOKEN_CACHE, else auto)' })

@@ -1,6 +1,7 @@
-// `role create|update|get|list|delete|apply|import`: what shell completion and help know of them.
+// `role create|update|get|list|delete|apply|import|grant|revoke-grant|who-can`: what shell completion and help know of them.
 
 import type { Options } from 'yargs';
+import { grantName } from '../../core/role-grants.js';
 import { outputOption, spec } from '../command-spec.js';
 
 /** The role's fields as flags (role-flags.ts turns them into a spec patch). */
@@ -105,4 +106,37 @@ export const roleImportSpec = spec({
       .epilog(
         'Every field maps (TTLs are seconds in Vault; 0, the mount default there, means unset here: 1h default, no max — said as a warning). name_template is translated (.RoleName, random N, uuid, unix_time, truncate, lowercase, printf) or refused naming what does not map. Every problem of every role, and every role that exists already, is listed before anything is stored (exit 2).',
       ),
+});
+
+const subjectOptions = {
+  user: { type: 'string', array: true, describe: 'A user, as the cluster authenticates it (repeatable)' },
+  group: { type: 'string', array: true, describe: 'A group (repeatable)' },
+  serviceaccount: { type: 'string', array: true, describe: 'A ServiceAccount, NAMESPACE/NAME (repeatable)' },
+} as const satisfies Record<string, Options>;
+
+export const roleGrantSpec = spec({
+  command: 'grant <name>',
+  describe: 'Let users, groups or ServiceAccounts use a role in the cluster (RBAC verb "use" on credentialroles/NAME)',
+  builder: (cli) =>
+    cli
+      .positional('name', { type: 'string', demandOption: true })
+      .options(subjectOptions)
+      .example('$0 role grant sample-app --group team-a --serviceaccount ci/deployer --context admin', 'a team and its pipeline may request tokens from sample-app')
+      .epilog(`Writes a ClusterRole ${grantName('NAME')} (verb use on credentialroles/NAME) and a ClusterRoleBinding of the same name listing the subjects, labelled app.kubernetes.io/component=role-grant; needs a cluster admin. Check with: kubectl auth can-i use credentialroles/NAME --as USER`),
+});
+
+export const roleRevokeGrantSpec = spec({
+  command: 'revoke-grant <name>',
+  describe: "Take back what role grant gave (the role's ClusterRole goes with its last subject)",
+  builder: (cli) =>
+    cli
+      .positional('name', { type: 'string', demandOption: true })
+      .options(subjectOptions)
+      .example('$0 role revoke-grant sample-app --serviceaccount ci/deployer --context admin', 'the pipeline may no longer request tokens'),
+});
+
+export const roleWhoCanSpec = spec({
+  command: 'who-can <name>',
+  describe: "List who RBAC lets use a role (every ClusterRoleBinding, not only role grant's)",
+  builder: (cli) => cli.positional('name', { type: 'string', demandOption: true }).option('output', outputOption).example('$0 role who-can sample-app', 'subjects, and the binding that lets them'),
 });

@@ -5,7 +5,7 @@ import { spec } from '../command-spec.js';
 
 export const setupSpec = spec({
   command: 'setup',
-  describe: 'Create the least-privilege issuer identity the tool acts as (Roles in the namespaces it serves, a guard policy), or print it as YAML',
+  describe: 'Create the least-privilege issuer identity the tool acts as (Roles in the namespaces it serves, a guard policy) and install the CredentialRole CRD, or print them as YAML',
   builder: (cli) =>
     cli
       .option('service-account', { type: 'string', describe: 'The issuer is this ServiceAccount, NAMESPACE/NAME (created when missing)' })

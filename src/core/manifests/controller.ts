@@ -6,11 +6,11 @@
 // replicas start with everything in place. Pure data.
 
 import type { Manifest } from '../grant-plan.js';
-import { CONTROLLER_NAME, CONTROLLER_NAMESPACE } from '../delegation-names.js';
+import { CONTROLLER_NAME, CONTROLLER_NAMESPACE, CREDENTIAL_REQUESTS, CREDENTIAL_ROLES, REQUESTS_POLICY, TEMPCREDS_GROUP } from '../delegation-names.js';
 import { issuerManifests, type IssuerSetup, type IssuerSubject } from '../issuer-setup.js';
 import type { PolicyRule } from '../policy-rules.js';
-import { API_GROUP, CREDENTIAL_REQUESTS } from './credential-request-crd.js';
-import { CREDENTIAL_ROLES, REQUEST_POLICY_NAME, requestApiManifests } from './request-admission.js';
+import { CREDENTIAL_ROLE_CRD } from './credential-role-crd.js';
+import { requestApiManifests } from './request-admission.js';
 
 /** What `setup --controller` chooses: the issuer's scope and guard, and the image to run. */
 export type ControllerSetup = Pick<IssuerSetup, 'namespaces' | 'clusterScoped' | 'withEscalation' | 'guard' | 'maxTtlSeconds'> & { image: string };
@@ -40,10 +40,10 @@ const subject = { kind: 'ServiceAccount', namespace: CONTROLLER_NAMESPACE, name:
  * them, never write them); read its own admission policy (it refuses to start without it).
  */
 export const CONTROLLER_REQUEST_RULES: PolicyRule[] = [
-  { apiGroups: [API_GROUP], resources: [CREDENTIAL_REQUESTS], verbs: ['get', 'list', 'watch', 'update', 'delete'] },
-  { apiGroups: [API_GROUP], resources: [`${CREDENTIAL_REQUESTS}/status`], verbs: ['update'] },
-  { apiGroups: [API_GROUP], resources: [CREDENTIAL_ROLES], verbs: ['get'] },
-  { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'], resourceNames: [REQUEST_POLICY_NAME], verbs: ['get'] },
+  { apiGroups: [TEMPCREDS_GROUP], resources: [CREDENTIAL_REQUESTS], verbs: ['get', 'list', 'watch', 'update', 'delete'] },
+  { apiGroups: [TEMPCREDS_GROUP], resources: [`${CREDENTIAL_REQUESTS}/status`], verbs: ['update'] },
+  { apiGroups: [TEMPCREDS_GROUP], resources: [CREDENTIAL_ROLES], verbs: ['get'] },
+  { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'], resourceNames: [REQUESTS_POLICY], verbs: ['get'] },
 ];
 
 /** Its Lease only: create cannot be limited by name (RBAC), get and update can. */
@@ -117,6 +117,7 @@ export function controllerDeployment(image: string): Manifest {
 export function controllerManifests(setup: ControllerSetup): Manifest[] {
   return [
     ...requestApiManifests(),
+    CREDENTIAL_ROLE_CRD,
     { apiVersion: 'v1', kind: 'Namespace', metadata: metadata(CONTROLLER_NAMESPACE) },
     ...issuerManifests({ ...setup, name: CONTROLLER_NAME, subject: CONTROLLER_SUBJECT }),
     ...controllerRbac(),

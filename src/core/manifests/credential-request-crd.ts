@@ -4,15 +4,12 @@
 // compact JWE), so what reaches the controller and the client is never oversize or ambiguous.
 // Who may create a request, and for which role, is request-admission.ts's. Pure data.
 
+import { CREDENTIAL_REQUEST_KIND, CREDENTIAL_REQUESTS, crdName, TEMPCREDS_GROUP, TEMPCREDS_VERSION } from '../delegation-names.js';
 import { goDuration } from '../duration.js';
 import type { Manifest } from '../grant-plan.js';
 import { dns1123Label } from '../kube-names.js';
 import { JWK_COORDINATE, type RequestPublicKey } from '../sealed-token.js';
 
-export const API_GROUP = 'tempcreds.dev';
-export const API_VERSION = `${API_GROUP}/v1alpha1`;
-export const CREDENTIAL_REQUESTS = 'credentialrequests';
-export const CREDENTIAL_REQUEST_CRD_NAME = `${CREDENTIAL_REQUESTS}.${API_GROUP}`;
 
 /** Labels of every object the delegation manifests install (not the lease label: these are no lease's). */
 export const DELEGATION_LABELS = { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'delegation' };
@@ -159,14 +156,14 @@ export function credentialRequestCrd(): Manifest {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: CREDENTIAL_REQUEST_CRD_NAME, labels: { ...DELEGATION_LABELS }, annotations: {} },
+    metadata: { name: crdName(CREDENTIAL_REQUESTS), labels: { ...DELEGATION_LABELS }, annotations: {} },
     spec: {
-      group: API_GROUP,
+      group: TEMPCREDS_GROUP,
       scope: 'Namespaced',
-      names: { plural: CREDENTIAL_REQUESTS, singular: 'credentialrequest', kind: 'CredentialRequest', listKind: 'CredentialRequestList', shortNames: ['credreq'], categories: ['tempcreds'] },
+      names: { plural: CREDENTIAL_REQUESTS, singular: 'credentialrequest', kind: CREDENTIAL_REQUEST_KIND, listKind: `${CREDENTIAL_REQUEST_KIND}List`, shortNames: ['credreq'], categories: ['tempcreds'] },
       versions: [
         {
-          name: 'v1alpha1',
+          name: TEMPCREDS_VERSION,
           served: true,
           storage: true,
           subresources: { status: {} },

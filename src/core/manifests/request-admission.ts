@@ -9,13 +9,8 @@
 // can stamp spec.requester from request.userInfo; this validating policy stays the check.
 
 import type { Manifest } from '../grant-plan.js';
-import { API_GROUP, CREDENTIAL_REQUESTS, credentialRequestCrd, DELEGATION_LABELS } from './credential-request-crd.js';
-
-export const REQUEST_POLICY_NAME = 'tempcreds-credentialrequests';
-export const REQUESTER_CLUSTER_ROLE = 'tempcreds-requester';
-export const CREDENTIAL_ROLES = 'credentialroles';
-/** The RBAC verb on `credentialroles/NAME` that allows requesting credentials from that role. */
-export const USE_VERB = 'use';
+import { CREDENTIAL_REQUESTS, CREDENTIAL_ROLES, REQUESTER_CLUSTER_ROLE, REQUESTS_POLICY, TEMPCREDS_GROUP, USE_VERB } from '../delegation-names.js';
+import { credentialRequestCrd, DELEGATION_LABELS } from './credential-request-crd.js';
 
 const ADMISSION = 'admissionregistration.k8s.io';
 const RBAC = 'rbac.authorization.k8s.io';
@@ -29,19 +24,19 @@ const orEmpty = (field: string, empty: string) => `has(${field}) ? ${field} : ${
 const GRANT_FLAG =
   "request.userInfo.username.startsWith('system:serviceaccount:') ? '--serviceaccount ' + request.userInfo.username.substring(22).replace(':', '/') : '--user ' + request.userInfo.username";
 
-const STATUS_WRITER = `authorizer.group('${API_GROUP}').resource('${CREDENTIAL_REQUESTS}').subresource('status').namespace(request.namespace).check('update').allowed()`;
-const COLLECTION_DELETER = `authorizer.group('${API_GROUP}').resource('${CREDENTIAL_REQUESTS}').namespace(request.namespace).check('deletecollection').allowed()`;
+const STATUS_WRITER = `authorizer.group('${TEMPCREDS_GROUP}').resource('${CREDENTIAL_REQUESTS}').subresource('status').namespace(request.namespace).check('update').allowed()`;
+const COLLECTION_DELETER = `authorizer.group('${TEMPCREDS_GROUP}').resource('${CREDENTIAL_REQUESTS}').namespace(request.namespace).check('deletecollection').allowed()`;
 
 export function requestAdmissionPolicy(): Manifest {
   return {
     apiVersion: `${ADMISSION}/v1`,
     kind: 'ValidatingAdmissionPolicy',
-    metadata: metadata(REQUEST_POLICY_NAME),
+    metadata: metadata(REQUESTS_POLICY),
     spec: {
       // Without the check a requester's identity could be forged: never let a request through unchecked.
       failurePolicy: 'Fail',
       // The spec is immutable (the CRD's rule), so what CREATE admitted stays true; DELETE revokes a lease.
-      matchConstraints: { resourceRules: [{ apiGroups: [API_GROUP], apiVersions: ['*'], operations: ['CREATE', 'DELETE'], resources: [CREDENTIAL_REQUESTS] }] },
+      matchConstraints: { resourceRules: [{ apiGroups: [TEMPCREDS_GROUP], apiVersions: ['*'], operations: ['CREATE', 'DELETE'], resources: [CREDENTIAL_REQUESTS] }] },
       variables: [
         // The request being created, or the one being deleted (object is null on DELETE).
         { name: 'requester', expression: "request.operation == 'DELETE' ? oldObject.spec.requester : object.spec.requester" },
@@ -61,7 +56,7 @@ export function requestAdmissionPolicy(): Manifest {
           reason: 'Forbidden',
         },
         {
-          expression: `request.operation != 'CREATE' || authorizer.group('${API_GROUP}').resource('${CREDENTIAL_ROLES}').name(object.spec.role).check('${USE_VERB}').allowed()`,
+          expression: `request.operation != 'CREATE' || authorizer.group('${TEMPCREDS_GROUP}').resource('${CREDENTIAL_ROLES}').name(object.spec.role).check('${USE_VERB}').allowed()`,
           messageExpression:
             `request.userInfo.username + ' may not use CredentialRole ' + object.spec.role + ' (RBAC verb ${USE_VERB} on ${CREDENTIAL_ROLES}/' + object.spec.role + '): ask an admin to run kubectl tempcreds role grant ' + object.spec.role + ' ' + variables.grantFlag`,
           reason: 'Forbidden',
@@ -80,7 +75,7 @@ export function requestAdmissionPolicy(): Manifest {
 }
 
 export function requestAdmissionBinding(): Manifest {
-  return { apiVersion: `${ADMISSION}/v1`, kind: 'ValidatingAdmissionPolicyBinding', metadata: metadata(REQUEST_POLICY_NAME), spec: { policyName: REQUEST_POLICY_NAME, validationActions: ['Deny'] } };
+  return { apiVersion: `${ADMISSION}/v1`, kind: 'ValidatingAdmissionPolicyBinding', metadata: metadata(REQUESTS_POLICY), spec: { policyName: REQUESTS_POLICY, validationActions: ['Deny'] } };
 }
 
 /**
@@ -93,7 +88,7 @@ export function requesterClusterRole(): Manifest {
     apiVersion: `${RBAC}/v1`,
     kind: 'ClusterRole',
     metadata: metadata(REQUESTER_CLUSTER_ROLE),
-    rules: [{ apiGroups: [API_GROUP], resources: [CREDENTIAL_REQUESTS], verbs: ['create', 'get', 'list', 'watch', 'delete'] }],
+    rules: [{ apiGroups: [TEMPCREDS_GROUP], resources: [CREDENTIAL_REQUESTS], verbs: ['create', 'get', 'list', 'watch', 'delete'] }],
   };
 }
 

@@ -1,0 +1,77 @@
+// The CredentialRequest API for the controller (the request store port of
+// app/reconcile-request.ts): read one request, replace its status through the status
+// subresource and its finalizers through the main resource — each write carrying the
+// resourceVersion it was decided on, so a stale writer gets a conflict instead of overwriting —
+// and delete it by uid. Errors name the request, never its status (which holds the sealed token).
+
+import { ApiError } from '../core/errors.js';
+import { checkDns1123Label, checkDns1123Subdomain } from '../core/kube-names.js';
+import { CREDENTIAL_REQUESTS, TEMPCREDS_API_VERSION as API_VERSION } from '../core/delegation-names.js';
+import type { CredentialRequestStatus } from '../core/manifests/credential-request-crd.js';
+import type { CredentialRequestObject, RequestStorePort } from '../app/reconcile-request.js';
+import { KubeStatusError, type KubeConnection, type KubeRequest } from './kube-connections.js';
+
+/** The path of one request; its namespace and name come from the API server, and are checked all the same. */
+export function requestPath(namespace: string, name: string, subresource?: 'status'): string {
+  const problem = checkDns1123Label(namespace) ?? checkDns1123Subdomain(name);
+  if (problem) throw new ApiError(`not a CredentialRequest's namespace and name (${problem}): ${JSON.stringify(`${namespace}/${name}`)}`, undefined);
+  return `/apis/${API_VERSION}/namespaces/${namespace}/${CREDENTIAL_REQUESTS}/${name}${subresource ? `/${subresource}` : ''}`;
+}
+
+const describe = (request: { metadata: { namespace: string; name: string } }) => `CredentialRequest ${request.metadata.namespace}/${request.metadata.name}`;
+
+export class CredentialRequestStore implements RequestStorePort {
+  constructor(private readonly connection: KubeConnection) {}
+
+  async get(namespace: string, name: string): Promise<CredentialRequestObject | undefined> {
+    try {
+      return await this.call<CredentialRequestObject>(`read CredentialRequest ${namespace}/${name}`, { method: 'GET', path: requestPath(namespace, name) });
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  writeStatus(request: CredentialRequestObject, status: CredentialRequestStatus): Promise<CredentialRequestObject | 'conflict'> {
+    // The status subresource ignores everything but status; the resourceVersion makes the write conditional.
+    return this.conditional(`write the status of ${describe(request)}`, { method: 'PUT', path: requestPath(request.metadata.namespace, request.metadata.name, 'status'), body: { ...request, status } });
+  }
+
+  writeFinalizers(request: CredentialRequestObject, finalizers: string[]): Promise<CredentialRequestObject | 'conflict'> {
+    // The whole object as read (labels, annotations kept); the main resource ignores status.
+    return this.conditional(`update the finalizers of ${describe(request)}`, { method: 'PUT', path: requestPath(request.metadata.namespace, request.metadata.name), body: { ...request, metadata: { ...request.metadata, finalizers } } });
+  }
+
+  async delete(request: CredentialRequestObject): Promise<void> {
+    const body = { kind: 'DeleteOptions', apiVersion: 'v1', preconditions: { uid: request.metadata.uid }, propagationPolicy: 'Background' };
+    try {
+      await this.call(`delete ${describe(request)}`, { method: 'DELETE', path: requestPath(request.metadata.namespace, request.metadata.name), body });
+    } catch (error) {
+      // Gone already, or another request now has its name: either way this one is done.
+      if (error instanceof ApiError && (error.status === 404 || error.status === 409)) return;
+      throw error;
+    }
+  }
+
+  /** A write that loses to a newer version (409) or a request gone (404): 'conflict', decided again on what is there now. */
+  private async conditional(action: string, request: KubeRequest): Promise<CredentialRequestObject | 'conflict'> {
+    try {
+      return await this.call<CredentialRequestObject>(action, request);
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 409 || error.status === 404)) return 'conflict';
+      throw error;
+    }
+  }
+
+  private async call<T>(action: string, request: KubeRequest): Promise<T> {
+    try {
+      return await this.connection.request<T>(request);
+    } catch (error) {
+      if (error instanceof KubeStatusError) {
+        const hint = error.status === 403 ? ' — the controller\'s identity lacks this permission (see kubectl tempcreds setup --controller)' : '';
+        throw new ApiError(`cannot ${action}: ${error.status} ${error.message}${hint}`, error.status, { cause: error });
+      }
+      throw new ApiError(`cannot ${action}: ${(error as Error).message}`, undefined, { cause: error });
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// The controller's reconcile (#15) in-process against the real API server: the controller acts
+// as a least-privilege identity (an issuer ServiceAccount made by setup, under its guard, plus
+// request rights), requesters are a client-certificate user with `use` on one role. The token
+// is opened with the requester's private key and tried: 200 where the role allows, 403
+// elsewhere, 401 once the request is deleted or its lease expired.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+import { CredentialRequestStore } from '../../src/adapters/credential-requests.ts';
+import { KubeConnection } from '../../src/adapters/kube-connections.ts';
+import { KubeClient, loadKubeConfig } from '../../src/adapters/kube.ts';
+import { reconcileRequest, type CredentialRequestObject, type ReconcileDeps } from '../../src/app/reconcile-request.ts';
+import type { CredentialRequestSpec } from '../../src/core/manifests/credential-request-crd.ts';
+import { REQUEST_UID_LABEL } from '../../src/core/request-status.ts';
+import { validateRoleSpec, type RoleDefinition } from '../../src/core/role-spec.ts';
+import { generateRequestKeyPair, openSealedToken, type RequestKeyPair } from '../../src/core/sealed-token.ts';
+import { testCluster, waitFor } from '../helpers/cluster.ts';
+import { allowRequests, controllerIdentity, createRequest, installRequestApi, whoAmI, type Requester } from '../helpers/delegation.ts';
+import { PODS_READER_RULES, createNamespace, listPodsStatus, objectsLabelled, uniqueName } from '../helpers/fixtures.ts';
+import { certificateUser, type Identity } from '../helpers/requesters.ts';
+
+describe('delegated issuance: the reconcile against the real API server', () => {
+  const ns = uniqueName('deleg');
+  const elsewhere = uniqueName('deleg-else');
+  const roleX = uniqueName('role-x');
+  const missing = uniqueName('role-missing');
+  let roles: RoleDefinition[];
+  let alice: Identity;
+  let aliceIs: Requester;
+  let keys: RequestKeyPair;
+  let store: CredentialRequestStore;
+  let deps: ReconcileDeps;
+  let controllerKubeconfig: string;
+
+  const spec = (extra: Partial<CredentialRequestSpec> = {}): CredentialRequestSpec => ({ role: roleX, namespace: ns, ttl: '1h', requester: aliceIs, publicKey: keys.publicKey, ...extra });
+  const read = async (name: string) => (await store.get(ns, name))!;
+  /** Reconciles as the controller would after each change, until `settled` holds (or the request is gone). */
+  const reconcileUntil = async (name: string, settled: (request: CredentialRequestObject | undefined) => boolean, using = deps) => {
+    for (let round = 0; round < 8; round++) {
+      const request = await store.get(ns, name);
+      if (settled(request)) return request;
+      await reconcileRequest(using, request!);
+    }
+    throw new Error(`request ${name} did not settle: ${JSON.stringify((await store.get(ns, name))?.status?.conditions)}`);
+  };
+  const trueCondition = (request: CredentialRequestObject | undefined) => request?.status?.conditions?.find((condition) => condition.status === 'True');
+
+  before(async () => {
+    const cluster = testCluster();
+    await createNamespace(ns);
+    await createNamespace(elsewhere);
+    await installRequestApi();
+    const controller = await controllerIdentity(cluster, [ns, elsewhere]);
+    controllerKubeconfig = controller.kubeconfig;
+    const config = loadKubeConfig({ kubeconfig: controllerKubeconfig });
+    store = new CredentialRequestStore(new KubeConnection(config, config.getCurrentCluster()!.server, 15_000));
+    roles = [validateRoleSpec(roleX, { allowedNamespaces: [ns], rules: PODS_READER_RULES, maxTtl: '2h', defaultAudiences: ['https://kubernetes.default.svc.cluster.local'] })];
+    deps = {
+      requests: store,
+      kube: new KubeClient(config),
+      getRole: async (name) => {
+        const found = roles.find((each) => each.name === name);
+        return found && { role: found };
+      },
+      now: () => new Date(),
+      randomBytes: (count) => randomBytes(count),
+      retentionMs: 3_600_000,
+    };
+    alice = certificateUser(uniqueName('alice'));
+    aliceIs = await whoAmI(alice);
+    await allowRequests(ns, alice, [roleX, missing]);
+    keys = await generateRequestKeyPair();
+  });
+
+  it('a request by a user with `use` on the role: the token, sealed to her key, works in the allowed namespace (200), not elsewhere (403)', async () => {
+    const { name, uid } = await createRequest(alice, ns, spec());
+    const issued = (await reconcileUntil(name, (request) => trueCondition(request)?.type === 'Issued'))!;
+    assert.match(issued.status!.leaseId!, new RegExp(`^${roleX}/[a-z0-9]{12}$`));
+    const token = await openSealedToken(issued.status!.token!, keys.privateKey, uid);
+    assert.ok(!JSON.stringify(issued).includes(token), 'the token never appears in plaintext');
+    assert.equal(await listPodsStatus(token, ns), 200);
+    assert.equal(await listPodsStatus(token, elsewhere), 403);
+    assert.ok(issued.metadata.finalizers?.includes('tempcreds.dev/revoke-lease'));
+    assert.equal((await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`)).length, 4);
+    // Reconciling again changes nothing.
+    assert.equal((await reconcileRequest(deps, issued)).did, 'waiting');
+    assert.equal((await read(name)).metadata.resourceVersion, issued.metadata.resourceVersion);
+  });
+
+  it('deleting the request revokes the lease: 401 within 20 s, no labelled objects, the request gone', async () => {
+    const { name, uid } = await createRequest(alice, ns, spec());
+    const issued = (await reconcileUntil(name, (request) => trueCondition(request)?.type === 'Issued'))!;
+    const token = await openSealedToken(issued.status!.token!, keys.privateKey, uid);
+    assert.equal(await listPodsStatus(token, ns), 200);
+    assert.equal((await alice.request({ method: 'DELETE', path: `/apis/tempcreds.dev/v1alpha1/namespaces/${ns}/credentialrequests/${name}` })).status, 200);
+    await reconcileUntil(name, (request) => request === undefined);
+    assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`), []);
+    await waitFor(async () => (await listPodsStatus(token, ns)) === 401, { timeoutMs: 20_000, what: 'the revoked token to get 401' });
+  });
+
+  it('the denial catalogue: each request gets Denied with its reason, and nothing is created', async () => {
+    const cases: [Partial<CredentialRequestSpec>, string][] = [
+      [{ role: missing }, 'RoleNotFound'],
+      [{ ttl: '3h' }, 'TtlTooLong'],
+      [{ namespace: elsewhere }, 'NamespaceNotAllowed'],
+      [{ clusterRoleBinding: true }, 'ClusterRoleBindingNotAllowed'],
+      [{ audiences: ['vault'] }, 'AudienceNotAllowed'],
+      [{ ttl: '5m' }, 'InvalidSpec'],
+    ];
+    for (const [extra, reason] of cases) {
+      const { name, uid } = await createRequest(alice, ns, spec(extra));
+      const denied = (await reconcileUntil(name, (request) => trueCondition(request) !== undefined))!;
+      assert.deepEqual(denied.status!.conditions!.map((condition) => `${condition.type}=${condition.status}/${condition.reason}`), [`Issued=False/${reason}`, `Denied=True/${reason}`], JSON.stringify(extra));
+      assert.equal(denied.status!.token, undefined);
+      assert.deepEqual(denied.metadata.finalizers ?? [], []);
+      assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`), [], JSON.stringify(extra));
+      // The cleaner: kept for the retention (an hour here), deleted once it has passed.
+      assert.equal((await reconcileRequest(deps, denied)).did, 'waiting');
+      assert.equal((await reconcileRequest({ ...deps, retentionMs: 0 }, denied)).did, 'deleted');
+      assert.equal(await store.get(ns, name), undefined);
+    }
+  });
+
+  it('at expiry (the API server\'s clock, a day on) the controller revokes the lease: Revoked/Expired, 401, nothing labelled left', async () => {
+    const { name, uid } = await createRequest(alice, ns, spec());
+    const issued = (await reconcileUntil(name, (request) => trueCondition(request)?.type === 'Issued'))!;
+    const token = await openSealedToken(issued.status!.token!, keys.privateKey, uid);
+    const config = loadKubeConfig({ kubeconfig: controllerKubeconfig });
+    const dayOn = { ...deps, kube: new KubeClient(config, 15_000, { serverClock: (observed) => new Date(observed.getTime() + 86_400_000) }) };
+    const revoked = (await reconcileUntil(name, (request) => trueCondition(request)?.type === 'Revoked', dayOn))!;
+    assert.deepEqual(revoked.status!.conditions!.map((condition) => `${condition.type}=${condition.status}/${condition.reason}`), ['Issued=False/Expired', 'Revoked=True/Expired']);
+    assert.equal(revoked.status!.token, undefined);
+    assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`), []);
+    await waitFor(async () => (await listPodsStatus(token, ns)) === 401, { timeoutMs: 20_000, what: 'the expired lease\'s token to get 401' });
+  });
+});
