@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import type { Manifest } from '../../src/core/grant-plan.ts';
 import { issuerManifests } from '../../src/core/issuer-setup.ts';
 import { CONTROLLER_SUBJECT, controllerManifests, type ControllerSetup } from '../../src/core/manifests/controller.ts';
+import { deployFiles } from '../../src/core/manifests/deploy.ts';
 
 const setup = (extra: Partial<ControllerSetup> = {}): ControllerSetup => ({ namespaces: ['team-a', 'team-b'], clusterScoped: false, withEscalation: true, guard: true, maxTtlSeconds: 86400, image: 'example/controller:1', ...extra });
 const id = (manifest: Manifest) => `${manifest.kind} ${manifest.metadata.namespace ? `${manifest.metadata.namespace}/` : ''}${manifest.metadata.name}`;
@@ -68,5 +69,16 @@ describe('controllerManifests', () => {
     assert.deepEqual(container.ports, [{ name: 'http-metrics', containerPort: 8081, protocol: 'TCP' }]);
     assert.ok(container.resources.requests.cpu && container.resources.requests.memory && container.resources.limits.memory);
     assert.deepEqual(container.args, ['controller', '--namespace', 'tempcreds-system', '--lease-name', 'tempcreds-controller', '--health-addr', ':8081']);
+  });
+});
+
+describe('deploy/ for the controller', () => {
+  it('together the deploy files hold every object setup --controller --all-namespaces applies, each once, and the Dockerfile', () => {
+    const files = deployFiles('1.2.3');
+    const objects = files.flatMap((file) => ('manifests' in file ? file.manifests : [])).map(id);
+    assert.deepEqual([...objects].sort(), controllerManifests(setup({ namespaces: 'all', image: 'ghcr.io/kubectl-tempcreds/controller:1.2.3' })).map(id).sort());
+    const deployment = files.find((file) => file.path === 'deploy/controller/controller.yaml') as { manifests: Manifest[] };
+    assert.equal((deployment.manifests.at(-1)!.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image, 'ghcr.io/kubectl-tempcreds/controller:1.2.3');
+    assert.ok(files.some((file) => file.path === 'deploy/controller/Dockerfile' && 'text' in file && file.text.includes('ENTRYPOINT')));
   });
 });

@@ -1,6 +1,6 @@
 // The delegated-issuance controller as a service (#15): everything `setup --controller` applies
-// (or prints), in apply order — the request API (its admission policy first), the namespace, the
-// controller's ServiceAccount with the issuer's least-privilege RBAC and guard (issuer-setup.ts,
+// (or prints), in apply order — the request API (its admission policy first), the CredentialRole
+// CRD, the namespace, the controller's ServiceAccount with the issuer's least-privilege RBAC and guard (issuer-setup.ts,
 // the same --namespaces/--all-namespaces/--cluster-scoped choices), the few rights only the
 // controller needs (its requests, its roles, its Lease), and the Deployment last, so its
 // replicas start with everything in place. Pure data.
@@ -131,6 +131,7 @@ export function controllerManifests(setup: ControllerSetup): Manifest[] {
  * no tokens), run as the same non-root user the Deployment asks for.
  */
 export const CONTROLLER_DOCKERFILE = `# The kubectl-tempcreds controller image, run by the Deployment of \`kubectl tempcreds setup --controller\`.
+# deploy/controller/Dockerfile is generated from src/core/manifests/controller.ts by scripts/render-manifests.ts: do not edit.
 #   docker build --build-arg VERSION=0.1.0 -t ${CONTROLLER_IMAGE_REPOSITORY}:0.1.0 deploy/controller
 # (then setup --controller --image YOUR/IMAGE:TAG, or the release's image by default)
 ARG NODE_VERSION=24
