@@ -40,6 +40,8 @@ function watchIssued(cluster: ClusterInfo, ns: string) {
   let stopped = false;
   let resourceVersion = '';
   const seen = (event: RequestEvent) => {
+    // e.g. 410 Gone: the next watch starts afresh (every request again as ADDED; times are kept per name).
+    if (event.type === 'ERROR') return void (resourceVersion = '');
     resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
     const { name } = event.object.metadata ?? {};
     if (name && !issuedAt.has(name) && event.object.status?.conditions?.some(({ type, status }) => type === 'Issued' && status === 'True')) issuedAt.set(name, now());
@@ -49,6 +51,11 @@ function watchIssued(cluster: ClusterInfo, ns: string) {
     if (stopped) return;
     const query = `watch=1&allowWatchBookmarks=true${resourceVersion ? `&resourceVersion=${resourceVersion}` : ''}`;
     const request = https.get(`${cluster.server}${REQUESTS(ns)}?${query}`, { agent }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        setTimeout(watch, 250);
+        return;
+      }
       let partial = '';
       response.setEncoding('utf8').on('data', (chunk: string) => {
         const lines = (partial + chunk).split('\n');
