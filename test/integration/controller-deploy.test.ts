@@ -8,13 +8,20 @@
 // controller process of another test file must not take this one's Lease.
 
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { apiRequest, startCluster, stopCluster, type ClusterInfo } from '../controlplane/cluster.ts';
-import { runProcess, tempcreds, type RunResult } from '../helpers/tempcreds.ts';
+import type { CredentialRequestStatus } from '../../src/core/manifests/credential-request-crd.ts';
+import { generateRequestKeyPair, openSealedToken } from '../../src/core/sealed-token.ts';
+import { waitFor } from '../helpers/cluster.ts';
+import { allowRequests, createRequest, whoAmI } from '../helpers/delegation.ts';
+import { PODS_READER_RULES } from '../helpers/fixtures.ts';
+import { certificateUser } from '../helpers/requesters.ts';
+import { runProcess, TEMPCREDS_BIN, tempcreds, type RunResult } from '../helpers/tempcreds.ts';
 
 const SYSTEM = 'tempcreds-system';
 const SERVED = ['team-a', 'team-b'];
@@ -23,6 +30,7 @@ type ResourceRule = { verbs: string[]; apiGroups?: string[]; resources?: string[
 
 let cluster: ClusterInfo;
 let controllerKubeconfig: string;
+const children: ChildProcess[] = [];
 
 const admin = (method: string, path: string, body?: unknown) => apiRequest(cluster, { method, path, body, identity: 'admin' });
 const kubectl = (args: string[], input?: string): Promise<RunResult> => runProcess('kubectl', ['--kubeconfig', cluster.kubeconfig, '--context', 'admin', ...args], { input });
@@ -64,6 +72,7 @@ describe('setup --controller: the controller as a Deployment, least privilege', 
   });
 
   after(async () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     if (cluster) await stopCluster(cluster);
   });
 
@@ -133,5 +142,39 @@ describe('setup --controller: the controller as a Deployment, least privilege', 
     assert.deepEqual(verbsOn(anywhere, 'tempcreds.dev', 'credentialrequests'), ['delete,get,list,update,watch']);
     assert.deepEqual(verbsOn(anywhere, 'tempcreds.dev', 'credentialrequests/status'), ['update']);
     assert.deepEqual(verbsOn(anywhere, 'admissionregistration.k8s.io', 'validatingadmissionpolicies'), ['get on tempcreds-credentialrequests']);
+  });
+
+  it('the controller process, with that ServiceAccount\'s token, issues a request end to end: its token works where the role allows (200), not elsewhere (403)', async () => {
+    const child = spawn(TEMPCREDS_BIN, ['controller', '--kubeconfig', controllerKubeconfig, '--health-addr', '127.0.0.1:0', '--id', 'deploy-test'], {
+      env: { ...process.env, KUBECTL_TEMPCREDS_HOME: mkdtempSync(join(tmpdir(), 'tempcreds-home-')) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    children.push(child);
+    let log = '';
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
+    const address = await waitFor(() => {
+      if (child.exitCode !== null) throw new Error(`the controller exited ${child.exitCode}: ${log}`);
+      return /"msg":"serving \/healthz[^\n]*"address":"([^"]+)"/.exec(log)?.[1];
+    }, { timeoutMs: 30_000, what: 'the controller to serve its probes' });
+    await waitFor(async () => (await fetch(`http://${address}/readyz`)).status === 200, { timeoutMs: 30_000, what: 'the controller to be ready' });
+    await waitFor(async () => ((await admin('GET', `/apis/coordination.k8s.io/v1/namespaces/${SYSTEM}/leases/tempcreds-controller`)).body as { spec?: { holderIdentity?: string } }).spec?.holderIdentity === 'deploy-test', { timeoutMs: 30_000, what: 'the controller to lead' });
+
+    // A role of generated rules: the issuance creates an anchor, a ServiceAccount, a Role, a RoleBinding and a token.
+    const role = 'deploy-e2e';
+    assert.equal((await admin('POST', '/apis/tempcreds.dev/v1alpha1/credentialroles', { apiVersion: 'tempcreds.dev/v1alpha1', kind: 'CredentialRole', metadata: { name: role }, spec: { allowedNamespaces: [SERVED[0]], rules: PODS_READER_RULES, maxTtl: '2h' } })).status, 201);
+    const alice = certificateUser('alice-deploy', [], cluster);
+    await allowRequests(SERVED[0]!, alice, [role], cluster);
+    const keys = await generateRequestKeyPair();
+    const { name, uid } = await createRequest(alice, SERVED[0]!, { role, namespace: SERVED[0]!, ttl: '1h', requester: await whoAmI(alice), publicKey: keys.publicKey });
+    const status = await waitFor(async () => {
+      const request = (await admin('GET', `/apis/tempcreds.dev/v1alpha1/namespaces/${SERVED[0]}/credentialrequests/${name}`)).body as { status?: CredentialRequestStatus };
+      const settled = request.status?.conditions?.find((condition) => condition.status === 'True');
+      if (settled && settled.type !== 'Issued') throw new Error(`${settled.type}: ${settled.reason} ${settled.message}`);
+      return settled && request.status;
+    }, { timeoutMs: 60_000, what: 'the request to be issued' });
+    const token = await openSealedToken(status.token!, keys.privateKey, uid);
+    assert.equal((await apiRequest(cluster, { path: `/api/v1/namespaces/${SERVED[0]}/pods`, token })).status, 200);
+    assert.equal((await apiRequest(cluster, { path: `/api/v1/namespaces/${SERVED[1]}/pods`, token })).status, 403);
+    assert.doesNotMatch(log, /\b403\b|forbidden/i, 'no request of the controller was refused');
   });
 });
