@@ -15,7 +15,8 @@
 // addon) stays external and is resolved from node_modules at run time.
 //
 // Reuse: `bundleSingleFile()` builds one self-contained CommonJS file (no chunks, no dynamic
-// imports of files) from the same options — what a Node single executable needs.
+// imports of files) from the same options; `bundleSingleExecutable()` builds the two a Node
+// single executable needs (its small main with the cache hit, and the rest it loads on a miss).
 //
 // Flavours: every build is a release build — src/test-hooks/faults.ts (the test hooks, driven by
 // KUBECTL_TEMPCREDS_TEST_* variables) is swapped for src/test-hooks/no-faults.ts, so no bundle holds hook
@@ -183,6 +184,52 @@ export async function bundleSingleFile(entry: string, outfile: string, options: 
   const define = { ...commonOptions.define, ...options.define };
   const result = await esbuild.build({ ...commonOptions, ...options, define, entryPoints: [entry], outfile, format: 'cjs', metafile: true });
   return result.metafile;
+}
+
+/** The single executable's two bundles (CommonJS, self-contained), and what it stores them as. */
+export interface SingleExecutableBundles {
+  /** The executable's main: bin/route.cjs and the cache hit (src/single-executable.ts). */
+  main: { path: string; metafile: esbuild.Metafile };
+  /** The rest (full exec entry and CLI), one function expression of (exports, require, module) that the main loads on a miss. */
+  rest: { path: string; metafile: esbuild.Metafile };
+}
+
+/**
+ * Splits the single executable the way dist/ is split: its main compiles only the routing and the
+ * cache hit, whose hand-over to the full exec entry (./main.js) becomes src/single-executable-rest.ts,
+ * which loads the rest bundle from the executable on first use.
+ */
+export async function bundleSingleExecutable(dir: string, options: esbuild.BuildOptions = {}): Promise<SingleExecutableBundles> {
+  const hit = join(ROOT, HIT_ENTRY.source);
+  const restLoader = join(ROOT, 'src', 'single-executable-rest.ts');
+  const restOnMiss: esbuild.Plugin = {
+    name: 'rest-on-miss',
+    setup(build) {
+      build.onResolve({ filter: /^\.\/main\.js$/ }, (args) => (args.importer === hit ? { path: restLoader } : undefined));
+    },
+  };
+  const plugins = [...(options.plugins ?? commonOptions.plugins ?? [])];
+  const main = join(dir, 'main.cjs');
+  const rest = join(dir, 'rest.cjs');
+  const banner = options.banner?.js ?? '';
+  const [mainMetafile, restMetafile] = await Promise.all([
+    bundleSingleFile(join(ROOT, 'src', 'single-executable.ts'), main, { ...options, plugins: [...plugins, restOnMiss] }),
+    esbuild
+      .build({
+        ...commonOptions,
+        ...options,
+        define: { ...commonOptions.define, ...options.define },
+        plugins,
+        stdin: { contents: "export { main as exec } from './src/exec/main.ts'; export { main as cli } from './src/cli/main.ts';", resolveDir: ROOT, sourcefile: 'single-executable-rest-entry.ts', loader: 'ts' },
+        outfile: rest,
+        format: 'cjs',
+        banner: { js: `(function (exports, require, module) {${banner}` },
+        footer: { js: '})' },
+        metafile: true,
+      })
+      .then((result) => result.metafile),
+  ]);
+  return { main: { path: main, metafile: mainMetafile }, rest: { path: rest, metafile: restMetafile } };
 }
 
 /**

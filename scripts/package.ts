@@ -2,8 +2,9 @@
 // the release archives for krew.
 //
 // Each archive holds a Node single executable application named kubectl-tempcreds (Node itself
-// plus one CommonJS bundle of the tool with a V8 code cache; no Node needed on the user's
-// machine), keytar's native addon beside it (loaded relative to the executable), the
+// plus the tool in two CommonJS bundles with V8 code caches — a small main that serves a token
+// cache hit, and the rest it loads only on a miss or another command; no Node needed on the
+// user's machine), keytar's native addon beside it (loaded relative to the executable), the
 // kubectl_complete-tempcreds helper (not on Windows) and the LICENSE; names and files come from
 // scripts/krew-manifest.ts (kubectl-tempcreds.exe in a .zip on Windows). The archive is written by
 // scripts/archive.ts, deterministic; its lowercase sha256 goes into the manifest rendered from
@@ -36,7 +37,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { bundleSingleFile, ROOT, typecheck } from './build.ts';
+import { bundleSingleExecutable, ROOT, typecheck, type SingleExecutableBundles } from './build.ts';
+import { REST_ASSET, REST_CODE_CACHE_ASSET } from '../src/single-executable-rest.ts';
 import { tarGz, zip, type ArchiveEntry } from './archive.ts';
 import { archiveFiles, archiveName, executableName, packageVersion, REPOSITORY } from './krew-manifest.ts';
 import { HOST, registryNode } from './node-runtime.ts';
@@ -59,10 +61,10 @@ function timed<T>(what: string, work: () => T): T {
   return result;
 }
 
-/** The bundling step: one CommonJS file, every dependency inside, keytar's addon loaded from beside the executable. */
-async function bundle(outfile: string, version: string): Promise<void> {
+/** The bundling step: the main and the rest (scripts/build.ts), every dependency inside, keytar's addon loaded from beside the executable. */
+async function bundle(dir: string, version: string): Promise<SingleExecutableBundles> {
   const { commonOptions } = await import('./build.ts');
-  await bundleSingleFile(join(ROOT, 'src/single-executable.ts'), outfile, {
+  return bundleSingleExecutable(dir, {
     external: [],
     // ES modules inside (yargs' createRequire(import.meta.url), …) get the executable's URL.
     define: { TEMPCREDS_VERSION: JSON.stringify(version), 'import.meta.url': '__tempcredsModuleUrl' },
@@ -86,13 +88,27 @@ module.exports = createRequire(process.execPath)(join(dirname(process.execPath),
 
 const codesign = (args: string[]) => execFileSync('codesign', args, { stdio: ['ignore', 'ignore', 'inherit'] });
 
-/** Node's single executable: the blob (bundle, and a code cache on the host) injected into a copy of the target's Node. */
-async function singleExecutable(work: string, bundlePath: string, target: string, platform: Platform, source: NodeSource): Promise<void> {
+/**
+ * The rest bundle's V8 code cache, made by the Node it will run on (V8 rejects another's): what
+ * useCodeCache does for the main, for the asset the main compiles on a miss.
+ */
+function restCodeCache(node: string, rest: string, out: string): void {
+  const made = spawnSync(node, ['-e', 'const [rest, out] = process.argv.slice(1); const { readFileSync, writeFileSync } = require("node:fs"); writeFileSync(out, new (require("node:vm").Script)(readFileSync(rest, "utf8"), { filename: rest }).createCachedData());', rest, out], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`the code cache of ${rest} failed: ${made.stderr}`);
+}
+
+/**
+ * Node's single executable: the blob (the main with a code cache on the host, the rest as an asset
+ * with its own code cache on the host) injected into a copy of the target's Node.
+ */
+async function singleExecutable(work: string, bundles: SingleExecutableBundles, target: string, platform: Platform, source: NodeSource): Promise<void> {
   const node = source.kind === 'local' ? source.path : registryNode(platform.node, source.version);
   const config = join(work, 'sea-config.json');
   const blob = join(work, 'sea-prep.blob');
   const host = isHost(platform);
-  writeFileSync(config, JSON.stringify({ main: bundlePath, output: blob, disableExperimentalSEAWarning: true, useCodeCache: host }));
+  const assets: Record<string, string> = { [REST_ASSET]: bundles.rest.path };
+  if (host) restCodeCache(node, bundles.rest.path, (assets[REST_CODE_CACHE_ASSET] = join(work, REST_CODE_CACHE_ASSET)));
+  writeFileSync(config, JSON.stringify({ main: bundles.main.path, output: blob, disableExperimentalSEAWarning: true, useCodeCache: host, assets }));
   const prepared = spawnSync(host ? node : registryNode(HOST, source.version), ['--experimental-sea-config', config], { encoding: 'utf8' });
   if (prepared.status !== 0) throw new Error(`node --experimental-sea-config failed: ${prepared.stderr}`);
   copyFileSync(node, target);
@@ -176,15 +192,15 @@ async function main(argv: string[]): Promise<void> {
   mkdirSync(out, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'kubectl-tempcreds-package-'));
   try {
-    const bundlePath = join(work, 'kubectl-tempcreds.cjs');
     const started = Date.now();
-    await bundle(bundlePath, version);
-    log(`bundled ${Math.round(statSync(bundlePath).size / 1024)} KB (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const bundles = await bundle(work, version);
+    const kb = (path: string) => Math.round(statSync(path).size / 1024);
+    log(`bundled ${kb(bundles.main.path)} KB main, ${kb(bundles.rest.path)} KB rest (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     const stage = join(work, 'stage');
     mkdirSync(stage);
     const executable = executableName(platform);
     const executableStarted = Date.now();
-    await singleExecutable(work, bundlePath, join(stage, executable), platform, source);
+    await singleExecutable(work, bundles, join(stage, executable), platform, source);
     log(`single executable on Node ${source.version} (${source.kind === 'local' ? source.path : 'npm registry'}) for ${targetName(platform)}, ${Math.round(statSync(join(stage, executable)).size / 2 ** 20)} MB (${((Date.now() - executableStarted) / 1000).toFixed(1)} s)`);
     if (isHost(platform)) copyFileSync(keytarAddon(), join(stage, ADDON));
     else log(`keytar's addon is built for this host only: the ${targetName(platform)} archive caches tokens in private files`);

@@ -1,14 +1,11 @@
-// The entry of the single executable (`npm run package`, the krew archive): the launcher's
-// routing (bin/route.cjs) over the bundled entries. Bundled into one CommonJS file, these
-// imports become lazy initialisers, so a token cache hit never runs yargs or the Kubernetes
-// client here either.
+// The main of the single executable (`npm run package`, the krew archive): the launcher's routing
+// (bin/route.cjs) with the cache hit bundled in; anything else loads the rest from the executable
+// (./single-executable-rest.ts), so a cache hit compiles only this small bundle.
 
 import { launch } from '../bin/route.cjs';
+import { main as hit } from './exec/hit.js';
+import { cli } from './single-executable-rest.js';
 
-void launch(process.argv.slice(2), {
-  // The cache hit first; it hands anything else to the full exec entry.
-  token: async (args) => (await import('./exec/hit.js')).main(args),
-  cli: async (args) => (await import('./cli/main.js')).main(args),
-}).then((code) => {
+void launch(process.argv.slice(2), { token: hit, cli }).then((code) => {
   process.exitCode = code;
 });

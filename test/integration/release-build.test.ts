@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ROOT, TEST_BUILD, bundleDist, bundleSingleFile } from '../../scripts/build.ts';
+import { TEST_BUILD, bundleDist, bundleSingleExecutable } from '../../scripts/build.ts';
 import { BIN_DIR, runProcess } from '../helpers/tempcreds.ts';
 
 const HOOK_TEXT = 'KUBECTL_TEMPCREDS_TEST_';
@@ -48,10 +48,19 @@ describe('release builds have no test hooks', () => {
     for (const file of bundles) assert.ok(!readFileSync(file, 'utf8').includes(HOOK_TEXT), `${file} holds ${HOOK_TEXT}`);
   });
 
-  it('nor does the single executable bundle of npm run package (same plugins)', async () => {
-    const bundle = join(release, 'single-executable.cjs');
-    await bundleSingleFile(join(ROOT, 'src/single-executable.ts'), bundle);
-    assert.ok(!readFileSync(bundle, 'utf8').includes(HOOK_TEXT));
+  it('nor do the single executable bundles of npm run package (same plugins)', async () => {
+    const { main, rest } = await bundleSingleExecutable(join(release, 'single-executable'));
+    for (const { path } of [main, rest]) assert.ok(!readFileSync(path, 'utf8').includes(HOOK_TEXT), `${path} holds ${HOOK_TEXT}`);
+  });
+
+  it('the single executable\'s main holds the cache hit but no dependency, CLI or full exec entry: those are the rest, loaded on a miss', async () => {
+    const { main, rest } = await bundleSingleExecutable(join(release, 'single-executable-split'));
+    const mainInputs = Object.keys(main.metafile.inputs);
+    assert.ok(mainInputs.includes('src/exec/hit.ts'), mainInputs.join(', '));
+    assert.deepEqual(mainInputs.filter((input) => input.includes('node_modules') || input.startsWith('src/cli/') || input === 'src/exec/main.ts'), []);
+    const restInputs = Object.keys(rest.metafile.inputs);
+    for (const input of ['src/exec/main.ts', 'src/cli/main.ts']) assert.ok(restInputs.includes(input), `${input} is not in the rest`);
+    assert.ok(restInputs.some((input) => input.includes('node_modules/@kubernetes/client-node/')), 'the Kubernetes client is not in the rest');
   });
 
   it('KUBECTL_TEMPCREDS_TEST_NOW changes nothing in a release build; the test build still honours it', async () => {
