@@ -17,6 +17,7 @@ import { benchApiCalls } from './p3-api-calls.ts';
 import { benchParallel } from './p4-parallel.ts';
 import { benchRevokeAndGc } from './p5-revoke-gc.ts';
 import { benchDelegated } from './p7-delegated.ts';
+import { benchController } from './p8-controller.ts';
 
 export type Figure = number | string | Record<string, number | string>;
 export type Figures = Record<string, Figure>;
@@ -36,6 +37,7 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<Figures>> = {
   p4: benchParallel,
   p5: benchRevokeAndGc,
   p7: benchDelegated,
+  p8: benchController,
 };
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);

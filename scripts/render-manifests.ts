@@ -6,13 +6,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEPLOY_FILES, renderManifests } from '../src/core/manifests/deploy.ts';
+import { deployFiles, renderManifests } from '../src/core/manifests/deploy.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Each deploy file's path and its rendered text. */
 export function renderedFiles(): { path: string; text: string }[] {
-  return DEPLOY_FILES.map(({ path, manifests }) => ({ path, text: renderManifests(manifests) }));
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  return deployFiles(version).map((file) => ({ path: file.path, text: 'text' in file ? file.text : renderManifests(file.manifests) }));
 }
 
 /** The deploy files whose content is not what the manifests render. */

@@ -1,7 +1,8 @@
 // `setup`'s writes (as an admin): apply the issuer's objects like kubectl apply, comparing only
-// the fields setup sets, and read the labels that tell whether an object is setup's.
+// the fields setup sets, or (`setup --controller`) with server-side apply; and read the labels
+// that tell whether an object is setup's.
 
-import { objectPath } from '../core/api-paths.js';
+import { objectPath, withQuery } from '../core/api-paths.js';
 import { canonicalJson } from '../core/digest.js';
 import { ApiError, operationFailed } from '../core/errors.js';
 import type { Manifest } from '../core/grant-plan.js';
@@ -72,4 +73,40 @@ function holds(actual: unknown, desired: unknown): boolean {
 /** The manifest as a replacement of the live object: its metadata kept, its resourceVersion checked. */
 function withVersion(manifest: Manifest, current: KubeObject): Manifest {
   return { ...manifest, metadata: { ...current.metadata, ...manifest.metadata, labels: { ...current.metadata?.labels, ...manifest.metadata.labels }, resourceVersion: current.metadata?.resourceVersion } } as Manifest;
+}
+
+/** Who server-side apply records as the owner of the fields setup sets. */
+const FIELD_MANAGER = 'kubectl-tempcreds';
+
+/**
+ * Server-side apply (`setup --controller`): the API server merges the fields this manager owns,
+ * so a second run changes nothing (same resourceVersion: 'unchanged'); `force` takes over fields
+ * another manager set (setup has already refused objects that are not its own). A CRD is waited
+ * for until it is served: the Deployment applied after it must not find it missing.
+ */
+export async function serverSideApply(api: KubeApi, manifest: Manifest): Promise<'created' | 'configured' | 'unchanged'> {
+  const path = objectPath({ kind: manifest.kind, name: manifest.metadata.name, namespace: manifest.metadata.namespace });
+  let before: string | undefined;
+  try {
+    before = (await api.request<KubeObject>(`read ${describeManifest(manifest)}`, { method: 'GET', path })).metadata?.resourceVersion;
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+  }
+  const applied = await api.request<KubeObject>(`apply ${describeManifest(manifest)}`, {
+    method: 'PATCH',
+    path: withQuery(path, { fieldManager: FIELD_MANAGER, force: 'true' }),
+    body: manifest,
+    contentType: 'application/apply-patch+yaml',
+  });
+  if (manifest.kind === 'CustomResourceDefinition') await established(api, manifest, path);
+  return before === undefined ? 'created' : before === applied.metadata?.resourceVersion ? 'unchanged' : 'configured';
+}
+
+async function established(api: KubeApi, manifest: Manifest, path: string): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    const current = await api.request<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(`read ${describeManifest(manifest)}`, { method: 'GET', path });
+    if (current.status?.conditions?.some((condition) => condition.type === 'Established' && condition.status === 'True')) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw operationFailed(`${describeManifest(manifest)} was applied but is not served after 10 s: check it with kubectl get crd ${manifest.metadata.name} -o yaml, then run setup again`);
 }

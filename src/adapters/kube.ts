@@ -8,7 +8,7 @@ import type { ResourceAccess } from '../core/issuer-checks.js';
 import type { IssuerCheckPort, IssuerSetupPort } from '../app/ports.js';
 import { canI, namespaceNames, supportsTokenRequest, whoAmI } from './kube-doctor.js';
 import { KubeIssuanceApi } from './kube-issuance.js';
-import { applyManifest, labelsOf } from './kube-setup.js';
+import { applyManifest, labelsOf, serverSideApply } from './kube-setup.js';
 
 export { kubeconfigSource, loadKubeConfig, type KubeTarget } from './kube-config.js';
 
@@ -19,6 +19,11 @@ export class KubeClient extends KubeIssuanceApi implements IssuerSetupPort, Issu
 
   labelsOf(manifest: Manifest): Promise<Record<string, string> | undefined> {
     return labelsOf(this, manifest);
+  }
+
+  /** The same port, applying with server-side apply (`setup --controller`). */
+  serverSide(): IssuerSetupPort {
+    return { apply: (manifest) => serverSideApply(this, manifest), labelsOf: (manifest) => this.labelsOf(manifest), namespaceLabels: (name) => this.namespaceLabels(name) };
   }
 
   supportsTokenRequest(): Promise<boolean> {

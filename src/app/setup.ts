@@ -5,7 +5,7 @@
 
 import { invalidInput } from '../core/errors.js';
 import type { Manifest } from '../core/grant-plan.js';
-import { isIssuerObject } from '../core/issuer-setup.js';
+import { isSetupObject } from '../core/issuer-setup.js';
 import { describeManifest } from '../core/object-ref.js';
 import type { IssuerSetupPort } from './ports.js';
 
@@ -16,7 +16,8 @@ export interface AppliedObject {
 
 export async function applyIssuer(port: IssuerSetupPort, manifests: Manifest[], { force }: { force: boolean }): Promise<AppliedObject[]> {
   // Every check before the first change: bad input leaves the cluster as it was.
-  const namespaces = [...new Set(manifests.flatMap((manifest) => manifest.metadata.namespace ?? []))];
+  const created = new Set(manifests.filter((manifest) => manifest.kind === 'Namespace').map((manifest) => manifest.metadata.name));
+  const namespaces = [...new Set(manifests.flatMap((manifest) => manifest.metadata.namespace ?? []))].filter((namespace) => !created.has(namespace));
   const present = await Promise.all(namespaces.map((namespace) => port.namespaceLabels(namespace)));
   const missing = namespaces.filter((_, index) => present[index] === undefined);
   if (missing.length > 0) {
@@ -24,10 +25,10 @@ export async function applyIssuer(port: IssuerSetupPort, manifests: Manifest[], 
     throw invalidInput(`namespace${many ? 's' : ''} ${missing.join(', ')} ${many ? 'do' : 'does'} not exist: create ${many ? 'them' : 'it'} first (kubectl create namespace ${missing[0]}); nothing was changed`);
   }
   if (!force) {
-    // An existing ServiceAccount is never changed (apply leaves it as it is): only the others are checked.
-    const checked = manifests.filter((manifest) => manifest.kind !== 'ServiceAccount');
+    // An existing ServiceAccount or Namespace only gains labels: only the others are checked.
+    const checked = manifests.filter((manifest) => manifest.kind !== 'ServiceAccount' && manifest.kind !== 'Namespace');
     const labels = await Promise.all(checked.map((manifest) => port.labelsOf(manifest)));
-    const foreign = checked.filter((_, index) => labels[index] !== undefined && !isIssuerObject(labels[index]));
+    const foreign = checked.filter((manifest, index) => labels[index] !== undefined && !isSetupObject(manifest, labels[index]));
     if (foreign.length > 0) {
       throw invalidInput(
         `${foreign.map(describeManifest).join(', ')} already exist${foreign.length === 1 ? 's' : ''} and ${foreign.length === 1 ? 'was' : 'were'} not created by kubectl tempcreds setup; nothing was changed: choose another --name, or pass --force to overwrite ${foreign.length === 1 ? 'it' : 'them'}`,

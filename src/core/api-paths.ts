@@ -33,10 +33,13 @@ export function groupPath(apiVersion: string): string {
   return apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
 }
 
-/** Kinds only `setup` creates (the issuer guard), never a lease: not in MANAGED_KINDS. */
+/** Kinds only `setup` creates (the issuer guard; with --controller its CRDs, namespace and Deployment), never a lease: not in MANAGED_KINDS. */
 const SETUP_RESOURCES: typeof RESOURCES = {
   ValidatingAdmissionPolicy: { apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingadmissionpolicies', namespaced: false },
   ValidatingAdmissionPolicyBinding: { apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingadmissionpolicybindings', namespaced: false },
+  CustomResourceDefinition: { apiVersion: 'apiextensions.k8s.io/v1', resource: 'customresourcedefinitions', namespaced: false },
+  Namespace: { apiVersion: 'v1', resource: 'namespaces', namespaced: false },
+  Deployment: { apiVersion: 'apps/v1', resource: 'deployments', namespaced: true },
 };
 
 function resourceOf(kind: string): (typeof RESOURCES)[string] {

@@ -107,9 +107,13 @@ function subjectRef(subject: IssuerSubject) {
   return subject.kind === 'User' ? { apiGroup: RBAC, kind: 'User', name: subject.name } : { kind: 'ServiceAccount', namespace: subject.namespace, name: subject.name };
 }
 
-/** Whether an existing object carries the labels setup gives its own: only those does it change without --force. */
-export function isIssuerObject(labels: Record<string, string> | undefined): boolean {
-  return Object.entries(ISSUER_LABELS).every(([key, value]) => labels?.[key] === value);
+/**
+ * Whether an existing object carries the labels setup gives this manifest (the issuer's, the
+ * delegation's or the controller's part-of and component): only those does it change without --force.
+ */
+export function isSetupObject(manifest: Manifest, labels: Record<string, string> | undefined): boolean {
+  const own = Object.entries(manifest.metadata.labels);
+  return own.length > 0 && own.every(([key, value]) => labels?.[key] === value);
 }
 
 /** The Role and RoleBinding that give the issuer its rights in one namespace, after the guard's binding for its ServiceAccounts. */

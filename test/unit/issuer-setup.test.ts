@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { TempcredsError } from '../../src/core/errors.ts';
 import { accessChecks, describeAccess, issuerAccessChecks, setupSubjectFlag } from '../../src/core/issuer-checks.ts';
 import { issuerClusterRules, issuerNamespacedRules, issuerNamespaceRules } from '../../src/core/issuer-rbac.ts';
-import { checkIssuerName, GUARD_DENIAL, issuerManifests, isIssuerObject, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../src/core/issuer-setup.ts';
+import { checkIssuerName, GUARD_DENIAL, issuerManifests, isSetupObject, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../src/core/issuer-setup.ts';
 
 describe('parseIssuerSubject', () => {
   it('reads --service-account NS/NAME and --user NAME', () => {
@@ -67,7 +67,8 @@ describe('issuerManifests', () => {
     const granted = JSON.stringify(manifests[1]!.rules);
     for (const resource of ['secrets', 'serviceaccounts', 'clusterroles', 'clusterrolebindings']) assert.ok(!granted.includes(`"${resource}"`), `no cluster-wide ${resource}`);
     assert.equal(manifests.some((manifest) => 'app.kubernetes.io/managed-by' in manifest.metadata.labels), false, 'not the label of lease objects');
-    assert.ok(manifests.every((manifest) => isIssuerObject(manifest.metadata.labels)));
+    const issuerLabels = { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'issuer' };
+    assert.ok(manifests.every((manifest) => isSetupObject(manifest, issuerLabels)));
   });
 
   it('cluster-scoped rights and escalation only when asked for; --all-namespaces puts the namespaced rights in the ClusterRole', () => {

@@ -5,6 +5,7 @@ import { applyIssuer } from '../../src/app/setup.ts';
 import { TempcredsError } from '../../src/core/errors.ts';
 import type { Manifest } from '../../src/core/grant-plan.ts';
 import { issuerManifests } from '../../src/core/issuer-setup.ts';
+import { controllerManifests } from '../../src/core/manifests/controller.ts';
 
 /** A cluster of existing objects (by "Kind namespace/name") with their labels, and existing namespaces. */
 function fakePort(existing: Record<string, Record<string, string>>, namespaces: string[]) {
@@ -42,6 +43,24 @@ describe('applyIssuer', () => {
   it('refuses namespaces that do not exist before creating anything (bad input changes nothing)', async () => {
     const { port, applied } = fakePort({}, ['team-a']);
     await assert.rejects(applyIssuer(port, manifests, { force: false }), refused(/^namespace tempcreds does not exist: create it first \(kubectl create namespace tempcreds\); nothing was changed$/));
+    assert.deepEqual(applied, []);
+  });
+});
+
+describe('applyIssuer with the controller (setup --controller)', () => {
+  const controller = controllerManifests({ namespaces: ['team-a'], clusterScoped: false, withEscalation: true, guard: true, maxTtlSeconds: 86400, image: 'example/controller:1' });
+
+  it('creates its own namespace: only the other namespaces must exist', async () => {
+    const { port, applied } = fakePort({}, ['team-a']);
+    await applyIssuer(port, controller, { force: false });
+    assert.equal(applied.length, controller.length);
+    await assert.rejects(applyIssuer(fakePort({}, []).port, controller, { force: false }), refused(/^namespace team-a does not exist/));
+  });
+
+  it('an object of the same name with another part\'s labels is not its own: refused without --force', async () => {
+    const issuerLabels = { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'issuer' };
+    const { port, applied } = fakePort({ 'ClusterRole tempcreds-controller-requests': issuerLabels, 'Namespace tempcreds-system': {} }, ['team-a']);
+    await assert.rejects(applyIssuer(port, controller, { force: false }), refused(/^ClusterRole tempcreds-controller-requests already exists and was not created by kubectl tempcreds setup/));
     assert.deepEqual(applied, []);
   });
 });

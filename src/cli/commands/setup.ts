@@ -5,9 +5,13 @@
 import { applyIssuer } from '../../app/setup.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Manifest } from '../../core/grant-plan.js';
-import { checkIssuerName, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
+import { checkIssuerName, DEFAULT_ISSUER_NAME, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
 import { CREDENTIAL_ROLE_CRD } from '../../core/manifests/credential-role-crd.js';
 import { toYaml } from '../../core/structured-text.js';
+import { CONTROLLER_DOCKERFILE, CONTROLLER_SUBJECT, controllerImage, controllerManifests, type ControllerSetup } from '../../core/manifests/controller.js';
+import { CONTROLLER_NAME, CONTROLLER_NAMESPACE } from '../../core/delegation-names.js';
+import { invalidInput } from '../../core/errors.js';
+import { packageVersion } from '../../adapters/build-info.js';
 import type { ArgsOf, CommandHandler } from '../command-spec.js';
 import { composeFor } from '../global-options.js';
 import { print, warn } from '../io.js';
@@ -35,15 +39,20 @@ function scopeOf({ namespaces, clusterScoped }: IssuerSetup): string {
   return `${where}${clusterScoped ? ', plus ClusterRoles and ClusterRoleBindings' : ''}`;
 }
 
-function printedYaml(manifests: Manifest[], setup: IssuerSetup): string {
+function printedYaml(manifests: Manifest[], setup: IssuerSetup, controller?: ControllerSetup): string {
   const { subject, withEscalation, guard } = setup;
   const header = [
+    ...(controller
+      ? [`kubectl-tempcreds delegated issuance: the CredentialRequest API and its admission policy, the requester ClusterRole, and the controller (Deployment ${CONTROLLER_NAMESPACE}/${CONTROLLER_NAME}, image ${controller.image}), the only holder of the issuer identity:`]
+      : []),
     `kubectl-tempcreds issuer identity for ${subjectUserName(subject)}, ${scopeOf(setup)}, ${withEscalation ? 'with' : 'without'} escalate/bind, ${guard ? `with the issuer guard (tokens of at most ${formatDuration(setup.maxTtlSeconds)})` : 'without the issuer guard'}.`,
     ...wrap(escalationTradeOff(withEscalation)),
     ...(guard ? wrap(GUARD_SUMMARY) : []),
-    'Apply with: kubectl apply -f FILE (as an admin)',
+    controller ? 'Apply with: kubectl apply --server-side --field-manager=kubectl-tempcreds -f FILE (as an admin)' : 'Apply with: kubectl apply -f FILE (as an admin)',
   ].map((line) => `# ${line}`);
-  return `${header.join('\n')}\n${manifests.map((manifest) => `---\n${toYaml(manifest)}`).join('')}`;
+  // The image's Dockerfile as comments: the output stays one file kubectl applies.
+  const dockerfile = controller ? `# The controller image (deploy/controller/Dockerfile):\n${CONTROLLER_DOCKERFILE.trimEnd().split('\n').map((line) => `#   ${line}`.trimEnd()).join('\n')}\n` : '';
+  return `${header.join('\n')}\n${manifests.map((manifest) => `---\n${toYaml(manifest)}`).join('')}${dockerfile}`;
 }
 
 function nextSteps({ subject, name, namespaces }: IssuerSetup): string {
@@ -79,6 +88,7 @@ export function issuerSetup(args: ArgsOf<typeof setupSpec>): IssuerSetup {
 
 export const setupCommand: CommandHandler<typeof setupSpec> = {
   handler: async (args) => {
+    if (args.controller) return setupController(args);
     const setup = issuerSetup(args);
     const manifests = issuerManifests(setup);
     // The CredentialRole CRD goes last: a refused issuer (bad input) changes nothing at all.
@@ -93,3 +103,27 @@ export const setupCommand: CommandHandler<typeof setupSpec> = {
     print(nextSteps(setup));
   },
 };
+
+/** `setup --controller`: the controller is the issuer (its own ServiceAccount and name), so only the scope is chosen. */
+async function setupController(args: ArgsOf<typeof setupSpec>): Promise<void> {
+  for (const flag of ['service-account', 'user'] as const) if (args[flag] !== undefined) throw invalidInput(`--${flag} does not go with --controller: the controller's ServiceAccount ${subjectUserName(CONTROLLER_SUBJECT)} is the issuer`);
+  if (args.name !== DEFAULT_ISSUER_NAME) throw invalidInput(`--name does not go with --controller: its objects are named ${CONTROLLER_NAME}`);
+  if (args.image !== undefined && !/^[^\s]+$/.test(args.image)) throw invalidInput(`--image "${args.image}" is not an image reference (e.g. registry.example/tempcreds-controller:0.1.0)`);
+  const controller: ControllerSetup = {
+    namespaces: parseServedNamespaces({ namespaces: args.namespaces, allNamespaces: args['all-namespaces'] }),
+    clusterScoped: args['cluster-scoped'],
+    withEscalation: args.escalate,
+    guard: args.guard,
+    maxTtlSeconds: parseGuardMaxTtl(args['max-ttl']),
+    image: args.image ?? controllerImage(packageVersion()),
+  };
+  const issuer: IssuerSetup = { ...controller, name: CONTROLLER_NAME, subject: CONTROLLER_SUBJECT };
+  const manifests = controllerManifests(controller);
+  if (args.print) return print(printedYaml(manifests, issuer, controller));
+
+  const applied = await applyIssuer((await composeFor(args).connectDirect()).serverSide(), manifests, { force: args.force });
+  print(applied.map(({ manifest, result }) => `${resourceName(manifest)}${manifest.metadata.namespace ? ` -n ${manifest.metadata.namespace}` : ''} ${result}`).join('\n'));
+  if (args.escalate) warn(`${subjectUserName(CONTROLLER_SUBJECT)} may grant permissions it does not hold (escalate/bind) ${scopeOf(issuer)}; --no-escalate leaves them out (see: kubectl tempcreds setup --help)`);
+  if (!args.guard) warn(`${subjectUserName(CONTROLLER_SUBJECT)} has no issuer guard (--no-guard): a stolen credential may delete or rewrite any object its rights reach`);
+  print(`Next: give requesters the ClusterRole tempcreds-requester where they ask (a RoleBinding) and each role they may use: kubectl tempcreds role grant ROLE --user NAME`);
+}

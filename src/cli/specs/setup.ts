@@ -32,9 +32,16 @@ export const setupSpec = spec({
       })
       .option('force', { type: 'boolean', default: false, describe: 'Overwrite objects of the same name that setup did not create (refused otherwise)' })
       .option('print', { type: 'boolean', default: false, describe: 'Print the objects as YAML instead of applying them (no cluster access)' })
+      .option('controller', {
+        type: 'boolean',
+        default: false,
+        describe: 'Delegated issuance: install the CredentialRequest API, its admission policy, the requester ClusterRole and the controller (namespace tempcreds-system, its ServiceAccount as the issuer of --namespaces/--all-namespaces, a Deployment), with server-side apply',
+      })
+      .option('image', { type: 'string', describe: 'With --controller: the controller image (default: the release image of this version; build your own from deploy/controller/Dockerfile)' })
       .example('$0 setup --service-account tempcreds/issuer --namespaces team-a,team-b --context admin', 'a ServiceAccount issuer for two namespaces, applied with the admin context')
       .example('$0 setup --user ci-issuer --namespaces ci --no-escalate --print > issuer.yaml', 'review the RBAC of an issuer that can grant only what it holds')
       .example('$0 setup --user alice --all-namespaces --cluster-scoped --context admin && $0 doctor --context alice', 'everywhere, generated ClusterRoles too; then check it as the issuer')
+      .example('$0 setup --controller --namespaces team-a,team-b --context admin', 'delegated issuance: the controller alone holds the issuer identity; requesters need only role grant')
       .epilog(
         [
           'The issuer creates and deletes ServiceAccounts, their tokens, Secrets (lease anchors), Roles and RoleBindings in the namespaces it serves (--namespaces, or --all-namespaces), reads namespaces\' labels cluster-wide, and with --cluster-scoped creates and deletes ClusterRoles and ClusterRoleBindings (src/core/issuer-rbac.ts). Objects of the same name that setup did not create are refused (exit 2, nothing changed) unless --force.',

@@ -6,13 +6,29 @@ import type { Manifest } from '../grant-plan.js';
 import { toYaml } from '../structured-text.js';
 import { CREDENTIAL_ROLE_CRD } from './credential-role-crd.js';
 import { requestApiManifests } from './request-admission.js';
+import { CONTROLLER_DOCKERFILE, controllerImage, controllerManifests } from './controller.js';
+import { parseDuration } from '../duration.js';
+import { DEFAULT_GUARD_MAX_TTL } from '../issuer-setup.js';
+import { describeManifest } from '../object-ref.js';
 
-/** Each file under deploy/ and the objects it holds, in apply order. */
-export const DEPLOY_FILES: { path: string; manifests: Manifest[] }[] = [
-  { path: 'deploy/crds/credentialroles.tempcreds.dev.yaml', manifests: [CREDENTIAL_ROLE_CRD] },
-  // One file: its admission policy must be in place before the CRD serves the first request.
-  { path: 'deploy/credential-requests.yaml', manifests: requestApiManifests() },
-];
+/** A file under deploy/: objects in apply order, or (the controller's Dockerfile) text. */
+export type DeployFile = { path: string; manifests: Manifest[] } | { path: string; text: string };
+
+/**
+ * Each file under deploy/. The controller's file is `setup --controller --all-namespaces` without
+ * what the files before it hold; its image is this version's release (`version`: package.json).
+ */
+export function deployFiles(version: string): DeployFile[] {
+  const controller = controllerManifests({ namespaces: 'all', clusterScoped: false, withEscalation: true, guard: true, maxTtlSeconds: parseDuration(DEFAULT_GUARD_MAX_TTL)!, image: controllerImage(version) });
+  const elsewhere = new Set([CREDENTIAL_ROLE_CRD, ...requestApiManifests()].map(describeManifest));
+  return [
+    { path: 'deploy/crds/credentialroles.tempcreds.dev.yaml', manifests: [CREDENTIAL_ROLE_CRD] },
+    // One file: its admission policy must be in place before the CRD serves the first request.
+    { path: 'deploy/credential-requests.yaml', manifests: requestApiManifests() },
+    { path: 'deploy/controller/controller.yaml', manifests: controller.filter((manifest) => !elsewhere.has(describeManifest(manifest))) },
+    { path: 'deploy/controller/Dockerfile', text: CONTROLLER_DOCKERFILE },
+  ];
+}
 
 /** Manifests as a multi-document YAML file; empty labels and annotations are left out. */
 export function renderManifests(manifests: Manifest[], header = 'Generated from src/core/manifests/ by scripts/render-manifests.ts: do not edit.'): string {
