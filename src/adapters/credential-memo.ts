@@ -35,7 +35,10 @@ export interface MemoValue {
   /** The lease records' directory (the hit checks that the token's lease is still recorded). */
   leases: string;
   refresh: { fraction: number; minSeconds: number };
-  /** Epoch ms after which the entry is not used: what no file stamps (a role in the cluster) is read again then. */
+  /**
+   * Epoch ms after which the entry is not used: what no file stamps (a role in the cluster) is read
+   * again then. A young entry (see rememberMemo) always has one, and serves only a caller that waited for it.
+   */
   until?: number;
 }
 
@@ -43,15 +46,13 @@ interface MemoEntry extends MemoValue {
   version: 1;
   invocation: string;
   stamps: [path: string, stamp: string][];
-  /** Epoch ms: a young entry (see rememberMemo) always has one, and serves only a caller that waited for it. */
-  until?: number;
 }
 
 /**
  * The invocation, as the memo keys it. The working directory is part of it only when a path the
  * answer depends on is relative (kubectl runs the plugin from wherever kubectl was started).
+ * `hookInputs`: the test build's variables that change what the full path does (test-hooks/faults.ts).
  */
-/** `hookInputs`: the test build's variables that change what the full path does (test-hooks/faults.ts). */
 export function memoInvocation(args: string[], env: NodeJS.ProcessEnv, hookInputs: readonly string[] = []): string {
   const paths = [
     ...(env.KUBECONFIG ?? '').split(delimiter),
@@ -155,22 +156,36 @@ export function claimInvocation(directory: string, invocation: string): (() => v
   } catch {
     return () => undefined;
   }
+  // Which claim is this process's: a holder taken over as stale must not touch its successor's.
+  const owner = `${process.pid} ${process.hrtime.bigint()}`;
+  const ours = () => {
+    try {
+      return readFileSync(file, 'utf8') === owner;
+    } catch {
+      return false;
+    }
+  };
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o600);
       try {
-        writeSync(fd, String(process.pid));
+        writeSync(fd, owner);
       } finally {
         closeSync(fd);
       }
       // Kept fresh while the holder works (a slow issuance on a loaded machine outlives the stale time).
       const refresh = setInterval(() => {
-        const now = new Date();
-        utimesSync(file, now, now);
+        try {
+          if (!ours()) return clearInterval(refresh);
+          const now = new Date();
+          utimesSync(file, now, now);
+        } catch {
+          clearInterval(refresh); // gone: the waiters run the full path themselves
+        }
       }, CLAIM_STALE_MS / 4).unref();
       return () => {
         clearInterval(refresh);
-        unlinkSync(file);
+        if (ours()) unlinkSync(file);
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined; // cannot claim: run alone
@@ -188,9 +203,14 @@ export function claimInvocation(directory: string, invocation: string): (() => v
 /** Whether a process that is still running holds a fresh claim on the invocation. */
 export function invocationClaimed(directory: string, invocation: string): boolean {
   const file = memoFile(directory, invocation, 'claim');
-  const info = statSync(file, { throwIfNoEntry: false });
-  if (!info || Date.now() - info.mtimeMs >= CLAIM_STALE_MS) return false;
-  const pid = Number(readFileSync(file, 'utf8'));
+  let pid: number;
+  try {
+    const info = statSync(file, { throwIfNoEntry: false });
+    if (!info || Date.now() - info.mtimeMs >= CLAIM_STALE_MS) return false;
+    pid = Number(readFileSync(file, 'utf8').split(' ')[0]);
+  } catch {
+    return false; // released between the stat and the read
+  }
   if (!Number.isSafeInteger(pid) || pid <= 0) return true; // being written: give it the stale time
   try {
     process.kill(pid, 0);

@@ -41,7 +41,8 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     // path, the others wait for its answer rather than each loading the full path to queue on its lock.
     const release = trusted(paths.cache, memoDirectory) ? claimInvocation(memoDirectory, invocation) : () => undefined;
     if (release) return fullPath(args, env, release);
-    credential = await waitForClaim(() => invocationClaimed(memoDirectory, invocation), () => memoWritten(memoDirectory, invocation), () => serve(true));
+    // Any doubt while waiting (a claim file that vanished mid-read) falls through to the full path.
+    credential = await waitForClaim(() => invocationClaimed(memoDirectory, invocation), () => memoWritten(memoDirectory, invocation), () => serve(true)).catch(() => undefined);
     if (credential === undefined) return fullPath(args, env, () => undefined);
   }
   writeAll(credential);
@@ -55,7 +56,7 @@ async function fullPath(args: string[], env: NodeJS.ProcessEnv, release: () => v
     try {
       release();
     } catch {
-      // already taken over as stale
+      // the claim file is not ours to remove any more: nothing to release
     }
   }
 }

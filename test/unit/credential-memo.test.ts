@@ -145,7 +145,12 @@ describe('claiming an invocation', () => {
     const [claim] = readdirSync(s.memo).filter((name) => name.endsWith('.claim'));
     utimesSync(join(s.memo, claim!), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     assert.equal(invocationClaimed(s.memo, invocation), false);
-    assert.ok(claimInvocation(s.memo, invocation), 'a stale claim is taken over');
+    const successor = claimInvocation(s.memo, invocation);
+    assert.ok(successor, 'a stale claim is taken over');
+    again();
+    assert.equal(invocationClaimed(s.memo, invocation), true, "the stale holder's release leaves its successor's claim alone");
+    successor();
+    assert.equal(invocationClaimed(s.memo, invocation), false);
   });
 
   it('is taken over at once when its holder was killed', () => {
