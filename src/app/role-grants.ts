@@ -38,7 +38,9 @@ export async function grantRole(port: RoleGrantPort, roles: RoleReader, role: st
   if (clusterRole && !isGrantObject(clusterRole.labels, role)) throw notOurs('ClusterRole', role);
   const binding = await port.read('ClusterRoleBinding', grantName(role));
   if (binding && !isGrantObject(binding.labels, role)) throw notOurs('ClusterRoleBinding', role);
-  if (!clusterRole) await port.write(grantClusterRole(role));
+  // Written whole every time: a ClusterRole with our labels may have been made (or changed) by
+  // someone else with more rules than `use`, which this binding would then pass on.
+  if (!(await port.write(grantClusterRole(role), clusterRole?.resourceVersion))) throw invalidInput(`ClusterRole ${grantName(role)} changed while it was written; try again`);
   const { before } = await changeBinding(port, role, { add: subjects });
   return subjects.filter((subject) => !before.some((bound) => describeSubject(bound) === describeSubject(subject)));
 }

@@ -361,6 +361,26 @@ describe('role grant, revoke-grant and who-can against real RBAC', () => {
     assert.match(none.stderr, new RegExp(`^error: User ${alice} has no grant of role "${role}"`));
   });
 
+  it('writes the grant ClusterRole whole: a labelled one planted with more rules than use is replaced, so a grant never passes those rules on', async () => {
+    const tool = tempcreds(testCluster().kubeconfig);
+    const role = `${run}-planted`;
+    assert.equal((await kubectl(['--context', 'admin', 'apply', '-f', '-'], { input: roleYaml(role, { allowedNamespaces: ['demo'], serviceAccount: 'app' }) })).status, 0);
+    const labels = { 'app.kubernetes.io/part-of': 'kubectl-tempcreds', 'app.kubernetes.io/component': 'role-grant', 'tempcreds.dev/grant-role': role };
+    const planted = await apiRequest({
+      method: 'POST',
+      path: '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+      identity: 'admin',
+      body: { metadata: { name: `tempcreds-use-${role}`, labels }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] },
+    });
+    assert.equal(planted.status, 201);
+    const granted = await tool.run(['role', 'grant', role, '--user', 'mallory-friend', '--context', 'admin']);
+    assert.equal(granted.status, 0, granted.stderr);
+    const { rules } = (await apiRequest({ path: `/apis/rbac.authorization.k8s.io/v1/clusterroles/tempcreds-use-${role}`, identity: 'admin' })).body as { rules: { resources: string[]; verbs: string[] }[] };
+    assert.deepEqual(rules.map(({ resources, verbs }) => [resources, verbs]), [[['credentialroles'], ['use']]]);
+    assert.equal((await kubectl(['--context', 'admin', 'auth', 'can-i', 'get', 'secrets', '--as', 'mallory-friend'])).stdout.trim(), 'no');
+    assert.equal((await tool.run(['role', 'revoke-grant', role, '--user', 'mallory-friend', '--context', 'admin'])).status, 0);
+  });
+
   it('refuses (exit 2, nothing written) a missing role, no subject, a bad ServiceAccount, and a ClusterRole of that name it did not write; a non-admin gets the 403', async () => {
     const tool = tempcreds(testCluster().kubeconfig);
     const missing = await tool.run(['role', 'grant', `${run}-missing`, '--user', 'alice', '--context', 'admin']);
