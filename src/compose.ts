@@ -31,7 +31,7 @@ import type { RequesterPort, RequestLeaseDeps } from './app/request-lease.js';
 import type { DelegationCheckPort } from './app/doctor-delegated.js';
 import type { LeaseRecord } from './core/lease.js';
 import type { RevokeDeps } from './app/revoke.js';
-import { checkedRoles } from './app/roles.js';
+import { checkedRoles, clusterIssuingRoles } from './app/roles.js';
 import { leaseSources, searchNamespaces, type LeaseSources } from './app/leases.js';
 import type { RunPorts } from './app/run.js';
 import { parseRequestTimeout } from './core/duration.js';
@@ -73,6 +73,8 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
   const clusterRoles = new ClusterRoleStore(cluster);
   // The chosen source, checked against the local files for a role of the same name (local roles never contact the cluster).
   const roles: RoleRepository = roleSource === 'cluster' ? checkedRoles(clusterRoles, localRoles) : localRoles;
+  // What issuance reads roles through: a cluster role never chooses a local kubeconfig context.
+  const issuingRoles = roleSource === 'cluster' ? clusterIssuingRoles(roles, { given: globals.context, readFrom: async () => (await cluster()).context }) : roles;
   const roleGrants: RoleGrantPort = new ClusterRbac(cluster);
   const leases: LeaseRepository = new LeaseStore(paths.leases);
   const auditLog = new AuditLog(paths.audit);
@@ -125,7 +127,7 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
   /** The issuer a context stands for (undefined: the current one), in --kubeconfig or the default kubeconfig. */
   const issuer = (context: string | undefined) => readIssuer({ kubeconfig: globals.kubeconfig, context }, env);
   const deleteLease = (id: string) => leases.delete(id);
-  const issueDeps: IssueDeps = { getRole: (name) => roles.get(name), saveLease: (lease) => leases.save(lease), connect, now, randomBytes: (count) => randomBytes(count), afterApiCall: hooks.afterApiCall, audit };
+  const issueDeps: IssueDeps = { getRole: (name) => issuingRoles.get(name), saveLease: (lease) => leases.save(lease), connect, now, randomBytes: (count) => randomBytes(count), afterApiCall: hooks.afterApiCall, audit };
   const revokeDeps: RevokeDeps = {
     connect,
     connectRequester,
@@ -139,7 +141,7 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
   const credentialPorts = (args: string[], refresh: RefreshPolicy, startedMs: number): CredentialPorts => {
     const failureFile = (key: string) => join(paths.cache, 'failures', `${key}.json`);
     return {
-      roles,
+      roles: issuingRoles,
       issuer,
       tokens: (mode) => openTokenCache(mode, paths.cache, env),
       // A holder that stalled past the stale time may lose the lock to another process: the worst
@@ -235,7 +237,7 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
     gcDeps: (namespace: string | undefined): GcDeps => ({ connect, audit, now, deleteLease, localLeases: () => leases.list(), searchNamespaces: searchNamespaces({ roles }, namespace) }),
     credentialPorts,
     doctorPorts,
-    kubeconfigPorts: { roles, issuer, fileToWrite: () => kubeconfigToWrite(globals.kubeconfig, env), writeEntries: writeExecEntries } satisfies KubeconfigPorts,
+    kubeconfigPorts: { roles: issuingRoles, issuer, fileToWrite: () => kubeconfigToWrite(globals.kubeconfig, env), writeEntries: writeExecEntries } satisfies KubeconfigPorts,
     /** `run`'s ports; `warn` says what happens on stderr. */
     runPorts: (warn: (message: string) => void, delegation?: { waitMs: number }): RunPorts => ({
       issue: async (request) =>

@@ -4,6 +4,7 @@
 import { invalidInput, invalidInputs } from '../core/errors.js';
 import { isExpired, type LeaseRecord } from '../core/lease.js';
 import { canonicalJson } from '../core/digest.js';
+import { checkClusterRoleContext } from '../core/role-source.js';
 import { mergeRoleSpec, unknownRole, validateRoleSpec, type RoleDefinition } from '../core/role-spec.js';
 import type { RoleRepository } from './ports.js';
 
@@ -38,6 +39,20 @@ export function checkedRoles(chosen: RoleRepository, other?: RoleRepository): Ro
       return chosen.update(name, change);
     },
     delete: (name) => chosen.delete(name),
+  };
+}
+
+/**
+ * The cluster's roles as issuance reads them (issue, token, kubeconfig): a role whose
+ * issuerContext would choose a local kubeconfig context is refused (core/role-source.ts).
+ * `readFrom` is the context the roles were read from; `given` is --context.
+ */
+export function clusterIssuingRoles(roles: RoleReader, { given, readFrom }: { given: string | undefined; readFrom: () => Promise<string> }): RoleReader {
+  return {
+    async get(name) {
+      const role = await roles.get(name);
+      return role && checkClusterRoleContext(role, { given, readFrom: await readFrom() });
+    },
   };
 }
 

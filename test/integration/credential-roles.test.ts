@@ -313,6 +313,24 @@ describe('role commands with --roles cluster (KUBECTL_TEMPCREDS_ROLES=cluster)',
     assert.equal(local.status, 0, local.stderr);
     assert.equal((JSON.parse(local.stdout) as { spec: { serviceAccount: string } }).spec.serviceAccount, 'local-app');
   });
+
+  it("a cluster role's issuerContext never chooses a local kubeconfig context: without --context, issue and kubeconfig exit 2, nothing created", async () => {
+    const name = `${run}-ctx`;
+    // Roles read from the current context (admin); the role names another local context (issuer).
+    const tool = tempcreds(testCluster().kubeconfig, { KUBECTL_TEMPCREDS_ROLES: 'cluster' });
+    const kubeconfig = join(tool.home, 'kubeconfig');
+    writeFileSync(kubeconfig, yaml.dump({ ...(yaml.load(readFileSync(testCluster().kubeconfig, 'utf8')) as object), 'current-context': 'admin' }), { mode: 0o600 });
+    const written = readFileSync(kubeconfig, 'utf8');
+    const applied = await kubectl(['--context', 'admin', 'apply', '-f', '-'], { input: roleYaml(name, { allowedNamespaces: ['demo'], kubernetesRole: 'view', issuerContext: 'issuer' }) });
+    assert.equal(applied.status, 0, applied.stderr);
+    const refused = `error: role "${name}" comes from the cluster: its issuerContext "issuer" cannot choose a local kubeconfig context; use --context\n`;
+    const issue = await tool.run(['issue', name, '-n', 'demo', '--kubeconfig', kubeconfig]);
+    assert.deepEqual([issue.status, issue.stderr], [2, refused]);
+    const entry = await tool.run(['kubeconfig', name, '-n', 'demo', '--kubeconfig', kubeconfig]);
+    assert.deepEqual([entry.status, entry.stderr], [2, refused]);
+    assert.equal(readFileSync(kubeconfig, 'utf8'), written, 'no kubeconfig entry written');
+    assert.equal((await kubectl(['--context', 'admin', 'delete', 'credentialrole', name])).status, 0);
+  });
 });
 
 describe('role grant, revoke-grant and who-can against real RBAC', () => {

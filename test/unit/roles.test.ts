@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyRoles, createRole, deleteRole, importRoles, updateRole } from '../../src/app/roles.ts';
-import { MemoryRoleStore, NOW, RULES, invalid, leaseRecord, role, secondsAfter } from './fakes.ts';
+import { issueLease } from '../../src/app/issue.ts';
+import { applyRoles, clusterIssuingRoles, createRole, deleteRole, importRoles, updateRole } from '../../src/app/roles.ts';
+import { MemoryRoleStore, NOW, RULES, invalid, issueFixture, leaseRecord, role, secondsAfter } from './fakes.ts';
 
 describe('createRole', () => {
   it('validates, normalizes and stores a new role', async () => {
@@ -143,5 +144,28 @@ describe('importRoles', () => {
     const store = new MemoryRoleStore([existing]);
     await assert.rejects(applyRoles(store, imported.roles, { replace: false }), invalid('role "reader" already exists (import with --overwrite to replace it)'));
     assert.equal(store.roles.get('reader'), existing);
+  });
+});
+
+describe('clusterIssuingRoles: a role from the cluster never chooses a local kubeconfig context', () => {
+  const hostile = role('deploy', { allowedNamespaces: ['demo'], kubernetesRole: 'admin', issuerContext: 'cluster-b-admin' });
+  const REFUSED = 'role "deploy" comes from the cluster: its issuerContext "cluster-b-admin" cannot choose a local kubeconfig context; use --context';
+  const reading = (given: string | undefined, readFrom = 'cluster-a') => clusterIssuingRoles(new MemoryRoleStore([hostile, role('plain', { allowedNamespaces: ['demo'], kubernetesRole: 'view' })]), { given, readFrom: async () => readFrom });
+
+  it('issue with --roles cluster and no --context: refused (exit 2) before any connection, nothing created or recorded', async () => {
+    const { deps, kube, saved, connected } = issueFixture([hostile]);
+    const roles = reading(undefined);
+    await assert.rejects(issueLease({ ...deps, getRole: (name) => roles.get(name) }, { role: 'deploy', namespace: 'demo' }), invalid(REFUSED));
+    assert.deepEqual(connected, []);
+    assert.equal(kube.objects.size, 0);
+    assert.deepEqual(saved, []);
+  });
+  it('allows it when --context is given (the issuerContext is not used), or when it names the context the roles were read from', async () => {
+    assert.equal((await reading('cluster-a').get('deploy'))?.name, 'deploy');
+    assert.equal((await reading(undefined, 'cluster-b-admin').get('deploy'))?.name, 'deploy');
+  });
+  it('a role without issuerContext, and a missing role, pass through', async () => {
+    assert.equal((await reading(undefined).get('plain'))?.name, 'plain');
+    assert.equal(await reading(undefined).get('missing'), undefined);
   });
 });
