@@ -4,4 +4,9 @@
 // to the full exec entry; every other command goes to the CLI. CommonJS and dependency-free,
 // so the launcher loads it with one small read.
 'use strict';
-exports.launch = (args, entries) => (args[0] === 'token' ? entries.token(args.slice(1)) : entries.cli(args));
+exports.launch = (args, entries) => {
+  // A deprecation warning names code inside a dependency that the user cannot act on (Node 24
+  // warns of url.parse() in one of @kubernetes/client-node's), and one stderr line is our error.
+  process.noDeprecation = true;
+  return args[0] === 'token' ? entries.token(args.slice(1)) : entries.cli(args);
+};

@@ -35,6 +35,9 @@ export interface ControllerSettings {
 
 export async function runControllerProcess(settings: ControllerSettings): Promise<void> {
   const log = createLogger();
+  // stderr carries JSON lines only: Node's own warnings (Node 24 warns of url.parse() inside a
+  // dependency, DEP0169) go through the logger instead of Node's plain-text printer.
+  process.removeAllListeners('warning').on('warning', (warning) => log.warn(warning.message, { warning: warning.name, ...('code' in warning ? { code: warning.code } : {}) }));
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     log.info('received a signal: shutting down (another one stops at once)', { signal });
