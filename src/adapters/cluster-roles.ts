@@ -169,17 +169,20 @@ export class ClusterRoleStore implements RoleRepository {
     return `${COLLECTION}/${name}`;
   }
 
-  private async call<T>(action: string, request: KubeRequest): Promise<T> {
-    const { connection, toError } = await this.target();
-    try {
-      return await connection.request<T>(request);
-    } catch (error) {
-      const failure = toError(action, error);
-      if (failure instanceof ApiError && failure.status === 403) {
-        throw new ApiError(`cannot ${action}: 403 ${(error as Error).message}; ask a cluster admin for RBAC on ${crdName(CREDENTIAL_ROLES)} (reading needs get and list; writing create, update and delete)`, 403, { cause: error });
-      }
-      throw failure;
-    }
+  private call<T>(action: string, request: KubeRequest): Promise<T> {
+    return requestOrExplain<T>(this.target, action, request, `ask a cluster admin for RBAC on ${crdName(CREDENTIAL_ROLES)} (reading needs get and list; writing create, update and delete)`);
+  }
+}
+
+/** One request as the cluster target; a 403 says what to ask for (`forbiddenHint`), other errors are translated as usual. */
+export async function requestOrExplain<T>(target: () => Promise<ClusterTarget>, action: string, request: KubeRequest, forbiddenHint: string): Promise<T> {
+  const { connection, toError } = await target();
+  try {
+    return await connection.request<T>(request);
+  } catch (error) {
+    const failure = toError(action, error);
+    if (failure instanceof ApiError && failure.status === 403) throw new ApiError(`cannot ${action}: 403 ${(error as Error).message}; ${forbiddenHint}`, 403, { cause: error });
+    throw failure;
   }
 }
 

@@ -7,7 +7,7 @@ import type { Manifest } from '../core/grant-plan.js';
 import type { PolicyRule } from '../core/policy-rules.js';
 import { subjectFrom, type RbacBinding, type RbacSubject } from '../core/role-grants.js';
 import type { LiveGrantObject, RoleGrantPort } from '../app/ports.js';
-import type { ClusterTarget } from './cluster-roles.js';
+import { requestOrExplain, type ClusterTarget } from './cluster-roles.js';
 import type { KubeRequest } from './kube-connections.js';
 
 interface RbacObject {
@@ -71,16 +71,7 @@ export class ClusterRbac implements RoleGrantPort {
     return items;
   }
 
-  private async call<T = unknown>(action: string, request: KubeRequest): Promise<T> {
-    const { connection, toError } = await this.target();
-    try {
-      return await connection.request<T>(request);
-    } catch (error) {
-      const failure = toError(action, error);
-      if (failure instanceof ApiError && failure.status === 403) {
-        throw new ApiError(`cannot ${action}: 403 ${(error as Error).message}; grants are written by a cluster admin (create, update and delete on clusterroles and clusterrolebindings)`, 403, { cause: error });
-      }
-      throw failure;
-    }
+  private call<T = unknown>(action: string, request: KubeRequest): Promise<T> {
+    return requestOrExplain<T>(this.target, action, request, 'grants are written by a cluster admin (create, update and delete on clusterroles and clusterrolebindings)');
   }
 }
