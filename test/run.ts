@@ -68,6 +68,32 @@ function withSecretService(command: string[]): { command: string[]; keyringHome?
   return { command: ['dbus-run-session', '--', 'sh', '-c', script, 'sh', password, keyringHome, ...command], keyringHome };
 }
 
+const FAILURE_REPORTER = fileURLToPath(new URL('failure-reporter.mjs', import.meta.url));
+
+interface RunFailures {
+  node: string;
+  lines: string[];
+}
+
+/** The failure reporter's lines (and the file is gone); a failed run that wrote none still counts. */
+function readFailures(file: string, exitCode: number): string[] {
+  let lines: string[] = [];
+  try {
+    lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    fs.rmSync(file, { force: true });
+  } catch {
+    // no reporter ran (the runner did not start, or the caller chose its own reporters)
+  }
+  return lines.length === 0 && exitCode !== 0 ? [`the test runner exited with code ${exitCode} and reported no failed test (see above)`] : lines;
+}
+
+/** Last in the output, where CI's excerpt shows it: what failed on every Node of the run. */
+function printFailures(failures: RunFailures[]): void {
+  for (const { node, lines } of failures) {
+    process.stderr.write(lines.length === 0 ? `npm test: ${node}: no test failed\n` : `npm test: ${node}: ${lines.length} failed:\n${lines.map((line) => `  ${line}\n`).join('')}`);
+  }
+}
+
 /** The type check, then the test build (with its test hooks) in .test-build/, which the tests run. */
 async function build(): Promise<void> {
   typecheck();
@@ -140,11 +166,17 @@ async function main(): Promise<number> {
     }
     if (interruptedBy) return exitCodeFor(interruptedBy); // interrupted during startup: the handler cleans up
     let failed = 0;
+    const failures: RunFailures[] = [];
     for (const node of runtimes) {
       // First on PATH: the tool under test (bin/'s `#!/usr/bin/env node`) and npm run on the same Node.
       const runEnv = { ...env, PATH: `${path.dirname(node)}${path.delimiter}${env.PATH ?? ''}` };
-      if (runtimes.length > 1) process.stderr.write(`npm test: on Node ${node === process.execPath ? process.version : `v${NODE_LTS}`} (${node})\n`);
-      const wrapped = withSecretService([node, '--import', 'tsx', '--test', '--test-concurrency=2', ...runnerFlags, ...files]);
+      const runLabel = `Node ${node === process.execPath ? process.version : `v${NODE_LTS}`}`;
+      if (runtimes.length > 1) process.stderr.write(`npm test: on ${runLabel} (${node})\n`);
+      const failuresFile = path.join(os.tmpdir(), `kubectl-tempcreds-failures-${process.pid}-${failures.length}.txt`);
+      const reporters = runnerFlags.some((flag) => flag.startsWith('--test-reporter'))
+        ? []
+        : ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${FAILURE_REPORTER}`, `--test-reporter-destination=${failuresFile}`];
+      const wrapped = withSecretService([node, '--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...runnerFlags, ...files]);
       if (wrapped.keyringHome) keyringHomes.push(wrapped.keyringHome);
       const [command, ...commandArgs] = wrapped.command;
       runner = spawn(command!, commandArgs, { stdio: 'inherit', env: runEnv, detached: true });
@@ -154,7 +186,9 @@ async function main(): Promise<number> {
       });
       if (interruptedBy) return exitCodeFor(interruptedBy);
       failed ||= code;
+      failures.push({ node: runLabel, lines: readFailures(failuresFile, code) });
     }
+    printFailures(failures);
     return failed;
   } finally {
     await cleanUpOnce();
