@@ -9,7 +9,8 @@ import { defaultContextName, execEntries, type NamedEntry } from '../core/kubeco
 import { decideNamespace } from '../core/namespace-policy.js';
 import { unknownRole } from '../core/role-spec.js';
 import { parseRequestedTtl, requestTtl } from '../core/ttl.js';
-import { checkAsk, parseWaitTimeout } from '../core/delegated-request.js';
+import { checkAsk } from '../core/delegated-request.js';
+import { parseWaitTimeout } from '../core/delegated-mode.js';
 import { checkRefreshMargin, parseRefreshMargin } from '../core/token-cache.js';
 import type { IssuerFingerprint, RoleRepository } from './ports.js';
 

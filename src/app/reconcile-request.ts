@@ -22,7 +22,8 @@ import { leaseSelector, leaseSuffixFrom, LEASE_SUFFIX_BYTES, formatLeaseId, pars
 import type { CredentialRequestSpec, CredentialRequestStatus } from '../core/manifests/credential-request-crd.js';
 import { claimedStatus, delegationDenial, finalStatus, finishedAt, issuedStatus, requestPhase, REQUEST_UID_LABEL, REVOKE_FINALIZER, type DenialReason } from '../core/request-status.js';
 import type { RoleDefinition } from '../core/role-spec.js';
-import { requestPublicKeyProblems, sealToken } from '../core/sealed-token.js';
+import { requestPublicKeyProblems } from '../core/request-public-key.js';
+import { sealToken } from '../core/sealed-token.js';
 import { MIN_TTL_SECONDS } from '../core/ttl.js';
 import { IssuanceRefused, issuePrepared, prepareIssuance, type IssuanceCheck, type IssueRequest, type PreparedIssuance } from './issue.js';
 import type { KubernetesPort } from './ports.js';

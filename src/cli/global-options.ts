@@ -1,7 +1,7 @@
 // The composition built from the global flags (global-flags.ts).
 
 import { compose, type Composition } from '../compose.js';
-import { delegatedMode } from '../core/delegated-request.js';
+import { delegatedMode } from '../core/delegated-mode.js';
 import { edges } from './edges.js';
 import type { GlobalArgs } from './global-flags.js';
 

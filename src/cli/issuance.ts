@@ -3,7 +3,7 @@
 
 import { issueLease, type IssuedLease } from '../app/issue.js';
 import type { Composition } from '../compose.js';
-import { parseWaitTimeout } from '../core/delegated-request.js';
+import { parseWaitTimeout } from '../core/delegated-mode.js';
 import { isDelegated } from './global-options.js';
 import { issueRequest, type IssueArgs } from './issue-options.js';
 

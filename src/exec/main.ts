@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { getCredential, type CredentialInput } from '../app/get-credential.js';
 import type { Clock } from '../app/ports.js';
 import { CLUSTER_ROLE_RECHECK_MS, compose, type Globals } from '../compose.js';
-import { delegatedMode, parseWaitTimeout } from '../core/delegated-request.js';
+import { delegatedMode, parseWaitTimeout } from '../core/delegated-mode.js';
 import { exitCodeOf, invalidInput, type ExitCode } from '../core/errors.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
 import { parseRefreshMargin, parseTokenCacheMode, refreshAt } from '../core/token-cache.js';

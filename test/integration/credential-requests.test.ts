@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { before, describe, it } from 'node:test';
-import { generateRequestKeyPair, openSealedToken, sealToken, type RequestPublicKey } from '../../src/core/sealed-token.ts';
+import { generateRequestKeyPair, openSealedToken, sealToken } from '../../src/core/sealed-token.ts';
+import type { RequestPublicKey } from '../../src/core/request-public-key.ts';
 import type { CredentialRequestSpec } from '../../src/core/manifests/credential-request-crd.ts';
 import { REQUESTER_CLUSTER_ROLE, TEMPCREDS_API_VERSION } from '../../src/core/delegation-names.ts';
 import { requestApiManifests } from '../../src/core/manifests/request-admission.ts';

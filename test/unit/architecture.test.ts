@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import type { Metafile } from 'esbuild';
 import { bundleDist } from '../../scripts/build.ts';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
@@ -75,12 +76,14 @@ describe('dependency rules', () => {
   });
 });
 
-describe('the built cache-hit bundle', () => {
+describe('the built bundles (the release build, without test hooks)', () => {
   const out = mkdtempSync(join(tmpdir(), 'tempcreds-arch-'));
+  let built: Promise<Metafile> | undefined;
+  const build = (): Promise<Metafile> => (built ??= bundleDist({ root: out }));
   after(() => rmSync(out, { recursive: true, force: true }));
 
-  it('loads only node:fs, node:path and node:os when it starts (the release build, without test hooks)', async () => {
-    await bundleDist({ root: out });
+  it('the cache hit loads only node:fs, node:path and node:os when it starts', async () => {
+    await build();
     const bundle = join(out, 'dist', 'exec', 'hit.cjs');
     const source = readFileSync(bundle, 'utf8');
     const required = new Set([...source.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!));
@@ -95,5 +98,26 @@ describe('the built cache-hit bundle', () => {
     assert.deepEqual(loaded.filter((id) => id !== bundle && !['node:fs', 'node:path', 'node:os'].includes(id)), [], 'modules the bundle loads when it starts');
     // Only on a miss (the full entry) or with the keychain store: never on a file-cache hit.
     assert.deepEqual([...new Set([...source.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]))].sort(), ['./main.js', 'keytar']);
+  });
+
+  it('a local `issue` loads nothing of delegated issuance: no jose, no sealed tokens, no request status', async () => {
+    const { outputs } = await build();
+    const outputOf = (source: string): string => {
+      const found = Object.keys(outputs).find((file) => outputs[file]!.entryPoint === source);
+      assert.ok(found, `no output has the entry point ${source}: the layout changed and this check reads nothing`);
+      return found;
+    };
+    // What a process that runs `issue` loads: the CLI entry and the issue handler, with what they import statically.
+    const loaded = new Set<string>();
+    const visit = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const { path, kind, external } of outputs[file]!.imports) if (kind === 'import-statement' && !external) visit(path);
+    };
+    visit(outputOf('src/cli/main.ts'));
+    visit(outputOf('src/cli/commands/issue.ts'));
+    const inputs = [...loaded].flatMap((file) => Object.keys(outputs[file]!.inputs));
+    assert.ok(inputs.includes('src/app/issue.ts'), 'the issue use case is not on the path: this check reads nothing');
+    assert.deepEqual(inputs.filter((input) => /node_modules\/jose\/|src\/core\/(sealed-token|request-status|delegated-request)\.ts$/.test(input)), []);
   });
 });

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { compactDecrypt, decodeProtectedHeader } from 'jose';
 import { TempcredsError } from '../../src/core/errors.ts';
-import { generateRequestKeyPair, openSealedToken, REQUEST_UID_HEADER, requestPublicKeyProblems, sealToken } from '../../src/core/sealed-token.ts';
+import { generateRequestKeyPair, openSealedToken, REQUEST_UID_HEADER, sealToken } from '../../src/core/sealed-token.ts';
+import { requestPublicKeyProblems } from '../../src/core/request-public-key.ts';
 
 // Shaped like a ServiceAccount token; random, so a message that leaks it cannot pass by chance.
 const token = () => `eyJhbGciOiJSUzI1NiJ9.${randomBytes(24).toString('base64url')}.${randomBytes(32).toString('base64url')}`;

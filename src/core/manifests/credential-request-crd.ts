@@ -8,7 +8,7 @@ import { CREDENTIAL_REQUEST_KIND, CREDENTIAL_REQUESTS, crdName, TEMPCREDS_GROUP,
 import { goDuration } from '../duration.js';
 import type { Manifest } from '../grant-plan.js';
 import { dns1123Label } from '../kube-names.js';
-import { JWK_COORDINATE, type RequestPublicKey } from '../sealed-token.js';
+import { JWK_COORDINATE, type RequestPublicKey } from '../request-public-key.js';
 
 
 /** Labels of every object the delegation manifests install (not the lease label: these are no lease's). */
