@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pkiPaths } from '../test/controlplane/pki.ts';
 import { compareCommands, round } from './lib/measure.ts';
 import { seaBinary } from './lib/sea.ts';
-import { ROOT, TOOL, toolHome } from './lib/tool.ts';
+import { BASELINE_TOOL, ROOT, TOOL, toolHome } from './lib/tool.ts';
 import { createRoles, MODES, SERVICE_ACCOUNT, TTL } from './lib/fixtures.ts';
 import type { BenchContext, Figures } from './run.ts';
 
@@ -30,6 +30,7 @@ export async function benchIssue(ctx: BenchContext): Promise<Figures> {
   };
   for (const mode of MODES) commands[mode] = `${TOOL} issue ${roles[mode]} -n ${ctx.ns} --ttl ${TTL} -o token`;
   commands.sea_A = `${seaBinary(ctx.log)} issue ${roles.A} -n ${ctx.ns} --ttl ${TTL} -o token`;
+  if (BASELINE_TOOL) for (const mode of MODES) commands[`baseline_${mode}`] = `${BASELINE_TOOL} issue ${roles[mode]} -n ${ctx.ns} --ttl ${TTL} -o token`;
   const timed = compareCommands(commands, { rounds: 4, runsPerRound: 4, warmup: 1, env: home.env });
   const kubectl = timed.kubectl!.medianMs;
   const nodeFloor = timed.node!.medianMs;
@@ -41,6 +42,7 @@ export async function benchIssue(ctx: BenchContext): Promise<Figures> {
     p2_node_floor_ms: round(timed.node!.medianMs, 1),
     p2_node_floor_vs_kubectl_create_token: round(timed.node!.medianMs / kubectl),
     p2_runs_per_command: timed.kubectl!.runs,
+    ...(BASELINE_TOOL ? { p2_issue_vs_baseline: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs / timed[`baseline_${mode}`]!.medianMs)])) } : {}),
     p6_sea_issue_vs_npm: round(timed.sea_A!.medianMs / timed.A!.medianMs),
     p6_sea_issue_ms: round(timed.sea_A!.medianMs, 1),
   };

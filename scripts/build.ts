@@ -27,7 +27,7 @@
 //   tsx scripts/build.ts --no-typecheck  dist/ only
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -174,9 +174,24 @@ export async function bundleDist({ flavour = 'release', root = flavour === 'test
     }),
     bundleSingleFile(HIT_ENTRY.source, join(dist, HIT_ENTRY.out), { plugins, external: [...EXTERNAL, ...HIT_ENTRY.external] }),
   ]);
+  dropUnusedRequireShims(Object.keys(modules.metafile.outputs).filter((file) => file.endsWith('.js')));
   const outputs = { ...modules.metafile.outputs, ...hit.outputs };
   pruneStale(dist, new Set(Object.keys(outputs).map((file) => resolve(ROOT, file))), started);
   return { inputs: { ...modules.metafile.inputs, ...hit.inputs }, outputs };
+}
+
+/**
+ * esbuild puts the banner on every chunk, but only the few holding bundled CommonJS call
+ * require(); in the others the shim is an import of node:module and a createRequire() each
+ * (an `issue` loads ~50 files).
+ */
+function dropUnusedRequireShims(files: string[]): void {
+  for (const file of files) {
+    const path = resolve(ROOT, file);
+    const text = readFileSync(path, 'utf8');
+    const body = text.slice(requireShim.length);
+    if (text.startsWith(requireShim) && !/\brequire\b/.test(body)) writeFileSync(path, body.replace(/^\n/, ''));
+  }
 }
 
 /** One self-contained CommonJS file (for a Node single executable): lazy imports become lazy inits. */

@@ -12,6 +12,12 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN_DIR = join(ROOT, 'bin');
 export const TOOL = join(BIN_DIR, 'kubectl-tempcreds');
 
+/**
+ * BENCH_BASELINE=<a checkout, built>: an earlier version of the tool, timed in the same rounds as
+ * this one where a benchmark supports it (p2), so "no slower than before" is one run's ratio.
+ */
+export const BASELINE_TOOL = process.env.BENCH_BASELINE ? join(process.env.BENCH_BASELINE, 'bin', 'kubectl-tempcreds') : undefined;
+
 export function benchEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const { NODE_EXTRA_CA_CERTS: _dropped, ...env } = process.env;
   return { ...env, PATH: `${BIN_DIR}:${env.PATH ?? ''}`, ...extra };
