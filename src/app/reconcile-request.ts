@@ -20,7 +20,7 @@ import { parseDuration } from '../core/duration.js';
 import { operationFailed } from '../core/errors.js';
 import { leaseSelector, leaseSuffixFrom, LEASE_SUFFIX_BYTES, formatLeaseId, parseLeaseId } from '../core/lease.js';
 import type { CredentialRequestSpec, CredentialRequestStatus } from '../core/manifests/credential-request-crd.js';
-import { claimedStatus, delegationDenial, finalStatus, finishedAt, issuedStatus, requestPhase, REQUEST_UID_LABEL, REVOKE_FINALIZER, type DenialReason } from '../core/request-status.js';
+import { claimedStatus, delegationDenial, finalStatus, finishedAt, issuedStatus, namespaceDenial, requestPhase, REQUEST_UID_LABEL, REVOKE_FINALIZER, type DenialReason } from '../core/request-status.js';
 import type { RoleDefinition } from '../core/role-spec.js';
 import { requestPublicKeyProblems, sealToken } from '../core/sealed-token.js';
 import { MIN_TTL_SECONDS } from '../core/ttl.js';
@@ -171,7 +171,7 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
 
 type Decision = { prepared: PreparedIssuance } | { reason: DenialReason; message: string };
 
-/** The answer local issuance would give (prepareIssuance), plus what only delegation refuses. */
+/** The answer local issuance would give (prepareIssuance), plus what only delegation refuses (another namespace, a TTL over the max, other audiences). */
 async function decide(deps: ReconcileDeps, request: CredentialRequestObject): Promise<Decision> {
   const { spec } = request;
   const keyProblems = requestPublicKeyProblems(spec.publicKey);
@@ -180,6 +180,8 @@ async function decide(deps: ReconcileDeps, request: CredentialRequestObject): Pr
   if (!lookup) return { reason: 'RoleNotFound', message: `CredentialRole "${spec.role}" does not exist: ask an admin for the right role name (kubectl get credentialroles)` };
   if ('invalid' in lookup) return { reason: 'RoleNotReady', message: `CredentialRole "${spec.role}" is not valid (${lookup.invalid}): ask an admin to fix it` };
   const { role } = lookup;
+  const elsewhere = namespaceDenial(request.metadata.namespace, spec.namespace);
+  if (elsewhere) return elsewhere;
   const requestedTtl = spec.ttl === undefined ? undefined : parseDuration(spec.ttl);
   const refused = delegationDenial(role, { ...(requestedTtl !== undefined ? { ttlSeconds: requestedTtl } : {}), ...(role.spec.maxTtl ? { maxTtlSeconds: parseDuration(role.spec.maxTtl) } : {}), ...(spec.audiences ? { audiences: spec.audiences } : {}) });
   if (refused) return refused;

@@ -90,6 +90,16 @@ export function finalStatus(input: StatusInput, type: 'Denied' | 'Failed' | 'Rev
 }
 
 /**
+ * A request gets tokens for its own namespace only, so RBAC on requests limits where a requester's
+ * tokens work. Admission refuses the others; checked again for one admitted while the policy was
+ * missing or older.
+ */
+export function namespaceDenial(requestNamespace: string, targetNamespace: string): { reason: DenialReason; message: string } | undefined {
+  if (targetNamespace === requestNamespace) return undefined;
+  return { reason: 'NamespaceNotAllowed', message: `spec.namespace ${targetNamespace} is not the namespace the request is in (${requestNamespace}): a request gets tokens for its own namespace only; create it in namespace ${targetNamespace}` };
+}
+
+/**
  * What a delegated request may not ask that a local issuer may: a TTL over the role's maximum
  * (locally capped with a warning the requester would never see) and audiences the role does
  * not name (a token for another service's audience acts as the ServiceAccount there).

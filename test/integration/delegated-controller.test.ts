@@ -80,10 +80,10 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
   let keys: RequestKeyPair;
   const requests = `/apis/${API_VERSION}/namespaces/${team}/credentialrequests`;
   const spec = (extra: Partial<CredentialRequestSpec> = {}): CredentialRequestSpec => ({ role, namespace: team, ttl: '1h', requester: aliceIs, publicKey: keys.publicKey, ...extra });
-  const read = async (name: string) => (await admin('GET', `${requests}/${name}`)).body as { metadata: { uid: string; finalizers?: string[] }; status?: CredentialRequestStatus };
-  const settled = (name: string, timeoutMs = 30_000) =>
+  const read = async (name: string, namespace = team) => (await admin('GET', `/apis/${API_VERSION}/namespaces/${namespace}/credentialrequests/${name}`)).body as { metadata: { uid: string; finalizers?: string[] }; status?: CredentialRequestStatus };
+  const settled = (name: string, timeoutMs = 30_000, namespace = team) =>
     waitFor(async () => {
-      const request = await read(name);
+      const request = await read(name, namespace);
       return trueCondition(request.status) && request;
     }, { timeoutMs, what: `request ${name} to be answered` });
   const podsStatus = async (token: string, namespace: string) => (await apiRequest(cluster, { path: `/api/v1/namespaces/${namespace}/pods`, token })).status;
@@ -111,6 +111,7 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
     alice = certificateUser(uniqueName('alice'), [], cluster);
     aliceIs = await whoAmI(alice);
     await allowRequests(team, alice, [role], cluster);
+    await allowRequests(elsewhere, alice, [role], cluster);
     keys = await generateRequestKeyPair();
   });
 
@@ -186,10 +187,30 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
   });
 
   it('a denial: Denied with its reason, nothing created', async () => {
-    const { name, uid } = await createRequest(alice, team, spec({ namespace: elsewhere }));
-    const denied = await settled(name);
+    // A namespace the role does not allow (the request is in it: a request asks for its own namespace).
+    const { name, uid } = await createRequest(alice, elsewhere, spec({ namespace: elsewhere }));
+    const denied = await settled(name, 30_000, elsewhere);
     assert.deepEqual(denied.status!.conditions!.map(({ type, status, reason }) => `${type}=${status}/${reason}`), ['Issued=False/NamespaceNotAllowed', 'Denied=True/NamespaceNotAllowed']);
     assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`, cluster), []);
+  });
+
+  it('a request for another namespace than its own, admitted while the policy binding was gone: the controller refuses it too (Denied, nothing created)', async () => {
+    const binding = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/tempcreds-credentialrequests';
+    assert.equal((await admin('DELETE', binding)).status, 200);
+    // In `elsewhere`, for `team` (which the role allows): without the policy, only the controller stands in the way.
+    let created: { name: string; uid: string };
+    try {
+      created = await createRequest(alice, elsewhere, spec());
+    } finally {
+      await installRequestApi(cluster);
+    }
+    const denied = await settled(created.name, 30_000, elsewhere);
+    assert.deepEqual(denied.status!.conditions!.map(({ type, status, reason }) => `${type}=${status}/${reason}`), ['Issued=False/NamespaceNotAllowed', 'Denied=True/NamespaceNotAllowed']);
+    assert.match(trueCondition(denied.status)!.message, new RegExp(`^spec.namespace ${team} is not the namespace the request is in \\(${elsewhere}\\)`));
+    assert.equal(denied.status!.token, undefined);
+    assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${created.uid}`, cluster), []);
+    // The binding is back: such a request is refused at admission again.
+    await waitFor(async () => (await alice.request({ method: 'POST', path: `/apis/${API_VERSION}/namespaces/${elsewhere}/credentialrequests?dryRun=All`, body: { apiVersion: API_VERSION, kind: 'CredentialRequest', metadata: { generateName: 'req-' }, spec: spec() } })).status === 403 || undefined, { what: 'the admission policy to be back' });
   });
 
   it('expiry, by the API server\'s clock (the test build\'s hook: a day on): the controller revokes the lease (Revoked/Expired, the token dropped, nothing labelled left); with --retention 0s the cleaner then deletes the request', async () => {

@@ -36,13 +36,13 @@ describe('delegated issuance: the reconcile against the real API server', () => 
   const spec = (extra: Partial<CredentialRequestSpec> = {}): CredentialRequestSpec => ({ role: roleX, namespace: ns, ttl: '1h', requester: aliceIs, publicKey: keys.publicKey, ...extra });
   const read = async (name: string) => (await store.get(ns, name))!;
   /** Reconciles as the controller would after each change, until `settled` holds (or the request is gone). */
-  const reconcileUntil = async (name: string, settled: (request: CredentialRequestObject | undefined) => boolean, using = deps) => {
+  const reconcileUntil = async (name: string, settled: (request: CredentialRequestObject | undefined) => boolean, using = deps, namespace = ns) => {
     for (let round = 0; round < 8; round++) {
-      const request = await store.get(ns, name);
+      const request = await store.get(namespace, name);
       if (settled(request)) return request;
       await reconcileRequest(using, request!);
     }
-    throw new Error(`request ${name} did not settle: ${JSON.stringify((await store.get(ns, name))?.status?.conditions)}`);
+    throw new Error(`request ${name} did not settle: ${JSON.stringify((await store.get(namespace, name))?.status?.conditions)}`);
   };
   const trueCondition = (request: CredentialRequestObject | undefined) => request?.status?.conditions?.find((condition) => condition.status === 'True');
 
@@ -70,6 +70,7 @@ describe('delegated issuance: the reconcile against the real API server', () => 
     alice = certificateUser(uniqueName('alice'));
     aliceIs = await whoAmI(alice);
     await allowRequests(ns, alice, [roleX, missing]);
+    await allowRequests(elsewhere, alice, [roleX]);
     keys = await generateRequestKeyPair();
   });
 
@@ -109,8 +110,10 @@ describe('delegated issuance: the reconcile against the real API server', () => 
       [{ ttl: '5m' }, 'InvalidSpec'],
     ];
     for (const [extra, reason] of cases) {
-      const { name, uid } = await createRequest(alice, ns, spec(extra));
-      const denied = (await reconcileUntil(name, (request) => trueCondition(request) !== undefined))!;
+      // A request is created in its target namespace (admission refuses any other).
+      const namespace = extra.namespace ?? ns;
+      const { name, uid } = await createRequest(alice, namespace, spec(extra));
+      const denied = (await reconcileUntil(name, (request) => trueCondition(request) !== undefined, deps, namespace))!;
       assert.deepEqual(denied.status!.conditions!.map((condition) => `${condition.type}=${condition.status}/${condition.reason}`), [`Issued=False/${reason}`, `Denied=True/${reason}`], JSON.stringify(extra));
       assert.equal(denied.status!.token, undefined);
       assert.deepEqual(denied.metadata.finalizers ?? [], []);
@@ -118,7 +121,7 @@ describe('delegated issuance: the reconcile against the real API server', () => 
       // The cleaner: kept for the retention (an hour here), deleted once it has passed.
       assert.equal((await reconcileRequest(deps, denied)).did, 'waiting');
       assert.equal((await reconcileRequest({ ...deps, retentionMs: 0 }, denied)).did, 'deleted');
-      assert.equal(await store.get(ns, name), undefined);
+      assert.equal(await store.get(namespace, name), undefined);
     }
   });
 

@@ -71,10 +71,12 @@ before(async () => {
 
 const reader = role('reader', { rules: RULES, maxTtl: '2h', defaultAudiences: ['vault'] });
 
-function request(spec: Partial<CredentialRequestSpec> = {}, status?: CredentialRequestStatus): CredentialRequestObject {
+/** A request in its target namespace (as the client creates it), unless `requestNamespace` says otherwise. */
+function request(spec: Partial<CredentialRequestSpec> = {}, status?: CredentialRequestStatus, requestNamespace?: string): CredentialRequestObject {
+  const full: CredentialRequestSpec = { role: 'reader', namespace: 'dev', requester: { username: 'alice' }, publicKey: keys.publicKey, ...spec };
   return {
-    metadata: { name: 'req-1', namespace: 'team', uid: UID, resourceVersion: '1', generation: 1 },
-    spec: { role: 'reader', namespace: 'dev', requester: { username: 'alice' }, publicKey: keys.publicKey, ...spec },
+    metadata: { name: 'req-1', namespace: requestNamespace ?? full.namespace, uid: UID, resourceVersion: '1', generation: 1 },
+    spec: full,
     ...(status ? { status } : {}),
   };
 }
@@ -168,7 +170,9 @@ describe('reconcileRequest: issuance', () => {
 describe('reconcileRequest: denials (local issuance\'s decisions, and what only delegation refuses): nothing created, no finalizer', () => {
   const bindable = role('binder', { rules: RULES, roleType: 'ClusterRole' });
   const selected = role('selected', { rules: RULES, allowedNamespaces: [], namespaceSelector: { matchLabels: { team: 'a' } } });
-  const cases: { name: string; spec?: Partial<CredentialRequestSpec>; reason: string; message: RegExp; invalid?: Record<string, string> }[] = [
+  const cases: { name: string; spec?: Partial<CredentialRequestSpec>; requestNamespace?: string; reason: string; message: RegExp; invalid?: Record<string, string> }[] = [
+    // Admission refuses it; one admitted while the policy was missing or older is refused here.
+    { name: 'a namespace other than the request\'s own', spec: { namespace: 'dev' }, requestNamespace: 'team', reason: 'NamespaceNotAllowed', message: /spec.namespace dev is not the namespace the request is in \(team\): a request gets tokens for its own namespace only/ },
     { name: 'unknown role', spec: { role: 'nope' }, reason: 'RoleNotFound', message: /CredentialRole "nope" does not exist/ },
     { name: 'invalid role', spec: { role: 'broken' }, invalid: { broken: 'maxTtl must be a duration' }, reason: 'RoleNotReady', message: /not valid \(maxTtl must be a duration\)/ },
     { name: 'TTL over the role\'s max', spec: { ttl: '3h' }, reason: 'TtlTooLong', message: /longer than role "reader"'s maxTtl 2h/ },
@@ -180,9 +184,9 @@ describe('reconcileRequest: denials (local issuance\'s decisions, and what only 
     { name: 'audience the role does not name', spec: { audiences: ['https://evil.example'] }, reason: 'AudienceNotAllowed', message: /does not allow audience https:\/\/evil.example: it allows only vault/ },
     { name: 'a key with its private part', spec: { publicKey: { kty: 'OKP', crv: 'X25519', x: 'A'.repeat(43), d: 'B'.repeat(43) } as never }, reason: 'InvalidPublicKey', message: /private key "d"/ },
   ];
-  for (const { name, spec, reason, message, invalid } of cases) {
+  for (const { name, spec, requestNamespace, reason, message, invalid } of cases) {
     it(`${name} → Denied/${reason}`, async () => {
-      const { kube, requests, reconcile } = fixture(request(spec), { roles: [reader, bindable, selected], ...(invalid ? { invalid } : {}) });
+      const { kube, requests, reconcile } = fixture(request(spec, undefined, requestNamespace), { roles: [reader, bindable, selected], ...(invalid ? { invalid } : {}) });
       const result = await reconcile();
       assert.deepEqual(result, { did: 'denied', reason });
       assert.deepEqual(requests.conditions, [`Issued=False/${reason}`, `Denied=True/${reason}`]);

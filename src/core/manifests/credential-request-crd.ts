@@ -17,7 +17,7 @@ export const DELEGATION_LABELS = { 'app.kubernetes.io/part-of': 'kubectl-tempcre
 export interface CredentialRequestSpec {
   /** A CredentialRole's name; admission checks the requester may `use` it. */
   role: string;
-  /** Where the lease is issued (may differ from the request's own namespace). */
+  /** Where the lease is issued: the request's own namespace (admission and the controller refuse another). */
   namespace: string;
   ttl?: string;
   audiences?: string[];
