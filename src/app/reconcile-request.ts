@@ -5,7 +5,8 @@
 // decides again on the new one. That makes issuance happen once even with two controllers:
 //
 //   new      → claim: Issued=Unknown (Issuing) and a lease id chosen now, in one status write
-//   claimed  → decide with local issuance's own code (prepareIssuance); a refusal → Denied,
+//   claimed  → decide with local issuance's own code (prepareIssuance) and RBAC as it is now
+//              (the requester may still `use` the role); a refusal → Denied,
 //              nothing created; else add the finalizer, issue with the claimed lease id (every
 //              object labelled with the request's uid), seal the token to the request's key and
 //              uid, write Issued; a failure is rolled back → Failed
@@ -20,12 +21,12 @@ import { parseDuration } from '../core/duration.js';
 import { operationFailed } from '../core/errors.js';
 import { leaseSelector, leaseSuffixFrom, LEASE_SUFFIX_BYTES, formatLeaseId, parseLeaseId } from '../core/lease.js';
 import type { CredentialRequestSpec, CredentialRequestStatus } from '../core/manifests/credential-request-crd.js';
-import { claimedStatus, delegationDenial, finalStatus, finishedAt, issuedStatus, namespaceDenial, requestPhase, REQUEST_UID_LABEL, REVOKE_FINALIZER, type DenialReason } from '../core/request-status.js';
+import { claimedStatus, delegationDenial, finalStatus, finishedAt, issuedStatus, namespaceDenial, requestPhase, REQUEST_UID_LABEL, REVOKE_FINALIZER, useDenial, type DenialReason } from '../core/request-status.js';
 import type { RoleDefinition } from '../core/role-spec.js';
 import { requestPublicKeyProblems, sealToken } from '../core/sealed-token.js';
 import { MIN_TTL_SECONDS } from '../core/ttl.js';
 import { IssuanceRefused, issuePrepared, prepareIssuance, type IssuanceCheck, type IssueRequest, type PreparedIssuance } from './issue.js';
-import type { KubernetesPort } from './ports.js';
+import type { KubernetesPort, RequesterAccessPort } from './ports.js';
 import type { ObjectRef } from '../core/object-ref.js';
 import { deleteLeaseObjects, rollBackObjects } from './delete-objects.js';
 
@@ -66,6 +67,8 @@ export interface ReconcileDeps {
   requests: RequestStorePort;
   /** The controller's issuer identity. */
   kube: KubernetesPort;
+  /** RBAC as it is now: a grant revoked since admission refuses the request. */
+  access: RequesterAccessPort;
   getRole(name: string): Promise<RoleLookup>;
   /** This machine's clock: issuance latency, names. Conditions, expiry and retention go by the API server's (kube.serverNow). */
   now(): Date;
@@ -171,7 +174,7 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
 
 type Decision = { prepared: PreparedIssuance } | { reason: DenialReason; message: string };
 
-/** The answer local issuance would give (prepareIssuance), plus what only delegation refuses (another namespace, a TTL over the max, other audiences). */
+/** The answer local issuance would give (prepareIssuance), plus what only delegation refuses (another namespace, a TTL over the max, other audiences, a revoked grant). */
 async function decide(deps: ReconcileDeps, request: CredentialRequestObject): Promise<Decision> {
   const { spec } = request;
   const keyProblems = requestPublicKeyProblems(spec.publicKey);
@@ -185,6 +188,8 @@ async function decide(deps: ReconcileDeps, request: CredentialRequestObject): Pr
   const requestedTtl = spec.ttl === undefined ? undefined : parseDuration(spec.ttl);
   const refused = delegationDenial(role, { ...(requestedTtl !== undefined ? { ttlSeconds: requestedTtl } : {}), ...(role.spec.maxTtl ? { maxTtlSeconds: parseDuration(role.spec.maxTtl) } : {}), ...(spec.audiences ? { audiences: spec.audiences } : {}) });
   if (refused) return refused;
+  // Last before anything is created: the answer is as fresh as it can be.
+  if (!(await deps.access.mayUse(spec.requester, role.name))) return useDenial(spec.requester.username, role.name);
   const issueRequest: IssueRequest = {
     role: role.name,
     namespace: spec.namespace,

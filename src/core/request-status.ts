@@ -9,7 +9,7 @@ import {
   type RequestConditionType,
 } from './manifests/credential-request-crd.js';
 
-export type DenialReason = 'RoleNotFound' | 'RoleNotReady' | 'NamespaceNotAllowed' | 'TtlTooLong' | 'AudienceNotAllowed' | 'ClusterRoleBindingNotAllowed' | 'InvalidSpec' | 'InvalidPublicKey';
+export type DenialReason = 'RoleNotFound' | 'RoleNotReady' | 'RoleNotAllowed' | 'NamespaceNotAllowed' | 'TtlTooLong' | 'AudienceNotAllowed' | 'ClusterRoleBindingNotAllowed' | 'InvalidSpec' | 'InvalidPublicKey';
 
 /** The finalizer that keeps a request until its lease is revoked. */
 export const REVOKE_FINALIZER = 'tempcreds.dev/revoke-lease';
@@ -97,6 +97,11 @@ export function finalStatus(input: StatusInput, type: 'Denied' | 'Failed' | 'Rev
 export function namespaceDenial(requestNamespace: string, targetNamespace: string): { reason: DenialReason; message: string } | undefined {
   if (targetNamespace === requestNamespace) return undefined;
   return { reason: 'NamespaceNotAllowed', message: `spec.namespace ${targetNamespace} is not the namespace the request is in (${requestNamespace}): a request gets tokens for its own namespace only; create it in namespace ${targetNamespace}` };
+}
+
+/** Admission checked `use` when the request was created; a grant revoked since (the request waited for a controller) refuses it. */
+export function useDenial(username: string, role: string): { reason: DenialReason; message: string } {
+  return { reason: 'RoleNotAllowed', message: `${username} may no longer use CredentialRole "${role}" (RBAC verb use on credentialroles/${role}, checked again before issuing): nothing was issued; ask an admin for a grant (kubectl tempcreds role grant ${role}), then create a new request` };
 }
 
 /**

@@ -58,6 +58,7 @@ describe('delegated issuance: the reconcile against the real API server', () => 
     roles = [validateRoleSpec(roleX, { allowedNamespaces: [ns], rules: PODS_READER_RULES, maxTtl: '2h', defaultAudiences: ['https://kubernetes.default.svc.cluster.local'] })];
     deps = {
       requests: store,
+      access: store,
       kube: new KubeClient(config),
       getRole: async (name) => {
         const found = roles.find((each) => each.name === name);

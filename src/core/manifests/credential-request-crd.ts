@@ -47,7 +47,7 @@ export const REQUEST_CONDITIONS = {
 export type RequestConditionType = keyof typeof REQUEST_CONDITIONS;
 
 /** Reasons of a `Denied` condition: each names what the requester can change. */
-export const REQUEST_DENIALS = ['RoleNotFound', 'RoleNotReady', 'NamespaceNotAllowed', 'TtlTooLong', 'AudienceNotAllowed', 'ClusterRoleBindingNotAllowed', 'InvalidSpec', 'InvalidPublicKey'] as const;
+export const REQUEST_DENIALS = ['RoleNotFound', 'RoleNotReady', 'RoleNotAllowed', 'NamespaceNotAllowed', 'TtlTooLong', 'AudienceNotAllowed', 'ClusterRoleBindingNotAllowed', 'InvalidSpec', 'InvalidPublicKey'] as const;
 
 export interface RequestCondition {
   type: RequestConditionType;
