@@ -41,7 +41,7 @@ export const REQUEST_CONDITIONS = {
   Denied: 'Denied',
   /** Issuing failed and was rolled back; reason `IssuanceFailed`, the message says what and what to do. */
   Failed: 'Failed',
-  /** The lease is gone: reason `Expired` (collected by the controller) or `LeaseRevoked` (revoked otherwise, e.g. by an admin). The token no longer works. */
+  /** The lease is gone: reason `Expired` (revoked by the controller at its expiry; the only reason written). The token no longer works. */
   Revoked: 'Revoked',
 } as const;
 export type RequestConditionType = keyof typeof REQUEST_CONDITIONS;
