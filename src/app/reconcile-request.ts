@@ -16,7 +16,7 @@
 //   finished → the lease revoked if the finalizer is still there; deleted after the retention
 //   deleted  → the lease revoked (found by label, proven by its anchor), then the finalizer removed
 
-import { groupLeases, unlistedProblem } from '../core/cluster-leases.js';
+import { groupLeases, keepRecordedAnchor, unlistedProblem } from '../core/cluster-leases.js';
 import { parseDuration } from '../core/duration.js';
 import { operationFailed } from '../core/errors.js';
 import { leaseSelector, leaseSuffixFrom, LEASE_SUFFIX_BYTES, formatLeaseId, parseLeaseId } from '../core/lease.js';
@@ -148,11 +148,13 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
   // Before anything exists: from here on, deleting the request waits for the lease's revocation.
   const owned = await write(deps, 'add the finalizer', () => deps.requests.writeFinalizers(request, [...(request.metadata.finalizers ?? []), REVOKE_FINALIZER]));
   if (owned === 'conflict') return done('conflict');
-  let sealed: { token: string; expiresAt: Date; objects: ObjectRef[] };
+  let sealed: { token: string; expiresAt: Date; objects: ObjectRef[]; anchorUid?: string };
   try {
     const issued = await issuePrepared({ saveLease: async () => undefined, ...(deps.afterApiCall ? { afterApiCall: deps.afterApiCall } : {}) }, decided.prepared);
     // The status is the lease's record; the token goes into it only sealed, bound to this request.
-    sealed = { token: await sealToken(issued.token, request.spec.publicKey, request.metadata.uid), expiresAt: new Date(issued.lease.expiresAt), objects: issued.lease.objects };
+    // The lease's one Secret is its anchor; its uid in status (only this controller writes it) tells it from copies.
+    const anchorUid = issued.lease.objects.find((object) => object.kind === 'Secret')?.uid;
+    sealed = { token: await sealToken(issued.token, request.spec.publicKey, request.metadata.uid), expiresAt: new Date(issued.lease.expiresAt), objects: issued.lease.objects, ...(anchorUid ? { anchorUid } : {}) };
   } catch (error) {
     // issuePrepared rolled back what it created; the message says what failed and what is left.
     const failed = await write(deps, 'fail', async () => deps.requests.writeStatus(owned, finalStatus(await statusInput(deps, owned), 'Failed', 'IssuanceFailed', `${(error as Error).message}; delete this request and create a new one once that is fixed`)));
@@ -160,7 +162,7 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
     return { ...(await release(deps, failed)), did: 'failed', reason: 'IssuanceFailed' };
   }
   const leaseId = owned.status!.leaseId!;
-  const answered = await write(deps, 'write the token', async () => deps.requests.writeStatus(owned, issuedStatus(await statusInput(deps, owned), { token: sealed.token, expiresAt: sealed.expiresAt, leaseId })));
+  const answered = await write(deps, 'write the token', async () => deps.requests.writeStatus(owned, issuedStatus(await statusInput(deps, owned), { token: sealed.token, expiresAt: sealed.expiresAt, leaseId, ...(sealed.anchorUid ? { anchorUid: sealed.anchorUid } : {}) })));
   if (answered === 'conflict') {
     // Someone else decided meanwhile (another controller failed the request, or it is being
     // deleted): this lease was never handed out, so it goes.
@@ -268,15 +270,20 @@ async function releaseLease(deps: ReconcileDeps, request: CredentialRequestObjec
 
 /**
  * Deletes the objects of the request's lease: found by its labels (lease and request uid), each
- * proven by the lease's anchor; what no anchor vouches for is left alone, with a warning. A
- * failure throws (the reconcile is retried; the finalizer stays until the lease is gone).
+ * proven by the lease's anchor — the one whose uid the status records, once issued (copies are
+ * left alone); what no anchor vouches for is left alone, with a warning. A failure throws (the
+ * reconcile is retried; the finalizer stays until the lease is gone).
  */
 async function revokeLease(deps: ReconcileDeps, request: CredentialRequestObject): Promise<string[]> {
   const leaseId = request.status?.leaseId;
   if (!leaseId) return [];
   const selector = `${leaseSelector(parseLeaseId(leaseId))},${REQUEST_UID_LABEL}=${request.metadata.uid}`;
   const listed = await deps.kube.listManaged(selector, [request.spec.namespace]);
-  const { leases, warnings } = groupLeases(listed.objects);
+  const anchorUid = request.status?.anchorUid;
+  const recorded = anchorUid ? keepRecordedAnchor(listed.objects, anchorUid) : { objects: listed.objects, warnings: [] };
+  const grouped = groupLeases(recorded.objects);
+  const { leases } = grouped;
+  const warnings = [...recorded.warnings, ...grouped.warnings];
   for (const lease of leases) {
     const refused = lease.refused ?? unlistedProblem(lease.anchor, listed.unlisted, deps.kube.issuer.context);
     if (refused) throw operationFailed(refused);

@@ -74,9 +74,9 @@ export function claimedStatus({ status, generation, now }: StatusInput, leaseId:
   return { ...status, conditions, leaseId, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
 }
 
-export function issuedStatus(input: StatusInput, issued: { token: string; expiresAt: Date; leaseId: string }): CredentialRequestStatus {
+export function issuedStatus(input: StatusInput, issued: { token: string; expiresAt: Date; leaseId: string; anchorUid?: string }): CredentialRequestStatus {
   const message = `lease ${issued.leaseId} issued; the token (sealed to spec.publicKey) works until ${issued.expiresAt.toISOString()}`;
-  return { ...input.status, conditions: withConditions(input.status, [{ type: 'Issued', status: 'True', reason: 'Issued', message }], input.now, input.generation), leaseId: issued.leaseId, expiresAt: issued.expiresAt.toISOString(), token: issued.token };
+  return { ...input.status, conditions: withConditions(input.status, [{ type: 'Issued', status: 'True', reason: 'Issued', message }], input.now, input.generation), leaseId: issued.leaseId, expiresAt: issued.expiresAt.toISOString(), token: issued.token, ...(issued.anchorUid ? { anchorUid: issued.anchorUid } : {}) };
 }
 
 /** A final answer: its condition True, Issued False with the same reason; a revoked token is dropped from status. */

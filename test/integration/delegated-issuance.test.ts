@@ -15,7 +15,7 @@ import type { CredentialRequestSpec } from '../../src/core/manifests/credential-
 import { REQUEST_UID_LABEL } from '../../src/core/request-status.ts';
 import { validateRoleSpec, type RoleDefinition } from '../../src/core/role-spec.ts';
 import { generateRequestKeyPair, openSealedToken, type RequestKeyPair } from '../../src/core/sealed-token.ts';
-import { testCluster, waitFor } from '../helpers/cluster.ts';
+import { apiRequest, testCluster, waitFor } from '../helpers/cluster.ts';
 import { allowRequests, controllerIdentity, createRequest, installRequestApi, whoAmI, type Requester } from '../helpers/delegation.ts';
 import { PODS_READER_RULES, createNamespace, listPodsStatus, objectsLabelled, uniqueName } from '../helpers/fixtures.ts';
 import { certificateUser, type Identity } from '../helpers/requesters.ts';
@@ -25,6 +25,7 @@ describe('delegated issuance: the reconcile against the real API server', () => 
   const elsewhere = uniqueName('deleg-else');
   const roleX = uniqueName('role-x');
   const missing = uniqueName('role-missing');
+  const roleSa = uniqueName('role-sa');
   let roles: RoleDefinition[];
   let alice: Identity;
   let aliceIs: Requester;
@@ -55,7 +56,12 @@ describe('delegated issuance: the reconcile against the real API server', () => 
     controllerKubeconfig = controller.kubeconfig;
     const config = loadKubeConfig({ kubeconfig: controllerKubeconfig });
     store = new CredentialRequestStore(new KubeConnection(config, config.getCurrentCluster()!.server, 15_000));
-    roles = [validateRoleSpec(roleX, { allowedNamespaces: [ns], rules: PODS_READER_RULES, maxTtl: '2h', defaultAudiences: ['https://kubernetes.default.svc.cluster.local'] })];
+    roles = [
+      validateRoleSpec(roleX, { allowedNamespaces: [ns], rules: PODS_READER_RULES, maxTtl: '2h', defaultAudiences: ['https://kubernetes.default.svc.cluster.local'] }),
+      // A lease of an existing ServiceAccount: its anchor owns nothing, so a copy cannot be told apart by ownership.
+      validateRoleSpec(roleSa, { allowedNamespaces: [ns], serviceAccount: 'app', maxTtl: '2h' }),
+    ];
+    assert.equal((await apiRequest({ method: 'POST', path: `/api/v1/namespaces/${ns}/serviceaccounts`, body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app' } }, identity: 'admin' })).status, 201);
     deps = {
       requests: store,
       access: store,
@@ -70,7 +76,7 @@ describe('delegated issuance: the reconcile against the real API server', () => 
     };
     alice = certificateUser(uniqueName('alice'));
     aliceIs = await whoAmI(alice);
-    await allowRequests(ns, alice, [roleX, missing]);
+    await allowRequests(ns, alice, [roleX, missing, roleSa]);
     await allowRequests(elsewhere, alice, [roleX]);
     keys = await generateRequestKeyPair();
   });
@@ -99,6 +105,26 @@ describe('delegated issuance: the reconcile against the real API server', () => 
     await reconcileUntil(name, (request) => request === undefined);
     assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`), []);
     await waitFor(async () => (await listPodsStatus(token, ns)) === 401, { timeoutMs: 20_000, what: 'the revoked token to get 401' });
+  });
+
+  it('a copied anchor (a namespace writer copies the Secret of a lease of an existing ServiceAccount) cannot block the revocation: deleting the request deletes the anchor the status records, 401, the copy left alone', async () => {
+    const { name, uid } = await createRequest(alice, ns, spec({ role: roleSa }));
+    const issued = (await reconcileUntil(name, (request) => trueCondition(request)?.type === 'Issued'))!;
+    const token = await openSealedToken(issued.status!.token!, keys.privateKey, uid);
+    // ServiceAccount app may do nothing: authenticated (403), not refused as unknown (401).
+    assert.equal(await listPodsStatus(token, ns), 403);
+    const secrets = `/api/v1/namespaces/${ns}/secrets`;
+    const anchors = ((await apiRequest({ path: `${secrets}?labelSelector=${encodeURIComponent(`${REQUEST_UID_LABEL}=${uid}`)}`, identity: 'admin' })).body as { items: { metadata: { name: string; uid: string; labels: Record<string, string>; annotations: Record<string, string> } }[] }).items;
+    assert.equal(anchors.length, 1);
+    const anchor = anchors[0]!.metadata;
+    assert.equal(issued.status!.anchorUid, anchor.uid);
+    const copy = `${anchor.name}-copy`;
+    const copied = await apiRequest({ method: 'POST', path: secrets, identity: 'admin', body: { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: copy, labels: anchor.labels, annotations: anchor.annotations } } });
+    assert.equal(copied.status, 201, JSON.stringify(copied.body));
+    assert.equal((await alice.request({ method: 'DELETE', path: `/apis/tempcreds.dev/v1alpha1/namespaces/${ns}/credentialrequests/${name}` })).status, 200);
+    await reconcileUntil(name, (request) => request === undefined);
+    await waitFor(async () => (await listPodsStatus(token, ns)) === 401, { timeoutMs: 20_000, what: 'the revoked token to get 401' });
+    assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`), [`Secret ${ns}/${copy}`]);
   });
 
   it('the denial catalogue: each request gets Denied with its reason, and nothing is created', async () => {

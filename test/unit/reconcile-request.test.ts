@@ -284,6 +284,21 @@ describe('reconcileRequest: failures, deletion, expiry, the cleaner', () => {
     assert.match(result.warnings!.join('\n'), /ServiceAccount dev\/precious claims lease .* not deleted/);
   });
 
+  it('a copied anchor cannot block the revocation (a lease of an existing ServiceAccount, nothing owned to tell them apart): the anchor whose uid the status records is deleted, the copy left alone', async () => {
+    const deployer = role('deployer', { serviceAccount: 'app' });
+    const { kube, requests, reconcile } = fixture(request({ role: 'deployer' }), { roles: [reader, deployer] });
+    assert.equal((await reconcile()).did, 'issued');
+    const [anchorKey, anchor] = [...kube.objects].find(([, object]) => object.kind === 'Secret')!;
+    assert.equal(requests.stored!.status!.anchorUid, anchor.uid);
+    kube.put({ ...kube.metadata.get(anchorKey)!, name: 'copy', uid: 'copy-uid' });
+    requests.markDeleted();
+    const result = await reconcile();
+    assert.equal(result.did, 'released');
+    assert.deepEqual(liveObjects(kube), ['Secret dev/copy']);
+    assert.match(result.warnings!.join('\n'), new RegExp(`Secret dev/copy claims lease "deployer/${FIXED_SUFFIX}" but is not the anchor its issuer recorded \\(uid ${anchor.uid}\\): a copy, not deleted`));
+    assert.equal(requests.stored, undefined);
+  });
+
   it('a lease whose revocation fails keeps the finalizer (the reconcile is retried)', async () => {
     const { kube, requests, reconcile } = fixture(request());
     await reconcile();

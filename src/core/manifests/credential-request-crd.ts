@@ -66,6 +66,8 @@ export interface CredentialRequestStatus {
   expiresAt?: string;
   /** The token, sealed (sealed-token.ts) to `spec.publicKey` for this request's uid. */
   token?: string;
+  /** The uid of the lease's anchor Secret as the controller created it: revocation goes by it, so a copied anchor cannot block it. */
+  anchorUid?: string;
 }
 
 const string = (maxLength: number, extra: Record<string, unknown> = {}) => ({ type: 'string', maxLength, ...extra });
@@ -148,6 +150,7 @@ const statusSchema = {
     },
     leaseId: string(128),
     expiresAt: { type: 'string', format: 'date-time' },
+    anchorUid: string(128, { description: 'The uid of the lease\'s anchor Secret: the controller revokes by it and leaves copies alone.' }),
     token: string(16384, { description: 'The token as a compact JWE (ECDH-ES, A256GCM) to spec.publicKey, bound to this request\'s uid.' }),
   },
 };
