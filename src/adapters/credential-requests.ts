@@ -1,14 +1,15 @@
 // The CredentialRequest API for the controller (the request store port of
-// app/reconcile-request.ts): read one request, replace its status through the status
+// app/reconcile-request.ts, and the access review of its requesters): read one request, replace its status through the status
 // subresource and its finalizers through the main resource — each write carrying the
 // resourceVersion it was decided on, so a stale writer gets a conflict instead of overwriting —
 // and delete it by uid. Errors name the request, never its status (which holds the sealed token).
 
 import { ApiError } from '../core/errors.js';
 import { checkDns1123Label, checkDns1123Subdomain } from '../core/kube-names.js';
-import { CREDENTIAL_REQUESTS, TEMPCREDS_API_VERSION as API_VERSION } from '../core/delegation-names.js';
+import { CREDENTIAL_REQUESTS, CREDENTIAL_ROLES, TEMPCREDS_API_VERSION as API_VERSION, TEMPCREDS_GROUP, USE_VERB } from '../core/delegation-names.js';
 import type { CredentialRequestStatus } from '../core/manifests/credential-request-crd.js';
 import type { CredentialRequestObject, RequestStorePort } from '../app/reconcile-request.js';
+import type { RequesterAccessPort } from '../app/ports.js';
 import { KubeStatusError, type KubeConnection, type KubeRequest } from './kube-connections.js';
 
 /** The path of one request; its namespace and name come from the API server, and are checked all the same. */
@@ -20,8 +21,19 @@ export function requestPath(namespace: string, name: string, subresource?: 'stat
 
 const describe = (request: { metadata: { namespace: string; name: string } }) => `CredentialRequest ${request.metadata.namespace}/${request.metadata.name}`;
 
-export class CredentialRequestStore implements RequestStorePort {
+export class CredentialRequestStore implements RequestStorePort, RequesterAccessPort {
   constructor(private readonly connection: KubeConnection) {}
+
+  async mayUse(requester: { username: string; uid?: string; groups?: string[] }, role: string): Promise<boolean> {
+    // The requester as admission authenticated it (the policy proved spec.requester); RBAC ignores `extra`.
+    const spec = { user: requester.username, ...(requester.uid ? { uid: requester.uid } : {}), ...(requester.groups ? { groups: requester.groups } : {}), resourceAttributes: { group: TEMPCREDS_GROUP, resource: CREDENTIAL_ROLES, name: role, verb: USE_VERB } };
+    const review = await this.call<{ status?: { allowed?: boolean } }>(`review whether ${requester.username} may use CredentialRole ${role}`, {
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+      body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec },
+    });
+    return review.status?.allowed === true;
+  }
 
   async get(namespace: string, name: string): Promise<CredentialRequestObject | undefined> {
     try {

@@ -156,6 +156,12 @@ export interface IssuerCheckPort {
   canI(access: ResourceAccess): Promise<boolean>;
 }
 
+/** What RBAC allows a requester now, as the controller asks it (a SubjectAccessReview). */
+export interface RequesterAccessPort {
+  /** Whether `requester` (as admission authenticated it: spec.requester) may `use` CredentialRole `role` now. */
+  mayUse(requester: { username: string; uid?: string; groups?: string[] }, role: string): Promise<boolean>;
+}
+
 /** A grant's ClusterRole or ClusterRoleBinding as read back. */
 export interface LiveGrantObject {
   labels: Record<string, string>;

@@ -5,7 +5,8 @@
 // decides again on the new one. That makes issuance happen once even with two controllers:
 //
 //   new      → claim: Issued=Unknown (Issuing) and a lease id chosen now, in one status write
-//   claimed  → decide with local issuance's own code (prepareIssuance); a refusal → Denied,
+//   claimed  → decide with local issuance's own code (prepareIssuance) and RBAC as it is now
+//              (the requester may still `use` the role); a refusal → Denied,
 //              nothing created; else add the finalizer, issue with the claimed lease id (every
 //              object labelled with the request's uid), seal the token to the request's key and
 //              uid, write Issued; a failure is rolled back → Failed
@@ -15,18 +16,18 @@
 //   finished → the lease revoked if the finalizer is still there; deleted after the retention
 //   deleted  → the lease revoked (found by label, proven by its anchor), then the finalizer removed
 
-import { groupLeases, unlistedProblem } from '../core/cluster-leases.js';
+import { groupLeases, keepRecordedAnchor, unlistedProblem } from '../core/cluster-leases.js';
 import { parseDuration } from '../core/duration.js';
 import { operationFailed } from '../core/errors.js';
 import { leaseSelector, leaseSuffixFrom, LEASE_SUFFIX_BYTES, formatLeaseId, parseLeaseId } from '../core/lease.js';
 import type { CredentialRequestSpec, CredentialRequestStatus } from '../core/manifests/credential-request-crd.js';
-import { claimedStatus, delegationDenial, finalStatus, finishedAt, issuedStatus, requestPhase, REQUEST_UID_LABEL, REVOKE_FINALIZER, type DenialReason } from '../core/request-status.js';
+import { claimedStatus, delegationDenial, finalStatus, finishedAt, issuedStatus, namespaceDenial, requestPhase, REQUEST_UID_LABEL, REVOKE_FINALIZER, useDenial, type DenialReason } from '../core/request-status.js';
 import type { RoleDefinition } from '../core/role-spec.js';
 import { requestPublicKeyProblems } from '../core/request-public-key.js';
 import { sealToken } from '../core/sealed-token.js';
 import { MIN_TTL_SECONDS } from '../core/ttl.js';
 import { IssuanceRefused, issuePrepared, prepareIssuance, type IssuanceCheck, type IssueRequest, type PreparedIssuance } from './issue.js';
-import type { KubernetesPort } from './ports.js';
+import type { KubernetesPort, RequesterAccessPort } from './ports.js';
 import type { ObjectRef } from '../core/object-ref.js';
 import { deleteLeaseObjects, rollBackObjects } from './delete-objects.js';
 
@@ -67,6 +68,8 @@ export interface ReconcileDeps {
   requests: RequestStorePort;
   /** The controller's issuer identity. */
   kube: KubernetesPort;
+  /** RBAC as it is now: a grant revoked since admission refuses the request. */
+  access: RequesterAccessPort;
   getRole(name: string): Promise<RoleLookup>;
   /** This machine's clock: issuance latency, names. Conditions, expiry and retention go by the API server's (kube.serverNow). */
   now(): Date;
@@ -146,11 +149,13 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
   // Before anything exists: from here on, deleting the request waits for the lease's revocation.
   const owned = await write(deps, 'add the finalizer', () => deps.requests.writeFinalizers(request, [...(request.metadata.finalizers ?? []), REVOKE_FINALIZER]));
   if (owned === 'conflict') return done('conflict');
-  let sealed: { token: string; expiresAt: Date; objects: ObjectRef[] };
+  let sealed: { token: string; expiresAt: Date; objects: ObjectRef[]; anchorUid?: string };
   try {
     const issued = await issuePrepared({ saveLease: async () => undefined, ...(deps.afterApiCall ? { afterApiCall: deps.afterApiCall } : {}) }, decided.prepared);
     // The status is the lease's record; the token goes into it only sealed, bound to this request.
-    sealed = { token: await sealToken(issued.token, request.spec.publicKey, request.metadata.uid), expiresAt: new Date(issued.lease.expiresAt), objects: issued.lease.objects };
+    // The lease's one Secret is its anchor; its uid in status (only this controller writes it) tells it from copies.
+    const anchorUid = issued.lease.objects.find((object) => object.kind === 'Secret')?.uid;
+    sealed = { token: await sealToken(issued.token, request.spec.publicKey, request.metadata.uid), expiresAt: new Date(issued.lease.expiresAt), objects: issued.lease.objects, ...(anchorUid ? { anchorUid } : {}) };
   } catch (error) {
     // issuePrepared rolled back what it created; the message says what failed and what is left.
     const failed = await write(deps, 'fail', async () => deps.requests.writeStatus(owned, finalStatus(await statusInput(deps, owned), 'Failed', 'IssuanceFailed', `${(error as Error).message}; delete this request and create a new one once that is fixed`)));
@@ -158,7 +163,7 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
     return { ...(await release(deps, failed)), did: 'failed', reason: 'IssuanceFailed' };
   }
   const leaseId = owned.status!.leaseId!;
-  const answered = await write(deps, 'write the token', async () => deps.requests.writeStatus(owned, issuedStatus(await statusInput(deps, owned), { token: sealed.token, expiresAt: sealed.expiresAt, leaseId })));
+  const answered = await write(deps, 'write the token', async () => deps.requests.writeStatus(owned, issuedStatus(await statusInput(deps, owned), { token: sealed.token, expiresAt: sealed.expiresAt, leaseId, ...(sealed.anchorUid ? { anchorUid: sealed.anchorUid } : {}) })));
   if (answered === 'conflict') {
     // Someone else decided meanwhile (another controller failed the request, or it is being
     // deleted): this lease was never handed out, so it goes.
@@ -172,7 +177,7 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
 
 type Decision = { prepared: PreparedIssuance } | { reason: DenialReason; message: string };
 
-/** The answer local issuance would give (prepareIssuance), plus what only delegation refuses. */
+/** The answer local issuance would give (prepareIssuance), plus what only delegation refuses (another namespace, a TTL over the max, other audiences, a revoked grant). */
 async function decide(deps: ReconcileDeps, request: CredentialRequestObject): Promise<Decision> {
   const { spec } = request;
   const keyProblems = requestPublicKeyProblems(spec.publicKey);
@@ -181,9 +186,13 @@ async function decide(deps: ReconcileDeps, request: CredentialRequestObject): Pr
   if (!lookup) return { reason: 'RoleNotFound', message: `CredentialRole "${spec.role}" does not exist: ask an admin for the right role name (kubectl get credentialroles)` };
   if ('invalid' in lookup) return { reason: 'RoleNotReady', message: `CredentialRole "${spec.role}" is not valid (${lookup.invalid}): ask an admin to fix it` };
   const { role } = lookup;
+  const elsewhere = namespaceDenial(request.metadata.namespace, spec.namespace);
+  if (elsewhere) return elsewhere;
   const requestedTtl = spec.ttl === undefined ? undefined : parseDuration(spec.ttl);
   const refused = delegationDenial(role, { ...(requestedTtl !== undefined ? { ttlSeconds: requestedTtl } : {}), ...(role.spec.maxTtl ? { maxTtlSeconds: parseDuration(role.spec.maxTtl) } : {}), ...(spec.audiences ? { audiences: spec.audiences } : {}) });
   if (refused) return refused;
+  // Last before anything is created: the answer is as fresh as it can be.
+  if (!(await deps.access.mayUse(spec.requester, role.name))) return useDenial(spec.requester.username, role.name);
   const issueRequest: IssueRequest = {
     role: role.name,
     namespace: spec.namespace,
@@ -262,15 +271,20 @@ async function releaseLease(deps: ReconcileDeps, request: CredentialRequestObjec
 
 /**
  * Deletes the objects of the request's lease: found by its labels (lease and request uid), each
- * proven by the lease's anchor; what no anchor vouches for is left alone, with a warning. A
- * failure throws (the reconcile is retried; the finalizer stays until the lease is gone).
+ * proven by the lease's anchor — the one whose uid the status records, once issued (copies are
+ * left alone); what no anchor vouches for is left alone, with a warning. A failure throws (the
+ * reconcile is retried; the finalizer stays until the lease is gone).
  */
 async function revokeLease(deps: ReconcileDeps, request: CredentialRequestObject): Promise<string[]> {
   const leaseId = request.status?.leaseId;
   if (!leaseId) return [];
   const selector = `${leaseSelector(parseLeaseId(leaseId))},${REQUEST_UID_LABEL}=${request.metadata.uid}`;
   const listed = await deps.kube.listManaged(selector, [request.spec.namespace]);
-  const { leases, warnings } = groupLeases(listed.objects);
+  const anchorUid = request.status?.anchorUid;
+  const recorded = anchorUid ? keepRecordedAnchor(listed.objects, anchorUid) : { objects: listed.objects, warnings: [] };
+  const grouped = groupLeases(recorded.objects);
+  const { leases } = grouped;
+  const warnings = [...recorded.warnings, ...grouped.warnings];
   for (const lease of leases) {
     const refused = lease.refused ?? unlistedProblem(lease.anchor, listed.unlisted, deps.kube.issuer.context);
     if (refused) throw operationFailed(refused);

@@ -53,6 +53,7 @@ export async function runControllerProcess(settings: ControllerSettings): Promis
     const faults = faultsFrom(process.env);
     await checkInstalled(connection);
     if (shutdown.signal.aborted) return;
+    const requests = new CredentialRequestStore(connection);
     await runController(
       {
         source: kubeResourceSource(config, connection, `/apis/${TEMPCREDS_GROUP}/${TEMPCREDS_VERSION}/${CREDENTIAL_REQUESTS}`, crdName(CREDENTIAL_REQUESTS)),
@@ -61,7 +62,8 @@ export async function runControllerProcess(settings: ControllerSettings): Promis
         timing: electionTiming(settings.leaseDurationSeconds),
         // The controller's identity is also the issuer: only this process holds it.
         reconcile: requestReconcile({
-          requests: new CredentialRequestStore(connection),
+          requests,
+          access: requests,
           kube: new KubeClient(config, settings.requestTimeoutMs, { serverClock: faults.serverNow }),
           getRole: clusterRoleLookup(connection),
           now: faults.now,

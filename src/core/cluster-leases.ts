@@ -116,6 +116,19 @@ export function provenance(object: ManagedObject, anchors: AnchorIndex): { ancho
   return anchor ? { anchor } : { problem: `${claim} but is not owned by its anchor: not deleted` };
 }
 
+/**
+ * The objects without the anchor candidates that are not `anchorUid`, with a warning for each
+ * left out: an issuer that recorded its anchor's uid where only it writes (the controller: the
+ * request's status) tells copies apart even when ownership cannot (an anchor-only lease).
+ */
+export function keepRecordedAnchor(objects: ManagedObject[], anchorUid: string): { objects: ManagedObject[]; warnings: string[] } {
+  const copies = objects.filter((object) => isAnchorCandidate(object) && object.uid !== anchorUid);
+  return {
+    objects: objects.filter((object) => !copies.includes(object)),
+    warnings: copies.map((copy) => `${describeRef(copy)} claims lease "${leaseIdOf(copy)}" but is not the anchor its issuer recorded (uid ${anchorUid}): a copy, not deleted`),
+  };
+}
+
 /** Whether a lease's anchor has members among its objects. */
 const hasMembers = (lease: ClusterLease) => lease.objects.some((object) => object !== lease.anchor);
 

@@ -9,7 +9,7 @@ import {
   type RequestConditionType,
 } from './manifests/credential-request-crd.js';
 
-export type DenialReason = 'RoleNotFound' | 'RoleNotReady' | 'NamespaceNotAllowed' | 'TtlTooLong' | 'AudienceNotAllowed' | 'ClusterRoleBindingNotAllowed' | 'InvalidSpec' | 'InvalidPublicKey';
+export type DenialReason = 'RoleNotFound' | 'RoleNotReady' | 'RoleNotAllowed' | 'NamespaceNotAllowed' | 'TtlTooLong' | 'AudienceNotAllowed' | 'ClusterRoleBindingNotAllowed' | 'InvalidSpec' | 'InvalidPublicKey';
 
 /** The finalizer that keeps a request until its lease is revoked. */
 export const REVOKE_FINALIZER = 'tempcreds.dev/revoke-lease';
@@ -74,9 +74,9 @@ export function claimedStatus({ status, generation, now }: StatusInput, leaseId:
   return { ...status, conditions, leaseId, ...(generation !== undefined ? { observedGeneration: generation } : {}) };
 }
 
-export function issuedStatus(input: StatusInput, issued: { token: string; expiresAt: Date; leaseId: string }): CredentialRequestStatus {
+export function issuedStatus(input: StatusInput, issued: { token: string; expiresAt: Date; leaseId: string; anchorUid?: string }): CredentialRequestStatus {
   const message = `lease ${issued.leaseId} issued; the token (sealed to spec.publicKey) works until ${issued.expiresAt.toISOString()}`;
-  return { ...input.status, conditions: withConditions(input.status, [{ type: 'Issued', status: 'True', reason: 'Issued', message }], input.now, input.generation), leaseId: issued.leaseId, expiresAt: issued.expiresAt.toISOString(), token: issued.token };
+  return { ...input.status, conditions: withConditions(input.status, [{ type: 'Issued', status: 'True', reason: 'Issued', message }], input.now, input.generation), leaseId: issued.leaseId, expiresAt: issued.expiresAt.toISOString(), token: issued.token, ...(issued.anchorUid ? { anchorUid: issued.anchorUid } : {}) };
 }
 
 /** A final answer: its condition True, Issued False with the same reason; a revoked token is dropped from status. */
@@ -87,6 +87,21 @@ export function finalStatus(input: StatusInput, type: 'Denied' | 'Failed' | 'Rev
     { type: 'Issued', status: 'False', reason, message },
   ];
   return { ...rest, conditions: withConditions(input.status, changes, input.now, input.generation), ...(input.generation !== undefined ? { observedGeneration: input.generation } : {}) };
+}
+
+/**
+ * A request gets tokens for its own namespace only, so RBAC on requests limits where a requester's
+ * tokens work. Admission refuses the others; checked again for one admitted while the policy was
+ * missing or older.
+ */
+export function namespaceDenial(requestNamespace: string, targetNamespace: string): { reason: DenialReason; message: string } | undefined {
+  if (targetNamespace === requestNamespace) return undefined;
+  return { reason: 'NamespaceNotAllowed', message: `spec.namespace ${targetNamespace} is not the namespace the request is in (${requestNamespace}): a request gets tokens for its own namespace only; create it in namespace ${targetNamespace}` };
+}
+
+/** Admission checked `use` when the request was created; a grant revoked since (the request waited for a controller) refuses it. */
+export function useDenial(username: string, role: string): { reason: DenialReason; message: string } {
+  return { reason: 'RoleNotAllowed', message: `${username} may no longer use CredentialRole "${role}" (RBAC verb use on credentialroles/${role}, checked again before issuing): nothing was issued; ask an admin for a grant (kubectl tempcreds role grant ${role}), then create a new request` };
 }
 
 /**

@@ -31,10 +31,11 @@ export async function installRequestApi(cluster: ClusterInfo = testCluster(), ma
   assert.equal(applied.status, 0, applied.stderr);
 }
 
-/** What the controller may do with requests: read and watch them, write their status and finalizers, delete finished ones. */
+/** What the controller may do with requests: read and watch them, write their status and finalizers, delete finished ones; ask whether a requester may still use its role. */
 export const CONTROLLER_REQUEST_RULES = [
   { apiGroups: ['tempcreds.dev'], resources: ['credentialrequests'], verbs: ['get', 'list', 'watch', 'update', 'delete'] },
   { apiGroups: ['tempcreds.dev'], resources: ['credentialrequests/status'], verbs: ['update'] },
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
 
 /** The controller's identity: an issuer ServiceAccount for `namespaces` (setup, with its guard) in `namespace`, plus CONTROLLER_REQUEST_RULES. */

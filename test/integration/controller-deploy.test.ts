@@ -142,6 +142,8 @@ describe('setup --controller: the controller as a Deployment, least privilege', 
     assert.deepEqual(verbsOn(anywhere, 'tempcreds.dev', 'credentialrequests'), ['delete,get,list,update,watch']);
     assert.deepEqual(verbsOn(anywhere, 'tempcreds.dev', 'credentialrequests/status'), ['update']);
     assert.deepEqual(verbsOn(anywhere, 'admissionregistration.k8s.io', 'validatingadmissionpolicies'), ['get on tempcreds-credentialrequests']);
+    // Whether a requester may still use its role (asked before issuing).
+    assert.deepEqual(verbsOn(anywhere, 'authorization.k8s.io', 'subjectaccessreviews'), ['create']);
   });
 
   it('the controller process, with that ServiceAccount\'s token, issues a request end to end: its token works where the role allows (200), not elsewhere (403)', async () => {

@@ -115,6 +115,19 @@ describe('the CredentialRequest API: admission, schema and requester rights', ()
     assert.deepEqual(await storedRoles(), [roleX, roleX]);
   });
 
+  it('a requester bound only in its namespace asks for tokens in another: refused at admission, explained, nothing created', async () => {
+    const other = uniqueName('credreq-other');
+    await createNamespace(other);
+    const refused = await create(alice, spec(aliceIs, { namespace: other }));
+    assert.equal(refused.status, 403);
+    assert.match(refused.body.message, new RegExp(`denied request: spec.namespace ${other} is not the namespace the request is created in \\(${ns}\\): a request gets tokens for its own namespace only; create it in namespace ${other} \\(kubectl tempcreds does\\)$`));
+    // Where it would have to be created, RBAC refuses (the requester role is bound in ${ns} only).
+    const there = await call(alice, { method: 'POST', path: `/apis/${TEMPCREDS_API_VERSION}/namespaces/${other}/credentialrequests`, body: body(spec(aliceIs, { namespace: other })) });
+    assert.equal(there.status, 403);
+    assert.deepEqual(await storedRoles(), [roleX, roleX]);
+    assert.deepEqual((await admin('GET', `/apis/${TEMPCREDS_API_VERSION}/namespaces/${other}/credentialrequests`)).body.items, []);
+  });
+
   it('refuses a forged requester: another user, an added group, a missing group, a uid that is not the caller\'s', async () => {
     const forgeries: [string, Identity, Requester][] = [
       ['another user', alice, { ...aliceIs, username: 'bob' }],
@@ -220,7 +233,7 @@ describe('the CredentialRequest API: admission, schema and requester rights', ()
     const doomed = uniqueName('credreq-doomed');
     await created(await admin('POST', '/api/v1/namespaces', { metadata: { name: doomed } }), 'namespace');
     const adminIs = (await admin('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' })).body.status.userInfo as Requester;
-    await created(await admin('POST', `/apis/${TEMPCREDS_API_VERSION}/namespaces/${doomed}/credentialrequests`, body(spec({ username: adminIs.username, groups: adminIs.groups! }))), 'request by the admin');
+    await created(await admin('POST', `/apis/${TEMPCREDS_API_VERSION}/namespaces/${doomed}/credentialrequests`, body(spec({ username: adminIs.username, groups: adminIs.groups! }, { namespace: doomed }))), 'request by the admin');
     assert.equal((await admin('DELETE', `/api/v1/namespaces/${doomed}`)).status, 200);
     await waitFor(async () => ((await admin('GET', `/api/v1/namespaces/${doomed}`)).status === 404 ? true : undefined), { timeoutMs: 60_000, what: `namespace ${doomed} to be deleted with its request` });
   });

@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TEMPCREDS_API_VERSION as API_VERSION } from '../../src/core/delegation-names.ts';
+import { REQUESTER_CLUSTER_ROLE, TEMPCREDS_API_VERSION as API_VERSION } from '../../src/core/delegation-names.ts';
 import type { CredentialRequestSpec, CredentialRequestStatus } from '../../src/core/manifests/credential-request-crd.ts';
 import { REQUEST_UID_LABEL } from '../../src/core/request-status.ts';
 import { generateRequestKeyPair, openSealedToken, type RequestKeyPair } from '../../src/core/sealed-token.ts';
@@ -19,7 +19,7 @@ import { waitFor } from '../helpers/cluster.ts';
 import { allowRequests, controllerIdentity, createRequest, installRequestApi, whoAmI, type Requester } from '../helpers/delegation.ts';
 import { PODS_READER_RULES, createNamespace, objectsLabelled, uniqueName } from '../helpers/fixtures.ts';
 import { certificateUser, type Identity } from '../helpers/requesters.ts';
-import { TEMPCREDS_BIN } from '../helpers/tempcreds.ts';
+import { TEMPCREDS_BIN, tempcreds } from '../helpers/tempcreds.ts';
 
 interface Controller {
   id: string;
@@ -80,10 +80,10 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
   let keys: RequestKeyPair;
   const requests = `/apis/${API_VERSION}/namespaces/${team}/credentialrequests`;
   const spec = (extra: Partial<CredentialRequestSpec> = {}): CredentialRequestSpec => ({ role, namespace: team, ttl: '1h', requester: aliceIs, publicKey: keys.publicKey, ...extra });
-  const read = async (name: string) => (await admin('GET', `${requests}/${name}`)).body as { metadata: { uid: string; finalizers?: string[] }; status?: CredentialRequestStatus };
-  const settled = (name: string, timeoutMs = 30_000) =>
+  const read = async (name: string, namespace = team) => (await admin('GET', `/apis/${API_VERSION}/namespaces/${namespace}/credentialrequests/${name}`)).body as { metadata: { uid: string; finalizers?: string[] }; status?: CredentialRequestStatus };
+  const settled = (name: string, timeoutMs = 30_000, namespace = team) =>
     waitFor(async () => {
-      const request = await read(name);
+      const request = await read(name, namespace);
       return trueCondition(request.status) && request;
     }, { timeoutMs, what: `request ${name} to be answered` });
   const podsStatus = async (token: string, namespace: string) => (await apiRequest(cluster, { path: `/api/v1/namespaces/${namespace}/pods`, token })).status;
@@ -111,6 +111,7 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
     alice = certificateUser(uniqueName('alice'), [], cluster);
     aliceIs = await whoAmI(alice);
     await allowRequests(team, alice, [role], cluster);
+    await allowRequests(elsewhere, alice, [role], cluster);
     keys = await generateRequestKeyPair();
   });
 
@@ -128,6 +129,8 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
       { resource: 'serviceaccounts', subresource: 'token', verb: 'create', namespace: team },
       { group: 'tempcreds.dev', resource: 'credentialrequests', subresource: 'status', verb: 'update', namespace: team },
       { group: 'tempcreds.dev', resource: 'credentialroles', verb: 'get', name: role },
+      // Whether a requester may still use its role, asked again before issuing.
+      { group: 'authorization.k8s.io', resource: 'subjectaccessreviews', verb: 'create' },
     ] as Record<string, string>[]) assert.equal(await allowed(attributes), true, JSON.stringify(attributes));
     for (const attributes of [
       { resource: 'serviceaccounts', subresource: 'token', verb: 'create', namespace: 'kube-system' },
@@ -186,10 +189,56 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
   });
 
   it('a denial: Denied with its reason, nothing created', async () => {
-    const { name, uid } = await createRequest(alice, team, spec({ namespace: elsewhere }));
-    const denied = await settled(name);
+    // A namespace the role does not allow (the request is in it: a request asks for its own namespace).
+    const { name, uid } = await createRequest(alice, elsewhere, spec({ namespace: elsewhere }));
+    const denied = await settled(name, 30_000, elsewhere);
     assert.deepEqual(denied.status!.conditions!.map(({ type, status, reason }) => `${type}=${status}/${reason}`), ['Issued=False/NamespaceNotAllowed', 'Denied=True/NamespaceNotAllowed']);
     assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`, cluster), []);
+  });
+
+  it('a request for another namespace than its own, admitted while the policy binding was gone: the controller refuses it too (Denied, nothing created)', async () => {
+    const binding = '/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings/tempcreds-credentialrequests';
+    assert.equal((await admin('DELETE', binding)).status, 200);
+    // In `elsewhere`, for `team` (which the role allows): without the policy, only the controller stands in the way.
+    let created: { name: string; uid: string };
+    try {
+      created = await createRequest(alice, elsewhere, spec());
+    } finally {
+      await installRequestApi(cluster);
+    }
+    const denied = await settled(created.name, 30_000, elsewhere);
+    assert.deepEqual(denied.status!.conditions!.map(({ type, status, reason }) => `${type}=${status}/${reason}`), ['Issued=False/NamespaceNotAllowed', 'Denied=True/NamespaceNotAllowed']);
+    assert.match(trueCondition(denied.status)!.message, new RegExp(`^spec.namespace ${team} is not the namespace the request is in \\(${elsewhere}\\)`));
+    assert.equal(denied.status!.token, undefined);
+    assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${created.uid}`, cluster), []);
+    // The binding is back: such a request is refused at admission again.
+    await waitFor(async () => (await alice.request({ method: 'POST', path: `/apis/${API_VERSION}/namespaces/${elsewhere}/credentialrequests?dryRun=All`, body: { apiVersion: API_VERSION, kind: 'CredentialRequest', metadata: { generateName: 'req-' }, spec: spec() } })).status === 403 || undefined, { what: 'the admission policy to be back' });
+  });
+
+  it('a grant revoked while the request waited (no controller running): not issued — Denied/RoleNotAllowed, nothing created; a requester still granted is issued', async () => {
+    await Promise.all(controllers.map(stop));
+    const bob = certificateUser(uniqueName('bob'), [], cluster);
+    const bobIs = await whoAmI(bob);
+    const tool = tempcreds(cluster.kubeconfig);
+    assert.equal((await admin('POST', `/apis/${RBAC}/v1/namespaces/${team}/rolebindings`, { metadata: { name: uniqueName('bob-requests') }, roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: REQUESTER_CLUSTER_ROLE }, subjects: [{ apiGroup: RBAC, kind: 'User', name: bob.username }] })).status, 201);
+    const granted = await tool.run(['role', 'grant', role, '--user', bob.username, '--context', 'admin']);
+    assert.equal(granted.status, 0, granted.stderr);
+    const bobs = await createRequest(bob, team, spec({ requester: bobIs }));
+    const alices = await createRequest(alice, team, spec());
+    const revoked = await tool.run(['role', 'revoke-grant', role, '--user', bob.username, '--context', 'admin']);
+    assert.equal(revoked.status, 0, revoked.stderr);
+    const mayUse = async () => ((await admin('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: bobIs.username, groups: bobIs.groups, resourceAttributes: { group: 'tempcreds.dev', resource: 'credentialroles', name: role, verb: 'use' } } })).body as { status: { allowed: boolean } }).status.allowed;
+    await waitFor(async () => !(await mayUse()) || undefined, { what: 'RBAC to see the revoked grant' });
+    const controller = await startController('after-revoke');
+    const denied = await settled(bobs.name);
+    assert.deepEqual(denied.status!.conditions!.map(({ type, status, reason }) => `${type}=${status}/${reason}`), ['Issued=False/RoleNotAllowed', 'Denied=True/RoleNotAllowed']);
+    assert.match(trueCondition(denied.status)!.message, new RegExp(`^${bob.username} may no longer use CredentialRole "${role}" \\(RBAC verb use on credentialroles/${role}, checked again before issuing\\)`));
+    assert.equal(denied.status!.token, undefined);
+    assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${bobs.uid}`, cluster), []);
+    const issued = await settled(alices.name);
+    assert.equal(trueCondition(issued.status)!.type, 'Issued');
+    assert.equal(await podsStatus(await openSealedToken(issued.status!.token!, keys.privateKey, alices.uid), team), 200);
+    await stop(controller);
   });
 
   it('expiry, by the API server\'s clock (the test build\'s hook: a day on): the controller revokes the lease (Revoked/Expired, the token dropped, nothing labelled left); with --retention 0s the cleaner then deletes the request', async () => {

@@ -15,7 +15,7 @@ import type { CredentialRequestSpec } from '../../src/core/manifests/credential-
 import { REQUEST_UID_LABEL } from '../../src/core/request-status.ts';
 import { validateRoleSpec, type RoleDefinition } from '../../src/core/role-spec.ts';
 import { generateRequestKeyPair, openSealedToken, type RequestKeyPair } from '../../src/core/sealed-token.ts';
-import { testCluster, waitFor } from '../helpers/cluster.ts';
+import { apiRequest, testCluster, waitFor } from '../helpers/cluster.ts';
 import { allowRequests, controllerIdentity, createRequest, installRequestApi, whoAmI, type Requester } from '../helpers/delegation.ts';
 import { PODS_READER_RULES, createNamespace, listPodsStatus, objectsLabelled, uniqueName } from '../helpers/fixtures.ts';
 import { certificateUser, type Identity } from '../helpers/requesters.ts';
@@ -25,6 +25,7 @@ describe('delegated issuance: the reconcile against the real API server', () => 
   const elsewhere = uniqueName('deleg-else');
   const roleX = uniqueName('role-x');
   const missing = uniqueName('role-missing');
+  const roleSa = uniqueName('role-sa');
   let roles: RoleDefinition[];
   let alice: Identity;
   let aliceIs: Requester;
@@ -36,13 +37,13 @@ describe('delegated issuance: the reconcile against the real API server', () => 
   const spec = (extra: Partial<CredentialRequestSpec> = {}): CredentialRequestSpec => ({ role: roleX, namespace: ns, ttl: '1h', requester: aliceIs, publicKey: keys.publicKey, ...extra });
   const read = async (name: string) => (await store.get(ns, name))!;
   /** Reconciles as the controller would after each change, until `settled` holds (or the request is gone). */
-  const reconcileUntil = async (name: string, settled: (request: CredentialRequestObject | undefined) => boolean, using = deps) => {
+  const reconcileUntil = async (name: string, settled: (request: CredentialRequestObject | undefined) => boolean, using = deps, namespace = ns) => {
     for (let round = 0; round < 8; round++) {
-      const request = await store.get(ns, name);
+      const request = await store.get(namespace, name);
       if (settled(request)) return request;
       await reconcileRequest(using, request!);
     }
-    throw new Error(`request ${name} did not settle: ${JSON.stringify((await store.get(ns, name))?.status?.conditions)}`);
+    throw new Error(`request ${name} did not settle: ${JSON.stringify((await store.get(namespace, name))?.status?.conditions)}`);
   };
   const trueCondition = (request: CredentialRequestObject | undefined) => request?.status?.conditions?.find((condition) => condition.status === 'True');
 
@@ -55,9 +56,15 @@ describe('delegated issuance: the reconcile against the real API server', () => 
     controllerKubeconfig = controller.kubeconfig;
     const config = loadKubeConfig({ kubeconfig: controllerKubeconfig });
     store = new CredentialRequestStore(new KubeConnection(config, config.getCurrentCluster()!.server, 15_000));
-    roles = [validateRoleSpec(roleX, { allowedNamespaces: [ns], rules: PODS_READER_RULES, maxTtl: '2h', defaultAudiences: ['https://kubernetes.default.svc.cluster.local'] })];
+    roles = [
+      validateRoleSpec(roleX, { allowedNamespaces: [ns], rules: PODS_READER_RULES, maxTtl: '2h', defaultAudiences: ['https://kubernetes.default.svc.cluster.local'] }),
+      // A lease of an existing ServiceAccount: its anchor owns nothing, so a copy cannot be told apart by ownership.
+      validateRoleSpec(roleSa, { allowedNamespaces: [ns], serviceAccount: 'app', maxTtl: '2h' }),
+    ];
+    assert.equal((await apiRequest({ method: 'POST', path: `/api/v1/namespaces/${ns}/serviceaccounts`, body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app' } }, identity: 'admin' })).status, 201);
     deps = {
       requests: store,
+      access: store,
       kube: new KubeClient(config),
       getRole: async (name) => {
         const found = roles.find((each) => each.name === name);
@@ -69,7 +76,8 @@ describe('delegated issuance: the reconcile against the real API server', () => 
     };
     alice = certificateUser(uniqueName('alice'));
     aliceIs = await whoAmI(alice);
-    await allowRequests(ns, alice, [roleX, missing]);
+    await allowRequests(ns, alice, [roleX, missing, roleSa]);
+    await allowRequests(elsewhere, alice, [roleX]);
     keys = await generateRequestKeyPair();
   });
 
@@ -99,6 +107,26 @@ describe('delegated issuance: the reconcile against the real API server', () => 
     await waitFor(async () => (await listPodsStatus(token, ns)) === 401, { timeoutMs: 20_000, what: 'the revoked token to get 401' });
   });
 
+  it('a copied anchor (a namespace writer copies the Secret of a lease of an existing ServiceAccount) cannot block the revocation: deleting the request deletes the anchor the status records, 401, the copy left alone', async () => {
+    const { name, uid } = await createRequest(alice, ns, spec({ role: roleSa }));
+    const issued = (await reconcileUntil(name, (request) => trueCondition(request)?.type === 'Issued'))!;
+    const token = await openSealedToken(issued.status!.token!, keys.privateKey, uid);
+    // ServiceAccount app may do nothing: authenticated (403), not refused as unknown (401).
+    assert.equal(await listPodsStatus(token, ns), 403);
+    const secrets = `/api/v1/namespaces/${ns}/secrets`;
+    const anchors = ((await apiRequest({ path: `${secrets}?labelSelector=${encodeURIComponent(`${REQUEST_UID_LABEL}=${uid}`)}`, identity: 'admin' })).body as { items: { metadata: { name: string; uid: string; labels: Record<string, string>; annotations: Record<string, string> } }[] }).items;
+    assert.equal(anchors.length, 1);
+    const anchor = anchors[0]!.metadata;
+    assert.equal(issued.status!.anchorUid, anchor.uid);
+    const copy = `${anchor.name}-copy`;
+    const copied = await apiRequest({ method: 'POST', path: secrets, identity: 'admin', body: { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: copy, labels: anchor.labels, annotations: anchor.annotations } } });
+    assert.equal(copied.status, 201, JSON.stringify(copied.body));
+    assert.equal((await alice.request({ method: 'DELETE', path: `/apis/tempcreds.dev/v1alpha1/namespaces/${ns}/credentialrequests/${name}` })).status, 200);
+    await reconcileUntil(name, (request) => request === undefined);
+    await waitFor(async () => (await listPodsStatus(token, ns)) === 401, { timeoutMs: 20_000, what: 'the revoked token to get 401' });
+    assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`), [`Secret ${ns}/${copy}`]);
+  });
+
   it('the denial catalogue: each request gets Denied with its reason, and nothing is created', async () => {
     const cases: [Partial<CredentialRequestSpec>, string][] = [
       [{ role: missing }, 'RoleNotFound'],
@@ -109,8 +137,10 @@ describe('delegated issuance: the reconcile against the real API server', () => 
       [{ ttl: '5m' }, 'InvalidSpec'],
     ];
     for (const [extra, reason] of cases) {
-      const { name, uid } = await createRequest(alice, ns, spec(extra));
-      const denied = (await reconcileUntil(name, (request) => trueCondition(request) !== undefined))!;
+      // A request is created in its target namespace (admission refuses any other).
+      const namespace = extra.namespace ?? ns;
+      const { name, uid } = await createRequest(alice, namespace, spec(extra));
+      const denied = (await reconcileUntil(name, (request) => trueCondition(request) !== undefined, deps, namespace))!;
       assert.deepEqual(denied.status!.conditions!.map((condition) => `${condition.type}=${condition.status}/${condition.reason}`), [`Issued=False/${reason}`, `Denied=True/${reason}`], JSON.stringify(extra));
       assert.equal(denied.status!.token, undefined);
       assert.deepEqual(denied.metadata.finalizers ?? [], []);
@@ -118,7 +148,7 @@ describe('delegated issuance: the reconcile against the real API server', () => 
       // The cleaner: kept for the retention (an hour here), deleted once it has passed.
       assert.equal((await reconcileRequest(deps, denied)).did, 'waiting');
       assert.equal((await reconcileRequest({ ...deps, retentionMs: 0 }, denied)).did, 'deleted');
-      assert.equal(await store.get(ns, name), undefined);
+      assert.equal(await store.get(namespace, name), undefined);
     }
   });
 

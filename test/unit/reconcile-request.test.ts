@@ -71,21 +71,31 @@ before(async () => {
 
 const reader = role('reader', { rules: RULES, maxTtl: '2h', defaultAudiences: ['vault'] });
 
-function request(spec: Partial<CredentialRequestSpec> = {}, status?: CredentialRequestStatus): CredentialRequestObject {
+/** A request in its target namespace (as the client creates it), unless `requestNamespace` says otherwise. */
+function request(spec: Partial<CredentialRequestSpec> = {}, status?: CredentialRequestStatus, requestNamespace?: string): CredentialRequestObject {
+  const full: CredentialRequestSpec = { role: 'reader', namespace: 'dev', requester: { username: 'alice' }, publicKey: keys.publicKey, ...spec };
   return {
-    metadata: { name: 'req-1', namespace: 'team', uid: UID, resourceVersion: '1', generation: 1 },
-    spec: { role: 'reader', namespace: 'dev', requester: { username: 'alice' }, publicKey: keys.publicKey, ...spec },
+    metadata: { name: 'req-1', namespace: requestNamespace ?? full.namespace, uid: UID, resourceVersion: '1', generation: 1 },
+    spec: full,
     ...(status ? { status } : {}),
   };
 }
 
-function fixture(object: CredentialRequestObject, { roles = [reader], invalid = {}, serverNow = NOW }: { roles?: RoleDefinition[]; invalid?: Record<string, string>; serverNow?: Date } = {}) {
+function fixture(object: CredentialRequestObject, { roles = [reader], invalid = {}, serverNow = NOW, mayUse = true }: { roles?: RoleDefinition[]; invalid?: Record<string, string>; serverNow?: Date; mayUse?: boolean } = {}) {
   const clock = { server: serverNow };
   const kube = new FakeKube(undefined, () => clock.server);
   const requests = new FakeRequests(object);
+  /** The access reviews asked: requester and role. */
+  const reviews: string[] = [];
   const deps: ReconcileDeps = {
     requests,
     kube,
+    access: {
+      mayUse: async (requester, role) => {
+        reviews.push(`${requester.username} use ${role}`);
+        return mayUse;
+      },
+    },
     getRole: async (name): Promise<RoleLookup> => (invalid[name] ? { invalid: invalid[name]! } : (roles.find((each) => each.name === name) && { role: roles.find((each) => each.name === name)! })),
     now: () => NOW,
     randomBytes: (count) => FIXED_BYTES.subarray(0, count),
@@ -93,7 +103,7 @@ function fixture(object: CredentialRequestObject, { roles = [reader], invalid = 
   };
   /** Reconciles what is stored now, as the informer hands it over after each change. */
   const reconcile = async () => reconcileRequest(deps, (await requests.get())!);
-  return { deps, kube, requests, clock, reconcile };
+  return { deps, kube, requests, clock, reconcile, reviews };
 }
 
 const liveObjects = (kube: FakeKube) => [...kube.objects.keys()].sort();
@@ -168,7 +178,11 @@ describe('reconcileRequest: issuance', () => {
 describe('reconcileRequest: denials (local issuance\'s decisions, and what only delegation refuses): nothing created, no finalizer', () => {
   const bindable = role('binder', { rules: RULES, roleType: 'ClusterRole' });
   const selected = role('selected', { rules: RULES, allowedNamespaces: [], namespaceSelector: { matchLabels: { team: 'a' } } });
-  const cases: { name: string; spec?: Partial<CredentialRequestSpec>; reason: string; message: RegExp; invalid?: Record<string, string> }[] = [
+  const cases: { name: string; spec?: Partial<CredentialRequestSpec>; requestNamespace?: string; reason: string; message: RegExp; invalid?: Record<string, string>; mayUse?: boolean }[] = [
+    // Admission checked `use` at create; a grant revoked since (the request waited) refuses it now.
+    { name: 'a requester no longer allowed to use the role', mayUse: false, reason: 'RoleNotAllowed', message: /^alice may no longer use CredentialRole "reader" \(RBAC verb use on credentialroles\/reader, checked again before issuing\): nothing was issued; ask an admin for a grant/ },
+    // Admission refuses it; one admitted while the policy was missing or older is refused here.
+    { name: 'a namespace other than the request\'s own', spec: { namespace: 'dev' }, requestNamespace: 'team', reason: 'NamespaceNotAllowed', message: /spec.namespace dev is not the namespace the request is in \(team\): a request gets tokens for its own namespace only/ },
     { name: 'unknown role', spec: { role: 'nope' }, reason: 'RoleNotFound', message: /CredentialRole "nope" does not exist/ },
     { name: 'invalid role', spec: { role: 'broken' }, invalid: { broken: 'maxTtl must be a duration' }, reason: 'RoleNotReady', message: /not valid \(maxTtl must be a duration\)/ },
     { name: 'TTL over the role\'s max', spec: { ttl: '3h' }, reason: 'TtlTooLong', message: /longer than role "reader"'s maxTtl 2h/ },
@@ -180,9 +194,9 @@ describe('reconcileRequest: denials (local issuance\'s decisions, and what only 
     { name: 'audience the role does not name', spec: { audiences: ['https://evil.example'] }, reason: 'AudienceNotAllowed', message: /does not allow audience https:\/\/evil.example: it allows only vault/ },
     { name: 'a key with its private part', spec: { publicKey: { kty: 'OKP', crv: 'X25519', x: 'A'.repeat(43), d: 'B'.repeat(43) } as never }, reason: 'InvalidPublicKey', message: /private key "d"/ },
   ];
-  for (const { name, spec, reason, message, invalid } of cases) {
+  for (const { name, spec, requestNamespace, reason, message, invalid, mayUse } of cases) {
     it(`${name} → Denied/${reason}`, async () => {
-      const { kube, requests, reconcile } = fixture(request(spec), { roles: [reader, bindable, selected], ...(invalid ? { invalid } : {}) });
+      const { kube, requests, reconcile } = fixture(request(spec, undefined, requestNamespace), { roles: [reader, bindable, selected], ...(invalid ? { invalid } : {}), ...(mayUse !== undefined ? { mayUse } : {}) });
       const result = await reconcile();
       assert.deepEqual(result, { did: 'denied', reason });
       assert.deepEqual(requests.conditions, [`Issued=False/${reason}`, `Denied=True/${reason}`]);
@@ -192,6 +206,12 @@ describe('reconcileRequest: denials (local issuance\'s decisions, and what only 
       assert.equal(requests.stored!.status!.token, undefined);
     });
   }
+
+  it('asks RBAC, as the requester of the spec, whether it may still use the role: once, before anything is created', async () => {
+    const { reviews, reconcile } = fixture(request({ requester: { username: 'alice', uid: 'u-1', groups: ['team'] } }));
+    assert.equal((await reconcile()).did, 'issued');
+    assert.deepEqual(reviews, ['alice use reader']);
+  });
 
   it('an audience the role names is granted', async () => {
     const { kube, reconcile } = fixture(request({ audiences: ['vault'] }));
@@ -262,6 +282,21 @@ describe('reconcileRequest: failures, deletion, expiry, the cleaner', () => {
     assert.equal(result.did, 'released');
     assert.deepEqual(liveObjects(kube), ['ServiceAccount dev/precious']);
     assert.match(result.warnings!.join('\n'), /ServiceAccount dev\/precious claims lease .* not deleted/);
+  });
+
+  it('a copied anchor cannot block the revocation (a lease of an existing ServiceAccount, nothing owned to tell them apart): the anchor whose uid the status records is deleted, the copy left alone', async () => {
+    const deployer = role('deployer', { serviceAccount: 'app' });
+    const { kube, requests, reconcile } = fixture(request({ role: 'deployer' }), { roles: [reader, deployer] });
+    assert.equal((await reconcile()).did, 'issued');
+    const [anchorKey, anchor] = [...kube.objects].find(([, object]) => object.kind === 'Secret')!;
+    assert.equal(requests.stored!.status!.anchorUid, anchor.uid);
+    kube.put({ ...kube.metadata.get(anchorKey)!, name: 'copy', uid: 'copy-uid' });
+    requests.markDeleted();
+    const result = await reconcile();
+    assert.equal(result.did, 'released');
+    assert.deepEqual(liveObjects(kube), ['Secret dev/copy']);
+    assert.match(result.warnings!.join('\n'), new RegExp(`Secret dev/copy claims lease "deployer/${FIXED_SUFFIX}" but is not the anchor its issuer recorded \\(uid ${anchor.uid}\\): a copy, not deleted`));
+    assert.equal(requests.stored, undefined);
   });
 
   it('a lease whose revocation fails keeps the finalizer (the reconcile is retried)', async () => {

@@ -37,13 +37,16 @@ const subject = { kind: 'ServiceAccount', namespace: CONTROLLER_NAMESPACE, name:
 /**
  * Beyond the issuer's rights, cluster-wide: watch requests and write their finalizers (update)
  * and answers (status), delete finished ones (the cleaner); read a role by name (never list
- * them, never write them); read its own admission policy (it refuses to start without it).
+ * them, never write them); read its own admission policy (it refuses to start without it); ask
+ * RBAC whether a requester may still `use` its role (a SubjectAccessReview; reads nothing stored).
  */
 export const CONTROLLER_REQUEST_RULES: PolicyRule[] = [
   { apiGroups: [TEMPCREDS_GROUP], resources: [CREDENTIAL_REQUESTS], verbs: ['get', 'list', 'watch', 'update', 'delete'] },
   { apiGroups: [TEMPCREDS_GROUP], resources: [`${CREDENTIAL_REQUESTS}/status`], verbs: ['update'] },
   { apiGroups: [TEMPCREDS_GROUP], resources: [CREDENTIAL_ROLES], verbs: ['get'] },
   { apiGroups: ['admissionregistration.k8s.io'], resources: ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'], resourceNames: [REQUESTS_POLICY], verbs: ['get'] },
+  // Whether a requester may still use its role, asked again before issuing (cannot be narrowed: reviews have no names).
+  { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
 ];
 
 /** Its Lease only: create cannot be limited by name (RBAC), get and update can. */

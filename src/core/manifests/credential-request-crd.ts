@@ -17,7 +17,7 @@ export const DELEGATION_LABELS = { 'app.kubernetes.io/part-of': 'kubectl-tempcre
 export interface CredentialRequestSpec {
   /** A CredentialRole's name; admission checks the requester may `use` it. */
   role: string;
-  /** Where the lease is issued (may differ from the request's own namespace). */
+  /** Where the lease is issued: the request's own namespace (admission and the controller refuse another). */
   namespace: string;
   ttl?: string;
   audiences?: string[];
@@ -41,13 +41,13 @@ export const REQUEST_CONDITIONS = {
   Denied: 'Denied',
   /** Issuing failed and was rolled back; reason `IssuanceFailed`, the message says what and what to do. */
   Failed: 'Failed',
-  /** The lease is gone: reason `Expired` (collected by the controller) or `LeaseRevoked` (revoked otherwise, e.g. by an admin). The token no longer works. */
+  /** The lease is gone: reason `Expired` (revoked by the controller at its expiry; the only reason written). The token no longer works. */
   Revoked: 'Revoked',
 } as const;
 export type RequestConditionType = keyof typeof REQUEST_CONDITIONS;
 
 /** Reasons of a `Denied` condition: each names what the requester can change. */
-export const REQUEST_DENIALS = ['RoleNotFound', 'RoleNotReady', 'NamespaceNotAllowed', 'TtlTooLong', 'AudienceNotAllowed', 'ClusterRoleBindingNotAllowed', 'InvalidSpec', 'InvalidPublicKey'] as const;
+export const REQUEST_DENIALS = ['RoleNotFound', 'RoleNotReady', 'RoleNotAllowed', 'NamespaceNotAllowed', 'TtlTooLong', 'AudienceNotAllowed', 'ClusterRoleBindingNotAllowed', 'InvalidSpec', 'InvalidPublicKey'] as const;
 
 export interface RequestCondition {
   type: RequestConditionType;
@@ -66,6 +66,8 @@ export interface CredentialRequestStatus {
   expiresAt?: string;
   /** The token, sealed (sealed-token.ts) to `spec.publicKey` for this request's uid. */
   token?: string;
+  /** The uid of the lease's anchor Secret as the controller created it: revocation goes by it, so a copied anchor cannot block it. */
+  anchorUid?: string;
 }
 
 const string = (maxLength: number, extra: Record<string, unknown> = {}) => ({ type: 'string', maxLength, ...extra });
@@ -148,6 +150,7 @@ const statusSchema = {
     },
     leaseId: string(128),
     expiresAt: { type: 'string', format: 'date-time' },
+    anchorUid: string(128, { description: 'The uid of the lease\'s anchor Secret: the controller revokes by it and leaves copies alone.' }),
     token: string(16384, { description: 'The token as a compact JWE (ECDH-ES, A256GCM) to spec.publicKey, bound to this request\'s uid.' }),
   },
 };

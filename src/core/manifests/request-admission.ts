@@ -1,7 +1,8 @@
 // Who may ask for credentials, checked by the API server itself with no webhook to run (#15):
 // a ValidatingAdmissionPolicy refuses a CredentialRequest whose stated requester is not the
 // user creating it (custom resources do not record their creator; without this anyone could
-// ask in another's name), and one whose creator may not `use` the role (RBAC, per role name,
+// ask in another's name), one for another namespace than its own (so RBAC on requests limits
+// where tokens are issued), and one whose creator may not `use` the role (RBAC, per role name,
 // granted by `role grant`); and the deletion (a revocation) of another's request. The
 // requester ClusterRole gives what a requester needs and nothing more. Pure data.
 //
@@ -53,6 +54,14 @@ export function requestAdmissionPolicy(): Manifest {
           expression: "request.operation != 'CREATE' || (variables.isRequester && sets.equivalent(variables.statedGroups, variables.groups))",
           messageExpression:
             "'spec.requester must be exactly the user creating the request (' + request.userInfo.username + ', with the uid and groups a SelfSubjectReview returns): a request in the name of another user is refused; let kubectl tempcreds fill it in'",
+          reason: 'Forbidden',
+        },
+        {
+          // Tokens only for the request's own namespace: then RBAC on requests (the requester
+          // ClusterRole, bound by a RoleBinding in A) limits a requester's tokens to A.
+          expression: "request.operation != 'CREATE' || object.spec.namespace == request.namespace",
+          messageExpression:
+            "'spec.namespace ' + object.spec.namespace + ' is not the namespace the request is created in (' + request.namespace + '): a request gets tokens for its own namespace only; create it in namespace ' + object.spec.namespace + ' (kubectl tempcreds does)'",
           reason: 'Forbidden',
         },
         {
