@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Each deploy file's path and its rendered text. */
 export function renderedFiles(): { path: string; text: string }[] {
   const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-  return deployFiles(version).map((file) => ({ path: file.path, text: 'text' in file ? file.text : renderManifests(file.manifests) }));
+  return deployFiles(version).map((file) => ({ path: file.path, text: 'text' in file ? file.text : renderManifests(file.manifests, file.header) }));
 }
 
 /** The deploy files whose content is not what the manifests render. */

@@ -2,7 +2,7 @@
 // the fields setup sets, or (`setup --controller`) with server-side apply; and read the labels
 // that tell whether an object is setup's.
 
-import { objectPath, withQuery } from '../core/api-paths.js';
+import { groupPath, objectPath, withQuery } from '../core/api-paths.js';
 import { canonicalJson } from '../core/digest.js';
 import { ApiError, operationFailed } from '../core/errors.js';
 import type { Manifest } from '../core/grant-plan.js';
@@ -34,10 +34,26 @@ export async function applyManifest(api: KubeIssuanceApi, manifest: Manifest): P
   return 'configured';
 }
 
+/** Where the manifest's object lives, at the manifest's own API version (a kind may be served at several). */
+const manifestPath = (manifest: Manifest): string => objectPath({ apiVersion: manifest.apiVersion, kind: manifest.kind, name: manifest.metadata.name, namespace: manifest.metadata.namespace });
+
+/** The first of `apiVersions` (group/version, preferred first) at which discovery shows `kind`, or undefined. */
+export async function servedApiVersion<V extends string>(api: KubeApi, kind: string, apiVersions: readonly V[]): Promise<V | undefined> {
+  for (const apiVersion of apiVersions) {
+    try {
+      const list = await api.request<{ resources: { name: string; kind: string }[] }>(`discover ${apiVersion}`, { method: 'GET', path: groupPath(apiVersion) });
+      if (list.resources.some((resource) => resource.kind === kind && !resource.name.includes('/'))) return apiVersion;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+    }
+  }
+  return undefined;
+}
+
 /** The live object's labels, or undefined when it does not exist. */
 export async function labelsOf(api: KubeApi, manifest: Manifest): Promise<Record<string, string> | undefined> {
   try {
-    const current = await api.request<KubeObject>(`read ${describeManifest(manifest)}`, { method: 'GET', path: objectPath({ kind: manifest.kind, name: manifest.metadata.name, namespace: manifest.metadata.namespace }) });
+    const current = await api.request<KubeObject>(`read ${describeManifest(manifest)}`, { method: 'GET', path: manifestPath(manifest) });
     return current.metadata?.labels ?? {};
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) return undefined;
@@ -85,7 +101,7 @@ const FIELD_MANAGER = 'kubectl-tempcreds';
  * for until it is served: the Deployment applied after it must not find it missing.
  */
 export async function serverSideApply(api: KubeApi, manifest: Manifest): Promise<'created' | 'configured' | 'unchanged'> {
-  const path = objectPath({ kind: manifest.kind, name: manifest.metadata.name, namespace: manifest.metadata.namespace });
+  const path = manifestPath(manifest);
   let before: string | undefined;
   try {
     before = (await api.request<KubeObject>(`read ${describeManifest(manifest)}`, { method: 'GET', path })).metadata?.resourceVersion;

@@ -5,10 +5,10 @@
 
 import type { Manifest } from '../core/grant-plan.js';
 import type { ResourceAccess } from '../core/issuer-checks.js';
-import type { IssuerCheckPort, IssuerSetupPort } from '../app/ports.js';
+import type { DiscoveryPort, IssuerCheckPort, IssuerSetupPort } from '../app/ports.js';
 import { canI, namespaceNames, supportsTokenRequest, whoAmI } from './kube-doctor.js';
 import { KubeIssuanceApi } from './kube-issuance.js';
-import { applyManifest, labelsOf, serverSideApply } from './kube-setup.js';
+import { applyManifest, labelsOf, servedApiVersion, serverSideApply } from './kube-setup.js';
 
 export { kubeconfigSource, loadKubeConfig, type KubeTarget } from './kube-config.js';
 
@@ -21,9 +21,14 @@ export class KubeClient extends KubeIssuanceApi implements IssuerSetupPort, Issu
     return labelsOf(this, manifest);
   }
 
-  /** The same port, applying with server-side apply (`setup --controller`). */
-  serverSide(): IssuerSetupPort {
-    return { apply: (manifest) => serverSideApply(this, manifest), labelsOf: (manifest) => this.labelsOf(manifest), namespaceLabels: (name) => this.namespaceLabels(name) };
+  /** The same port, applying with server-side apply (`setup --controller`), and discovery. */
+  serverSide(): IssuerSetupPort & DiscoveryPort {
+    return {
+      apply: (manifest) => serverSideApply(this, manifest),
+      labelsOf: (manifest) => this.labelsOf(manifest),
+      namespaceLabels: (name) => this.namespaceLabels(name),
+      servedApiVersion: (kind, apiVersions) => servedApiVersion(this, kind, apiVersions),
+    };
   }
 
   supportsTokenRequest(): Promise<boolean> {

@@ -143,6 +143,12 @@ export interface IssuerSetupPort {
   namespaceLabels(name: string): Promise<Record<string, string> | undefined>;
 }
 
+/** Which API version serves a kind (discovery), for what setup applies only where served. */
+export interface DiscoveryPort {
+  /** The first of `apiVersions` (preferred first) that serves `kind`, or undefined. */
+  servedApiVersion<V extends string>(kind: string, apiVersions: readonly V[]): Promise<V | undefined>;
+}
+
 /** What `doctor` asks the API server, as the issuer. */
 export interface IssuerCheckPort {
   readonly issuer: IssuerIdentity;

@@ -7,7 +7,9 @@ import { invalidInput } from '../core/errors.js';
 import type { Manifest } from '../core/grant-plan.js';
 import { isSetupObject } from '../core/issuer-setup.js';
 import { describeManifest } from '../core/object-ref.js';
-import type { IssuerSetupPort } from './ports.js';
+import { controllerManifests, type ControllerSetup } from '../core/manifests/controller.js';
+import { STAMP_API_VERSIONS, STAMP_POLICY_KIND } from '../core/manifests/request-stamp.js';
+import type { DiscoveryPort, IssuerSetupPort } from './ports.js';
 
 export interface AppliedObject {
   manifest: Manifest;
@@ -38,4 +40,14 @@ export async function applyIssuer(port: IssuerSetupPort, manifests: Manifest[], 
   const applied: AppliedObject[] = [];
   for (const manifest of manifests) applied.push({ manifest, result: await port.apply(manifest) });
   return applied;
+}
+
+/**
+ * `setup --controller`: everything the controller needs, plus the request stamp (a
+ * MutatingAdmissionPolicy) where the API server serves that kind, at the version it serves;
+ * elsewhere requests carry their requester and the validating policy checks it as always.
+ */
+export async function applyController(port: IssuerSetupPort & DiscoveryPort, setup: Omit<ControllerSetup, 'stamp'>, options: { force: boolean }): Promise<AppliedObject[]> {
+  const stamp = await port.servedApiVersion(STAMP_POLICY_KIND, STAMP_API_VERSIONS);
+  return applyIssuer(port, controllerManifests({ ...setup, stamp }), options);
 }

@@ -37,6 +37,9 @@ export function groupPath(apiVersion: string): string {
 const SETUP_RESOURCES: typeof RESOURCES = {
   ValidatingAdmissionPolicy: { apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingadmissionpolicies', namespaced: false },
   ValidatingAdmissionPolicyBinding: { apiVersion: 'admissionregistration.k8s.io/v1', resource: 'validatingadmissionpolicybindings', namespaced: false },
+  // Served at v1 from Kubernetes 1.36, at v1beta1 before: setup gives the manifest's own version.
+  MutatingAdmissionPolicy: { apiVersion: 'admissionregistration.k8s.io/v1', resource: 'mutatingadmissionpolicies', namespaced: false },
+  MutatingAdmissionPolicyBinding: { apiVersion: 'admissionregistration.k8s.io/v1', resource: 'mutatingadmissionpolicybindings', namespaced: false },
   CustomResourceDefinition: { apiVersion: 'apiextensions.k8s.io/v1', resource: 'customresourcedefinitions', namespaced: false },
   Namespace: { apiVersion: 'v1', resource: 'namespaces', namespaced: false },
   Deployment: { apiVersion: 'apps/v1', resource: 'deployments', namespaced: true },
@@ -62,15 +65,16 @@ function segment(what: string, name: string, problem: string | undefined): strin
   return encodeURIComponent(name);
 }
 
-/** The collection an object is created in: namespaced kinds within their namespace. */
-export function collectionPath(ref: Pick<ObjectRef, 'kind' | 'namespace'>): string {
-  const { apiVersion, resource, namespaced } = resourceOf(ref.kind);
+/** The collection an object is created in: namespaced kinds within their namespace; at `apiVersion` when given (a manifest's own). */
+export function collectionPath(ref: Pick<ObjectRef, 'kind' | 'namespace'> & { apiVersion?: string }): string {
+  const { resource, namespaced } = resourceOf(ref.kind);
+  const apiVersion = ref.apiVersion ?? resourceOf(ref.kind).apiVersion;
   if (namespaced && !ref.namespace) throw new Error(`a ${ref.kind} needs a namespace`);
   return `${groupPath(apiVersion)}${namespaced ? `/namespaces/${segment('namespace', ref.namespace!, checkDns1123Label(ref.namespace!))}` : ''}/${resource}`;
 }
 
 /** One object, or one of its subresources (`token` of a ServiceAccount). */
-export function objectPath(ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'>, subresource?: string): string {
+export function objectPath(ref: Pick<ObjectRef, 'kind' | 'namespace' | 'name'> & { apiVersion?: string }, subresource?: string): string {
   return `${collectionPath(ref)}/${segment(ref.kind, ref.name, checkPathSegmentName(ref.name))}${subresource ? `/${subresource}` : ''}`;
 }
 

@@ -14,6 +14,8 @@ export const CREDENTIAL_REQUEST_KIND = 'CredentialRequest';
 export const USE_VERB = 'use';
 /** The ValidatingAdmissionPolicy and its binding (same name) that refuse forged requesters. */
 export const REQUESTS_POLICY = 'tempcreds-credentialrequests';
+/** The MutatingAdmissionPolicy and its binding (same name) that fill in a request's missing requester, where served. */
+export const REQUESTS_STAMP_POLICY = 'tempcreds-credentialrequests-stamp';
 /** What a requester needs on CredentialRequests (`use` is granted per role by `role grant`). */
 export const REQUESTER_CLUSTER_ROLE = 'tempcreds-requester';
 export const CONTROLLER_NAMESPACE = 'tempcreds-system';

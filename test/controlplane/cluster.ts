@@ -172,6 +172,11 @@ async function bootstrap(dir: string, binDir: string): Promise<ClusterInfo> {
     '--endpoint-reconciler-type=none',
     // Blocking: an entry is on disk before the response is sent, so benchmarks can count calls right after.
     `--audit-log-path=${auditLog}`, `--audit-policy-file=${auditPolicy}`, '--audit-log-mode=blocking',
+    // MutatingAdmissionPolicy (beta in 1.35, off by default; GA in 1.36) and only its two
+    // resources, so setup's discovery finds it and the request stamp is tested; nothing else
+    // of admissionregistration.k8s.io/v1beta1 is served.
+    '--feature-gates=MutatingAdmissionPolicy=true',
+    '--runtime-config=admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies=true,admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicybindings=true',
   ]);
   await awaitReady(apiserver, () => isApiServerReady(cluster), 90_000);
 

@@ -2,7 +2,8 @@
 // server-side dry run object by object (the Deployment too), applying twice changes nothing the
 // second time, and the controller's ServiceAccount holds exactly what issuance needs — asked as
 // that ServiceAccount (SelfSubjectRulesReview) and proven by the controller process itself,
-// running with that ServiceAccount's token.
+// running with that ServiceAccount's token. This server serves MutatingAdmissionPolicy, so setup
+// also applies the request stamp, and a request without a requester is stamped and issued.
 //
 // Its own control plane: the controller's namespace, Lease and CRDs are cluster-wide names, and a
 // controller process of another test file must not take this one's Lease.
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
 import { apiRequest, startCluster, stopCluster, type ClusterInfo } from '../controlplane/cluster.ts';
-import type { CredentialRequestStatus } from '../../src/core/manifests/credential-request-crd.ts';
+import type { CredentialRequestSpec, CredentialRequestStatus } from '../../src/core/manifests/credential-request-crd.ts';
 import { generateRequestKeyPair, openSealedToken } from '../../src/core/sealed-token.ts';
 import { waitFor } from '../helpers/cluster.ts';
 import { allowRequests, createRequest, whoAmI } from '../helpers/delegation.ts';
@@ -90,13 +91,16 @@ describe('setup --controller: the controller as a Deployment, least privilege', 
     const printed = await setup(['--print']);
     assert.equal(printed.status, 0, printed.stderr);
     assert.match(printed.stdout, /^# The controller image \(deploy\/controller\/Dockerfile\):\n#   .*\n(#.*\n)*#   ENTRYPOINT \["node", "\/opt\/kubectl-tempcreds\/bin\/kubectl-tempcreds"\]/m);
-    const documents = yaml.loadAll(printed.stdout).filter(Boolean) as { kind: string; metadata: { name: string; namespace?: string } }[];
-    for (const kind of ['CustomResourceDefinition', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment']) {
+    const documents = yaml.loadAll(printed.stdout).filter(Boolean) as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }[];
+    for (const kind of ['CustomResourceDefinition', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding', 'Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment']) {
       assert.ok(documents.some((document) => document.kind === kind), `prints a ${kind}`);
     }
     // A dry run stores nothing, so the objects in the controller's namespace need that namespace first.
     assert.equal((await kubectl(['create', 'namespace', SYSTEM])).status, 0);
-    for (const document of documents) {
+    assert.match(printed.stdout, /^---\n# Only where the API server serves MutatingAdmissionPolicy \(setup --controller applies it only there\).*\n(#.*\n)*apiVersion: admissionregistration.k8s.io\/v1\nkind: MutatingAdmissionPolicy\n/m);
+    for (const printedDocument of documents) {
+      // The request stamp is printed at v1 (Kubernetes 1.36); this 1.35 server serves the same fields at v1beta1.
+      const document = printedDocument.kind.startsWith('MutatingAdmissionPolicy') ? { ...printedDocument, apiVersion: 'admissionregistration.k8s.io/v1beta1' } : printedDocument;
       const dryRun = await kubectl(['apply', '--server-side', '--field-manager=kubectl-tempcreds', '--dry-run=server', '-f', '-'], JSON.stringify(document));
       assert.equal(dryRun.status, 0, `${document.kind} ${document.metadata.name}: ${dryRun.stderr}`);
       assert.match(dryRun.stdout, /serverside-applied \(server dry run\)/);
@@ -111,6 +115,10 @@ describe('setup --controller: the controller as a Deployment, least privilege', 
     const lines = first.stdout.split('\n').filter((line) => / (created|configured|unchanged)$/.test(line));
     assert.ok(lines.includes('deployment.apps/tempcreds-controller -n tempcreds-system created'), first.stdout);
     assert.ok(lines.includes('namespace/tempcreds-system configured'), 'the namespace made by hand gains the labels');
+    for (const kind of ['mutatingadmissionpolicy', 'mutatingadmissionpolicybinding']) {
+      assert.ok(lines.includes(`${kind}.admissionregistration.k8s.io/tempcreds-credentialrequests-stamp created`), `this server serves MutatingAdmissionPolicy: the stamp's ${kind} is applied`);
+    }
+    assert.equal((await admin('GET', '/apis/admissionregistration.k8s.io/v1beta1/mutatingadmissionpolicies/tempcreds-credentialrequests-stamp')).status, 200);
     const second = await setup(['--context', 'admin']);
     assert.equal(second.status, 0, second.stderr);
     const again = second.stdout.split('\n').filter((line) => / (created|configured|unchanged)$/.test(line));
@@ -178,5 +186,22 @@ describe('setup --controller: the controller as a Deployment, least privilege', 
     assert.equal((await apiRequest(cluster, { path: `/api/v1/namespaces/${SERVED[0]}/pods`, token })).status, 200);
     assert.equal((await apiRequest(cluster, { path: `/api/v1/namespaces/${SERVED[1]}/pods`, token })).status, 403);
     assert.doesNotMatch(log, /\b403\b|forbidden/i, 'no request of the controller was refused');
+  });
+
+  it('where served, a request without spec.requester is stamped by the API server with its creator and issued', async () => {
+    const bob = certificateUser('bob-deploy', ['deployers'], cluster);
+    await allowRequests(SERVED[0]!, bob, ['deploy-e2e'], cluster);
+    const keys = await generateRequestKeyPair();
+    // No requester: the spec type requires one, the API server fills it in.
+    const { name, uid } = await createRequest(bob, SERVED[0]!, { role: 'deploy-e2e', namespace: SERVED[0]!, ttl: '1h', publicKey: keys.publicKey } as CredentialRequestSpec);
+    const request = await waitFor(async () => {
+      const current = (await admin('GET', `/apis/tempcreds.dev/v1alpha1/namespaces/${SERVED[0]}/credentialrequests/${name}`)).body as { spec: CredentialRequestSpec; status?: CredentialRequestStatus };
+      const settled = current.status?.conditions?.find((condition) => condition.status === 'True');
+      if (settled && settled.type !== 'Issued') throw new Error(`${settled.type}: ${settled.reason} ${settled.message}`);
+      return settled && current;
+    }, { timeoutMs: 60_000, what: 'the stamped request to be issued' });
+    assert.deepEqual(request.spec.requester, await whoAmI(bob));
+    const token = await openSealedToken(request.status!.token!, keys.privateKey, uid);
+    assert.equal((await apiRequest(cluster, { path: `/api/v1/namespaces/${SERVED[0]}/pods`, token })).status, 200);
   });
 });

@@ -7,6 +7,7 @@ import type { Manifest } from '../../src/core/grant-plan.ts';
 import { issuerManifests } from '../../src/core/issuer-setup.ts';
 import { CONTROLLER_SUBJECT, controllerManifests, type ControllerSetup } from '../../src/core/manifests/controller.ts';
 import { deployFiles } from '../../src/core/manifests/deploy.ts';
+import { requestStampManifests, STAMP_API_VERSIONS } from '../../src/core/manifests/request-stamp.ts';
 
 const setup = (extra: Partial<ControllerSetup> = {}): ControllerSetup => ({ namespaces: ['team-a', 'team-b'], clusterScoped: false, withEscalation: true, guard: true, maxTtlSeconds: 86400, image: 'example/controller:1', ...extra });
 const id = (manifest: Manifest) => `${manifest.kind} ${manifest.metadata.namespace ? `${manifest.metadata.namespace}/` : ''}${manifest.metadata.name}`;
@@ -75,10 +76,13 @@ describe('controllerManifests', () => {
 describe('deploy/ for the controller', () => {
   it('together the deploy files hold every object setup --controller --all-namespaces applies, each once, and the Dockerfile', () => {
     const files = deployFiles('1.2.3');
-    const objects = files.flatMap((file) => ('manifests' in file ? file.manifests : [])).map(id);
+    // The request stamp has files of its own, one per API version (applied only where served).
+    const stamp = (file: (typeof files)[number]) => file.path.startsWith('deploy/credential-requests-stamp.');
+    const objects = files.filter((file) => !stamp(file)).flatMap((file) => ('manifests' in file ? file.manifests : [])).map(id);
     assert.deepEqual([...objects].sort(), controllerManifests(setup({ namespaces: 'all', image: 'ghcr.io/kubectl-tempcreds/controller:1.2.3' })).map(id).sort());
     const deployment = files.find((file) => file.path === 'deploy/controller/controller.yaml') as { manifests: Manifest[] };
     assert.equal((deployment.manifests.at(-1)!.spec as { template: { spec: { containers: { image: string }[] } } }).template.spec.containers[0]!.image, 'ghcr.io/kubectl-tempcreds/controller:1.2.3');
     assert.ok(files.some((file) => file.path === 'deploy/controller/Dockerfile' && 'text' in file && file.text.includes('ENTRYPOINT')));
+    assert.deepEqual(files.filter(stamp).map((file) => ('manifests' in file ? file.manifests : [])), STAMP_API_VERSIONS.map((version) => requestStampManifests(version)));
   });
 });

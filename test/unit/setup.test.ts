@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { IssuerSetupPort } from '../../src/app/ports.ts';
-import { applyIssuer } from '../../src/app/setup.ts';
+import type { DiscoveryPort, IssuerSetupPort } from '../../src/app/ports.ts';
+import { applyController, applyIssuer } from '../../src/app/setup.ts';
 import { TempcredsError } from '../../src/core/errors.ts';
 import type { Manifest } from '../../src/core/grant-plan.ts';
 import { issuerManifests } from '../../src/core/issuer-setup.ts';
@@ -63,4 +63,22 @@ describe('applyIssuer with the controller (setup --controller)', () => {
     await assert.rejects(applyIssuer(port, controller, { force: false }), refused(/^ClusterRole tempcreds-controller-requests already exists and was not created by kubectl tempcreds setup/));
     assert.deepEqual(applied, []);
   });
+});
+
+describe('applyController (setup --controller): the request stamp only where served', () => {
+  const setup = { namespaces: ['team-a'] as string[], clusterScoped: false, withEscalation: true, guard: true, maxTtlSeconds: 86400, image: 'example/controller:1' };
+  const stamped = (applied: string[]) => applied.filter((entry) => entry.startsWith('MutatingAdmissionPolicy'));
+
+  for (const [served, expected] of [[[], []], [['admissionregistration.k8s.io/v1beta1'], ['admissionregistration.k8s.io/v1beta1']], [['admissionregistration.k8s.io/v1beta1', 'admissionregistration.k8s.io/v1'], ['admissionregistration.k8s.io/v1']]] as [string[], string[]][]) {
+    it(`served at ${served.join(' and ') || 'no version'}: ${expected[0] ? `applies it at ${expected[0]}` : 'leaves it out'}, with everything else`, async () => {
+      const { port, applied } = fakePort({}, ['team-a']);
+      const versions: string[] = [];
+      const discovery: DiscoveryPort = { servedApiVersion: async (kind, apiVersions) => (kind === 'MutatingAdmissionPolicy' ? apiVersions.find((version) => served.includes(version)) : undefined) };
+      const wrapped = { ...port, apply: async (manifest: Manifest) => (manifest.kind.startsWith('Mutating') && versions.push(manifest.apiVersion), port.apply(manifest)) };
+      await applyController({ ...wrapped, ...discovery }, setup, { force: false });
+      assert.deepEqual(stamped(applied), expected[0] ? ['MutatingAdmissionPolicy tempcreds-credentialrequests-stamp', 'MutatingAdmissionPolicyBinding tempcreds-credentialrequests-stamp'] : []);
+      assert.deepEqual([...new Set(versions)], expected);
+      assert.equal(applied.length - stamped(applied).length, controllerManifests(setup).length);
+    });
+  }
 });

@@ -2,7 +2,7 @@
 // serves, a ClusterRole for what is cluster-wide (core/issuer-rbac.ts), and the issuer guard —
 // applied as an admin, or printed as YAML to review and apply by hand.
 
-import { applyIssuer } from '../../app/setup.js';
+import { applyController, applyIssuer } from '../../app/setup.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Manifest } from '../../core/grant-plan.js';
 import { checkIssuerName, DEFAULT_ISSUER_NAME, escalationTradeOff, GUARD_SUMMARY, issuerManifests, parseGuardMaxTtl, parseIssuerSubject, parseServedNamespaces, subjectUserName, type IssuerSetup } from '../../core/issuer-setup.js';
@@ -10,6 +10,7 @@ import { CREDENTIAL_ROLE_CRD } from '../../core/manifests/credential-role-crd.js
 import { toYaml } from '../../core/structured-text.js';
 import { CONTROLLER_DOCKERFILE, CONTROLLER_SUBJECT, controllerImage, controllerManifests, type ControllerSetup } from '../../core/manifests/controller.js';
 import { CONTROLLER_NAME, CONTROLLER_NAMESPACE } from '../../core/delegation-names.js';
+import { STAMP_API_VERSIONS, STAMP_POLICY_KIND } from '../../core/manifests/request-stamp.js';
 import { invalidInput } from '../../core/errors.js';
 import { packageVersion } from '../../adapters/build-info.js';
 import type { ArgsOf, CommandHandler } from '../command-spec.js';
@@ -52,8 +53,15 @@ function printedYaml(manifests: Manifest[], setup: IssuerSetup, controller?: Con
   ].map((line) => `# ${line}`);
   // The image's Dockerfile as comments: the output stays one file kubectl applies.
   const dockerfile = controller ? `# The controller image (deploy/controller/Dockerfile):\n${CONTROLLER_DOCKERFILE.trimEnd().split('\n').map((line) => `#   ${line}`.trimEnd()).join('\n')}\n` : '';
-  return `${header.join('\n')}\n${manifests.map((manifest) => `---\n${toYaml(manifest)}`).join('')}${dockerfile}`;
+  return `${header.join('\n')}\n${manifests.map((manifest) => `---\n${manifest.kind === STAMP_POLICY_KIND ? STAMP_NOTE : ''}${toYaml(manifest)}`).join('')}${dockerfile}`;
 }
+
+/** Before the request stamp in printed YAML: setup applies it only where served, so a file for any cluster says so. */
+const STAMP_NOTE = [
+  'Only where the API server serves MutatingAdmissionPolicy (setup --controller applies it only there): this policy and its binding',
+  `fill in a request's missing spec.requester from the authenticated user; never overwrite it. ${STAMP_API_VERSIONS[0]} from Kubernetes 1.36;`,
+  `on 1.34-1.35 with the MutatingAdmissionPolicy feature gate, ${STAMP_API_VERSIONS[1]}; elsewhere leave both out (the validating policy is the check).`,
+].map((line) => `# ${line}\n`).join('');
 
 function nextSteps({ subject, name, namespaces }: IssuerSetup): string {
   // doctor checks a namespaced issuer where it serves: -n names one until roles name them.
@@ -118,10 +126,9 @@ async function setupController(args: ArgsOf<typeof setupSpec>): Promise<void> {
     image: args.image ?? controllerImage(packageVersion()),
   };
   const issuer: IssuerSetup = { ...controller, name: CONTROLLER_NAME, subject: CONTROLLER_SUBJECT };
-  const manifests = controllerManifests(controller);
-  if (args.print) return print(printedYaml(manifests, issuer, controller));
+  if (args.print) return print(printedYaml(controllerManifests({ ...controller, stamp: STAMP_API_VERSIONS[0] }), issuer, controller));
 
-  const applied = await applyIssuer((await composeFor(args).connectDirect()).serverSide(), manifests, { force: args.force });
+  const applied = await applyController((await composeFor(args).connectDirect()).serverSide(), controller, { force: args.force });
   print(applied.map(({ manifest, result }) => `${resourceName(manifest)}${manifest.metadata.namespace ? ` -n ${manifest.metadata.namespace}` : ''} ${result}`).join('\n'));
   if (args.escalate) warn(`${subjectUserName(CONTROLLER_SUBJECT)} may grant permissions it does not hold (escalate/bind) ${scopeOf(issuer)}; --no-escalate leaves them out (see: kubectl tempcreds setup --help)`);
   if (!args.guard) warn(`${subjectUserName(CONTROLLER_SUBJECT)} has no issuer guard (--no-guard): a stolen credential may delete or rewrite any object its rights reach`);

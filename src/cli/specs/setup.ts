@@ -35,7 +35,7 @@ export const setupSpec = spec({
       .option('controller', {
         type: 'boolean',
         default: false,
-        describe: 'Delegated issuance: install the CredentialRequest API, its admission policy, the requester ClusterRole and the controller (namespace tempcreds-system, its ServiceAccount as the issuer of --namespaces/--all-namespaces, a Deployment), with server-side apply',
+        describe: 'Delegated issuance: install the CredentialRequest API, its admission policy (and, where the server serves MutatingAdmissionPolicy, the stamp that fills in a request\'s requester), the requester ClusterRole and the controller (namespace tempcreds-system, its ServiceAccount as the issuer of --namespaces/--all-namespaces, a Deployment), with server-side apply',
       })
       .option('image', { type: 'string', describe: 'With --controller: the controller image (default: the release image of this version; build your own from deploy/controller/Dockerfile)' })
       .example('$0 setup --service-account tempcreds/issuer --namespaces team-a,team-b --context admin', 'a ServiceAccount issuer for two namespaces, applied with the admin context')

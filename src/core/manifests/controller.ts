@@ -11,9 +11,11 @@ import { issuerManifests, type IssuerSetup, type IssuerSubject } from '../issuer
 import type { PolicyRule } from '../policy-rules.js';
 import { CREDENTIAL_ROLE_CRD } from './credential-role-crd.js';
 import { requestApiManifests } from './request-admission.js';
+import { requestStampManifests, type StampApiVersion } from './request-stamp.js';
 
 /** What `setup --controller` chooses: the issuer's scope and guard, and the image to run. */
-export type ControllerSetup = Pick<IssuerSetup, 'namespaces' | 'clusterScoped' | 'withEscalation' | 'guard' | 'maxTtlSeconds'> & { image: string };
+/** `stamp`: the API version of MutatingAdmissionPolicy the server serves, if any (request-stamp.ts). */
+export type ControllerSetup = Pick<IssuerSetup, 'namespaces' | 'clusterScoped' | 'withEscalation' | 'guard' | 'maxTtlSeconds'> & { image: string; stamp?: StampApiVersion };
 
 /** Where release images are published; the tag is the package version (`setup --image` overrides). */
 export const CONTROLLER_IMAGE_REPOSITORY = 'ghcr.io/kubectl-tempcreds/controller';
@@ -120,6 +122,7 @@ export function controllerDeployment(image: string): Manifest {
 export function controllerManifests(setup: ControllerSetup): Manifest[] {
   return [
     ...requestApiManifests(),
+    ...(setup.stamp ? requestStampManifests(setup.stamp) : []),
     CREDENTIAL_ROLE_CRD,
     { apiVersion: 'v1', kind: 'Namespace', metadata: metadata(CONTROLLER_NAMESPACE) },
     ...issuerManifests({ ...setup, name: CONTROLLER_NAME, subject: CONTROLLER_SUBJECT }),

@@ -6,8 +6,9 @@
 // granted by `role grant`); and the deletion (a revocation) of another's request. The
 // requester ClusterRole gives what a requester needs and nothing more. Pure data.
 //
-// Follow-up: where MutatingAdmissionPolicy is served (GA in 1.36; a feature gate before), it
-// can stamp spec.requester from request.userInfo; this validating policy stays the check.
+// Where MutatingAdmissionPolicy is served (GA in 1.36; a feature gate before), request-stamp.ts
+// fills in a missing spec.requester from request.userInfo first (mutating admission runs before
+// validating); it never overwrites one, so this validating policy stays the check everywhere.
 
 import type { Manifest } from '../grant-plan.js';
 import { CREDENTIAL_REQUESTS, CREDENTIAL_ROLES, REQUESTER_CLUSTER_ROLE, REQUESTS_POLICY, TEMPCREDS_GROUP, USE_VERB } from '../delegation-names.js';
