@@ -5,7 +5,7 @@ import { LISTING_ORDER, apiVersionOf, clusterWidePath, collectionPath, isNamespa
 import { ApiError } from '../core/errors.js';
 import type { AggregatingClusterRole, Manifest, TokenSpec } from '../core/grant-plan.js';
 import type { LabelSelector } from '../core/label-selector.js';
-import type { ManagedObject } from '../core/lease.js';
+import { ISSUED_BY_ANNOTATION, PLANNED_KINDS_ANNOTATION, RESERVED_PREFIX, ROLE_LABEL, SERVICE_ACCOUNT_ANNOTATION, TOKEN_REQUESTED_ANNOTATION, type ManagedObject } from '../core/lease.js';
 import { describeManifest, describeRef, refOf, type ObjectRef } from '../core/object-ref.js';
 import type { PolicyRule } from '../core/policy-rules.js';
 import type { CreatedRef, IssuedToken, KubernetesPort, ManagedListing } from '../app/ports.js';
@@ -117,14 +117,12 @@ export class KubeIssuanceApi extends KubeApi implements KubernetesPort {
 
   /** One kind's matching objects, a page of LIST_PAGE_SIZE at a time; only the metadata a lease needs is kept. */
   private async *pagesOf(kind: string, selector: string, namespace?: string): AsyncGenerator<ManagedListing> {
+    const shared = interner();
     let next: string | undefined;
     do {
-      let page: KubeList;
+      let page: { objects: ManagedObject[]; next?: string };
       try {
-        page = await this.request<KubeList>(`list ${kind} objects${namespace ? ` in namespace ${namespace}` : ''} (${selector})`, {
-          method: 'GET',
-          path: withQuery(namespace ? collectionPath({ kind, namespace }) : clusterWidePath(kind), { labelSelector: selector, limit: LIST_PAGE_SIZE, continue: next }),
-        });
+        page = await this.managedPage(kind, selector, namespace, next, shared);
       } catch (error) {
         // An issuer set up without --cluster-scoped may not list ClusterRoles, but another issuer's
         // leases may have some: said, not taken for none.
@@ -134,21 +132,59 @@ export class KubeIssuanceApi extends KubeApi implements KubernetesPort {
         }
         throw error;
       }
-      const objects = page.items.map(({ metadata }): ManagedObject => ({
-        apiVersion: apiVersionOf(kind),
-        kind,
-        name: metadata?.name ?? '',
-        ...(metadata?.namespace ? { namespace: metadata.namespace } : {}),
-        ...(metadata?.uid ? { uid: metadata.uid } : {}),
-        labels: metadata?.labels ?? {},
-        annotations: metadata?.annotations ?? {},
-        ...(metadata?.creationTimestamp ? { creationTimestamp: new Date(metadata.creationTimestamp).toISOString() } : {}),
-        ...(metadata?.ownerReferences ? { owners: metadata.ownerReferences.flatMap((owner) => owner.uid ?? []) } : {}),
-      }));
-      yield { objects, unlisted: [] };
-      next = page.metadata?.continue || undefined;
+      next = page.next;
+      yield { objects: page.objects, unlisted: [] };
     } while (next);
   }
+
+  /**
+   * One page, reduced to what a lease needs. The parsed list (~1 KB per object, managedFields
+   * included) is dropped here, not held by the generator while its caller deletes the page.
+   */
+  private async managedPage(kind: string, selector: string, namespace: string | undefined, next: string | undefined, shared: (value: string) => string): Promise<{ objects: ManagedObject[]; next?: string }> {
+    const page = await this.request<KubeList>(`list ${kind} objects${namespace ? ` in namespace ${namespace}` : ''} (${selector})`, {
+      method: 'GET',
+      path: withQuery(namespace ? collectionPath({ kind, namespace }) : clusterWidePath(kind), { labelSelector: selector, limit: LIST_PAGE_SIZE, continue: next }),
+    });
+    const objects = page.items.map(({ metadata }): ManagedObject => ({
+      apiVersion: apiVersionOf(kind),
+      kind,
+      name: metadata?.name ?? '',
+      ...(metadata?.namespace ? { namespace: shared(metadata.namespace) } : {}),
+      ...(metadata?.uid ? { uid: metadata.uid } : {}),
+      labels: ownKeys(metadata?.labels, shared),
+      annotations: ownKeys(metadata?.annotations, shared),
+      ...(metadata?.creationTimestamp ? { creationTimestamp: new Date(metadata.creationTimestamp).toISOString() } : {}),
+      ...(metadata?.ownerReferences ? { owners: metadata.ownerReferences.flatMap((owner) => owner.uid ?? []) } : {}),
+    }));
+    return { objects, ...(page.metadata?.continue ? { next: page.metadata.continue } : {}) };
+  }
+}
+
+/** Values that repeat from lease to lease (not ids, uids or times): one copy each per listing. */
+const REPEATED_VALUES = new Set([ROLE_LABEL, SERVICE_ACCOUNT_ANNOTATION, ISSUED_BY_ANNOTATION, PLANNED_KINDS_ANNOTATION, TOKEN_REQUESTED_ANNOTATION]);
+
+/**
+ * The tool's own labels or annotations (RESERVED_PREFIX: all it reads of a listed object), repeated
+ * values shared: gc keeps every anchor of the cluster until its last page (10 000 leases: ~10 MB).
+ */
+function ownKeys(map: Record<string, string> | undefined, shared: (value: string) => string): Record<string, string> {
+  const own: Record<string, string> = {};
+  for (const [key, value] of Object.entries(map ?? {})) {
+    if (key.startsWith(RESERVED_PREFIX)) own[key] = REPEATED_VALUES.has(key) ? shared(value) : value;
+  }
+  return own;
+}
+
+/** The first copy of each value it is given. */
+function interner(): (value: string) => string {
+  const seen = new Map<string, string>();
+  return (value) => {
+    const known = seen.get(value);
+    if (known !== undefined) return known;
+    seen.set(value, value);
+    return value;
+  };
 }
 
 /** A TokenRequest bound to the lease's anchor. */

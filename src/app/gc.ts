@@ -4,7 +4,7 @@
 // the API server's clock: a machine whose clock runs fast collects nothing live.
 
 import type { AuditEvent } from '../core/audit.js';
-import { gcReason, groupLeases, indexAnchors, indexedAnchors, isAnchorCandidate, provenance, recordFromCluster, unlistedProblem, type AnchorIndex, type ClusterLease, type GcReason } from '../core/cluster-leases.js';
+import { gcReason, groupLeases, indexAnchors, isAnchorCandidate, provenance, recordFromCluster, unlistedProblem, type AnchorIndex, type ClusterLease, type GcReason } from '../core/cluster-leases.js';
 import { EXPIRES_AT_ANNOTATION, MANAGED_SELECTOR, clusterMismatch, isExpired, issuedOn, type LeaseRecord, type ManagedObject } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
@@ -42,6 +42,10 @@ export interface GcReport {
 
 /** Leases deleted at once; each deletes its few objects concurrently. */
 const LEASE_CONCURRENCY = 16;
+/** Lease keys grouped and collected at a time after the last page. */
+const COLLECT_BATCH = 500;
+/** Audit events are appended as they accumulate: held to the end, 10 000 leases' events and their one text cost ~10 MB. */
+const AUDIT_BATCH = 256;
 
 export async function collectGarbage(deps: GcDeps, options: GcOptions): Promise<GcReport> {
   const report: GcReport = { leases: [], deleted: 0, alreadyGone: 0, prunedRecords: 0, failures: [], warnings: [] };
@@ -126,6 +130,7 @@ function collectorFor(kube: KubernetesPort, now: Date, options: GcOptions, repor
       report.failures.push(...outcome.failures);
       if (outcome.failures.length > 0) collected.get(keyOf(outcome.lease))!.failed = true;
       events.push(revokeEvent(outcome, identity, now, 'gc'));
+      if (events.length >= AUDIT_BATCH) await audit?.(events.splice(0));
     });
     await audit?.(events);
   };
@@ -142,7 +147,8 @@ function collectorFor(kube: KubernetesPort, now: Date, options: GcOptions, repor
 async function sweep(kube: KubernetesPort, now: Date, known: KnownNamespaces, collector: Collector, graceMs: number): Promise<string[]> {
   const anchors: AnchorIndex = indexAnchors([]);
   const warnings = new Set<string>();
-  const unexpired: ManagedObject[] = [];
+  /** Members of unexpired leases, by the anchor that vouched for them: grouped with it after the last page. */
+  const unexpired = new Map<ManagedObject, ManagedObject[]>();
   /** Anchors that vouched for a member on some page: a copy of one owns nothing (see groupLeases). */
   const owning = new Set<ManagedObject>();
   for await (const { objects: page, unlisted: forbidden } of managedPages(kube, MANAGED_SELECTOR, known, (warning) => warnings.add(warning))) {
@@ -154,20 +160,35 @@ async function sweep(kube: KubernetesPort, now: Date, known: KnownNamespaces, co
       if ('problem' in found) warnings.add(found.problem);
       else {
         owning.add(found.anchor);
-        (isExpired({ expiresAt: found.anchor.annotations[EXPIRES_AT_ANNOTATION] ?? '' }, now) ? expired : unexpired).push(object);
+        if (isExpired({ expiresAt: found.anchor.annotations[EXPIRES_AT_ANNOTATION] ?? '' }, now)) expired.push(object);
+        else unexpired.set(found.anchor, [...(unexpired.get(found.anchor) ?? []), object]);
       }
     }
     const grouped = groupLeases(expired, anchors, owning);
     grouped.warnings.forEach((warning) => warnings.add(warning));
     await collector.collect(grouped.leases.map((lease) => ({ lease, reason: 'expired' })));
   }
-  const last = groupLeases([...indexedAnchors(anchors), ...unexpired], anchors, owning);
-  last.warnings.forEach((warning) => warnings.add(warning));
-  await collector.collect(
-    last.leases.flatMap((lease) => {
-      const reason = gcReason(lease, now, graceMs);
-      return reason ? [{ lease, reason }] : [];
-    }),
-  );
+  // Then the anchors, COLLECT_BATCH lease keys at a time: every anchor of a key (copies too) with its
+  // members, so each batch groups as one call over all would; a batch's part of the index goes
+  // once it is collected (held to the end, 10 000 leases are most of gc's memory).
+  const keys = [...anchors.byLease.keys()];
+  for (let start = 0; start < keys.length; start += COLLECT_BATCH) {
+    const batchKeys = keys.slice(start, start + COLLECT_BATCH);
+    const batch = batchKeys.flatMap((key) => anchors.byLease.get(key) ?? []);
+    const last = groupLeases([...batch, ...batch.flatMap((anchor) => unexpired.get(anchor) ?? [])], anchors, owning);
+    last.warnings.forEach((warning) => warnings.add(warning));
+    await collector.collect(
+      last.leases.flatMap((lease) => {
+        const reason = gcReason(lease, now, graceMs);
+        return reason ? [{ lease, reason }] : [];
+      }),
+    );
+    batchKeys.forEach((key) => anchors.byLease.delete(key));
+    for (const anchor of batch) {
+      if (anchor.uid) anchors.byUid.delete(anchor.uid);
+      unexpired.delete(anchor);
+      owning.delete(anchor);
+    }
+  }
   return [...warnings];
 }

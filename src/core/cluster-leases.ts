@@ -75,11 +75,6 @@ export function indexAnchors(objects: ManagedObject[], index: AnchorIndex = { by
   return index;
 }
 
-/** Every anchor candidate of the index. */
-export function indexedAnchors(index: AnchorIndex): ManagedObject[] {
-  return [...index.byLease.values()].flat();
-}
-
 /** The kinds the anchor says its issuance creates besides it. */
 export function plannedKinds(anchor: ManagedObject): string[] {
   return anchor.annotations[PLANNED_KINDS_ANNOTATION]?.split(',').filter(Boolean) ?? [];

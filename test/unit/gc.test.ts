@@ -219,6 +219,26 @@ describe('collectGarbage: the cluster', () => {
     }
   });
 
+  it('after the last page, anchors are collected and audited batch by batch, each lease once', async () => {
+    const { run, kube, deps } = gcFixture();
+    kube.pageSize = 200;
+    const leases = Array.from({ length: 1200 }, (_, index) => leaseObjects({ suffix: `expired${String(index).padStart(5, '0')}`, expiresAt: at(20), mode: 'serviceAccount' }));
+    seed(kube, ...leases);
+    // When each audit call came, counted in deletions: what gc holds until it writes.
+    const calls: { events: number; afterDeletes: number }[] = [];
+    const audited: string[] = [];
+    deps.audit = async (events) => {
+      calls.push({ events: events.length, afterDeletes: kube.calls.filter((call) => call.op === 'delete').length });
+      audited.push(...events.map((event) => event.leaseId));
+    };
+    const report = await run();
+    assert.equal(report.leases.length, 1200);
+    assert.equal(report.deleted, 1200);
+    assert.deepEqual(audited.sort(), leases.map((objects) => objects[0]!.labels['tempcreds.dev/lease']!).map((suffix) => `reader/${suffix}`).sort());
+    assert.ok(calls.every(({ events }) => events <= 256), JSON.stringify(calls));
+    assert.ok(calls[0]!.afterDeletes < 500, JSON.stringify(calls));
+  });
+
   it('a listing failing halfway: what was deleted is audited, the run fails, no record is pruned', async () => {
     const record = leaseRecord({ id: 'reader/expired00000', expiresAt: at(20) });
     const { run, kube, prunedIds, audited } = gcFixture({ records: [record] });
