@@ -49,8 +49,10 @@ const ROLE_CRD = {
   },
 };
 
-function startController(id: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<Controller> {
-  const child = spawn(TEMPCREDS_BIN, ['controller', '--kubeconfig', kubeconfig, '--namespace', leaseNamespace, '--health-addr', '127.0.0.1:0', '--id', id, '--lease-duration', '4s', ...args], {
+// 10 s: a leader whose renewals stall for its renew deadline (2/3 of it) on a loaded machine steps
+// down mid-issuance, and the next one rolls that issuance back (Failed). Tests of failover pass 4s.
+function startController(id: string, env: NodeJS.ProcessEnv = {}, args: string[] = ['--lease-duration', '10s']): Promise<Controller> {
+  const child = spawn(TEMPCREDS_BIN, ['controller', '--kubeconfig', kubeconfig, '--namespace', leaseNamespace, '--health-addr', '127.0.0.1:0', '--id', id, ...args], {
     env: { ...process.env, KUBECTL_TEMPCREDS_HOME: mkdtempSync(join(tmpdir(), 'tempcreds-home-')), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -256,7 +258,7 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
     await waitFor(async () => !(await read(name)).metadata.finalizers?.length, { what: 'the lease to be revoked' });
     assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`, cluster), []);
     await stop(controller);
-    const cleaner = await startController('cleaner', { KUBECTL_TEMPCREDS_TEST_SERVER_NOW: dayOn }, ['--retention', '0s']);
+    const cleaner = await startController('cleaner', { KUBECTL_TEMPCREDS_TEST_SERVER_NOW: dayOn }, ['--lease-duration', '10s', '--retention', '0s']);
     await waitFor(async () => (await admin('GET', `${requests}/${name}`)).status === 404, { what: 'the cleaner to delete the finished request' });
     await stop(cleaner);
   });
@@ -266,10 +268,10 @@ describe('kubectl tempcreds controller: delegated issuance as a process', () => 
     // Counted calls: claim, finalizer, anchor, ServiceAccount + Role, binding + anchor mark + TokenRequest, the token write.
     const outcomes: string[] = [];
     for (let step = 1; step <= 9; step++) {
-      const crashing = await startController('crash', { KUBECTL_TEMPCREDS_TEST_FAULT: `kill-after:${step}` });
+      const crashing = await startController('crash', { KUBECTL_TEMPCREDS_TEST_FAULT: `kill-after:${step}` }, ['--lease-duration', '4s']);
       const { name, uid } = await createRequest(alice, team, spec());
       assert.deepEqual(await crashing.exited, { code: null, signal: 'SIGKILL' }, `step ${step}`);
-      const restarted = await startController('crash');
+      const restarted = await startController('crash', {}, ['--lease-duration', '4s']);
       const answer = await settled(name);
       const type = trueCondition(answer.status)!.type;
       outcomes.push(`${step}:${type}`);

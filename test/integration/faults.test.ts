@@ -89,7 +89,9 @@ describe('an API server that stops answering', () => {
         const result = await tool.run([...args, '--request-timeout', '2s']);
         assert.equal(result.status, 1, `${args.join(' ')}: ${result.stderr}`);
         assert.match(result.stderr, /did not answer in time; check that it is up and reachable/, args.join(' '));
-        assert.ok(Date.now() - started < 12_000, `${args.join(' ')} took ${Date.now() - started} ms`);
+        // Not a speed goal: without the timeout a call to a frozen server never returns. A few 2 s
+        // timeouts plus a Node start each take 4–15 s on a loaded 2-core machine.
+        assert.ok(Date.now() - started < 40_000, `${args.join(' ')} took ${Date.now() - started} ms`);
       }
     } finally {
       thaw();
