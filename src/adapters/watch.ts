@@ -33,14 +33,27 @@ export function httpStatusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
+export interface ResourceSourceOptions {
+  /**
+   * What of each listed or watched object is passed on (and so cached): the informer holds every
+   * object for as long as it exists, so the parts nobody reads should not outlive the parse.
+   */
+  keep?: (object: WatchedObject) => WatchedObject;
+  watchTimeoutSeconds?: number;
+}
+
 /** A resource served at `path` (e.g. /apis/tempcreds.dev/v1alpha1/credentialrequests, all namespaces). */
-export function kubeResourceSource(config: KubeConfig, connection: KubeConnection, path: string, describe: string, watchTimeoutSeconds = 300): ResourceSource {
+export function kubeResourceSource(config: KubeConfig, connection: KubeConnection, path: string, describe: string, { keep = (object) => object, watchTimeoutSeconds = 300 }: ResourceSourceOptions = {}): ResourceSource {
   const watcher = new Watch(config);
   return {
     describe,
-    list: ({ limit, continue: next }) => connection.request<ListPage>({ method: 'GET', path: `${path}?limit=${limit}${next ? `&continue=${encodeURIComponent(next)}` : ''}` }),
+    list: async ({ limit, continue: next }) => {
+      const page = await connection.request<ListPage>({ method: 'GET', path: `${path}?limit=${limit}${next ? `&continue=${encodeURIComponent(next)}` : ''}` });
+      return { ...page, items: page.items.map(keep) };
+    },
     watch: (resourceVersion, onEvent, onDone) =>
       // The server ends each watch after timeoutSeconds, so a silently dead connection is noticed too.
-      watcher.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: watchTimeoutSeconds }, (type: string, object: WatchedObject) => onEvent(type, object), onDone),
+      // An ERROR event's object is a Status (code, message): passed on whole.
+      watcher.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: watchTimeoutSeconds }, (type: string, object: WatchedObject) => onEvent(type, type === 'ERROR' ? object : keep(object)), onDone),
   };
 }

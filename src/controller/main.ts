@@ -3,7 +3,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CredentialRequestStore } from '../adapters/credential-requests.js';
+import { cachedRequest, CredentialRequestStore } from '../adapters/credential-requests.js';
 import { KubeConnection } from '../adapters/kube-connections.js';
 import { KubeClient, loadKubeConfig } from '../adapters/kube.js';
 import { KubeLeaseLock } from '../adapters/lease-lock.js';
@@ -55,7 +55,7 @@ export async function runControllerProcess(settings: ControllerSettings): Promis
     if (shutdown.signal.aborted) return;
     await runController(
       {
-        source: kubeResourceSource(config, connection, `/apis/${TEMPCREDS_GROUP}/${TEMPCREDS_VERSION}/${CREDENTIAL_REQUESTS}`, crdName(CREDENTIAL_REQUESTS)),
+        source: kubeResourceSource(config, connection, `/apis/${TEMPCREDS_GROUP}/${TEMPCREDS_VERSION}/${CREDENTIAL_REQUESTS}`, crdName(CREDENTIAL_REQUESTS), { keep: cachedRequest }),
         lock: new KubeLeaseLock(connection, settings.namespace, settings.leaseName),
         identity: settings.identity ?? `${hostname()}_${randomUUID()}`,
         timing: electionTiming(settings.leaseDurationSeconds),
