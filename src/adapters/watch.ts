@@ -1,8 +1,7 @@
-// Lists and watches of one resource, for the controller's informer: pages of JSON over the
-// keep-alive connection, and watch streams through client-node's Watch (a line of JSON per event).
+// Lists and watches of one resource, for the controller's informer: pages of JSON and watch
+// streams (a line of JSON per event) over the keep-alive connection.
 
-import type { KubeConfig } from '@kubernetes/client-node';
-import { Watch } from '@kubernetes/client-node';
+import { withQuery } from '../core/api-paths.js';
 import { KubeStatusError, type KubeConnection } from './kube-connections.js';
 
 export interface WatchedObject {
@@ -28,9 +27,7 @@ export interface ResourceSource {
 
 /** The HTTP status of a failed list or watch start, if it had one. */
 export function httpStatusOf(error: unknown): number | undefined {
-  if (error instanceof KubeStatusError) return error.status;
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
+  return error instanceof KubeStatusError ? error.status : undefined;
 }
 
 export interface ResourceSourceOptions {
@@ -43,8 +40,7 @@ export interface ResourceSourceOptions {
 }
 
 /** A resource served at `path` (e.g. /apis/tempcreds.dev/v1alpha1/credentialrequests, all namespaces). */
-export function kubeResourceSource(config: KubeConfig, connection: KubeConnection, path: string, describe: string, { keep = (object) => object, watchTimeoutSeconds = 300 }: ResourceSourceOptions = {}): ResourceSource {
-  const watcher = new Watch(config);
+export function kubeResourceSource(connection: KubeConnection, path: string, describe: string, { keep = (object) => object, watchTimeoutSeconds = 300 }: ResourceSourceOptions = {}): ResourceSource {
   return {
     describe,
     list: async ({ limit, continue: next }) => {
@@ -54,6 +50,6 @@ export function kubeResourceSource(config: KubeConfig, connection: KubeConnectio
     watch: (resourceVersion, onEvent, onDone) =>
       // The server ends each watch after timeoutSeconds, so a silently dead connection is noticed too.
       // An ERROR event's object is a Status (code, message): passed on whole.
-      watcher.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: watchTimeoutSeconds }, (type: string, object: WatchedObject) => onEvent(type, type === 'ERROR' ? object : keep(object)), onDone),
+      connection.watch<WatchedObject>(withQuery(path, { watch: 1, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: watchTimeoutSeconds }), (type, object) => onEvent(type, type === 'ERROR' ? object : keep(object)), onDone),
   };
 }

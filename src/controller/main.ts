@@ -55,7 +55,7 @@ export async function runControllerProcess(settings: ControllerSettings): Promis
     if (shutdown.signal.aborted) return;
     await runController(
       {
-        source: kubeResourceSource(config, connection, `/apis/${TEMPCREDS_GROUP}/${TEMPCREDS_VERSION}/${CREDENTIAL_REQUESTS}`, crdName(CREDENTIAL_REQUESTS), { keep: cachedRequest }),
+        source: kubeResourceSource(connection, `/apis/${TEMPCREDS_GROUP}/${TEMPCREDS_VERSION}/${CREDENTIAL_REQUESTS}`, crdName(CREDENTIAL_REQUESTS), { keep: cachedRequest }),
         lock: new KubeLeaseLock(connection, settings.namespace, settings.leaseName),
         identity: settings.identity ?? `${hostname()}_${randomUUID()}`,
         timing: electionTiming(settings.leaseDurationSeconds),
