@@ -11,12 +11,26 @@ import type { CredentialRequestStatus } from '../core/manifests/credential-reque
 import type { CredentialRequestObject, RequestStorePort } from '../app/reconcile-request.js';
 import type { RequesterAccessPort } from '../app/ports.js';
 import { KubeStatusError, type KubeConnection, type KubeRequest } from './kube-connections.js';
+import type { WatchedObject } from './watch.js';
 
 /** The path of one request; its namespace and name come from the API server, and are checked all the same. */
 export function requestPath(namespace: string, name: string, subresource?: 'status'): string {
   const problem = checkDns1123Label(namespace) ?? checkDns1123Subdomain(name);
   if (problem) throw new ApiError(`not a CredentialRequest's namespace and name (${problem}): ${JSON.stringify(`${namespace}/${name}`)}`, undefined);
   return `/apis/${API_VERSION}/namespaces/${namespace}/${CREDENTIAL_REQUESTS}/${name}${subresource ? `/${subresource}` : ''}`;
+}
+
+/**
+ * A watched request as the controller's cache keeps it: what reconciling reads and writes back,
+ * without managedFields (the biggest part of metadata, growing with every writer) and without
+ * the sealed token (no reconcile reads it, and every status write decided from the cache either
+ * has no token yet or drops it). The rest of metadata stays: a finalizer write replaces the whole
+ * object (the controller may update, not patch), so labels and annotations are written back.
+ */
+export function cachedRequest(object: WatchedObject): WatchedObject {
+  const { managedFields: _managedFields, ...metadata } = (object.metadata ?? {}) as WatchedObject['metadata'] & { managedFields?: unknown };
+  const { token: _sealed, ...status } = (object.status ?? {}) as CredentialRequestStatus;
+  return { apiVersion: object.apiVersion, kind: object.kind, metadata, spec: object.spec, ...(object.status ? { status } : {}) };
 }
 
 const describe = (request: { metadata: { namespace: string; name: string } }) => `CredentialRequest ${request.metadata.namespace}/${request.metadata.name}`;

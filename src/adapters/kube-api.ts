@@ -42,7 +42,7 @@ export interface KubeList {
 
 export class KubeApi {
   readonly issuer: IssuerIdentity;
-  private readonly connection: KubeConnection;
+  protected readonly connection: KubeConnection;
   private readonly serverClock: (observed: Date) => Date;
 
   /** `serverClock` lets the test build fake the API server's clock (see faults.ts). */

@@ -182,6 +182,64 @@ export class KubeConnection {
   }
 
   /**
+   * A watch (`path` with its query, e.g. …?watch=1&resourceVersion=5): each line the server
+   * sends is handed to `onEvent` as (type, object); `onDone` once it ends (error: null when the
+   * server closed it, as it does after timeoutSeconds). It goes out on the keep-alive connections
+   * the other calls use, so watching right after a create costs no new connection or handshake.
+   * Resolves once the server accepted it, with a way to stop it; rejects (a KubeStatusError if the
+   * server refused it) without calling `onDone` if it never started.
+   */
+  async watch<E>(path: string, onEvent: (type: string, object: E) => void, onDone: (error: unknown) => void): Promise<{ abort(): void }> {
+    const options: RequestOptions = { method: 'GET', headers: {} };
+    await this.config.applyToHTTPSOptions(options);
+    options.agent = this.reusable(options.agent);
+    options.headers = { ...options.headers, accept: 'application/json' };
+    return new Promise((resolve, reject) => {
+      let accepted = false;
+      let ended = false;
+      const end = (error: unknown) => {
+        if (ended) return;
+        ended = true;
+        onDone(error);
+      };
+      const req = request(new URL(path.replace(/^\//, ''), this.base), options, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            reject(new KubeStatusError(status, statusMessage(text) ?? res.statusMessage ?? 'no message', statusDetails(text)));
+          });
+          return;
+        }
+        accepted = true;
+        resolve({ abort: () => ((ended = true), req.destroy()) });
+        let partial = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          const lines = (partial + chunk).split('\n');
+          partial = lines.pop()!;
+          for (const line of lines) {
+            if (ended || !line.trim()) continue;
+            let event: { type: string; object: E };
+            try {
+              event = JSON.parse(line) as typeof event;
+            } catch {
+              req.destroy();
+              return end(new Error(`the API server sent a watch event that is not JSON on ${path.split('?')[0]}`));
+            }
+            onEvent(event.type, event.object);
+          }
+        });
+        res.on('end', () => end(null));
+        res.on('error', end);
+      });
+      req.on('error', (error) => (accepted ? end(error) : reject(error)));
+      req.end();
+    });
+  }
+
+  /**
    * The API server's time now: its latest Date header plus the time elapsed here since (on the
    * monotonic clock, so a local clock that is wrong or jumps does not matter). The header has
    * whole seconds, so this is up to a second behind: late, never early, for expiry.

@@ -2,8 +2,6 @@
 // request, wait for its answer on a watch (no polling loop), delete and list requests. Loaded
 // lazily with the Kubernetes client, like ./kube.ts.
 
-import type { KubeConfig } from '@kubernetes/client-node';
-import { Watch } from '@kubernetes/client-node';
 import { withQuery } from '../core/api-paths.js';
 import {
   CREDENTIAL_REQUESTS,
@@ -32,14 +30,6 @@ function requestsPath(namespace: string | undefined, name?: string): string {
 const statusOf = (error: unknown) => (error instanceof ApiError ? error.status : undefined);
 
 export class RequesterApi extends KubeApi implements RequesterPort, DelegationCheckPort {
-  constructor(
-    private readonly config: KubeConfig,
-    timeoutMs?: number,
-    options?: { kubeconfig?: string },
-  ) {
-    super(config, timeoutMs, options);
-  }
-
   get requester() {
     return this.issuer;
   }
@@ -98,7 +88,6 @@ export class RequesterApi extends KubeApi implements RequesterPort, DelegationCh
   async waitFor<T>(ref: RequestRef, fromVersion: string, decide: (request: RequestObject) => T | undefined, timeoutMs: number): Promise<WaitResult<T>> {
     const deadline = performance.now() + timeoutMs;
     const path = requestsPath(ref.namespace);
-    const watcher = new Watch(this.config);
     let version = fromVersion;
     while (performance.now() < deadline) {
       const outcome = await new Promise<WaitResult<T> | 'ended' | 'stale'>((resolve, reject) => {
@@ -113,11 +102,11 @@ export class RequesterApi extends KubeApi implements RequesterPort, DelegationCh
         };
         const timer = setTimeout(() => finish('timeout'), Math.max(0, deadline - performance.now()));
         const remaining = Math.max(1, Math.ceil((deadline - performance.now()) / 1000));
-        watcher
-          .watch(
-            path,
-            { fieldSelector: `metadata.name=${ref.name}`, resourceVersion: version, allowWatchBookmarks: true, timeoutSeconds: remaining },
-            (type: string, object: RequestObject & { code?: number }) => {
+        // On the connections the create went out on: no new TLS context or handshake before the answer can arrive.
+        this.connection
+          .watch<RequestObject & { code?: number }>(
+            withQuery(path, { watch: 1, fieldSelector: `metadata.name=${ref.name}`, resourceVersion: version, allowWatchBookmarks: 'true', timeoutSeconds: remaining }),
+            (type, object) => {
               if (type === 'ERROR') return finish(object.code === 410 ? 'stale' : 'ended');
               if (object.metadata?.resourceVersion) version = object.metadata.resourceVersion;
               if (type === 'BOOKMARK' || object.metadata?.uid !== ref.uid) return;
@@ -127,9 +116,9 @@ export class RequesterApi extends KubeApi implements RequesterPort, DelegationCh
             },
             (error: unknown) => (error && !settled ? (settled = true, clearTimeout(timer), reject(error)) : finish('ended')),
           )
-          .then((controller: { abort(): void }) => {
-            abort = () => controller.abort();
-            if (settled) controller.abort();
+          .then((watch) => {
+            abort = () => watch.abort();
+            if (settled) watch.abort();
           }, (error: unknown) => {
             if (!settled) {
               settled = true;
@@ -138,7 +127,7 @@ export class RequesterApi extends KubeApi implements RequesterPort, DelegationCh
             }
           });
       }).catch((error: unknown) => {
-        throw new ApiError(`cannot watch CredentialRequest ${ref.namespace}/${ref.name}: ${(error as Error).message}`, (error as { statusCode?: number }).statusCode, { cause: error });
+        throw new ApiError(`cannot watch CredentialRequest ${ref.namespace}/${ref.name}: ${(error as Error).message}`, error instanceof KubeStatusError ? error.status : undefined, { cause: error });
       });
       if (outcome !== 'ended' && outcome !== 'stale') return outcome;
       // Read it again: its current version is the next watch's start, and it may already be decided.

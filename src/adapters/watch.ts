@@ -1,8 +1,7 @@
-// Lists and watches of one resource, for the controller's informer: pages of JSON over the
-// keep-alive connection, and watch streams through client-node's Watch (a line of JSON per event).
+// Lists and watches of one resource, for the controller's informer: pages of JSON and watch
+// streams (a line of JSON per event) over the keep-alive connection.
 
-import type { KubeConfig } from '@kubernetes/client-node';
-import { Watch } from '@kubernetes/client-node';
+import { withQuery } from '../core/api-paths.js';
 import { KubeStatusError, type KubeConnection } from './kube-connections.js';
 
 export interface WatchedObject {
@@ -28,19 +27,29 @@ export interface ResourceSource {
 
 /** The HTTP status of a failed list or watch start, if it had one. */
 export function httpStatusOf(error: unknown): number | undefined {
-  if (error instanceof KubeStatusError) return error.status;
-  const status = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
+  return error instanceof KubeStatusError ? error.status : undefined;
+}
+
+export interface ResourceSourceOptions {
+  /**
+   * What of each listed or watched object is passed on (and so cached): the informer holds every
+   * object for as long as it exists, so the parts nobody reads should not outlive the parse.
+   */
+  keep?: (object: WatchedObject) => WatchedObject;
+  watchTimeoutSeconds?: number;
 }
 
 /** A resource served at `path` (e.g. /apis/tempcreds.dev/v1alpha1/credentialrequests, all namespaces). */
-export function kubeResourceSource(config: KubeConfig, connection: KubeConnection, path: string, describe: string, watchTimeoutSeconds = 300): ResourceSource {
-  const watcher = new Watch(config);
+export function kubeResourceSource(connection: KubeConnection, path: string, describe: string, { keep = (object) => object, watchTimeoutSeconds = 300 }: ResourceSourceOptions = {}): ResourceSource {
   return {
     describe,
-    list: ({ limit, continue: next }) => connection.request<ListPage>({ method: 'GET', path: `${path}?limit=${limit}${next ? `&continue=${encodeURIComponent(next)}` : ''}` }),
+    list: async ({ limit, continue: next }) => {
+      const page = await connection.request<ListPage>({ method: 'GET', path: `${path}?limit=${limit}${next ? `&continue=${encodeURIComponent(next)}` : ''}` });
+      return { ...page, items: page.items.map(keep) };
+    },
     watch: (resourceVersion, onEvent, onDone) =>
       // The server ends each watch after timeoutSeconds, so a silently dead connection is noticed too.
-      watcher.watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds: watchTimeoutSeconds }, (type: string, object: WatchedObject) => onEvent(type, object), onDone),
+      // An ERROR event's object is a Status (code, message): passed on whole.
+      connection.watch<WatchedObject>(withQuery(path, { watch: 1, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: watchTimeoutSeconds }), (type, object) => onEvent(type, type === 'ERROR' ? object : keep(object)), onDone),
   };
 }

@@ -102,8 +102,12 @@ export async function reconcileRequest(deps: ReconcileDeps, request: CredentialR
   if (request.metadata.deletionTimestamp) return release(deps, request);
   switch (requestPhase(request.status)) {
     case 'new': {
+      // The role is read while the claim is written: one round fewer before issuing (a read
+      // wasted only when the claim conflicts; its failure is then nobody's to report).
+      const role = deps.getRole(request.spec.role);
+      role.catch(() => undefined);
       const claimed = await write(deps, 'claim', async () => deps.requests.writeStatus(request, claimedStatus(await statusInput(deps, request), formatLeaseId(request.spec.role, leaseSuffixFrom(deps.randomBytes(LEASE_SUFFIX_BYTES))))));
-      return claimed === 'conflict' ? done('conflict') : issue(deps, claimed);
+      return claimed === 'conflict' ? done('conflict') : issue(deps, claimed, role);
     }
     case 'claimed': {
       // The watch cache may still show this controller's own claim after it wrote the answer.
@@ -139,9 +143,9 @@ async function write<T>(deps: ReconcileDeps, step: string, call: () => Promise<T
 }
 
 /** Decides (local issuance's code), then issues with the claimed lease id; a claimed request's next step. */
-async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Promise<ReconcileResult> {
+async function issue(deps: ReconcileDeps, request: CredentialRequestObject, role?: Promise<RoleLookup>): Promise<ReconcileResult> {
   const started = deps.now().getTime();
-  const decided = await decide(deps, request);
+  const decided = await decide(deps, request, role ?? deps.getRole(request.spec.role));
   if ('reason' in decided) {
     const denied = await write(deps, 'deny', async () => deps.requests.writeStatus(request, finalStatus(await statusInput(deps, request), 'Denied', decided.reason, decided.message)));
     return done(denied === 'conflict' ? 'conflict' : 'denied', { reason: decided.reason });
@@ -178,11 +182,11 @@ async function issue(deps: ReconcileDeps, request: CredentialRequestObject): Pro
 type Decision = { prepared: PreparedIssuance } | { reason: DenialReason; message: string };
 
 /** The answer local issuance would give (prepareIssuance), plus what only delegation refuses (another namespace, a TTL over the max, other audiences, a revoked grant). */
-async function decide(deps: ReconcileDeps, request: CredentialRequestObject): Promise<Decision> {
+async function decide(deps: ReconcileDeps, request: CredentialRequestObject, roleLookup: Promise<RoleLookup>): Promise<Decision> {
   const { spec } = request;
   const keyProblems = requestPublicKeyProblems(spec.publicKey);
   if (keyProblems.length > 0) return { reason: 'InvalidPublicKey', message: `spec.publicKey ${keyProblems.join('; ')}` };
-  const lookup = await deps.getRole(spec.role);
+  const lookup = await roleLookup;
   if (!lookup) return { reason: 'RoleNotFound', message: `CredentialRole "${spec.role}" does not exist: ask an admin for the right role name (kubectl get credentialroles)` };
   if ('invalid' in lookup) return { reason: 'RoleNotReady', message: `CredentialRole "${spec.role}" is not valid (${lookup.invalid}): ask an admin to fix it` };
   const { role } = lookup;

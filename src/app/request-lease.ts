@@ -98,8 +98,9 @@ const refOf = (request: RequestObject): RequestRef => ({ namespace: request.meta
 
 export async function requestLease(deps: RequestLeaseDeps, ask: DelegatedAsk): Promise<IssuedLease> {
   const checked = checkAsk(ask);
-  const [api, keys] = await Promise.all([deps.connect(), deps.generateKeyPair()]);
-  const me = await api.whoAmI();
+  // Who am I is asked while the key pair is made (and its code loaded).
+  const connected = deps.connect();
+  const [api, me, keys] = await Promise.all([connected, connected.then((api) => api.whoAmI()), deps.generateKeyPair()]);
   const created = await api.create(checked.namespace, credentialRequestBody(checked, me, keys.publicKey));
   const ref = refOf(created);
   const leaveNothing = () => api.delete(ref).catch(() => undefined);

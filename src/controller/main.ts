@@ -3,7 +3,8 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { CredentialRequestStore } from '../adapters/credential-requests.js';
+import { setFlagsFromString } from 'node:v8';
+import { cachedRequest, CredentialRequestStore } from '../adapters/credential-requests.js';
 import { KubeConnection } from '../adapters/kube-connections.js';
 import { KubeClient, loadKubeConfig } from '../adapters/kube.js';
 import { KubeLeaseLock } from '../adapters/lease-lock.js';
@@ -38,6 +39,10 @@ export async function runControllerProcess(settings: ControllerSettings): Promis
   // stderr carries JSON lines only: Node's own warnings (Node 24 warns of url.parse() inside a
   // dependency, DEP0169) go through the logger instead of Node's plain-text printer.
   process.removeAllListeners('warning').on('warning', (warning) => log.warn(warning.message, { warning: warning.name, ...('code' in warning ? { code: warning.code } : {}) }));
+  // A burst of issuances is thousands of short-lived responses: V8 would grow its young
+  // generation to 16 MB semispaces for that garbage and keep them, which is most of what the
+  // controller's RSS gains from 1000 to 5000 live leases (bench/RESULTS.md, p8); as gc does.
+  setFlagsFromString('--semi-space-growth-factor=1');
   const shutdown = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     log.info('received a signal: shutting down (another one stops at once)', { signal });
@@ -56,7 +61,7 @@ export async function runControllerProcess(settings: ControllerSettings): Promis
     const requests = new CredentialRequestStore(connection);
     await runController(
       {
-        source: kubeResourceSource(config, connection, `/apis/${TEMPCREDS_GROUP}/${TEMPCREDS_VERSION}/${CREDENTIAL_REQUESTS}`, crdName(CREDENTIAL_REQUESTS)),
+        source: kubeResourceSource(connection, `/apis/${TEMPCREDS_GROUP}/${TEMPCREDS_VERSION}/${CREDENTIAL_REQUESTS}`, crdName(CREDENTIAL_REQUESTS), { keep: cachedRequest }),
         lock: new KubeLeaseLock(connection, settings.namespace, settings.leaseName),
         identity: settings.identity ?? `${hostname()}_${randomUUID()}`,
         timing: electionTiming(settings.leaseDurationSeconds),

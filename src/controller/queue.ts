@@ -5,12 +5,18 @@
 export interface Timers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
 }
 
 const realTimers: Timers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  now: () => performance.now(),
 };
+
+/** setTimeout's limit (about 24.8 days): a later key is looked at then, and waits on. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The wait before the `failures`-th retry: base · 2^(failures−1), at most `maxMs`. */
 export function retryDelayMs(failures: number, baseMs = 200, maxMs = 60_000): number {
@@ -23,7 +29,12 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly waiters: ((key: string | undefined) => void)[] = [];
-  private readonly delayed = new Map<string, unknown>();
+  /**
+   * Keys waiting for a delay, by when they are due, under one timer for the earliest: every
+   * issued request waits for its expiry here, and a timer each cost ~500 bytes a lease.
+   */
+  private readonly delayed = new Map<string, number>();
+  private timer: { due: number; handle: unknown } | undefined;
   private readonly failures = new Map<string, number>();
   private stopped = false;
 
@@ -44,10 +55,28 @@ export class WorkQueue {
   addAfter(key: string, ms: number): void {
     if (this.stopped || this.delayed.has(key)) return;
     if (ms <= 0) return this.add(key);
-    this.delayed.set(key, this.timers.setTimeout(() => {
-      this.delayed.delete(key);
-      this.add(key);
-    }, ms));
+    const due = this.timers.now() + ms;
+    this.delayed.set(key, due);
+    if (!this.timer || due < this.timer.due) this.arm(due);
+  }
+
+  private arm(due: number): void {
+    if (this.timer) this.timers.clearTimeout(this.timer.handle);
+    this.timer = { due, handle: this.timers.setTimeout(() => this.addDue(), Math.min(MAX_TIMER_MS, Math.max(0, due - this.timers.now()))) };
+  }
+
+  /** Queues the keys whose delay is over, and sets the timer for the next one. */
+  private addDue(): void {
+    this.timer = undefined;
+    const now = this.timers.now();
+    let next = Infinity;
+    for (const [key, due] of this.delayed) {
+      if (due <= now) {
+        this.delayed.delete(key);
+        this.add(key);
+      } else next = Math.min(next, due);
+    }
+    if (next !== Infinity) this.arm(next);
   }
 
   /** After a failed reconcile: again, later each time. */
@@ -85,7 +114,8 @@ export class WorkQueue {
   clear(): void {
     this.queue.length = 0;
     this.dirty.clear();
-    for (const handle of this.delayed.values()) this.timers.clearTimeout(handle);
+    if (this.timer) this.timers.clearTimeout(this.timer.handle);
+    this.timer = undefined;
     this.delayed.clear();
     this.failures.clear();
   }

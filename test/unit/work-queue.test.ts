@@ -2,18 +2,26 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WorkQueue, retryDelayMs, type Timers } from '../../src/controller/queue.ts';
 
-/** Timers that fire only when the test says so. */
+/** Timers that fire only when the test says so, on a clock that moves only when they fire. */
 function manualTimers() {
-  const pending = new Map<number, { callback: () => void; ms: number }>();
+  const pending = new Map<number, { callback: () => void; ms: number; at: number }>();
   let next = 0;
+  let clock = 0;
   const timers: Timers = {
     setTimeout: (callback, ms) => {
-      pending.set(++next, { callback, ms });
+      pending.set(++next, { callback, ms, at: clock + ms });
       return next;
     },
     clearTimeout: (handle) => pending.delete(handle as number),
+    now: () => clock,
   };
-  const fireAll = () => [...pending].forEach(([id, { callback }]) => (pending.delete(id), callback()));
+  const fire = (id: number) => {
+    const timer = pending.get(id)!;
+    pending.delete(id);
+    clock = Math.max(clock, timer.at);
+    timer.callback();
+  };
+  const fireAll = () => [...pending.keys()].forEach(fire);
   return { timers, pending, fireAll };
 }
 
@@ -76,6 +84,22 @@ describe('work queue', () => {
     queue.addAfter('k', 100);
     queue.addAfter('k', 5000);
     assert.deepEqual([...pending.values()].map(({ ms }) => ms), [100]);
+  });
+
+  it('delayed keys share one timer, set for the earliest, and each comes back when its delay is over', () => {
+    const { timers, pending, fireAll } = manualTimers();
+    const queue = new WorkQueue(timers);
+    queue.addAfter('late', 5000);
+    queue.addAfter('early', 100);
+    queue.addAfter('middle', 1000);
+    assert.deepEqual([...pending.values()].map(({ ms }) => ms), [100], 'one timer, for the earliest');
+    const order: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      fireAll();
+      while (queue.length > 0) void queue.get().then((key) => key && (order.push(key), queue.done(key)));
+    }
+    assert.equal(pending.size, 0);
+    return Promise.resolve().then(() => assert.deepEqual(order, ['early', 'middle', 'late']));
   });
 
   it('clear() drops waiting keys and pending retries (leadership lost); keys in progress still finish', async () => {
