@@ -51,11 +51,16 @@ export class WorkQueue {
     } else this.queue.push(key);
   }
 
-  /** Adds `key` after `ms`; a key already waiting for its delay keeps the earlier one. */
+  /**
+   * Adds `key` after `ms` (none, or not a number: now). A key already waiting keeps the earlier
+   * time: an issued request waits here for its expiry, and a retry must not wait that long.
+   */
   addAfter(key: string, ms: number): void {
-    if (this.stopped || this.delayed.has(key)) return;
-    if (ms <= 0) return this.add(key);
+    if (this.stopped) return;
+    if (!(ms > 0)) return this.add(key);
     const due = this.timers.now() + ms;
+    const waiting = this.delayed.get(key);
+    if (waiting !== undefined && waiting <= due) return;
     this.delayed.set(key, due);
     if (!this.timer || due < this.timer.due) this.arm(due);
   }

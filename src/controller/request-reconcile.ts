@@ -7,9 +7,6 @@ import { requestPhase } from '../core/request-status.js';
 import type { WatchedObject } from '../adapters/watch.js';
 import type { Reconcile } from './service.js';
 
-/** setTimeout's limit (about 24.8 days); the periodic resync covers anything later. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
-
 function isCredentialRequest(object: WatchedObject): object is WatchedObject & CredentialRequestObject {
   const { metadata, spec } = object as Partial<CredentialRequestObject>;
   return typeof metadata?.uid === 'string' && typeof metadata.resourceVersion === 'string' && typeof spec?.role === 'string' && typeof spec.namespace === 'string';
@@ -35,6 +32,6 @@ export function requestReconcile(deps: Omit<ReconcileDeps, 'signal'>): Reconcile
     if (leased) live.add(key);
     else if (result.did !== 'conflict') live.delete(key);
     metrics.setLiveLeases(live.size);
-    if (result.requeueAfterMs !== undefined) requeueAfter(Math.min(result.requeueAfterMs + 1000, MAX_DELAY_MS));
+    if (result.requeueAfterMs !== undefined) requeueAfter(result.requeueAfterMs + 1000);
   };
 }

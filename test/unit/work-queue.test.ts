@@ -86,6 +86,24 @@ describe('work queue', () => {
     assert.deepEqual([...pending.values()].map(({ ms }) => ms), [100]);
   });
 
+  it('a sooner delay for a key already waiting wins (a failed revocation of a request that waits for its expiry is retried soon)', async () => {
+    const { timers, pending, fireAll } = manualTimers();
+    const queue = new WorkQueue(timers);
+    queue.addAfter('k', 3_600_000);
+    queue.retry('k');
+    assert.deepEqual([...pending.values()].map(({ ms }) => ms), [200]);
+    fireAll();
+    assert.equal(await queue.get(), 'k');
+  });
+
+  it('a delay that is no number (NaN) counts as none: the key is queued now', async () => {
+    const { timers, pending } = manualTimers();
+    const queue = new WorkQueue(timers);
+    queue.addAfter('k', Number.NaN);
+    assert.equal(pending.size, 0);
+    assert.equal(await queue.get(), 'k');
+  });
+
   it('delayed keys share one timer, set for the earliest, and each comes back when its delay is over', () => {
     const { timers, pending, fireAll } = manualTimers();
     const queue = new WorkQueue(timers);
