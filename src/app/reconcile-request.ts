@@ -16,10 +16,10 @@
 //   finished → the lease revoked if the finalizer is still there; deleted after the retention
 //   deleted  → the lease revoked (found by label, proven by its anchor), then the finalizer removed
 
-import { groupLeases, keepRecordedAnchor, unlistedProblem } from '../core/cluster-leases.js';
+import { groupLeases, keepRecordedAnchor, leftByRecordedAnchor, unlistedProblem } from '../core/cluster-leases.js';
 import { parseDuration } from '../core/duration.js';
 import { operationFailed } from '../core/errors.js';
-import { leaseSelector, leaseSuffixFrom, LEASE_SUFFIX_BYTES, formatLeaseId, parseLeaseId } from '../core/lease.js';
+import { leaseSelector, leaseSuffixFrom, LEASE_SUFFIX_BYTES, formatLeaseId, parseLeaseId, type ManagedObject } from '../core/lease.js';
 import type { CredentialRequestSpec, CredentialRequestStatus } from '../core/manifests/credential-request-crd.js';
 import { claimedStatus, delegationDenial, finalStatus, finishedAt, issuedStatus, namespaceDenial, requestPhase, REQUEST_UID_LABEL, REVOKE_FINALIZER, useDenial, type DenialReason } from '../core/request-status.js';
 import type { RoleDefinition } from '../core/role-spec.js';
@@ -28,7 +28,7 @@ import { sealToken } from '../core/sealed-token.js';
 import { MIN_TTL_SECONDS } from '../core/ttl.js';
 import { IssuanceRefused, issuePrepared, prepareIssuance, type IssuanceCheck, type IssueRequest, type PreparedIssuance } from './issue.js';
 import type { KubernetesPort, RequesterAccessPort } from './ports.js';
-import type { ObjectRef } from '../core/object-ref.js';
+import { describeRef, type ObjectRef } from '../core/object-ref.js';
 import { deleteLeaseObjects, rollBackObjects } from './delete-objects.js';
 
 /** A CredentialRequest as the API server returns it (the parts the controller reads). */
@@ -276,7 +276,8 @@ async function releaseLease(deps: ReconcileDeps, request: CredentialRequestObjec
 /**
  * Deletes the objects of the request's lease: found by its labels (lease and request uid), each
  * proven by the lease's anchor — the one whose uid the status records, once issued (copies are
- * left alone); what no anchor vouches for is left alone, with a warning. A failure throws (the
+ * left alone); what no anchor vouches for is left alone, with a warning — except once someone
+ * else deleted the recorded anchor: then what names or is owned by its uid goes. A failure throws (the
  * reconcile is retried; the finalizer stays until the lease is gone).
  */
 async function revokeLease(deps: ReconcileDeps, request: CredentialRequestObject): Promise<string[]> {
@@ -285,6 +286,15 @@ async function revokeLease(deps: ReconcileDeps, request: CredentialRequestObject
   const selector = `${leaseSelector(parseLeaseId(leaseId))},${REQUEST_UID_LABEL}=${request.metadata.uid}`;
   const listed = await deps.kube.listManaged(selector, [request.spec.namespace]);
   const anchorUid = request.status?.anchorUid;
+  const deleteAll = async (objects: ManagedObject[]) => {
+    const outcome = await deleteLeaseObjects(deps.kube, objects);
+    if (outcome.failures.length > 0) throw operationFailed(`cannot revoke lease ${leaseId} of CredentialRequest ${request.metadata.namespace}/${request.metadata.name}: ${outcome.failures.join('; ')}`);
+  };
+  const orphans = anchorUid ? leftByRecordedAnchor(listed.objects, anchorUid) : undefined;
+  if (orphans) {
+    await deleteAll(orphans);
+    return orphans.length > 0 ? [`lease ${leaseId}: its anchor Secret (uid ${anchorUid}) was deleted by someone else; deleted what it left: ${orphans.map(describeRef).join(', ')}`] : [];
+  }
   const recorded = anchorUid ? keepRecordedAnchor(listed.objects, anchorUid) : { objects: listed.objects, warnings: [] };
   const grouped = groupLeases(recorded.objects);
   const { leases } = grouped;
@@ -293,8 +303,7 @@ async function revokeLease(deps: ReconcileDeps, request: CredentialRequestObject
     const refused = lease.refused ?? unlistedProblem(lease.anchor, listed.unlisted, deps.kube.issuer.context);
     if (refused) throw operationFailed(refused);
     if (deps.signal?.aborted) throw operationFailed('stopped leading: the lease is revoked by the next leader');
-    const outcome = await deleteLeaseObjects(deps.kube, lease.objects);
-    if (outcome.failures.length > 0) throw operationFailed(`cannot revoke lease ${leaseId} of CredentialRequest ${request.metadata.namespace}/${request.metadata.name}: ${outcome.failures.join('; ')}`);
+    await deleteAll(lease.objects);
   }
   return warnings;
 }

@@ -124,6 +124,18 @@ export function keepRecordedAnchor(objects: ManagedObject[], anchorUid: string):
   };
 }
 
+/**
+ * What is left of a lease whose recorded anchor is gone (deleted by someone who may delete Secrets:
+ * the garbage collector removes what it owned, not the cluster-scoped objects that only name it —
+ * a ClusterRoleBinding left behind would grant its rules to whoever re-creates the ServiceAccount's
+ * name). The uid its issuer recorded where only it writes (the request's status) vouches for them
+ * instead. Undefined while the anchor is still there (then provenance decides, as always).
+ */
+export function leftByRecordedAnchor(objects: ManagedObject[], anchorUid: string): ManagedObject[] | undefined {
+  if (objects.some((object) => object.uid === anchorUid)) return undefined;
+  return objects.filter((object) => (object.namespace ? (object.owners ?? []).includes(anchorUid) : object.annotations[ANCHOR_UID_ANNOTATION] === anchorUid));
+}
+
 /** Whether a lease's anchor has members among its objects. */
 const hasMembers = (lease: ClusterLease) => lease.objects.some((object) => object !== lease.anchor);
 

@@ -299,6 +299,23 @@ describe('reconcileRequest: failures, deletion, expiry, the cleaner', () => {
     assert.equal(requests.stored, undefined);
   });
 
+  it('an anchor deleted by someone else cannot leave the cluster-wide objects behind: what names the recorded uid is deleted on revocation', async () => {
+    const binder = role('binder', { rules: RULES, roleType: 'ClusterRole', allowClusterRoleBinding: true });
+    const { kube, requests, reconcile } = fixture(request({ role: 'binder', clusterRoleBinding: true }), { roles: [reader, binder] });
+    assert.equal((await reconcile()).did, 'issued');
+    const anchorUid = requests.stored!.status!.anchorUid!;
+    // Someone who may delete Secrets deletes the anchor; the garbage collector removes what it owned.
+    for (const [key, object] of kube.metadata) if (object.namespace && (object.uid === anchorUid || object.owners?.includes(anchorUid))) kube.objects.delete(key), kube.metadata.delete(key);
+    const left = liveObjects(kube);
+    assert.ok(left.length > 0 && left.every((key) => key.startsWith('Cluster')), left.join(', '));
+    requests.markDeleted();
+    const result = await reconcile();
+    assert.equal(result.did, 'released');
+    assert.deepEqual(liveObjects(kube), []);
+    assert.match(result.warnings!.join('\n'), new RegExp(`its anchor Secret \\(uid ${anchorUid}\\) was deleted by someone else; deleted what it left: ClusterRole`));
+    assert.equal(requests.stored, undefined);
+  });
+
   it('a lease whose revocation fails keeps the finalizer (the reconcile is retried)', async () => {
     const { kube, requests, reconcile } = fixture(request());
     await reconcile();
