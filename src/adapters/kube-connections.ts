@@ -187,9 +187,10 @@ export class KubeConnection {
    * server closed it, as it does after timeoutSeconds). It goes out on the keep-alive connections
    * the other calls use, so watching right after a create costs no new connection or handshake.
    * Resolves once the server accepted it, with a way to stop it; rejects (a KubeStatusError if the
-   * server refused it) without calling `onDone` if it never started.
+   * server refused it) without calling `onDone` if it never started. `deadlineMs`: a watch not
+   * ended by then is ended with an error — a dead or half-open connection never ends by itself.
    */
-  async watch<E>(path: string, onEvent: (type: string, object: E) => void, onDone: (error: unknown) => void): Promise<{ abort(): void }> {
+  async watch<E>(path: string, onEvent: (type: string, object: E) => void, onDone: (error: unknown) => void, { deadlineMs }: { deadlineMs?: number } = {}): Promise<{ abort(): void }> {
     const options: RequestOptions = { method: 'GET', headers: {} };
     await this.config.applyToHTTPSOptions(options);
     options.agent = this.reusable(options.agent);
@@ -197,10 +198,16 @@ export class KubeConnection {
     return new Promise((resolve, reject) => {
       let accepted = false;
       let ended = false;
+      let deadline: NodeJS.Timeout | undefined;
       const end = (error: unknown) => {
+        clearTimeout(deadline);
         if (ended) return;
         ended = true;
         onDone(error);
+      };
+      const fail = (error: unknown) => {
+        clearTimeout(deadline);
+        reject(error);
       };
       const req = request(new URL(path.replace(/^\//, ''), this.base), options, (res) => {
         const status = res.statusCode ?? 0;
@@ -208,7 +215,7 @@ export class KubeConnection {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk)).on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
-            reject(new KubeStatusError(status, statusMessage(text) ?? res.statusMessage ?? 'no message', statusDetails(text)));
+            fail(new KubeStatusError(status, statusMessage(text) ?? res.statusMessage ?? 'no message', statusDetails(text)));
           });
           return;
         }
@@ -228,13 +235,23 @@ export class KubeConnection {
               req.destroy();
               return end(new Error(`the API server sent a watch event that is not JSON on ${path.split('?')[0]}`));
             }
-            onEvent(event.type, event.object);
+            try {
+              onEvent(event.type, event.object);
+            } catch (error) {
+              req.destroy();
+              return end(error);
+            }
           }
         });
         res.on('end', () => end(null));
         res.on('error', end);
+        res.on('close', () => end(new Error(`the watch on ${path.split('?')[0]} was closed before it ended`)));
       });
-      req.on('error', (error) => (accepted ? end(error) : reject(error)));
+      req.on('error', (error) => (accepted ? end(error) : fail(error)));
+      if (deadlineMs !== undefined) {
+        deadline = setTimeout(() => req.destroy(new Error(`the watch on ${path.split('?')[0]} did not end within ${Math.round(deadlineMs / 1000)} s`)), deadlineMs);
+        deadline.unref();
+      }
       req.end();
     });
   }

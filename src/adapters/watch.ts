@@ -48,8 +48,9 @@ export function kubeResourceSource(connection: KubeConnection, path: string, des
       return { ...page, items: page.items.map(keep) };
     },
     watch: (resourceVersion, onEvent, onDone) =>
-      // The server ends each watch after timeoutSeconds, so a silently dead connection is noticed too.
-      // An ERROR event's object is a Status (code, message): passed on whole.
-      connection.watch<WatchedObject>(withQuery(path, { watch: 1, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: watchTimeoutSeconds }), (type, object) => onEvent(type, type === 'ERROR' ? object : keep(object)), onDone),
+      // The server ends each watch after timeoutSeconds; a connection that died silently cannot
+      // say so, so the watch is ended here half a minute later. An ERROR event's object is a
+      // Status (code, message): passed on whole.
+      connection.watch<WatchedObject>(withQuery(path, { watch: 1, resourceVersion, allowWatchBookmarks: 'true', timeoutSeconds: watchTimeoutSeconds }), (type, object) => onEvent(type, type === 'ERROR' ? object : keep(object)), onDone, { deadlineMs: (watchTimeoutSeconds + 30) * 1000 }),
   };
 }

@@ -164,4 +164,14 @@ describe('delegated issuance: the reconcile against the real API server', () => 
     assert.deepEqual(await objectsLabelled(`${REQUEST_UID_LABEL}=${uid}`), []);
     await waitFor(async () => (await listPodsStatus(token, ns)) === 401, { timeoutMs: 20_000, what: 'the expired lease\'s token to get 401' });
   });
+
+  it('a watch that does not end by its deadline ends with an error (a dead connection never ends by itself)', async () => {
+    const config = loadKubeConfig({ kubeconfig: controllerKubeconfig });
+    const connection = new KubeConnection(config, config.getCurrentCluster()!.server, 15_000);
+    let done: (error: unknown) => void = () => undefined;
+    const ended = new Promise<unknown>((resolve) => (done = resolve));
+    // The server would keep this one open for an hour: only the deadline ends it.
+    await connection.watch(`/apis/tempcreds.dev/v1alpha1/namespaces/${ns}/credentialrequests?watch=1&timeoutSeconds=3600`, () => undefined, done, { deadlineMs: 1000 });
+    assert.match(String(await ended), /did not end within 1 s/);
+  });
 });
