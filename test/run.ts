@@ -75,15 +75,15 @@ interface RunFailures {
   lines: string[];
 }
 
-/** The failure reporter's lines (and the file is gone); a failed run that wrote none still counts. */
+/** The failure reporter's lines (and its directory is gone); a failed run that wrote none still counts. */
 function readFailures(file: string, exitCode: number): string[] {
   let lines: string[] = [];
   try {
     lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
-    fs.rmSync(file, { force: true });
   } catch {
     // no reporter ran (the runner did not start, or the caller chose its own reporters)
   }
+  fs.rmSync(path.dirname(file), { recursive: true, force: true });
   return lines.length === 0 && exitCode !== 0 ? [`the test runner exited with code ${exitCode} and reported no failed test (see above)`] : lines;
 }
 
@@ -172,7 +172,8 @@ async function main(): Promise<number> {
       const runEnv = { ...env, PATH: `${path.dirname(node)}${path.delimiter}${env.PATH ?? ''}` };
       const runLabel = `Node ${node === process.execPath ? process.version : `v${NODE_LTS}`}`;
       if (runtimes.length > 1) process.stderr.write(`npm test: on ${runLabel} (${node})\n`);
-      const failuresFile = path.join(os.tmpdir(), `kubectl-tempcreds-failures-${process.pid}-${failures.length}.txt`);
+      // In a directory of its own: a predictable name in the shared temp directory could be planted.
+      const failuresFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kubectl-tempcreds-failures-')), 'failed.txt');
       const reporters = runnerFlags.some((flag) => flag.startsWith('--test-reporter'))
         ? []
         : ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${FAILURE_REPORTER}`, `--test-reporter-destination=${failuresFile}`];
