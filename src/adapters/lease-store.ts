@@ -8,13 +8,8 @@ import { parseLeaseId, type LeaseRecord } from '../core/lease.js';
 import { leaseRecordProblems } from '../core/lease-record.js';
 import { roleNameProblem } from '../core/role-spec.js';
 import { listFiles, parseJsonFile, readTextIfExists, removeFile, writeFileAtomic } from './files.js';
+import { leaseRecordFile } from './paths.js';
 import { checkDirectories, directoryChain } from './private-dirs.js';
-
-/** Where the record of lease `id` lives under `directory`. */
-export function leaseRecordFile(directory: string, id: string): string {
-  const { role, suffix } = parseLeaseId(id);
-  return join(directory, role, `${suffix}.json`);
-}
 
 function isLeaseId(id: string): boolean {
   try {

@@ -9,6 +9,7 @@
 
 import { homedir } from 'node:os';
 import { join, posix, win32 } from 'node:path';
+import { parseLeaseId } from '../core/lease.js';
 
 export interface StatePaths {
   /** Role definitions: configuration the user wrote. */
@@ -26,6 +27,12 @@ const APP = 'kubectl-tempcreds';
 /** The file token store's directory under the cache directory. */
 export function tokenDirectory(cache: string): string {
   return join(cache, 'tokens');
+}
+
+/** Where the record of lease `id` lives under `directory` (the leases directory). */
+export function leaseRecordFile(directory: string, id: string): string {
+  const { role, suffix } = parseLeaseId(id);
+  return join(directory, role, `${suffix}.json`);
 }
 
 /** The platform's own base directories, and the tool's cache directory (Windows keeps caches below the app's folder). */

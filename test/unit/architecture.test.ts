@@ -100,6 +100,15 @@ describe('the built bundles (the release build, without test hooks)', () => {
     assert.deepEqual([...new Set([...source.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]))].sort(), ['./main.js', 'keytar']);
   });
 
+  it('the cache hit holds no role or lease-record validation (parsed on every kubectl call, used only on the full path)', async () => {
+    const { outputs } = await build();
+    const hit = Object.keys(outputs).find((file) => file.endsWith('dist/exec/hit.cjs'));
+    assert.ok(hit, 'no hit bundle in the build: the layout changed and this check reads nothing');
+    const inputs = Object.keys(outputs[hit]!.inputs);
+    assert.ok(inputs.includes('src/exec/hit.ts'), 'the hit bundle names no inputs: this check reads nothing');
+    assert.deepEqual(inputs.filter((input) => /src\/core\/(role-spec|label-selector|policy-rules|lease-record)\.ts$/.test(input)), []);
+  });
+
   it('a local `issue` loads nothing of delegated issuance: no jose, no sealed tokens, no request status', async () => {
     const { outputs } = await build();
     const outputOf = (source: string): string => {
