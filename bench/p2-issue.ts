@@ -42,7 +42,12 @@ export async function benchIssue(ctx: BenchContext): Promise<Figures> {
     p2_node_floor_ms: round(timed.node!.medianMs, 1),
     p2_node_floor_vs_kubectl_create_token: round(timed.node!.medianMs / kubectl),
     p2_runs_per_command: timed.kubectl!.runs,
-    ...(BASELINE_TOOL ? { p2_issue_vs_baseline: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs / timed[`baseline_${mode}`]!.medianMs)])) } : {}),
+    ...(BASELINE_TOOL
+      ? {
+          p2_issue_vs_baseline: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs / timed[`baseline_${mode}`]!.medianMs)])),
+          p2_issue_cpu_vs_baseline: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.cpuMs / timed[`baseline_${mode}`]!.cpuMs)])),
+        }
+      : {}),
     p6_sea_issue_vs_npm: round(timed.sea_A!.medianMs / timed.A!.medianMs),
     p6_sea_issue_ms: round(timed.sea_A!.medianMs, 1),
   };

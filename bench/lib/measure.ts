@@ -1,6 +1,7 @@
 // Timing whole commands: hyperfine (-N, no shell) in alternating rounds, so the commands of
 // one comparison are measured in the same minutes of a noisy machine, each round with its
-// own warm-up and in the reverse order of the previous one. Medians of all runs.
+// own warm-up and in the reverse order of the previous one. Medians of all runs, and the CPU
+// time (user + system) each run cost on average: on a shared machine the steadier of the two.
 
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { join } from 'node:path';
 
 export interface Timing {
   medianMs: number;
+  /** Mean user + system CPU time of a run. */
+  cpuMs: number;
   runs: number;
 }
 
@@ -31,6 +34,7 @@ export function median(values: number[]): number {
 export function compareCommands(commands: Record<string, string>, options: CompareOptions): Record<string, Timing> {
   const dir = mkdtempSync(join(tmpdir(), 'tempcreds-bench-'));
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((name) => [name, []]));
+  const cpuSeconds: Record<string, number> = Object.fromEntries(Object.keys(commands).map((name) => [name, 0]));
   try {
     for (let round = 0; round < options.rounds; round++) {
       const order = round % 2 === 0 ? Object.keys(commands) : Object.keys(commands).reverse();
@@ -40,13 +44,16 @@ export function compareCommands(commands: Record<string, string>, options: Compa
       const run = spawnSync('hyperfine', args, { env: options.env, encoding: 'utf8' });
       if (run.error) throw new Error(`hyperfine did not run (${run.error.message}); install it: apt-get install -y hyperfine`);
       if (run.status !== 0) throw new Error(`hyperfine failed: ${failingCommand(commands, options.env) ?? run.stderr.slice(-2000)}`);
-      const { results } = JSON.parse(readFileSync(exported, 'utf8')) as { results: { command: string; times: number[] }[] };
-      for (const result of results) times[result.command]!.push(...result.times.map((seconds) => seconds * 1000));
+      const { results } = JSON.parse(readFileSync(exported, 'utf8')) as { results: { command: string; times: number[]; user: number; system: number }[] };
+      for (const result of results) {
+        times[result.command]!.push(...result.times.map((seconds) => seconds * 1000));
+        cpuSeconds[result.command]! += (result.user + result.system) * result.times.length;
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, { medianMs: median(values), runs: values.length }]));
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, { medianMs: median(values), cpuMs: (cpuSeconds[name]! * 1000) / values.length, runs: values.length }]));
 }
 
 /** Which command fails when run once more, with its stderr's end (never its stdout: it may hold a token). */
