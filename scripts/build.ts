@@ -106,6 +106,20 @@ const asciiStringWidth: esbuild.Plugin = {
   },
 };
 
+/**
+ * yargs guesses its own version from the nearest package.json, and in a bundle it cannot find its
+ * own: it walks up from the working directory, listing every directory on the way (in /tmp here,
+ * 15 000 entries: ~15 ms of every command), and parses whatever package.json it meets. The tool
+ * sets its version itself and takes no configuration from package.json: the search finds nothing.
+ */
+const noPackageJsonSearch: esbuild.Plugin = {
+  name: 'no-package-json-search',
+  setup(build) {
+    build.onResolve({ filter: /^escalade\/sync$/ }, () => ({ path: 'escalade/sync', namespace: 'no-package-json-search' }));
+    build.onLoad({ filter: /.*/, namespace: 'no-package-json-search' }, () => ({ contents: 'export default function findUp() { return undefined; }', loader: 'js' }));
+  },
+};
+
 /** Release builds: src/test-hooks/no-faults.ts wherever src/test-hooks/faults.ts is imported. */
 const withoutTestHooks: esbuild.Plugin = {
   name: 'without-test-hooks',
@@ -140,7 +154,7 @@ export const commonOptions: esbuild.BuildOptions = {
   legalComments: 'none',
   external: EXTERNAL,
   define: buildConstants,
-  plugins: [withoutTestHooks, clientNodeHasNoSideEffects, nativeWhatwgUrl, asciiStringWidth],
+  plugins: [withoutTestHooks, clientNodeHasNoSideEffects, nativeWhatwgUrl, asciiStringWidth, noPackageJsonSearch],
   logLevel: 'warning',
 };
 

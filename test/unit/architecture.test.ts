@@ -109,6 +109,12 @@ describe('the built bundles (the release build, without test hooks)', () => {
     assert.deepEqual(inputs.filter((input) => /src\/core\/(role-spec|label-selector|policy-rules|lease-record)\.ts$/.test(input)), []);
   });
 
+  it('the CLI does not search the working directory and its parents for a package.json (yargs guessing its version)', async () => {
+    const { inputs } = await build();
+    assert.ok(Object.keys(inputs).some((input) => input.includes('node_modules/yargs/')), 'yargs is not in the build: this check reads nothing');
+    assert.deepEqual(Object.keys(inputs).filter((input) => input.includes('node_modules/escalade/')), []);
+  });
+
   it('a local `issue` loads nothing of delegated issuance: no jose, no sealed tokens, no request status', async () => {
     const { outputs } = await build();
     const outputOf = (source: string): string => {
