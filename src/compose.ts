@@ -20,17 +20,18 @@ import { RoleStore } from './adapters/role-store.js';
 import { applyCrd, ClusterRoleStore, clusterTarget } from './adapters/cluster-roles.js';
 import { ClusterRbac } from './adapters/role-grants.js';
 import { inspectStateDirectories } from './adapters/state-check.js';
+import { sweepExpiredLeases } from './adapters/background-sweep.js';
 import { evictTokens, openTokenCache } from './adapters/token-cache.js';
 import type { DoctorPorts } from './app/doctor.js';
 import type { CredentialPorts, RememberedFailure } from './app/get-credential.js';
 import type { GcDeps } from './app/gc.js';
-import type { IssueDeps } from './app/issue.js';
+import { issueLease, type IssueDeps } from './app/issue.js';
 import type { KubeconfigPorts } from './app/kubeconfig.js';
 import type { AuditSink, Clock, IssuerIdentity, KubernetesPort, LeaseRepository, RoleGrantPort, RoleRepository } from './app/ports.js';
 import type { RequesterPort, RequestLeaseDeps } from './app/request-lease.js';
 import type { DelegationCheckPort } from './app/doctor-delegated.js';
 import type { LeaseRecord } from './core/lease.js';
-import type { RevokeDeps } from './app/revoke.js';
+import { revokeLeases, type RevokeDeps } from './app/revoke.js';
 import { checkedRoles, clusterIssuingRoles } from './app/roles.js';
 import { leaseSources, searchNamespaces, type LeaseSources } from './app/leases.js';
 import type { RunPorts } from './app/run.js';
@@ -161,10 +162,8 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
         return requestLease({ ...requestLeaseDeps(waitMs, { tokenCacheKey: key }), connect: () => connectRequester(requesterContext) }, request);
       },
       leaseIsLive: async (leaseId) => (await leases.get(leaseId).catch(() => undefined)) !== undefined,
-      issue: async (request, { role, issuerContext, key }) => {
-        const { issueLease } = await import('./app/issue.js');
-        return issueLease({ ...issueDeps, connect: () => connect(issuerContext), getRole: async () => role, saveLease: (lease) => leases.save({ ...lease, tokenCacheKey: key }) }, request);
-      },
+      issue: async (request, { role, issuerContext, key }) =>
+        issueLease({ ...issueDeps, connect: () => connect(issuerContext), getRole: async () => role, saveLease: (lease) => leases.save({ ...lease, tokenCacheKey: key }) }, request),
       failures: {
         recall: async (key) => {
           const text = await readTextIfExists(failureFile(key)).catch(() => undefined);
@@ -241,7 +240,7 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
     /** `run`'s ports; `warn` says what happens on stderr. */
     runPorts: (warn: (message: string) => void, delegation?: { waitMs: number }): RunPorts => ({
       issue: async (request) =>
-        delegation ? (await import('./app/request-lease.js')).requestLease(requestLeaseDeps(delegation.waitMs), request) : (await import('./app/issue.js')).issueLease(issueDeps, request),
+        delegation ? (await import('./app/request-lease.js')).requestLease(requestLeaseDeps(delegation.waitMs), request) : issueLease(issueDeps, request),
       // The cluster as the issuing context reaches it (delegated: the requester's own context).
       connect: delegation ? connectRequester : connect,
       privateDirectory: async () => {
@@ -251,11 +250,11 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
       writePrivateFile: writeFileAtomic,
       runner: { run: async (...invocation) => (await import('./adapters/process-runner.js')).processRunner(env).run(...invocation) },
       // The lease was never cached: nothing to evict.
-      revoke: async (lease) => (await (await import('./app/revoke.js')).revokeLeases({ connect, connectRequester, deleteLease, audit, now }, [lease]))[0],
+      revoke: async (lease) => (await revokeLeases({ connect, connectRequester, deleteLease, audit, now }, [lease]))[0],
       warn,
     }),
     /** After an issuance: a detached sweep of expired local leases (at most every few minutes). */
-    sweep: async () => (await import('./adapters/background-sweep.js')).sweepExpiredLeases(paths.leases, now(), env),
+    sweep: () => sweepExpiredLeases(paths.leases, now(), env),
   };
 }
 

@@ -222,7 +222,7 @@ export async function applyCrd(target: ClusterTarget, crd: Manifest): Promise<'c
 export function clusterTarget({ kubeconfig, context, timeoutMs }: { kubeconfig?: string; context?: string; timeoutMs?: number }): () => Promise<ClusterTarget> {
   let target: Promise<ClusterTarget> | undefined;
   return () =>
-    (target ??= Promise.all([import('./kube-config.js'), import('./kube-errors.js'), import('./kube-connections.js')]).then(([{ loadKubeConfig }, { toKubeError }, { KubeConnection }]) => {
+    (target ??= import('./kube.js').then(({ loadKubeConfig, toKubeError, KubeConnection }) => {
       const config = loadKubeConfig({ kubeconfig, context });
       const cluster = config.getCurrentCluster();
       if (!cluster) throw operationFailed(`the kubeconfig context "${config.getCurrentContext()}" names no cluster; choose another with --context`);

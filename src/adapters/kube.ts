@@ -11,6 +11,8 @@ import { KubeIssuanceApi } from './kube-issuance.js';
 import { applyManifest, labelsOf, servedApiVersion, serverSideApply } from './kube-setup.js';
 
 export { kubeconfigSource, loadKubeConfig, type KubeTarget } from './kube-config.js';
+export { KubeConnection } from './kube-connections.js';
+export { toKubeError } from './kube-errors.js';
 
 export class KubeClient extends KubeIssuanceApi implements IssuerSetupPort, IssuerCheckPort {
   apply(manifest: Manifest): Promise<'created' | 'configured' | 'unchanged'> {

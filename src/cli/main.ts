@@ -8,6 +8,7 @@ import { CommandExit, exitCodeOf, invalidInput } from '../core/errors.js';
 import type { Dispatch } from './command-spec.js';
 import { commandTable } from './command-table.js';
 import { processEdges, useEdges, type CliEdges } from './edges.js';
+import { printError } from './io.js';
 import { withGlobalOptions } from './global-flags.js';
 import { programName } from './program.js';
 
@@ -47,7 +48,6 @@ export async function main(args: string[], { scriptPath = process.argv[1], dispa
     return 0;
   } catch (error) {
     if (error instanceof CommandExit) return error.code;
-    const { printError } = await import('./io.js');
     printError((error as Error).message ?? String(error));
     return exitCodeOf(error);
   }
