@@ -3,9 +3,14 @@
 // for the same ServiceAccount `app` and TTL, bound to a Secret as the issuer guard requires (one
 // TokenRequest, nothing created, nothing to revoke: the floor of any tool that hands out a token). For scale, the floor of a Node.js
 // tool, and the goal's denominator: floor/token-request.mjs, one TokenRequest with node:https
-// and nothing else, same identity and TTL. P6: the release's single executable issuing mode A.
+// and nothing else, same identity and TTL. The floor of mode A on this tool's own packages and
+// protocol: floor/issue-mode-a.mjs (yargs, client-node's KubeConfig, the anchor and its bound
+// token, a lease record), bundled as the tool is. P6: the release's single executable issuing mode A.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundleSingleFile } from '../scripts/build.ts';
 import { pkiPaths } from '../test/controlplane/pki.ts';
 import { compareCommands, round } from './lib/measure.ts';
 import { seaBinary } from './lib/sea.ts';
@@ -24,9 +29,11 @@ export async function benchIssue(ctx: BenchContext): Promise<Figures> {
   await ctx.admin.create(`/api/v1/namespaces/${ctx.ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'p2-bound' } }, true);
   const bound = { name: 'p2-bound', uid: (await ctx.admin.request('GET', `/api/v1/namespaces/${ctx.ns}/secrets/p2-bound`)).body.metadata.uid as string };
   const floor = [join(ROOT, 'bench', 'floor', 'token-request.mjs'), ctx.cluster.server, pki.ca.cert, issuer.cert, issuer.key, ctx.ns, SERVICE_ACCOUNT, TTL_SECONDS, bound.name, bound.uid];
+  const packageFloor = await bundlePackageFloor();
   const commands: Record<string, string> = {
     kubectl: `kubectl create token ${SERVICE_ACCOUNT} -n ${ctx.ns} --duration ${TTL} --bound-object-kind Secret --bound-object-name ${bound.name} --bound-object-uid ${bound.uid}`,
     node: `node ${floor.join(' ')}`,
+    package_floor_A: `node ${packageFloor} issue ${SERVICE_ACCOUNT} -n ${ctx.ns} --ttl ${TTL_SECONDS} --record ${join(home.home, 'floor-records')}`,
   };
   for (const mode of MODES) commands[mode] = `${TOOL} issue ${roles[mode]} -n ${ctx.ns} --ttl ${TTL} -o token`;
   commands.sea_A = `${seaBinary(ctx.log)} issue ${roles.A} -n ${ctx.ns} --ttl ${TTL} -o token`;
@@ -37,6 +44,9 @@ export async function benchIssue(ctx: BenchContext): Promise<Figures> {
   return {
     p2_issue_vs_node_floor: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs / nodeFloor)])),
     p2_issue_vs_kubectl_create_token: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs / kubectl)])),
+    p2_issue_vs_package_floor: { A: round(timed.A!.medianMs / timed.package_floor_A!.medianMs) },
+    p2_issue_cpu_vs_package_floor: { A: round(timed.A!.cpuMs / timed.package_floor_A!.cpuMs) },
+    p2_package_floor_ms: { A: round(timed.package_floor_A!.medianMs, 1) },
     p2_issue_ms: Object.fromEntries(MODES.map((mode) => [mode, round(timed[mode]!.medianMs, 1)])),
     p2_kubectl_create_token_ms: round(kubectl, 1),
     p2_node_floor_ms: round(timed.node!.medianMs, 1),
@@ -51,4 +61,15 @@ export async function benchIssue(ctx: BenchContext): Promise<Figures> {
     p6_sea_issue_vs_npm: round(timed.sea_A!.medianMs / timed.A!.medianMs),
     p6_sea_issue_ms: round(timed.sea_A!.medianMs, 1),
   };
+}
+
+/** floor/issue-mode-a.mjs as one CommonJS file, built with the tool's bundle options (yargs reads its own URL). */
+async function bundlePackageFloor(): Promise<string> {
+  const out = join(mkdtempSync(join(tmpdir(), 'tempcreds-bench-floor-')), 'issue-mode-a.cjs');
+  await bundleSingleFile(join(ROOT, 'bench', 'floor', 'issue-mode-a.mjs'), out, {
+    define: { 'import.meta.url': '__floorModuleUrl' },
+    banner: { js: "const __floorModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'error',
+  });
+  return out;
 }
