@@ -54,8 +54,9 @@ async function main() {
     apiVersion: 'v1',
     kind: 'Secret',
     type: 'Opaque',
-    // What the issuer guard lets the issuer create: a lease anchor's labels.
-    metadata: { name: `floor-${suffix}`, labels: { 'app.kubernetes.io/managed-by': 'kubectl-tempcreds', 'tempcreds.dev/role': 'floor', 'tempcreds.dev/lease': suffix } },
+    // The label the issuer guard requires of the issuer's Secrets; no lease label (not a lease of
+    // the tool's); the bench deletes them by the last one.
+    metadata: { name: `floor-${suffix}`, labels: { 'app.kubernetes.io/managed-by': 'kubectl-tempcreds', 'bench.tempcreds.dev/floor': 'true' } },
   });
   const expiresAt = new Date(Date.now() + ttl * 1000).toISOString();
   const [, token] = await Promise.all([
