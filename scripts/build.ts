@@ -1,18 +1,20 @@
 // `npm run build` (also `prepare`, and `npm test` before it runs): type-checks with tsc, then
-// bundles with esbuild into dist/, minified — the cache hit as one small CommonJS file, the
-// rest as ES modules with code splitting:
+// bundles with esbuild into dist/, minified, all CommonJS:
 //
-//   dist/exec/hit.cjs   `token`'s cache hit, a small CommonJS bundle that loads nothing else;
-//                       anything but a hit goes on to ↓
-//   dist/exec/main.js   the full exec credential entry
-//   dist/cli/main.js    every other command: the command table's specs (enough for __complete)
-//   dist/chunks/*.js    shared code and the lazily imported parts — yargs, each command's
-//                       handler, the Kubernetes client (@kubernetes/client-node), issuance,
-//                       locks — loaded only when called
+//   dist/exec/hit.cjs    `token`'s cache hit, small, loads nothing else; anything but a hit
+//                        goes on to ↓
+//   dist/exec/main.cjs   the full exec credential entry
+//   dist/cli/main.cjs    every other command: the command table's specs (enough for __complete)
+//                        and, initialised only when called, each command's handler
+//   dist/vendor/*.cjs    the packages (yargs, @kubernetes/client-node, js-yaml, proper-lockfile,
+//                        jose), each required when the code that imports it first runs
 //
-// One module graph per process instead of ~50–500 files is what makes a cache hit cheap and
-// cuts the ~650 ms import of client-node to a fraction (see bench/RESULTS.md). keytar (a native
-// addon) stays external and is resolved from node_modules at run time.
+// Each entry holds all of this tool's own code it can reach: what a command does not call is
+// parsed but never run (esbuild wraps lazily imported modules in initialisers). One file per
+// entry plus the packages it uses, and CommonJS: ES modules would cost every command the ES module
+// loader's start-up, an asynchronous read and a link step per file (bench/RESULTS.md, #12). The
+// ~650 ms import of client-node's ~500 files becomes one read of its part this tool uses.
+// keytar (a native addon) stays external and is resolved from node_modules at run time.
 //
 // Reuse: `bundleSingleFile()` builds one self-contained CommonJS file (no chunks, no dynamic
 // imports of files) from the same options; `bundleSingleExecutable()` builds the two a Node
@@ -27,7 +29,7 @@
 //   tsx scripts/build.ts --no-typecheck  dist/ only
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,14 +42,14 @@ export const TEST_BUILD = join(ROOT, '.test-build');
 
 export type Flavour = 'release' | 'test';
 
-/** Output path (without .js) → source. The paths keep bin/kubectl-tempcreds and relative URLs working. */
+/** Output path (without .cjs) → source. The paths keep bin/kubectl-tempcreds and relative URLs working. */
 export const ENTRY_POINTS = { 'exec/main': 'src/exec/main.ts', 'cli/main': 'src/cli/main.ts' };
 
 /** Native addons cannot be bundled. */
 export const EXTERNAL = ['keytar'];
 
-/** The cache-hit bundle: CommonJS, no chunks; it imports the full exec entry only on a miss. */
-const HIT_ENTRY = { source: 'src/exec/hit.ts', out: 'exec/hit.cjs', external: ['./main.js'] };
+/** The cache-hit bundle: it loads the full exec entry only on a miss. */
+const HIT_ENTRY = { source: 'src/exec/hit.ts', out: 'exec/hit.cjs' };
 
 /**
  * client-node's generated code is free of import-time side effects, but its package.json does not
@@ -176,8 +178,37 @@ export const commonOptions: esbuild.BuildOptions = {
   logLevel: 'warning',
 };
 
-// Bundled CommonJS dependencies call require() for Node's builtins; an ES module has none.
-const requireShim = "import{createRequire as __tcCreateRequire}from'node:module';const require=__tcCreateRequire(import.meta.url);";
+/**
+ * The packages bundled as files of their own, dist/vendor/NAME.cjs, each loaded (require) when
+ * the code that imports it first runs, with the names the tool imports from it (client-node and
+ * jose export far more: only these are kept). architecture.test.ts checks the lists against src/.
+ */
+export const VENDORS: Record<string, readonly string[]> = {
+  yargs: ['default'],
+  '@kubernetes/client-node': ['KubeConfig'],
+  'js-yaml': ['default'],
+  'proper-lockfile': ['default'],
+  jose: ['CompactEncrypt', 'compactDecrypt', 'decodeProtectedHeader', 'exportJWK', 'generateKeyPair', 'importJWK'],
+};
+
+const vendorFile = (name: string) => `${name.replace(/^@/, '').replace(/\//g, '-')}.cjs`;
+
+/** Imports of a vendored package become a require() of its file in dist/vendor/, from dist/<entry>/. */
+const vendoredPackages: esbuild.Plugin = {
+  name: 'vendored-packages',
+  setup(build) {
+    const names = new RegExp(`^(${Object.keys(VENDORS).map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter: names }, (args) => ({ path: args.path, namespace: 'vendored' }));
+    build.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({ contents: `export { ${VENDORS[args.path]!.join(', ')} } from ${JSON.stringify(`../vendor/${vendorFile(args.path)}`)};`, loader: 'js' }));
+    build.onResolve({ filter: /^\.\.\/vendor\// }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/** ES modules inside a CommonJS bundle (yargs' createRequire(import.meta.url), build-info's package.json) get the bundle's own URL. */
+const moduleUrl = {
+  define: { 'import.meta.url': '__tempcredsModuleUrl' },
+  banner: { js: "var __tempcredsModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
 
 /**
  * dist/ under `root` (default: the package's own). The test flavour keeps the test hooks and needs
@@ -186,45 +217,50 @@ const requireShim = "import{createRequire as __tcCreateRequire}from'node:module'
 export async function bundleDist({ flavour = 'release', root = flavour === 'test' ? TEST_BUILD : ROOT }: { flavour?: Flavour; root?: string } = {}): Promise<esbuild.Metafile> {
   const started = Date.now();
   const dist = join(root, 'dist');
-  const plugins = flavour === 'test' ? commonOptions.plugins!.filter((plugin) => plugin !== withoutTestHooks) : commonOptions.plugins;
+  const plugins = flavour === 'test' ? commonOptions.plugins!.filter((plugin) => plugin !== withoutTestHooks) : commonOptions.plugins!;
   // Elsewhere, the launchers and the package.json (the CLI reads its version there) go beside dist/.
   if (root !== ROOT) {
     cpSync(join(ROOT, 'bin'), join(root, 'bin'), { recursive: true });
     cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
   }
-  const [modules, hit] = await Promise.all([
-    esbuild.build({
-      ...commonOptions,
-      plugins,
-      entryPoints: Object.entries(ENTRY_POINTS).map(([out, source]) => ({ in: source, out })),
-      outdir: dist,
-      format: 'esm',
-      splitting: true,
-      chunkNames: 'chunks/[name]-[hash]',
-      banner: { js: requireShim },
-      metafile: true,
-    }),
-    bundleSingleFile(HIT_ENTRY.source, join(dist, HIT_ENTRY.out), { plugins, external: [...EXTERNAL, ...HIT_ENTRY.external] }),
+  const builds = await Promise.all([
+    ...Object.entries(ENTRY_POINTS).map(([out, source]) =>
+      bundleSingleFile(source, join(dist, `${out}.cjs`), { ...moduleUrl, plugins: [...plugins, vendoredPackages], external: EXTERNAL }),
+    ),
+    ...Object.entries(VENDORS).map(([name, exported]) =>
+      bundleSingleFile(`vendor:${name}`, join(dist, 'vendor', vendorFile(name)), {
+        ...moduleUrl,
+        plugins: [...plugins, vendorEntry(name, exported)],
+        external: EXTERNAL,
+      }),
+    ),
+    bundleSingleFile(HIT_ENTRY.source, join(dist, HIT_ENTRY.out), { plugins: [...plugins, fullEntryOnMiss], external: EXTERNAL }),
   ]);
-  dropUnusedRequireShims(Object.keys(modules.metafile.outputs).filter((file) => file.endsWith('.js')));
-  const outputs = { ...modules.metafile.outputs, ...hit.outputs };
-  pruneStale(dist, new Set(Object.keys(outputs).map((file) => resolve(ROOT, file))), started);
-  return { inputs: { ...modules.metafile.inputs, ...hit.inputs }, outputs };
+  const metafile = { inputs: Object.assign({}, ...builds.map((build) => build.inputs)), outputs: Object.assign({}, ...builds.map((build) => build.outputs)) };
+  pruneStale(dist, new Set(Object.keys(metafile.outputs).map((file) => resolve(ROOT, file))), started);
+  return metafile;
 }
 
-/**
- * esbuild puts the banner on every chunk, but only the few holding bundled CommonJS call
- * require(); in the others the shim is an import of node:module and a createRequire() each
- * (an `issue` loads ~50 files).
- */
-function dropUnusedRequireShims(files: string[]): void {
-  for (const file of files) {
-    const path = resolve(ROOT, file);
-    const text = readFileSync(path, 'utf8');
-    const body = text.slice(requireShim.length);
-    if (text.startsWith(requireShim) && !/\brequire\b/.test(body)) writeFileSync(path, body.replace(/^\n/, ''));
-  }
+/** The entry of a vendor file: the package's names the tool imports, and nothing else of it. */
+function vendorEntry(name: string, exported: readonly string[]): esbuild.Plugin {
+  return {
+    name: 'vendor-entry',
+    setup(build) {
+      build.onResolve({ filter: /^vendor:/ }, (args) => ({ path: args.path, namespace: 'vendor-entry' }));
+      build.onLoad({ filter: /.*/, namespace: 'vendor-entry' }, () => ({ contents: `export { ${exported.join(', ')} } from ${JSON.stringify(name)};`, resolveDir: ROOT, loader: 'js' }));
+    },
+  };
 }
+
+/** The cache hit hands a miss to the full exec entry beside it (dist/exec/main.cjs), required only then. */
+const fullEntryOnMiss: esbuild.Plugin = {
+  name: 'full-entry-on-miss',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/main\.js$/ }, (args) => (args.importer === join(ROOT, HIT_ENTRY.source) ? { path: 'full-entry', namespace: 'full-entry' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'full-entry' }, () => ({ contents: "module.exports = require('./main.cjs');", loader: 'js' }));
+    build.onResolve({ filter: /^\.\/main\.cjs$/ }, (args) => (args.namespace === 'full-entry' ? { path: args.path, external: true } : undefined));
+  },
+};
 
 /** One self-contained CommonJS file (for a Node single executable): lazy imports become lazy inits. */
 export async function bundleSingleFile(entry: string, outfile: string, options: esbuild.BuildOptions = {}): Promise<esbuild.Metafile> {

@@ -20,7 +20,6 @@ import { RoleStore } from './adapters/role-store.js';
 import { applyCrd, ClusterRoleStore, clusterTarget } from './adapters/cluster-roles.js';
 import { ClusterRbac } from './adapters/role-grants.js';
 import { inspectStateDirectories } from './adapters/state-check.js';
-import { sweepExpiredLeases } from './adapters/background-sweep.js';
 import { evictTokens, openTokenCache } from './adapters/token-cache.js';
 import type { DoctorPorts } from './app/doctor.js';
 import type { CredentialPorts, RememberedFailure } from './app/get-credential.js';
@@ -254,7 +253,7 @@ export function compose(globals: Globals, env: NodeJS.ProcessEnv = process.env, 
       warn,
     }),
     /** After an issuance: a detached sweep of expired local leases (at most every few minutes). */
-    sweep: () => sweepExpiredLeases(paths.leases, now(), env),
+    sweep: async () => (await import('./adapters/background-sweep.js')).sweepExpiredLeases(paths.leases, now(), env),
   };
 }
 

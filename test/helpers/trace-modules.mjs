@@ -1,14 +1,25 @@
-// `node --import ./trace-modules.mjs …` appends the URL of every module the process loads
-// (ES modules and CommonJS, through the module hooks) to the file $TRACE_MODULES_FILE:
-// what a test reads to prove that a path does not load something.
+// `node --import ./trace-modules.mjs …` appends the URL of every module the process loads to the
+// file $TRACE_MODULES_FILE: ES modules through the module hooks, CommonJS files as require()
+// loads them (Node 20's hooks do not see a require() from CommonJS). What a test reads to prove
+// that a path does not load something.
 import { appendFileSync } from 'node:fs';
-import { register } from 'node:module';
+import Module, { register } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { isMainThread } from 'node:worker_threads';
 
+const record = (url) => appendFileSync(process.env.TRACE_MODULES_FILE, `${url}\n`);
+
 // The hooks run in their own thread, which imports this file again: only the main thread registers.
-if (isMainThread) register(import.meta.url);
+if (isMainThread) {
+  register(import.meta.url);
+  const load = Module.prototype.load;
+  Module.prototype.load = function (filename) {
+    record(pathToFileURL(filename).href);
+    return load.call(this, filename);
+  };
+}
 
 export async function load(url, context, next) {
-  appendFileSync(process.env.TRACE_MODULES_FILE, `${url}\n`);
+  record(url);
   return next(url, context);
 }

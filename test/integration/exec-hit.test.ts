@@ -13,11 +13,11 @@ import { BIN_DIR, runProcess, tempcreds, type Tempcreds } from '../helpers/tempc
 const HIT_BUNDLE = join(BIN_DIR, '..', 'dist', 'exec', 'hit.cjs');
 
 describe('the cache-hit bundle', () => {
-  it('loads only Node built-ins; the full entry and keytar only through dynamic import', () => {
+  it('loads only Node built-ins; the full entry (on a miss) and keytar (to write the keychain) only when called', () => {
     const source = readFileSync(HIT_BUNDLE, 'utf8');
     const required = [...source.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
-    assert.deepEqual([...new Set(required.filter((id) => !id.startsWith('node:')))], []);
-    assert.deepEqual([...new Set([...source.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]))].sort(), ['./main.js', 'keytar']);
+    assert.deepEqual([...new Set(required.filter((id) => !id.startsWith('node:')))], ['./main.cjs']);
+    assert.deepEqual([...new Set([...source.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]))].sort(), ['keytar']);
   });
 });
 
@@ -81,13 +81,13 @@ describe('32 parallel token calls on a cold cache', () => {
     const tool = tempcreds(testCluster().kubeconfig, { KUBECTL_TEMPCREDS_TOKEN_CACHE: 'file' });
     const role = uniqueName('burst');
     assert.equal((await tool.run(['role', 'create', role, '--service-account', 'app', '--allowed-namespaces', ns])).status, 0);
-    // NODE_DEBUG=esm: only a process that loads the full entry (an ES module) prints ESM lines.
-    const env = { ...tool.env, NODE_DEBUG: 'esm' };
+    // NODE_DEBUG=module: each process says which files it loads; only one may load the full entry.
+    const env = { ...tool.env, NODE_DEBUG: 'module' };
     const results = await Promise.all(Array.from({ length: 32 }, () => runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env })));
     assert.deepEqual(results.map((result) => result.status), Array(32).fill(0));
     const tokens = new Set(results.map((result) => (JSON.parse(result.stdout) as { status: { token: string } }).status.token));
     assert.equal(tokens.size, 1);
-    assert.equal(results.filter((result) => /^ESM \d+:/m.test(result.stderr)).length, 1);
+    assert.equal(results.filter((result) => /^MODULE \d+: load "[^"]*[/\\]exec[/\\]main\.cjs"/m.test(result.stderr)).length, 1);
     assert.equal(readdirSync(join(tool.home, 'leases', role)).filter((file) => file.endsWith('.json')).length, 1);
   });
 });

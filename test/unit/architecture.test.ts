@@ -2,15 +2,15 @@
 // the built cache-hit bundle: a change that breaks one fails here, naming the import.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import type { Metafile } from 'esbuild';
-import { bundleDist } from '../../scripts/build.ts';
+import { VENDORS, bundleDist } from '../../scripts/build.ts';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 
@@ -88,16 +88,17 @@ describe('the built bundles (the release build, without test hooks)', () => {
     const source = readFileSync(bundle, 'utf8');
     const required = new Set([...source.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!));
     assert.ok(required.size > 0, 'no require() found: the bundle format changed and this check reads nothing');
-    // node:net is the keychain's D-Bus reader (adapters/secret-service.ts), initialised only when the memo names the keychain.
-    assert.deepEqual([...required].filter((id) => !['node:fs', 'node:path', 'node:os', 'node:net'].includes(id)), []);
+    // node:net is the keychain's D-Bus reader (adapters/secret-service.ts), initialised only when the memo names the keychain;
+    // ./main.cjs is the full exec entry, required only on a miss.
+    assert.deepEqual([...required].filter((id) => !['node:fs', 'node:path', 'node:os', 'node:net', './main.cjs'].includes(id)), []);
     const recorder = `const Module = require('node:module'); const seen = new Set(); const load = Module._load;
       Module._load = function (request, ...rest) { seen.add(request); return load.call(this, request, ...rest); };
       require(${JSON.stringify(bundle)}); process.stdout.write(JSON.stringify([...seen]));`;
     const loaded = JSON.parse(execFileSync(process.execPath, ['-e', recorder], { encoding: 'utf8' })) as string[];
     assert.ok(loaded.includes('node:fs'), 'the recorder saw no module load: this check reads nothing');
     assert.deepEqual(loaded.filter((id) => id !== bundle && !['node:fs', 'node:path', 'node:os'].includes(id)), [], 'modules the bundle loads when it starts');
-    // Only on a miss (the full entry) or with the keychain store: never on a file-cache hit.
-    assert.deepEqual([...new Set([...source.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]))].sort(), ['./main.js', 'keytar']);
+    // Only when keytar writes the keychain (a miss): never on a hit.
+    assert.deepEqual([...new Set([...source.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]))].sort(), ['keytar']);
   });
 
   it('the cache hit holds no role or lease-record validation (parsed on every kubectl call, used only on the full path)', async () => {
@@ -115,24 +116,47 @@ describe('the built bundles (the release build, without test hooks)', () => {
     assert.deepEqual(Object.keys(inputs).filter((input) => input.includes('node_modules/escalade/')), []);
   });
 
-  it('a local `issue` loads nothing of delegated issuance: no jose, no sealed tokens, no request status', async () => {
-    const { outputs } = await build();
-    const outputOf = (source: string): string => {
-      const found = Object.keys(outputs).find((file) => outputs[file]!.entryPoint === source);
-      assert.ok(found, `no output has the entry point ${source}: the layout changed and this check reads nothing`);
-      return found;
-    };
-    // What a process that runs `issue` loads: the CLI entry and the issue handler, with what they import statically.
-    const loaded = new Set<string>();
-    const visit = (file: string): void => {
-      if (loaded.has(file)) return;
-      loaded.add(file);
-      for (const { path, kind, external } of outputs[file]!.imports) if (kind === 'import-statement' && !external) visit(path);
-    };
-    visit(outputOf('src/cli/main.ts'));
-    visit(outputOf('src/cli/commands/issue.ts'));
-    const inputs = [...loaded].flatMap((file) => Object.keys(outputs[file]!.inputs));
-    assert.ok(inputs.includes('src/app/issue.ts'), 'the issue use case is not on the path: this check reads nothing');
-    assert.deepEqual(inputs.filter((input) => /node_modules\/jose\/|src\/core\/(sealed-token|request-status|delegated-request)\.ts$/.test(input)), []);
+  it('a local `issue` loads nothing of delegated issuance: not jose (dist/vendor/jose.cjs), which only sealed tokens use', async () => {
+    await build();
+    // A local role and an API server that refuses connections: issue goes as far as its first API call.
+    const home = mkdtempSync(join(tmpdir(), 'tempcreds-arch-home-'));
+    const kubeconfig = join(home, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+    );
+    const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      spawnSync(join(out, 'bin', 'kubectl-tempcreds'), args, { env: { ...process.env, KUBECTL_TEMPCREDS_HOME: join(home, 'state'), KUBECONFIG: kubeconfig, ...env }, encoding: 'utf8' });
+    try {
+      assert.equal(run(['role', 'create', 'r', '--service-account', 'app', '--allowed-namespaces', 'ns']).status, 0);
+      const issued = run(['issue', 'r', '-n', 'ns', '--request-timeout', '5s'], { NODE_DEBUG: 'module' });
+      assert.match(issued.stderr, /cannot reach the API server/);
+      const loaded = new Set([...issued.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((match) => relative(out, match[1]!)));
+      assert.ok(loaded.has(join('dist', 'vendor', 'kubernetes-client-node.cjs')), `issue did not reach the Kubernetes client: this check reads nothing (${[...loaded].join(', ')})`);
+      assert.ok(!loaded.has(join('dist', 'vendor', 'jose.cjs')), 'a local issue loaded jose');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('each vendored package exports what src/ imports from it (dist/vendor/ keeps only those names)', () => {
+    const imported = new Map<string, Set<string>>(Object.keys(VENDORS).map((name) => [name, new Set<string>()]));
+    for (const file of (readdirSync(SRC, { recursive: true }) as string[]).filter((name) => name.endsWith('.ts'))) {
+      const visit = (node: ts.Node): void => {
+        if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier) && imported.has(node.moduleSpecifier.text) && !node.importClause?.isTypeOnly) {
+          const names = imported.get(node.moduleSpecifier.text)!;
+          const clause = node.importClause;
+          if (clause?.name) names.add('default');
+          if (clause?.namedBindings && ts.isNamedImports(clause.namedBindings)) for (const element of clause.namedBindings.elements) if (!element.isTypeOnly) names.add((element.propertyName ?? element.name).text);
+          if (clause?.namedBindings && ts.isNamespaceImport(clause.namedBindings)) names.add('*');
+        }
+        // import('yargs'): the code takes its default export.
+        if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && ts.isStringLiteral(node.arguments[0]!) && imported.has(node.arguments[0].text)) imported.get(node.arguments[0].text)!.add('default');
+        ts.forEachChild(node, visit);
+      };
+      visit(ts.createSourceFile(file, readFileSync(join(SRC, file), 'utf8'), ts.ScriptTarget.Latest, true));
+    }
+    assert.ok(imported.get('@kubernetes/client-node')!.has('KubeConfig'), 'no import of client-node found: this check reads nothing');
+    assert.deepEqual(Object.fromEntries([...imported].map(([name, names]) => [name, [...names].sort()])), Object.fromEntries(Object.entries(VENDORS).map(([name, names]) => [name, [...names].sort()])));
   });
 });
