@@ -4,9 +4,11 @@
 // setup waits that long once.
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, it } from 'node:test';
+import { waitFor } from '../helpers/cluster.ts';
 import { createNamespace, createServiceAccount, testCluster, uniqueName } from '../helpers/fixtures.ts';
 import { BIN_DIR, runProcess, tempcreds, type Tempcreds } from '../helpers/tempcreds.ts';
 
@@ -82,8 +84,15 @@ describe('32 parallel token calls on a cold cache', () => {
     const role = uniqueName('burst');
     assert.equal((await tool.run(['role', 'create', role, '--service-account', 'app', '--allowed-namespaces', ns])).status, 0);
     // NODE_DEBUG=module: each process says which files it loads; only one may load the full entry.
-    const env = { ...tool.env, NODE_DEBUG: 'module' };
-    const results = await Promise.all(Array.from({ length: 32 }, () => runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env })));
+    // The issuing one pauses after its first API call until every process has started, so none
+    // arrives after the answer (a late one goes to the full path, which finds the cached token).
+    const env = { ...tool.env, NODE_DEBUG: 'module', KUBECTL_TEMPCREDS_TEST_FAULT: 'pause-after:1' };
+    const marker = join(tool.home, 'fault-paused');
+    const running = Promise.all(Array.from({ length: 32 }, () => runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env })));
+    await waitFor(() => existsSync(marker), { what: 'one process to issue and pause after its first API call' });
+    await sleep(5000);
+    rmSync(marker);
+    const results = await running;
     assert.deepEqual(results.map((result) => result.status), Array(32).fill(0));
     const tokens = new Set(results.map((result) => (JSON.parse(result.stdout) as { status: { token: string } }).status.token));
     assert.equal(tokens.size, 1);
