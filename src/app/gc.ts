@@ -5,6 +5,7 @@
 
 import type { AuditEvent } from '../core/audit.js';
 import { gcReason, groupLeases, indexAnchors, isAnchorCandidate, provenance, recordFromCluster, unlistedProblem, type AnchorIndex, type ClusterLease, type GcReason } from '../core/cluster-leases.js';
+import { anchorCompactor } from '../core/compact-anchor.js';
 import { EXPIRES_AT_ANNOTATION, MANAGED_SELECTOR, clusterMismatch, isExpired, issuedOn, type LeaseRecord, type ManagedObject } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
@@ -92,8 +93,8 @@ async function collectLocal(deps: GcDeps, records: LeaseRecord[], options: GcOpt
   return report;
 }
 
-/** A lease by namespace and id (a copied id in another namespace is another lease). */
-const keyOf = ({ namespace, id }: { namespace?: string; id: string }) => `${namespace} ${id}`;
+/** A lease by namespace and id (a copied id in another namespace is another lease); one flat string, as formatLeaseId's. */
+const keyOf = ({ namespace, id }: { namespace?: string; id: string }) => [namespace, id].join(' ');
 const leaseKey = (lease: ClusterLease) => keyOf({ namespace: lease.anchor.namespace, id: lease.id });
 
 interface Collector {
@@ -146,6 +147,7 @@ function collectorFor(kube: KubernetesPort, now: Date, options: GcOptions, repor
  */
 async function sweep(kube: KubernetesPort, now: Date, known: KnownNamespaces, collector: Collector, graceMs: number): Promise<string[]> {
   const anchors: AnchorIndex = indexAnchors([]);
+  const compact = anchorCompactor();
   const warnings = new Set<string>();
   /** Members of unexpired leases, by the anchor that vouched for them: grouped with it after the last page. */
   const unexpired = new Map<ManagedObject, ManagedObject[]>();
@@ -153,7 +155,8 @@ async function sweep(kube: KubernetesPort, now: Date, known: KnownNamespaces, co
   const owning = new Set<ManagedObject>();
   for await (const { objects: page, unlisted: forbidden } of managedPages(kube, MANAGED_SELECTOR, known, (warning) => warnings.add(warning))) {
     collector.unlisted.push(...forbidden);
-    indexAnchors(page, anchors);
+    // Anchors are held until after the last page, and compactly: their page's objects go with it.
+    indexAnchors(page.filter(isAnchorCandidate).map(compact), anchors);
     const expired: ManagedObject[] = [];
     for (const object of page.filter((object) => !isAnchorCandidate(object))) {
       const found = provenance(object, anchors);
