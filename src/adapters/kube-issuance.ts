@@ -166,7 +166,7 @@ const REPEATED_VALUES = new Set([ROLE_LABEL, SERVICE_ACCOUNT_ANNOTATION, ISSUED_
 
 /**
  * The tool's own labels or annotations (RESERVED_PREFIX: all it reads of a listed object), repeated
- * values shared: gc keeps every anchor of the cluster until its last page (10 000 leases: ~10 MB).
+ * values shared: gc keeps every anchor of the cluster until its last page.
  */
 function ownKeys(map: Record<string, string> | undefined, shared: (value: string) => string): Record<string, string> {
   const own: Record<string, string> = {};
