@@ -111,8 +111,8 @@ export class KubeIssuanceApi extends KubeApi implements KubernetesPort {
     return { objects: lists.flatMap((list) => list.objects), unlisted: lists.flatMap((list) => list.unlisted) };
   }
 
-  async *listManagedPages(selector: string, namespaces?: string[]): AsyncGenerator<ManagedListing> {
-    for (const { kind, namespace } of listScopes(namespaces)) yield* this.pagesOf(kind, selector, namespace);
+  async *listManagedPages(selector: string, namespaces?: string[], kinds?: readonly string[]): AsyncGenerator<ManagedListing> {
+    for (const { kind, namespace } of listScopes(namespaces, kinds)) yield* this.pagesOf(kind, selector, namespace);
   }
 
   /** One kind's matching objects, a page of LIST_PAGE_SIZE at a time; only the metadata a lease needs is kept. */
@@ -166,7 +166,7 @@ const REPEATED_VALUES = new Set([ROLE_LABEL, SERVICE_ACCOUNT_ANNOTATION, ISSUED_
 
 /**
  * The tool's own labels or annotations (RESERVED_PREFIX: all it reads of a listed object), repeated
- * values shared: gc keeps every anchor of the cluster until its last page (10 000 leases: ~10 MB).
+ * values shared: gc keeps every anchor of the cluster until its last page.
  */
 function ownKeys(map: Record<string, string> | undefined, shared: (value: string) => string): Record<string, string> {
   const own: Record<string, string> = {};
@@ -204,7 +204,7 @@ function tokenRequest(spec: TokenSpec, boundTo: CreatedRef): KubeRequest {
   };
 }
 
-/** What to list, in LISTING_ORDER: each kind cluster-wide, or each namespaced kind in each namespace. */
-function listScopes(namespaces: string[] | undefined): { kind: string; namespace?: string }[] {
-  return LISTING_ORDER.flatMap((kind) => (namespaces && isNamespacedKind(kind) ? namespaces.map((namespace) => ({ kind, namespace })) : [{ kind }]));
+/** What to list, in LISTING_ORDER (of `kinds`, when given): each kind cluster-wide, or each namespaced kind in each namespace. */
+function listScopes(namespaces: string[] | undefined, kinds: readonly string[] = LISTING_ORDER): { kind: string; namespace?: string }[] {
+  return LISTING_ORDER.filter((kind) => kinds.includes(kind)).flatMap((kind) => (namespaces && isNamespacedKind(kind) ? namespaces.map((namespace) => ({ kind, namespace })) : [{ kind }]));
 }

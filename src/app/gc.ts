@@ -5,6 +5,7 @@
 
 import type { AuditEvent } from '../core/audit.js';
 import { gcReason, groupLeases, indexAnchors, isAnchorCandidate, provenance, recordFromCluster, unlistedProblem, type AnchorIndex, type ClusterLease, type GcReason } from '../core/cluster-leases.js';
+import { anchorCompactor } from '../core/compact-anchor.js';
 import { EXPIRES_AT_ANNOTATION, MANAGED_SELECTOR, clusterMismatch, isExpired, issuedOn, type LeaseRecord, type ManagedObject } from '../core/lease.js';
 import { forEachLimited } from './concurrency.js';
 import { identityOf, type AuditSink, type KubernetesPort } from './ports.js';
@@ -92,8 +93,8 @@ async function collectLocal(deps: GcDeps, records: LeaseRecord[], options: GcOpt
   return report;
 }
 
-/** A lease by namespace and id (a copied id in another namespace is another lease). */
-const keyOf = ({ namespace, id }: { namespace?: string; id: string }) => `${namespace} ${id}`;
+/** A lease by namespace and id (a copied id in another namespace is another lease); one flat string, as formatLeaseId's. */
+const keyOf = ({ namespace, id }: { namespace?: string; id: string }) => [namespace, id].join(' ');
 const leaseKey = (lease: ClusterLease) => keyOf({ namespace: lease.anchor.namespace, id: lease.id });
 
 interface Collector {
@@ -138,14 +139,32 @@ function collectorFor(kube: KubernetesPort, now: Date, options: GcOptions, repor
 }
 
 /**
+ * Takes out of the index the anchors that are their lease key's only claimant and vouched for
+ * nothing listed (a lease of an existing ServiceAccount has no other object): their uids.
+ * Held from their page to the end, they were most of a large run's memory (10 000: ~6 MB).
+ */
+function takeLoneAnchors(anchors: AnchorIndex, owning: ReadonlySet<ManagedObject>): Set<string> {
+  const lone = new Set<string>();
+  for (const [key, [anchor, ...copies]] of anchors.byLease) {
+    if (!anchor?.uid || copies.length > 0 || owning.has(anchor)) continue;
+    lone.add(anchor.uid);
+    anchors.byLease.delete(key);
+    anchors.byUid.delete(anchor.uid);
+  }
+  return lone;
+}
+
+/**
  * Anchors are listed first (Secrets), so each member's anchor is known when the member is
  * listed: a member of an expired lease is deleted (and audited) on its page, so a lease whose
  * objects span kinds may get an audit event per kind. Anchors go last, once their members
  * are gone, so a lease gc could not fully delete keeps the anchor that proves its objects.
- * Returns the warnings: objects no anchor vouches for, namespaces not searched.
+ * Anchors alone in their lease (takeLoneAnchors) are not held for that: the Secrets are listed
+ * again at the end. Returns the warnings: objects no anchor vouches for, namespaces not searched.
  */
 async function sweep(kube: KubernetesPort, now: Date, known: KnownNamespaces, collector: Collector, graceMs: number): Promise<string[]> {
   const anchors: AnchorIndex = indexAnchors([]);
+  const compact = anchorCompactor();
   const warnings = new Set<string>();
   /** Members of unexpired leases, by the anchor that vouched for them: grouped with it after the last page. */
   const unexpired = new Map<ManagedObject, ManagedObject[]>();
@@ -153,7 +172,8 @@ async function sweep(kube: KubernetesPort, now: Date, known: KnownNamespaces, co
   const owning = new Set<ManagedObject>();
   for await (const { objects: page, unlisted: forbidden } of managedPages(kube, MANAGED_SELECTOR, known, (warning) => warnings.add(warning))) {
     collector.unlisted.push(...forbidden);
-    indexAnchors(page, anchors);
+    // Anchors are held until after the last page, and compactly: their page's objects go with it.
+    indexAnchors(page.filter(isAnchorCandidate).map(compact), anchors);
     const expired: ManagedObject[] = [];
     for (const object of page.filter((object) => !isAnchorCandidate(object))) {
       const found = provenance(object, anchors);
@@ -168,14 +188,8 @@ async function sweep(kube: KubernetesPort, now: Date, known: KnownNamespaces, co
     grouped.warnings.forEach((warning) => warnings.add(warning));
     await collector.collect(grouped.leases.map((lease) => ({ lease, reason: 'expired' })));
   }
-  // Then the anchors, COLLECT_BATCH lease keys at a time: every anchor of a key (copies too) with its
-  // members, so each batch groups as one call over all would; a batch's part of the index goes
-  // once it is collected (held to the end, 10 000 leases are most of gc's memory).
-  const keys = [...anchors.byLease.keys()];
-  for (let start = 0; start < keys.length; start += COLLECT_BATCH) {
-    const batchKeys = keys.slice(start, start + COLLECT_BATCH);
-    const batch = batchKeys.flatMap((key) => anchors.byLease.get(key) ?? []);
-    const last = groupLeases([...batch, ...batch.flatMap((anchor) => unexpired.get(anchor) ?? [])], anchors, owning);
+  const collectAfterPages = async (objects: ManagedObject[], index: AnchorIndex) => {
+    const last = groupLeases(objects, index, owning);
     last.warnings.forEach((warning) => warnings.add(warning));
     await collector.collect(
       last.leases.flatMap((lease) => {
@@ -183,12 +197,36 @@ async function sweep(kube: KubernetesPort, now: Date, known: KnownNamespaces, co
         return reason ? [{ lease, reason }] : [];
       }),
     );
+  };
+  const lone = takeLoneAnchors(anchors, owning);
+  // Then the other anchors, COLLECT_BATCH lease keys at a time: every anchor of a key (copies too) with its
+  // members, so each batch groups as one call over all would; a batch's part of the index goes
+  // once it is collected.
+  const keys = [...anchors.byLease.keys()];
+  for (let start = 0; start < keys.length; start += COLLECT_BATCH) {
+    const batchKeys = keys.slice(start, start + COLLECT_BATCH);
+    const batch = batchKeys.flatMap((key) => anchors.byLease.get(key) ?? []);
+    await collectAfterPages([...batch, ...batch.flatMap((anchor) => unexpired.get(anchor) ?? [])], anchors);
     batchKeys.forEach((key) => anchors.byLease.delete(key));
     for (const anchor of batch) {
       if (anchor.uid) anchors.byUid.delete(anchor.uid);
       unexpired.delete(anchor);
       owning.delete(anchor);
     }
+  }
+  // The lone anchors by their uids, from the Secrets listed again, each page's alone: all their
+  // lease showed was them, so each groups alone as it would with the rest (one changed since, or
+  // claiming a key with another now, is judged as it is now; one gone or new is not touched).
+  if (lone.size === 0) return [...warnings];
+  const pages = managedPages(kube, MANAGED_SELECTOR, known, (warning) => warnings.add(warning), ['Secret'])[Symbol.asyncIterator]();
+  // The next page is asked for before this one's deletes, so listing again costs little time; its
+  // failure is handled where it is awaited (the catch only keeps it from counting as unhandled).
+  let next = pages.next();
+  for (let page = await next; !page.done; page = await next) {
+    next = pages.next();
+    next.catch(() => undefined);
+    const again = page.value.objects.filter((object) => object.uid !== undefined && lone.delete(object.uid) && isAnchorCandidate(object));
+    await collectAfterPages(again, indexAnchors(again));
   }
   return [...warnings];
 }

@@ -51,9 +51,9 @@ export async function findManaged(kube: KubernetesPort, selector: string, known:
   return { objects: namespacedFirst.filter(withinSearched(new Set())), unlisted, warnings: [scopeWarning(kube.issuer, namespaces)] };
 }
 
-/** Like findManaged, a page at a time; whether the cluster-wide list is allowed shows on its first page. */
-export async function* managedPages(kube: KubernetesPort, selector: string, known: KnownNamespaces, warn: (warning: string) => void): AsyncGenerator<ManagedListing> {
-  const pages = kube.listManagedPages(selector)[Symbol.asyncIterator]();
+/** Like findManaged, a page at a time (of `kinds` only, when given); whether the cluster-wide list is allowed shows on its first page. */
+export async function* managedPages(kube: KubernetesPort, selector: string, known: KnownNamespaces, warn: (warning: string) => void, kinds?: readonly string[]): AsyncGenerator<ManagedListing> {
+  const pages = kube.listManagedPages(selector, undefined, kinds)[Symbol.asyncIterator]();
   let first: IteratorResult<ManagedListing>;
   try {
     first = await pages.next();
@@ -63,7 +63,7 @@ export async function* managedPages(kube: KubernetesPort, selector: string, know
     warn(scopeWarning(kube.issuer, namespaces));
     if (namespaces.length === 0) return;
     const keep = withinSearched(new Set());
-    for await (const page of kube.listManagedPages(selector, namespaces)) yield { objects: page.objects.filter(keep), unlisted: page.unlisted };
+    for await (const page of kube.listManagedPages(selector, namespaces, kinds)) yield { objects: page.objects.filter(keep), unlisted: page.unlisted };
     return;
   }
   for (let next = first; !next.done; next = await pages.next()) yield next.value;

@@ -98,8 +98,8 @@ export interface KubernetesPort {
    * namespaces, or only in `namespaces` (cluster-scoped kinds are always listed cluster-wide).
    */
   listManaged(selector: string, namespaces?: string[]): Promise<ManagedListing>;
-  /** The same, one page at a time (kind after kind, in LISTING_ORDER), so a caller can act on a page and drop it. */
-  listManagedPages(selector: string, namespaces?: string[]): AsyncIterable<ManagedListing>;
+  /** The same, one page at a time (kind after kind, in LISTING_ORDER; only `kinds` when given), so a caller can act on a page and drop it. */
+  listManagedPages(selector: string, namespaces?: string[], kinds?: readonly string[]): AsyncIterable<ManagedListing>;
 }
 
 /**

@@ -21,6 +21,11 @@ export function terminalSafe(text: string, { lines = false } = {}): string {
 
 /** Columns with upper-case headers, padded like kubectl get. */
 export function columns(headers: string[], table: string[][]): string {
+  return `${columnLines(headers, table).join('\n')}\n`;
+}
+
+/** The lines of `columns`, for a table long enough to be written a part at a time (gc of 10 000 leases). */
+export function columnLines(headers: string[], table: string[][]): string[] {
   const rows = table.map((row) => row.map((cell) => terminalSafe(cell)));
   const widths = headers.map((header, index) => Math.max(header.length, ...rows.map((row) => (row[index] ?? '').length)));
   const line = (cells: string[]) =>
@@ -28,7 +33,7 @@ export function columns(headers: string[], table: string[][]): string {
       .map((cell, index) => (index === cells.length - 1 ? cell : cell.padEnd(widths[index]! + 3)))
       .join('')
       .trimEnd();
-  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
+  return [line(headers), ...rows.map(line)];
 }
 
 /** Vault's `Key  Value` table. */

@@ -209,9 +209,9 @@ export class FakeKube implements KubernetesPort {
    * Like the API server: kind after kind (LISTING_ORDER), pages of `pageSize` (one, maybe empty,
    * per kind at least), each kind's pages a snapshot taken at its first page.
    */
-  async *listManagedPages(selector: string, namespaces?: string[]): AsyncGenerator<ManagedListing> {
+  async *listManagedPages(selector: string, namespaces?: string[], kinds: readonly string[] = LISTING_ORDER): AsyncGenerator<ManagedListing> {
     let pages = 0;
-    for (const kind of LISTING_ORDER) {
+    for (const kind of LISTING_ORDER.filter((listed) => kinds.includes(listed))) {
       const snapshot = this.matching(selector, namespaces).filter((object) => object.kind === kind);
       for (let start = 0; start === 0 || start < snapshot.length; start += this.pageSize) {
         this.calls.push({ op: 'listPage', selector, kind, ...(namespaces ? { namespaces } : {}) });

@@ -239,6 +239,46 @@ describe('collectGarbage: the cluster', () => {
     assert.ok(calls[0]!.afterDeletes < 500, JSON.stringify(calls));
   });
 
+  it('anchors alone in their lease are not held to the end: the Secrets are listed again, and each page of them collected', async () => {
+    const { run, kube } = gcFixture();
+    kube.pageSize = 1;
+    const lone = ['alone0000001', 'alone0000002'].map((suffix) => leaseObjects({ suffix, expiresAt: at(20), mode: 'serviceAccount' }));
+    const withMembers = leaseObjects({ suffix: 'members00001', expiresAt: at(20), mode: 'kubernetesRole' });
+    seed(kube, ...lone, withMembers, objectsOf('liveServiceAccount'));
+    const report = await run();
+    assert.deepEqual(report.failures, []);
+    assert.equal(report.deleted, 2 + 3);
+    assert.deepEqual([...kube.objects.keys()], objectsOf('liveServiceAccount').map(refKey));
+    const trace = kube.calls.map((call) => (call.op === 'listPage' ? `list ${call.kind}` : call.op === 'delete' ? `delete ${call.ref.kind} ${call.ref.name}` : call.op));
+    // The second listing of Secrets: after the other kinds', and after the anchor that had members.
+    const again = trace.findIndex((entry, index) => entry === 'list Secret' && trace.slice(0, index).some((earlier) => earlier.startsWith('list ') && earlier !== 'list Secret'));
+    assert.equal(trace[again - 1], `delete Secret ${withMembers[0]!.name}`);
+    // Pages of one: each lone anchor's, the next page asked for before its deletes, then the live one's.
+    assert.deepEqual(trace.slice(again), ['list Secret', 'list Secret', `delete Secret ${lone[0]![0]!.name}`, 'list Secret', `delete Secret ${lone[1]![0]!.name}`]);
+  });
+
+  it('a lone anchor gone by the second listing is not counted; a Secret that claims its lease since is not touched', async () => {
+    const [gone, kept] = ['alone0000001', 'alone0000002'].map((suffix) => leaseObjects({ suffix, expiresAt: at(20), mode: 'serviceAccount' })[0]!);
+    const copy: ManagedObject = { ...kept!, name: 'copied', uid: 'copied-uid' };
+    const kube = new (class extends FakeKube {
+      override async *listManagedPages(selector: string, namespaces?: string[], kinds?: readonly string[]) {
+        if (kinds) {
+          // Between the listings, another gc deletes one, and someone copies the other.
+          this.objects.delete(refKey(gone!));
+          this.put(copy);
+        }
+        yield* super.listManagedPages(selector, namespaces, kinds);
+      }
+    })(ISSUER, () => new Date(at(30)));
+    const { run } = gcFixture({ kube });
+    seed(kube, [gone!, kept!]);
+    const report = await run();
+    assert.deepEqual(report.leases, [{ id: 'reader/alone0000002', reason: 'expired', objects: 1 }]);
+    assert.equal(report.deleted, 1);
+    assert.deepEqual(report.failures, []);
+    assert.deepEqual([...kube.objects.keys()], ['Secret dev/copied']);
+  });
+
   it('a listing failing halfway: what was deleted is audited, the run fails, no record is pruned', async () => {
     const record = leaseRecord({ id: 'reader/expired00000', expiresAt: at(20) });
     const { run, kube, prunedIds, audited } = gcFixture({ records: [record] });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { columns, keyValues, structured, terminalSafe } from '../../src/cli/render.ts';
+import { columnLines, columns, keyValues, structured, terminalSafe } from '../../src/cli/render.ts';
 
 const ESC = '\u001b';
 
@@ -24,6 +24,7 @@ describe('rendering values that may come from the cluster', () => {
     const table = columns(['NAME', 'SERVICE ACCOUNT'], [[`x${ESC}[2J`, 'app'], ['y', `b\nc`]]);
     assert.doesNotMatch(table, /\u001b/);
     assert.equal(table, 'NAME         SERVICE ACCOUNT\nx\\u001b[2J   app\ny            b\\u000ac\n');
+    assert.deepEqual(columnLines(['NAME', 'SERVICE ACCOUNT'], [[`x${ESC}[2J`, 'app'], ['y', `b\nc`]]), table.trimEnd().split('\n'), 'the same lines, for a long table written a part at a time');
     assert.doesNotMatch(keyValues([['issuer', `me${ESC}[31m`]]), /\u001b/);
   });
 
