@@ -7,9 +7,9 @@
 // protocol: floor/issue-mode-a.mjs (yargs, client-node's KubeConfig, the anchor and its bound
 // token, a lease record), bundled as the tool is. P6: the release's single executable issuing mode A.
 
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { bundleSingleFile } from '../scripts/build.ts';
 import { pkiPaths } from '../test/controlplane/pki.ts';
 import { compareCommands, round } from './lib/measure.ts';
@@ -38,8 +38,13 @@ export async function benchIssue(ctx: BenchContext): Promise<Figures> {
   for (const mode of MODES) commands[mode] = `${TOOL} issue ${roles[mode]} -n ${ctx.ns} --ttl ${TTL} -o token`;
   commands.sea_A = `${seaBinary(ctx.log)} issue ${roles.A} -n ${ctx.ns} --ttl ${TTL} -o token`;
   if (BASELINE_TOOL) for (const mode of MODES) commands[`baseline_${mode}`] = `${BASELINE_TOOL} issue ${roles[mode]} -n ${ctx.ns} --ttl ${TTL} -o token`;
-  const timed = compareCommands(commands, { rounds: 4, runsPerRound: 4, warmup: 1, env: home.env });
-  await ctx.admin.request('DELETE', `/api/v1/namespaces/${ctx.ns}/secrets?labelSelector=bench.tempcreds.dev%2Ffloor%3Dtrue`); // the package floor's anchors
+  let timed: ReturnType<typeof compareCommands>;
+  try {
+    timed = compareCommands(commands, { rounds: 4, runsPerRound: 4, warmup: 1, env: home.env });
+  } finally {
+    rmSync(dirname(packageFloor), { recursive: true, force: true });
+    await ctx.admin.request('DELETE', `/api/v1/namespaces/${ctx.ns}/secrets?labelSelector=bench.tempcreds.dev%2Ffloor%3Dtrue`); // the package floor's anchors
+  }
   const kubectl = timed.kubectl!.medianMs;
   const nodeFloor = timed.node!.medianMs;
   return {

@@ -16,7 +16,7 @@
 // ~650 ms import of client-node's ~500 files becomes one read of its part this tool uses.
 // keytar (a native addon) stays external and is resolved from node_modules at run time.
 //
-// Reuse: `bundleSingleFile()` builds one self-contained CommonJS file (no chunks, no dynamic
+// Reuse: `bundleSingleFile()` builds one CommonJS file (no chunks, no dynamic
 // imports of files) from the same options; `bundleSingleExecutable()` builds the two a Node
 // single executable needs (its small main with the cache hit, and the rest it loads on a miss).
 //
@@ -80,8 +80,8 @@ const nativeWhatwgUrl: esbuild.Plugin = {
 };
 
 /**
- * yargs renders the full help text after every command (in case the command shows it), sizing
- * each column with string-width, whose module compiles Unicode-property regexes and an
+ * yargs renders help text (for --help, and it did after every command: see below) sizing each
+ * column with string-width, whose module compiles Unicode-property regexes and an
  * Intl.Segmenter as it loads (~30 ms here) and segments every string. For printable ASCII —
  * all of this tool's help — the width is the length; string-width itself is loaded (required
  * lazily) only for other text.
@@ -193,22 +193,42 @@ export const VENDORS: Record<string, readonly string[]> = {
 
 const vendorFile = (name: string) => `${name.replace(/^@/, '').replace(/\//g, '-')}.cjs`;
 
-/** Imports of a vendored package become a require() of its file in dist/vendor/, from dist/<entry>/. */
-const vendoredPackages: esbuild.Plugin = {
-  name: 'vendored-packages',
-  setup(build) {
-    const names = new RegExp(`^(${Object.keys(VENDORS).map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})$`);
-    build.onResolve({ filter: names }, (args) => ({ path: args.path, namespace: 'vendored' }));
-    build.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({ contents: `export { ${VENDORS[args.path]!.join(', ')} } from ${JSON.stringify(`../vendor/${vendorFile(args.path)}`)};`, loader: 'js' }));
-    build.onResolve({ filter: /^\.\.\/vendor\// }, (args) => ({ path: args.path, external: true }));
-  },
-};
+/**
+ * What the vendor files take from each other rather than bundle: client-node's js-yaml. Not jose:
+ * client-node's OIDC client keeps its own copy, so vendor/jose.cjs is loaded by delegated
+ * issuance (sealed tokens) only, never by a local issue (architecture.test.ts).
+ */
+const SHARED_BY_VENDORS = ['js-yaml'];
 
-/** ES modules inside a CommonJS bundle (yargs' createRequire(import.meta.url), build-info's package.json) get the bundle's own URL. */
-const moduleUrl = {
-  define: { 'import.meta.url': '__tempcredsModuleUrl' },
-  banner: { js: "var __tempcredsModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-};
+/**
+ * Imports of a vendored package become a require() of its file in dist/vendor/ (every output sits
+ * one directory below dist/, so ../vendor/ finds it): from the entries all of VENDORS, from the
+ * vendor files SHARED_BY_VENDORS. `vendor`: the package a vendor file holds.
+ */
+function vendoredPackages(vendor?: string): esbuild.Plugin {
+  return {
+    name: 'vendored-packages',
+    setup(build) {
+      const names = vendor === undefined ? Object.keys(VENDORS) : SHARED_BY_VENDORS.filter((name) => name !== vendor);
+      const pattern = (suffix: string) => new RegExp(`^(${names.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})${suffix}`);
+      build.onResolve({ filter: pattern('$') }, (args) => ({ path: args.path, namespace: 'vendored' }));
+      // A subpath would bundle a second copy of the package beside its vendor file.
+      build.onResolve({ filter: pattern('/') }, (args) =>
+        args.importer.startsWith(join(ROOT, 'src')) ? { errors: [{ text: `import ${args.path.split('/').slice(0, args.path.startsWith('@') ? 2 : 1).join('/')} itself: its subpaths are not vendored (scripts/build.ts, VENDORS)` }] } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'vendored' }, (args) => ({ contents: `export { ${VENDORS[args.path]!.join(', ')} } from ${JSON.stringify(`../vendor/${vendorFile(args.path)}`)};`, loader: 'js' }));
+      build.onResolve({ filter: /^\.\.\/vendor\//, namespace: 'vendored' }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
+
+/**
+ * yargs, an ES module, finds its files with import.meta.url, which a CommonJS bundle has not:
+ * it gets the bundle's own URL, from a module esbuild injects (inside the bundle, so the
+ * bundle's "use strict" stays first). Bundles of src/ need none: build-info reads package.json
+ * by import.meta.url only when run from source (bundles get the version as a constant).
+ */
+const IMPORT_META_URL = { define: { 'import.meta.url': 'importMetaUrl' }, inject: [join(ROOT, 'scripts', 'import-meta-url.mjs')] };
 
 /**
  * dist/ under `root` (default: the package's own). The test flavour keeps the test hooks and needs
@@ -225,12 +245,12 @@ export async function bundleDist({ flavour = 'release', root = flavour === 'test
   }
   const builds = await Promise.all([
     ...Object.entries(ENTRY_POINTS).map(([out, source]) =>
-      bundleSingleFile(source, join(dist, `${out}.cjs`), { ...moduleUrl, plugins: [...plugins, vendoredPackages], external: EXTERNAL }),
+      bundleSingleFile(source, join(dist, `${out}.cjs`), { define: { 'import.meta.url': 'undefined' }, plugins: [vendoredPackages(), ...plugins], external: EXTERNAL }),
     ),
     ...Object.entries(VENDORS).map(([name, exported]) =>
       bundleSingleFile(`vendor:${name}`, join(dist, 'vendor', vendorFile(name)), {
-        ...moduleUrl,
-        plugins: [...plugins, vendorEntry(name, exported)],
+        ...IMPORT_META_URL,
+        plugins: [vendoredPackages(name), vendorEntry(name, exported), ...plugins],
         external: EXTERNAL,
       }),
     ),
@@ -262,7 +282,7 @@ const fullEntryOnMiss: esbuild.Plugin = {
   },
 };
 
-/** One self-contained CommonJS file (for a Node single executable): lazy imports become lazy inits. */
+/** One CommonJS file of `entry` and what it imports, but for externals: lazy imports become lazy inits. */
 export async function bundleSingleFile(entry: string, outfile: string, options: esbuild.BuildOptions = {}): Promise<esbuild.Metafile> {
   const define = { ...commonOptions.define, ...options.define };
   const result = await esbuild.build({ ...commonOptions, ...options, define, entryPoints: [entry], outfile, format: 'cjs', metafile: true });

@@ -20,7 +20,7 @@ import { directoriesTrusted, directoryChain } from '../adapters/private-dirs.js'
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
 import { isServable, parseCachedToken, refreshAt, type CachedToken } from '../core/token-cache.js';
 // The one hook user besides the composition root (../compose.ts): bundling the root here would
-// grow this file from 9 KB to 53 KB, parsed on every kubectl call.
+// triple this file, parsed on every kubectl call.
 import { HOOK_INPUTS, faultsFrom } from '../test-hooks/faults.js';
 
 export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -41,6 +41,7 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     const release = trusted(paths.cache, memoDirectory) ? claimInvocation(memoDirectory, invocation) : () => undefined;
     if (release) return fullPath(args, env, release);
     // Any doubt while waiting (a claim file that vanished mid-read) falls through to the full path.
+    faultsFrom(env).waitingForClaim();
     credential = await waitForClaim(() => invocationClaimed(memoDirectory, invocation), () => memoWritten(memoDirectory, invocation), () => serve(true)).catch(() => undefined);
     if (credential === undefined) return fullPath(args, env, () => undefined);
   }

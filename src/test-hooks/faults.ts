@@ -1,7 +1,9 @@
 // Test-only hooks, driven by environment variables, so tests can prove crash safety,
 // fault handling and expiry on the real binary (KUBECTL_TEMPCREDS_TEST_FAULT):
 //   kill-after:N       SIGKILL itself after the Nth API call of an issuance
-//   pause-after:N      after the Nth call, create <home>/fault-paused and wait until it is removed
+//   pause-after:N      after the Nth call, create <home>/fault-paused and wait until it is removed;
+//                      meanwhile a process that waits for it in the cache-hit path creates
+//                      <home>/fault-waiting-<pid> (a test knows when all of a burst wait)
 //   hang-while-locked  hold the token cache lock forever (until killed)
 // and KUBECTL_TEMPCREDS_TEST_NOW, a fixed local clock, and KUBECTL_TEMPCREDS_TEST_SERVER_NOW,
 // a fixed API server clock (what gc decides expiry by). Only the test build has them: release
@@ -21,6 +23,8 @@ export interface Faults {
   /** Called after each API call of an issuance. */
   afterApiCall(step: string): Promise<void>;
   whileLocked(): Promise<void>;
+  /** Called when the cache-hit path starts waiting for another process's issuance. */
+  waitingForClaim(): void;
 }
 
 export function faultsFrom(env: NodeJS.ProcessEnv): Faults {
@@ -40,5 +44,6 @@ export function faultsFrom(env: NodeJS.ProcessEnv): Faults {
       while (existsSync(marker)) await sleep(50);
     },
     whileLocked: () => (fault === 'hang-while-locked' ? new Promise<void>(() => setInterval(() => undefined, 60_000)) : Promise.resolve()),
+    waitingForClaim: () => (action === 'pause' ? writeFileSync(join(env.KUBECTL_TEMPCREDS_HOME ?? '.', `fault-waiting-${process.pid}`), '') : undefined),
   };
 }

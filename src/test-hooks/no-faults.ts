@@ -6,5 +6,5 @@ import type { Faults } from './faults.js';
 export const HOOK_INPUTS: string[] = [];
 
 export function faultsFrom(_env: NodeJS.ProcessEnv): Faults {
-  return { now: () => new Date(), serverNow: (observed) => observed, afterApiCall: async () => undefined, whileLocked: async () => undefined };
+  return { now: () => new Date(), serverNow: (observed) => observed, afterApiCall: async () => undefined, whileLocked: async () => undefined, waitingForClaim: () => undefined };
 }

@@ -1,27 +1,15 @@
-// The exec plugin's cache-hit path (dist/exec/hit.cjs): what it may load, that a repeated call
-// is served by it, and that anything the credential depends on sends the call back to the
-// full path. Files younger than 2 s are never remembered (see credential-memo.ts), so the
+// The exec plugin's cache-hit path (dist/exec/hit.cjs; what it may load is architecture.test.ts's):
+// a repeated call is served by it, and anything the credential depends on sends the call back to
+// the full path. Files younger than 2 s are never remembered (see credential-memo.ts), so the
 // setup waits that long once.
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/cluster.ts';
 import { createNamespace, createServiceAccount, testCluster, uniqueName } from '../helpers/fixtures.ts';
 import { BIN_DIR, runProcess, tempcreds, type Tempcreds } from '../helpers/tempcreds.ts';
-
-const HIT_BUNDLE = join(BIN_DIR, '..', 'dist', 'exec', 'hit.cjs');
-
-describe('the cache-hit bundle', () => {
-  it('loads only Node built-ins; the full entry (on a miss) and keytar (to write the keychain) only when called', () => {
-    const source = readFileSync(HIT_BUNDLE, 'utf8');
-    const required = [...source.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]!);
-    assert.deepEqual([...new Set(required.filter((id) => !id.startsWith('node:')))], ['./main.cjs']);
-    assert.deepEqual([...new Set([...source.matchAll(/import\("([^"]+)"\)/g)].map((match) => match[1]))].sort(), ['keytar']);
-  });
-});
 
 // Both stores a hit reads: private files, and the keychain (the Secret Service read over D-Bus directly).
 for (const store of ['file', 'keychain'] as const) describe(`a repeated token call (${store} cache)`, () => {
@@ -84,13 +72,15 @@ describe('32 parallel token calls on a cold cache', () => {
     const role = uniqueName('burst');
     assert.equal((await tool.run(['role', 'create', role, '--service-account', 'app', '--allowed-namespaces', ns])).status, 0);
     // NODE_DEBUG=module: each process says which files it loads; only one may load the full entry.
-    // The issuing one pauses after its first API call until every process has started, so none
-    // arrives after the answer (a late one goes to the full path, which finds the cached token).
+    // The issuing one pauses after its first API call until the 31 others wait for it (each says
+    // so: fault-waiting-<pid>), so none arrives after the answer (a late one would go to the full
+    // path, which finds the cached token).
     const env = { ...tool.env, NODE_DEBUG: 'module', KUBECTL_TEMPCREDS_TEST_FAULT: 'pause-after:1' };
     const marker = join(tool.home, 'fault-paused');
     const running = Promise.all(Array.from({ length: 32 }, () => runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env })));
     await waitFor(() => existsSync(marker), { what: 'one process to issue and pause after its first API call' });
-    await sleep(5000);
+    const waiting = () => readdirSync(tool.home).filter((file) => file.startsWith('fault-waiting-')).length;
+    await waitFor(() => waiting() === 31, { what: 'the 31 others to wait for its answer', timeoutMs: 60_000 });
     rmSync(marker);
     const results = await running;
     assert.deepEqual(results.map((result) => result.status), Array(32).fill(0));

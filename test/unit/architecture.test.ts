@@ -13,6 +13,7 @@ import type { Metafile } from 'esbuild';
 import { VENDORS, bundleDist } from '../../scripts/build.ts';
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Every module of src/ (relative, e.g. core/ttl.ts) and what it imports: src modules as such, the rest as written. */
 function importGraph(): Map<string, string[]> {
@@ -125,8 +126,9 @@ describe('the built bundles (the release build, without test hooks)', () => {
       kubeconfig,
       'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
     );
+    // Only what the path needs: no role source, delegation or proxy setting of the developer's shell.
     const run = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-      spawnSync(join(out, 'bin', 'kubectl-tempcreds'), args, { env: { ...process.env, KUBECTL_TEMPCREDS_HOME: join(home, 'state'), KUBECONFIG: kubeconfig, ...env }, encoding: 'utf8' });
+      spawnSync(join(out, 'bin', 'kubectl-tempcreds'), args, { env: { PATH: process.env.PATH, KUBECTL_TEMPCREDS_HOME: join(home, 'state'), KUBECONFIG: kubeconfig, ...env }, encoding: 'utf8' });
     try {
       assert.equal(run(['role', 'create', 'r', '--service-account', 'app', '--allowed-namespaces', 'ns']).status, 0);
       const issued = run(['issue', 'r', '-n', 'ns', '--request-timeout', '5s'], { NODE_DEBUG: 'module' });
@@ -137,6 +139,19 @@ describe('the built bundles (the release build, without test hooks)', () => {
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  it('each package is bundled once, in its vendor file (client-node keeps its own jose: see SHARED_BY_VENDORS)', async () => {
+    const { outputs } = await build();
+    const holders = new Map<string, string[]>();
+    for (const [file, { inputs }] of Object.entries(outputs)) {
+      for (const input of Object.keys(inputs)) {
+        const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1];
+        if (pkg) holders.set(pkg, [...new Set([...(holders.get(pkg) ?? []), relative(out, resolve(ROOT, file))])]);
+      }
+    }
+    assert.ok(holders.get('js-yaml')?.length, 'no package found in the outputs: this check reads nothing');
+    assert.deepEqual([...holders].filter(([pkg, files]) => files.length > 1 && pkg !== 'jose'), []);
   });
 
   it('each vendored package exports what src/ imports from it (dist/vendor/ keeps only those names)', () => {
