@@ -1,15 +1,17 @@
 // P4: 32 `kubectl get pods` started together on a cold token cache (a CI job fanning out):
 // how many leases they issue between them (the per-key lock should make it one), and their
 // wall time and CPU seconds against the same 32 kubectl with the token they got written
-// statically into a kubeconfig (kubectl's own floor: no exec plugin at all). Each trial gets a
-// fresh tool home, so its cache is cold; the static burst runs right after the cold one. For
-// the record, one cold call and a burst with a client certificate (the admin context).
+// statically into a kubeconfig (kubectl's own floor: no exec plugin at all), and with that token
+// handed out by floor/exec-plugin.cjs (the floor of any exec plugin running on Node: start Node,
+// read a file, print). Each trial gets a fresh tool home, so its cache is cold; the static and
+// floor bursts run right after the cold one. For the record, one cold call and a burst with a
+// client certificate (the admin context).
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { median, round, wallMs } from './lib/measure.ts';
-import { mustRun, toolHome } from './lib/tool.ts';
+import { mustRun, ROOT, toolHome } from './lib/tool.ts';
 import { createRoles } from './lib/fixtures.ts';
 import type { BenchContext, Figures } from './run.ts';
 
@@ -41,19 +43,27 @@ async function coldContext(ctx: BenchContext) {
   const context = `tempcreds-${roles.B}-${ctx.ns}`;
   const getPods = () => mustRun('kubectl', ['--context', context, 'get', 'pods', '-n', ctx.ns], home.env);
   const leases = () => readdirSync(join(home.home, 'leases', roles.B)).filter((file) => file.endsWith('.json')).length;
-  /** The same context with the token the burst got written into the kubeconfig instead of the exec entry. */
-  const staticToken = () => {
+  /**
+   * The same context with the token the burst got, written into the kubeconfig instead of the exec
+   * entry (`static`), and handed out by the Node plugin floor (`nodePlugin`).
+   */
+  const withToken = () => {
     const [file] = readdirSync(join(home.home, 'cache', 'tokens')).filter((name) => name.endsWith('.json'));
     if (!file) throw new Error('p4: the burst cached no token (is the token cache on files?)');
     const { token } = JSON.parse(readFileSync(join(home.home, 'cache', 'tokens', file), 'utf8')) as { token: string };
+    const tokenFile = join(home.home, 'floor-token');
+    writeFileSync(tokenFile, token, { mode: 0o600 });
     const config = yaml.load(readFileSync(home.kubeconfig, 'utf8')) as { contexts: { name: string; context: { user: string } }[]; users: { name: string; user: unknown }[] };
     const user = config.contexts.find((entry) => entry.name === context)!.context.user;
-    config.users = config.users.map((entry) => (entry.name === user ? { name: user, user: { token } } : entry));
-    const staticKubeconfig = join(home.home, 'static-kubeconfig');
-    writeFileSync(staticKubeconfig, yaml.dump(config), { mode: 0o600 });
-    return () => mustRun('kubectl', ['--kubeconfig', staticKubeconfig, '--context', context, 'get', 'pods', '-n', ctx.ns], home.env);
+    const getPodsAs = (name: string, credential: unknown) => {
+      const kubeconfig = join(home.home, `${name}-kubeconfig`);
+      writeFileSync(kubeconfig, yaml.dump({ ...config, users: config.users.map((entry) => (entry.name === user ? { name: user, user: credential } : entry)) }), { mode: 0o600 });
+      return () => mustRun('kubectl', ['--kubeconfig', kubeconfig, '--context', context, 'get', 'pods', '-n', ctx.ns], home.env);
+    };
+    const floorPlugin = { apiVersion: 'client.authentication.k8s.io/v1', command: 'node', args: [join(ROOT, 'bench', 'floor', 'exec-plugin.cjs'), tokenFile], interactiveMode: 'Never' };
+    return { static: getPodsAs('static', { token }), nodePlugin: getPodsAs('node-plugin', { exec: floorPlugin }) };
   };
-  return { home, getPods, leases, staticToken };
+  return { home, getPods, leases, withToken };
 }
 
 export async function benchParallel(ctx: BenchContext): Promise<Figures> {
@@ -65,6 +75,7 @@ export async function benchParallel(ctx: BenchContext): Promise<Figures> {
   const single: number[] = [];
   const burst: { ms: number; cpu: number }[] = [];
   const staticBurst: { ms: number; cpu: number }[] = [];
+  const pluginFloorBurst: { ms: number; cpu: number }[] = [];
   const plainBurst: number[] = [];
   const issued: number[] = [];
   for (let trial = 0; trial < TRIALS; trial++) {
@@ -73,13 +84,17 @@ export async function benchParallel(ctx: BenchContext): Promise<Figures> {
     const many = await coldContext(ctx);
     burst.push(await burstOf(many.getPods));
     issued.push(many.leases());
-    staticBurst.push(await burstOf(many.staticToken()));
+    const withToken = many.withToken();
+    staticBurst.push(await burstOf(withToken.static));
+    pluginFloorBurst.push(await burstOf(withToken.nodePlugin));
     plainBurst.push((await burstOf(plainGetPods)).ms);
   }
   const wall = median(burst.map((b) => b.ms));
   const cpu = median(burst.map((b) => b.cpu));
   const staticWall = median(staticBurst.map((b) => b.ms));
   const staticCpu = median(staticBurst.map((b) => b.cpu));
+  const floorWall = median(pluginFloorBurst.map((b) => b.ms));
+  const floorCpu = median(pluginFloorBurst.map((b) => b.cpu));
   return {
     p4_parallel_issuances: Math.max(...issued),
     p4_burst_vs_static_token: round(wall / staticWall),
@@ -88,6 +103,10 @@ export async function benchParallel(ctx: BenchContext): Promise<Figures> {
     p4_burst_cpu_s: round(cpu, 2),
     p4_static_token_burst_wall_ms: round(staticWall, 0),
     p4_static_token_burst_cpu_s: round(staticCpu, 2),
+    p4_burst_vs_node_plugin_floor: round(wall / floorWall),
+    p4_burst_cpu_vs_node_plugin_floor: round(cpu / floorCpu),
+    p4_node_plugin_floor_vs_static_token: round(floorWall / staticWall),
+    p4_node_plugin_floor_cpu_vs_static_token: round(floorCpu / staticCpu),
     p4_wall_vs_single_cold: round(wall / median(single)),
     p4_single_cold_ms: round(median(single), 0),
     p4_issuances_per_trial: issued.join(', '),
