@@ -89,12 +89,13 @@ module.exports = createRequire(process.execPath)(join(dirname(process.execPath),
 const codesign = (args: string[]) => execFileSync('codesign', args, { stdio: ['ignore', 'ignore', 'inherit'] });
 
 /**
- * The rest bundle's V8 code cache, made by the Node it will run on (V8 rejects another's): what
- * useCodeCache does for the main, for the asset the main compiles on a miss.
+ * The rest bundle's V8 code cache, made by the Node it will run on (V8 rejects another's), after
+ * the rest has run a few commands (scripts/rest-code-cache.cjs): what useCodeCache does for the
+ * main, for the asset the main compiles on a miss, and the functions a command calls as well.
  */
 function restCodeCache(node: string, rest: string, out: string): void {
-  const made = spawnSync(node, ['-e', 'const [rest, out] = process.argv.slice(1); const { readFileSync, writeFileSync } = require("node:fs"); writeFileSync(out, new (require("node:vm").Script)(readFileSync(rest, "utf8"), { filename: rest }).createCachedData());', rest, out], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`the code cache of ${rest} failed: ${made.stderr}`);
+  const made = spawnSync(node, [join(ROOT, 'scripts', 'rest-code-cache.cjs'), rest, out], { encoding: 'utf8', timeout: 60_000 });
+  if (made.status !== 0) throw new Error(`the code cache of ${rest} failed (exit ${made.status}): ${made.stderr}`);
 }
 
 /**
