@@ -11,7 +11,7 @@ import yaml from 'js-yaml';
 import { compareCommands, round } from './lib/measure.ts';
 import { seaBinary } from './lib/sea.ts';
 import { startSecretService } from './lib/secret-service.ts';
-import { run, TOOL, toolHome } from './lib/tool.ts';
+import { BASELINE_TOOL, run, TOOL, toolHome, type ToolHome } from './lib/tool.ts';
 import { createRoles } from './lib/fixtures.ts';
 import type { BenchContext, Figures } from './run.ts';
 
@@ -33,33 +33,49 @@ export async function benchCacheHit(ctx: BenchContext): Promise<Figures> {
   }
 }
 
-async function measureHits(ctx: BenchContext, busAddress: string | undefined): Promise<Figures> {
-  const home = toolHome(ctx.cluster.kubeconfig, busAddress ? { DBUS_SESSION_BUS_ADDRESS: busAddress } : {});
+/** A tool home with role A's exec entry written by `tool`, its token issued and its hit remembered: the exec command line. */
+async function rememberedHit(ctx: BenchContext, home: ToolHome, tool: string, stores: readonly string[]): Promise<{ role: string; argsFor: (store: string) => string }> {
   const roles = await createRoles(home, ctx.ns, 'hit');
   await home.tool(['kubeconfig', roles.A, '-n', ctx.ns]);
   const kubeconfig = yaml.load(readFileSync(home.kubeconfig, 'utf8')) as KubeconfigFile;
   const execArgs = kubeconfig.users.find((user) => user.user.exec)?.user.exec?.args ?? [];
   const env = { ...home.env, KUBERNETES_EXEC_INFO: EXEC_INFO };
   // The exec entry as written, with the store chosen explicitly (each store issues its own token once).
-  const stores = busAddress ? (['file', 'keychain'] as const) : (['file'] as const);
   const argsFor = (store: string) => [...execArgs, '--token-cache', store].join(' ');
-
   // The first call issues; a call two seconds after the newest file it reads remembers the hit.
-  const plugin = (store: string) => run(TOOL, argsFor(store).split(' '), env);
-  for (const store of stores) if ((await plugin(store)).status !== 0) throw new Error(`the exec plugin failed on its first call (${store} cache)`);
+  const plugin = (store: string) => run(tool, argsFor(store).split(' '), env);
+  for (const store of stores) if ((await plugin(store)).status !== 0) throw new Error(`the exec plugin (${tool}) failed on its first call (${store} cache)`);
   await new Promise((resolve) => setTimeout(resolve, 2100));
   for (const store of stores) await plugin(store);
-  const leasesBefore = leaseCount(home.home, roles.A);
+  return { role: roles.A, argsFor };
+}
+
+async function measureHits(ctx: BenchContext, busAddress: string | undefined): Promise<Figures> {
+  const home = toolHome(ctx.cluster.kubeconfig, busAddress ? { DBUS_SESSION_BUS_ADDRESS: busAddress } : {});
+  const env = { ...home.env, KUBERNETES_EXEC_INFO: EXEC_INFO };
+  const stores = busAddress ? (['file', 'keychain'] as const) : (['file'] as const);
+  const { role: roleA, argsFor } = await rememberedHit(ctx, home, TOOL, stores);
+  // The baseline in a home of its own (its state may not be this version's): both hits through
+  // env(1), which sets each one's home, so the two pay the same.
+  const baseHome = BASELINE_TOOL ? toolHome(ctx.cluster.kubeconfig, {}, BASELINE_TOOL) : undefined;
+  const baseArgsFor = baseHome ? (await rememberedHit(ctx, baseHome, BASELINE_TOOL!, ['file'])).argsFor : undefined;
+  const viaEnv = (target: ToolHome, tool: string, args: string) => `/usr/bin/env KUBECTL_TEMPCREDS_HOME=${target.home} KUBECONFIG=${target.kubeconfig} ${tool} ${args}`;
+  const leasesBefore = leaseCount(home.home, roleA) + (baseHome ? leaseCount(baseHome.home, roleA) : 0);
   const remembered = rememberedStores(home.home);
   for (const store of stores) if (!remembered.includes(store)) ctx.log(`p1: warning: no ${store} cache-hit memo was written; its numbers are the full path`);
 
+  const kubeconfig = yaml.load(readFileSync(home.kubeconfig, 'utf8')) as KubeconfigFile;
   const gke = await prepareGkePlugin(home.kubeconfig, kubeconfig['current-context'], env);
   const sea = seaBinary(ctx.log);
   const commands: Record<string, string> = { node: 'node -e 0', hit: `${TOOL} ${argsFor('file')}`, sea_hit: `${sea} ${argsFor('file')}` };
   if (busAddress) commands.keychain_hit = `${TOOL} ${argsFor('keychain')}`;
   if (gke) commands.gke = GKE_PLUGIN;
+  if (baseHome && baseArgsFor) {
+    commands.hit_via_env = viaEnv(home, TOOL, argsFor('file'));
+    commands.baseline_hit_via_env = viaEnv(baseHome, BASELINE_TOOL!, baseArgsFor('file'));
+  }
   const timed = compareCommands(commands, { rounds: 6, runsPerRound: 15, warmup: 5, env, output: 'pipe' });
-  const issuedDuringRuns = leaseCount(home.home, roles.A) - leasesBefore;
+  const issuedDuringRuns = leaseCount(home.home, roleA) + (baseHome ? leaseCount(baseHome.home, roleA) : 0) - leasesBefore;
   if (issuedDuringRuns !== 0) throw new Error(`p1: ${issuedDuringRuns} lease(s) were issued while timing cache hits`);
 
   const hit = timed.hit!.medianMs;
@@ -78,6 +94,12 @@ async function measureHits(ctx: BenchContext, busAddress: string | undefined): P
     p1_token_stores_remembered: remembered.join(', ') || 'none',
     p6_sea_hit_vs_npm: round(timed.sea_hit!.medianMs / hit),
     p6_sea_hit_ms: round(timed.sea_hit!.medianMs, 1),
+    ...(baseHome
+      ? {
+          p1_cache_hit_vs_baseline: round(timed.hit_via_env!.medianMs / timed.baseline_hit_via_env!.medianMs),
+          p1_cache_hit_cpu_vs_baseline: round(timed.hit_via_env!.cpuMs / timed.baseline_hit_via_env!.cpuMs),
+        }
+      : {}),
   };
 }
 

@@ -14,7 +14,7 @@ export const TOOL = join(BIN_DIR, 'kubectl-tempcreds');
 
 /**
  * BENCH_BASELINE=<a checkout, built>: an earlier version of the tool, timed in the same rounds as
- * this one where a benchmark supports it (p2), so "no slower than before" is one run's ratio.
+ * this one where a benchmark supports it (p1, p2), so "no slower than before" is one run's ratio.
  */
 export const BASELINE_TOOL = process.env.BENCH_BASELINE ? join(process.env.BENCH_BASELINE, 'bin', 'kubectl-tempcreds') : undefined;
 
@@ -46,13 +46,13 @@ export interface ToolHome {
 
 const homes: string[] = [];
 
-export function toolHome(clusterKubeconfig: string, extraEnv: NodeJS.ProcessEnv = {}): ToolHome {
+export function toolHome(clusterKubeconfig: string, extraEnv: NodeJS.ProcessEnv = {}, tool = TOOL): ToolHome {
   const home = mkdtempSync(join(tmpdir(), 'tempcreds-bench-home-'));
   homes.push(home);
   const kubeconfig = join(home, 'kubeconfig');
   copyFileSync(clusterKubeconfig, kubeconfig);
   const env = benchEnv({ KUBECTL_TEMPCREDS_HOME: home, KUBECONFIG: kubeconfig, ...extraEnv });
-  return { home, kubeconfig, env, tool: (args) => mustRun(TOOL, args, env) };
+  return { home, kubeconfig, env, tool: (args) => mustRun(tool, args, env) };
 }
 
 /** Removes every tool home this run made (their leases die with the run's namespace). */
