@@ -21,12 +21,13 @@ export const gcCommand: CommandHandler<typeof gcSpec> = {
     // Thousands of short-lived pages and requests: V8 would grow its young generation to 16 MB
     // semispaces for garbage (gc of 5000 leases: 116 → 89 MB peak RSS, same CPU), and let the old
     // one fill with what survives them up to 4 × the live heap before collecting it (10 000 leases:
-    // −8 MB). Both are read at each growth, so they take effect after start-up; node:v8 loaded
-    // here only (30 modules, ~6 ms). Not --optimize-for-size: −2 MB more for ~25% more CPU
-    // (bench/RESULTS.md).
+    // −8 MB), and at least 8 MB past it, 2 MB when optimizing for size (−2 to −3.5 MB; 15–25% more
+    // CPU in a run that mostly waits for the API server: bench/RESULTS.md). All are read at each
+    // growth, so they take effect after start-up; node:v8 loaded here only (30 modules, ~6 ms).
     const v8 = await import('node:v8');
     v8.setFlagsFromString('--semi-space-growth-factor=1');
     v8.setFlagsFromString('--heap-growing-percent=10');
+    v8.setFlagsFromString('--optimize-for-size');
     const report = await collectGarbage(composeFor(args).gcDeps(args.namespace), { dryRun: args['dry-run'], graceMs: graceSeconds * 1000, localOnly: args.local });
     [...report.warnings, ...report.failures].forEach(warn);
     if (!args.quiet) {
