@@ -210,6 +210,7 @@ function vendoredPackages(vendor?: string): esbuild.Plugin {
     name: 'vendored-packages',
     setup(build) {
       const names = vendor === undefined ? Object.keys(VENDORS) : SHARED_BY_VENDORS.filter((name) => name !== vendor);
+      if (names.length === 0) return;
       const pattern = (suffix: string) => new RegExp(`^(${names.map((name) => name.replace(/[/.]/g, '\\$&')).join('|')})${suffix}`);
       build.onResolve({ filter: pattern('$') }, (args) => ({ path: args.path, namespace: 'vendored' }));
       // A subpath would bundle a second copy of the package beside its vendor file.
