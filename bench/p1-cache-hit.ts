@@ -11,7 +11,7 @@ import yaml from 'js-yaml';
 import { compareCommands, round } from './lib/measure.ts';
 import { seaBinary } from './lib/sea.ts';
 import { startSecretService } from './lib/secret-service.ts';
-import { BASELINE_TOOL, ROOT, run, TOOL, toolHome, type ToolHome } from './lib/tool.ts';
+import { BASELINE_TOOL, cachedToken, ROOT, run, TOOL, toolHome, type ToolHome } from './lib/tool.ts';
 import { createRoles } from './lib/fixtures.ts';
 import type { BenchContext, Figures } from './run.ts';
 
@@ -67,7 +67,7 @@ async function measureHits(ctx: BenchContext, busAddress: string | undefined): P
   const kubeconfig = yaml.load(readFileSync(home.kubeconfig, 'utf8')) as KubeconfigFile;
   const gke = await prepareGkePlugin(home.kubeconfig, kubeconfig['current-context'], env);
   const sea = seaBinary(ctx.log);
-  const commands: Record<string, string> = { node: 'node -e 0', hit: `${TOOL} ${argsFor('file')}`, sea_hit: `${sea} ${argsFor('file')}`, node_plugin_floor: `node ${join(ROOT, 'bench', 'floor', 'exec-plugin.cjs')} ${floorTokenFile(home.home)}` };
+  const commands: Record<string, string> = { node: 'node -e 0', hit: `${TOOL} ${argsFor('file')}`, sea_hit: `${sea} ${argsFor('file')}`, node_plugin_floor: `node ${join(ROOT, 'bench', 'floor', 'exec-plugin.cjs')} ${cachedToken(home.home).tokenFile}` };
   if (busAddress) commands.keychain_hit = `${TOOL} ${argsFor('keychain')}`;
   if (gke) commands.gke = GKE_PLUGIN;
   if (baseHome && baseArgsFor) {
@@ -107,16 +107,6 @@ async function measureHits(ctx: BenchContext, busAddress: string | undefined): P
 }
 
 /** The stores remembered hits read. */
-/** The file cache's token, copied to a private file for the plugin floor. */
-function floorTokenFile(home: string): string {
-  const directory = join(home, 'cache', 'tokens');
-  const [file] = readdirSync(directory).filter((name) => name.endsWith('.json'));
-  if (!file) throw new Error('p1: the file cache holds no token');
-  const path = join(home, 'floor-token');
-  writeFileSync(path, (JSON.parse(readFileSync(join(directory, file), 'utf8')) as { token: string }).token, { mode: 0o600 });
-  return path;
-}
-
 function rememberedStores(home: string): string[] {
   const directory = join(home, 'cache', 'memo');
   try {

@@ -11,7 +11,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
 import { median, round, wallMs } from './lib/measure.ts';
-import { mustRun, ROOT, toolHome } from './lib/tool.ts';
+import { cachedToken, mustRun, ROOT, toolHome } from './lib/tool.ts';
 import { createRoles } from './lib/fixtures.ts';
 import type { BenchContext, Figures } from './run.ts';
 
@@ -48,11 +48,7 @@ async function coldContext(ctx: BenchContext) {
    * entry (`static`), and handed out by the Node plugin floor (`nodePlugin`).
    */
   const withToken = () => {
-    const [file] = readdirSync(join(home.home, 'cache', 'tokens')).filter((name) => name.endsWith('.json'));
-    if (!file) throw new Error('p4: the burst cached no token (is the token cache on files?)');
-    const { token } = JSON.parse(readFileSync(join(home.home, 'cache', 'tokens', file), 'utf8')) as { token: string };
-    const tokenFile = join(home.home, 'floor-token');
-    writeFileSync(tokenFile, token, { mode: 0o600 });
+    const { token, tokenFile } = cachedToken(home.home);
     const config = yaml.load(readFileSync(home.kubeconfig, 'utf8')) as { contexts: { name: string; context: { user: string } }[]; users: { name: string; user: unknown }[] };
     const user = config.contexts.find((entry) => entry.name === context)!.context.user;
     const getPodsAs = (name: string, credential: unknown) => {

@@ -2,7 +2,7 @@
 // fresh state directory, in an environment without NODE_EXTRA_CA_CERTS (it adds ~45 ms to
 // every Node start here, and would blur every Node-vs-Go comparison).
 
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,4 +58,18 @@ export function toolHome(clusterKubeconfig: string, extraEnv: NodeJS.ProcessEnv 
 /** Removes every tool home this run made (their leases die with the run's namespace). */
 export function removeToolHomes(): void {
   for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+}
+
+/**
+ * The token a home's file cache holds, and a private copy of it for the exec-plugin floor
+ * (floor/exec-plugin.cjs reads a token from a file). Never printed.
+ */
+export function cachedToken(home: string): { token: string; tokenFile: string } {
+  const directory = join(home, 'cache', 'tokens');
+  const [file] = readdirSync(directory).filter((name) => name.endsWith('.json'));
+  if (!file) throw new Error(`${directory} holds no token (is the token cache on files?)`);
+  const { token } = JSON.parse(readFileSync(join(directory, file), 'utf8')) as { token: string };
+  const tokenFile = join(home, 'floor-token');
+  writeFileSync(tokenFile, token, { mode: 0o600 });
+  return { token, tokenFile };
 }
