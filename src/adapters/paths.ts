@@ -7,7 +7,6 @@
 // each under kubectl-tempcreds/. An XDG variable that is set wins on every platform; one root
 // for everything when KUBECTL_TEMPCREDS_HOME is set (tests and CI isolate themselves with it).
 
-import { homedir } from 'node:os';
 import { join, posix, win32 } from 'node:path';
 import { parseLeaseId } from '../core/lease.js';
 
@@ -48,11 +47,20 @@ function platformDirectories(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, 
   return { config: posix.join(home, '.config'), state: posix.join(home, '.local', 'state'), cache: posix.join(home, '.cache', APP) };
 }
 
-export function statePaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): StatePaths {
+/**
+ * The user's home directory as os.homedir() finds it: the variable libuv reads first ($HOME,
+ * %USERPROFILE% on Windows), else the user database. node:os is loaded only for the latter: the
+ * exec hot path (a cache hit) would otherwise pay for loading it on every kubectl call.
+ */
+export function homeDirectory(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  return (platform === 'win32' ? env.USERPROFILE : env.HOME) || process.getBuiltinModule('node:os').homedir();
+}
+
+export function statePaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home?: string): StatePaths {
   const path = platform === 'win32' ? win32 : posix;
   const root = env.KUBECTL_TEMPCREDS_HOME;
   if (root) return { roles: path.join(root, 'roles'), leases: path.join(root, 'leases'), audit: path.join(root, 'audit.log'), cache: path.join(root, 'cache') };
-  const base = platformDirectories(platform, env, home);
+  const base = platformDirectories(platform, env, home ?? homeDirectory(env, platform));
   const state = path.join(env.XDG_STATE_HOME || base.state, APP);
   return {
     roles: path.join(env.XDG_CONFIG_HOME || base.config, APP, 'roles'),

@@ -2,6 +2,7 @@
 // KUBERNETES_EXEC_INFO, and the ExecCredential to print back. stdout carries only this.
 
 import { invalidInput } from './errors.js';
+import { kubeTime } from './kube-time.js';
 
 export const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
 export type ExecApiVersion = (typeof EXEC_API_VERSIONS)[number];
@@ -22,7 +23,5 @@ export function execApiVersion(execInfo: string | undefined): ExecApiVersion {
 }
 
 export function renderExecCredential(apiVersion: ExecApiVersion, token: string, expirationTimestamp: Date): string {
-  // RFC 3339 without fractional seconds, as client-go prints it.
-  const expiry = expirationTimestamp.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return `${JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: {}, status: { expirationTimestamp: expiry, token } })}\n`;
+  return `${JSON.stringify({ apiVersion, kind: 'ExecCredential', spec: {}, status: { expirationTimestamp: kubeTime(expirationTimestamp), token } })}\n`;
 }

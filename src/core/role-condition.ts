@@ -3,6 +3,7 @@
 // metav1.Condition-shaped), written only when it changed. Whoever reads roles from the cluster
 // (role commands, doctor, the delegated-issuance controller) calls this one function. Pure.
 
+import { kubeTime } from './kube-time.js';
 import { isRecord } from './raw.js';
 import { checkRoleSpec, roleMode, roleRefKind, type RoleDefinition } from './role-spec.js';
 
@@ -64,7 +65,7 @@ export function judgeRoleObject(object: RoleObject, now: Date): JudgedRole {
     message: role ? 'the role is valid and can be issued' : problems.join('; '),
     observedGeneration: generation,
     // As metav1.Condition means it: when the status last changed, not when it was last looked at.
-    lastTransitionTime: previous?.status === status && typeof previous.lastTransitionTime === 'string' ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    lastTransitionTime: previous?.status === status && typeof previous.lastTransitionTime === 'string' ? previous.lastTransitionTime : kubeTime(now),
   };
   const next: RoleStatus = { observedGeneration: generation, ...(role ? { mode: modeOf(role) } : {}), conditions: [condition] };
   const current = object.status;

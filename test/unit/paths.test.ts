@@ -4,7 +4,8 @@
 // XDG variables honoured everywhere when set; KUBECTL_TEMPCREDS_HOME above all.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { statePaths } from '../../src/adapters/paths.ts';
+import { homedir } from 'node:os';
+import { homeDirectory, statePaths } from '../../src/adapters/paths.ts';
 
 describe('statePaths', () => {
   it('Linux: the XDG base directories, defaulted under the home directory', () => {
@@ -57,5 +58,19 @@ describe('statePaths', () => {
     const env = { KUBECTL_TEMPCREDS_HOME: 'C:\\tc', XDG_CONFIG_HOME: '/x', APPDATA: 'C:\\a' };
     assert.deepEqual(statePaths(env, 'win32', 'C:\\Users\\ada'), { roles: 'C:\\tc\\roles', leases: 'C:\\tc\\leases', audit: 'C:\\tc\\audit.log', cache: 'C:\\tc\\cache' });
     assert.equal(statePaths({ KUBECTL_TEMPCREDS_HOME: '/tc' }, 'darwin', '/Users/ada').cache, '/tc/cache');
+  });
+
+  it('without a home given: the one os.homedir() would find, $HOME (%USERPROFILE% on Windows) first', () => {
+    assert.equal(statePaths({ HOME: '/home/bob' }, 'linux').cache, '/home/bob/.cache/kubectl-tempcreds');
+    assert.equal(statePaths({ USERPROFILE: 'C:\\Users\\bob', HOME: '/ignored' }, 'win32').roles, 'C:\\Users\\bob\\AppData\\Roaming\\kubectl-tempcreds\\roles');
+  });
+});
+
+describe('homeDirectory', () => {
+  it('reads the variable libuv reads first, and asks the user database only when it is unset or empty', () => {
+    assert.equal(homeDirectory({ HOME: '/home/bob' }, 'linux'), '/home/bob');
+    assert.equal(homeDirectory({ USERPROFILE: 'C:\\Users\\bob' }, 'win32'), 'C:\\Users\\bob');
+    assert.equal(homeDirectory({}, 'linux'), homedir());
+    assert.equal(homeDirectory({ HOME: '' }, 'darwin'), homedir());
   });
 });
