@@ -1,13 +1,15 @@
 // `npm run build` (also `prepare`, and `npm test` before it runs): type-checks with tsc, then
-// bundles with esbuild into dist/, minified, all CommonJS:
+// bundles with esbuild, minified, all CommonJS:
 //
-//   dist/exec/hit.cjs    `token`'s cache hit, small, loads nothing else; anything but a hit
-//                        goes on to ↓
-//   dist/exec/main.cjs   the full exec credential entry
-//   dist/cli/main.cjs    every other command: the command table's specs (enough for __complete)
-//                        and, initialised only when called, each command's handler
-//   dist/vendor/*.cjs    the packages (yargs, @kubernetes/client-node, js-yaml, proper-lockfile,
-//                        jose), each required when the code that imports it first runs
+//   bin/kubectl-tempcreds          the launcher (src/launcher.ts): the routing and `token`'s
+//                                  cache hit, small, loads nothing else on a hit; the rest it
+//                                  requires from dist/ on first use ↓
+//   dist/exec/main.cjs             the full exec credential entry (a miss)
+//   dist/exec/secret-service.cjs   the keychain's D-Bus reader (a keychain hit on Linux)
+//   dist/cli/main.cjs              every other command: the command table's specs (enough for
+//                                  __complete) and, initialised only when called, each handler
+//   dist/vendor/*.cjs              the packages (yargs, @kubernetes/client-node, js-yaml,
+//                                  proper-lockfile, jose), each required when first used
 //
 // Each entry holds all of this tool's own code it can reach: what a command does not call is
 // parsed but never run (esbuild wraps lazily imported modules in initialisers). One file per
@@ -29,7 +31,7 @@
 //   tsx scripts/build.ts --no-typecheck  dist/ only
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,14 +44,17 @@ export const TEST_BUILD = join(ROOT, '.test-build');
 
 export type Flavour = 'release' | 'test';
 
-/** Output path (without .cjs) → source. The paths keep bin/kubectl-tempcreds and relative URLs working. */
-export const ENTRY_POINTS = { 'exec/main': 'src/exec/main.ts', 'cli/main': 'src/cli/main.ts' };
+/** The bundles in dist/: output path (without .cjs) → source. The launcher requires them by these paths. */
+export const ENTRY_POINTS = { 'exec/main': 'src/exec/main.ts', 'exec/secret-service': 'src/adapters/secret-service.ts', 'cli/main': 'src/cli/main.ts' };
 
 /** Native addons cannot be bundled. */
 export const EXTERNAL = ['keytar'];
 
-/** The cache-hit bundle: it loads the full exec entry only on a miss. */
-const HIT_ENTRY = { source: 'src/exec/hit.ts', out: 'exec/hit.cjs' };
+/**
+ * The npm launcher, written where package.json's "bin" points (bin/package.json makes the
+ * extensionless file CommonJS): one file for a cache hit to load, as a script run by Node is.
+ */
+const LAUNCHER = { source: 'src/launcher.ts', out: 'bin/kubectl-tempcreds' };
 
 /**
  * client-node's generated code is free of import-time side effects, but its package.json does not
@@ -232,14 +237,14 @@ function vendoredPackages(vendor?: string): esbuild.Plugin {
 const IMPORT_META_URL = { define: { 'import.meta.url': 'importMetaUrl' }, inject: [join(ROOT, 'scripts', 'import-meta-url.mjs')] };
 
 /**
- * dist/ under `root` (default: the package's own). The test flavour keeps the test hooks and needs
- * launchers beside its dist/: it is built into TEST_BUILD with a copy of bin/.
+ * The launcher and dist/ under `root` (default: the package's own). The test flavour keeps the
+ * test hooks: it is built into TEST_BUILD, beside a copy of the rest of bin/.
  */
 export async function bundleDist({ flavour = 'release', root = flavour === 'test' ? TEST_BUILD : ROOT }: { flavour?: Flavour; root?: string } = {}): Promise<esbuild.Metafile> {
   const started = Date.now();
   const dist = join(root, 'dist');
   const plugins = flavour === 'test' ? commonOptions.plugins!.filter((plugin) => plugin !== withoutTestHooks) : commonOptions.plugins!;
-  // Elsewhere, the launchers and the package.json (the CLI reads its version there) go beside dist/.
+  // Elsewhere, the rest of bin/ and the package.json (the CLI reads its version there) go beside dist/.
   if (root !== ROOT) {
     cpSync(join(ROOT, 'bin'), join(root, 'bin'), { recursive: true });
     cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
@@ -255,7 +260,15 @@ export async function bundleDist({ flavour = 'release', root = flavour === 'test
         external: EXTERNAL,
       }),
     ),
-    bundleSingleFile(HIT_ENTRY.source, join(dist, HIT_ENTRY.out), { plugins: [...plugins, fullEntryOnMiss], external: EXTERNAL }),
+    bundleSingleFile(LAUNCHER.source, join(root, LAUNCHER.out), {
+      define: { 'import.meta.url': 'undefined' },
+      plugins: [...plugins, entriesRequiredOnUse],
+      external: EXTERNAL,
+      banner: { js: '#!/usr/bin/env node' },
+    }).then((metafile) => {
+      chmodSync(join(root, LAUNCHER.out), 0o755);
+      return metafile;
+    }),
   ]);
   const metafile = { inputs: Object.assign({}, ...builds.map((build) => build.inputs)), outputs: Object.assign({}, ...builds.map((build) => build.outputs)) };
   pruneStale(dist, new Set(Object.keys(metafile.outputs).map((file) => resolve(ROOT, file))), started);
@@ -273,13 +286,20 @@ function vendorEntry(name: string, exported: readonly string[]): esbuild.Plugin 
   };
 }
 
-/** The cache hit hands a miss to the full exec entry beside it (dist/exec/main.cjs), required only then. */
-const fullEntryOnMiss: esbuild.Plugin = {
-  name: 'full-entry-on-miss',
+/**
+ * The launcher holds none of the bundles in dist/: an import of an entry's source (the CLI, the
+ * full exec entry, the keychain reader) becomes a require() of its bundle, on first use.
+ */
+const entriesRequiredOnUse: esbuild.Plugin = {
+  name: 'entries-required-on-use',
   setup(build) {
-    build.onResolve({ filter: /^\.\/main\.js$/ }, (args) => (args.importer === join(ROOT, HIT_ENTRY.source) ? { path: 'full-entry', namespace: 'full-entry' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'full-entry' }, () => ({ contents: "module.exports = require('./main.cjs');", loader: 'js' }));
-    build.onResolve({ filter: /^\.\/main\.cjs$/ }, (args) => (args.namespace === 'full-entry' ? { path: args.path, external: true } : undefined));
+    const bundles = new Map(Object.entries(ENTRY_POINTS).map(([out, source]) => [join(ROOT, source), `../dist/${out}.cjs`]));
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      if (args.namespace === 'entry-bundle') return { path: args.path, external: true };
+      const bundle = bundles.get(resolve(args.resolveDir, args.path).replace(/\.js$/, '.ts'));
+      return bundle ? { path: bundle, namespace: 'entry-bundle' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'entry-bundle' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
 
@@ -292,7 +312,7 @@ export async function bundleSingleFile(entry: string, outfile: string, options: 
 
 /** The single executable's two bundles (CommonJS, self-contained), and what it stores them as. */
 export interface SingleExecutableBundles {
-  /** The executable's main: bin/route.cjs and the cache hit (src/single-executable.ts). */
+  /** The executable's main: the routing and the cache hit (src/single-executable.ts). */
   main: { path: string; metafile: esbuild.Metafile };
   /** The rest (full exec entry and CLI), one function expression of (exports, require, module) that the main loads on a miss. */
   rest: { path: string; metafile: esbuild.Metafile };
@@ -304,7 +324,7 @@ export interface SingleExecutableBundles {
  * which loads the rest bundle from the executable on first use.
  */
 export async function bundleSingleExecutable(dir: string, options: esbuild.BuildOptions = {}): Promise<SingleExecutableBundles> {
-  const hit = join(ROOT, HIT_ENTRY.source);
+  const hit = join(ROOT, 'src', 'exec', 'hit.ts');
   const restLoader = join(ROOT, 'src', 'single-executable-rest.ts');
   const restOnMiss: esbuild.Plugin = {
     name: 'rest-on-miss',

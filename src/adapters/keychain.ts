@@ -44,7 +44,8 @@ export class KeychainStore implements TokenStore {
  */
 export async function recallKeychainEntry(key: string, env: NodeJS.ProcessEnv): Promise<CachedToken | undefined> {
   if (process.platform !== 'linux') return new KeychainStore(await loadKeytar()).get(key);
-  // Loaded only here: the file-store hit shares the bundle and has no socket to open (node:net).
+  // Loaded only here (the launcher requires it from dist/exec/secret-service.cjs): a file-store
+  // hit neither parses it nor loads node:net.
   const { lookupSecret } = await import('./secret-service.js');
   return parseCachedToken(await lookupSecret({ service: KEYCHAIN_SERVICE, account: checkTokenCacheKey(key) }, env, KEYCHAIN_TIMEOUT_MS));
 }

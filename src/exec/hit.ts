@@ -8,8 +8,8 @@
 // processes miss at once, one claims the invocation and runs the full entry; the others wait
 // here for its answer (a burst of kubectl on a cold cache then loads the full entry once).
 //
-// Built as its own small CommonJS bundle (dist/exec/hit.cjs, see scripts/build.ts): nothing
-// else loads on a hit.
+// Bundled into the launcher (../launcher.ts, built to bin/kubectl-tempcreds): nothing else
+// loads on a file-store hit; a keychain hit on Linux adds the D-Bus reader (dist/exec/secret-service.cjs).
 
 import { readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,11 +1,11 @@
-// The exec plugin's cache-hit path (dist/exec/hit.cjs; what it may load is architecture.test.ts's):
-// a repeated call is served by it, and anything the credential depends on sends the call back to
-// the full path. Files younger than 2 s are never remembered (see credential-memo.ts), so the
+// The exec plugin's cache-hit path (src/exec/hit.ts, in the launcher bin/kubectl-tempcreds): a
+// repeated call is served by it, loading no file but the launcher (and the keychain's reader for
+// a keychain hit), and anything the credential depends on sends the call back to the full path. Files younger than 2 s are never remembered (see credential-memo.ts), so the
 // setup waits that long once.
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/cluster.ts';
 import { createNamespace, createServiceAccount, testCluster, uniqueName } from '../helpers/fixtures.ts';
@@ -43,6 +43,13 @@ for (const store of ['file', 'keychain'] as const) describe(`a repeated token ca
     assert.ok(tokenOf(second.stdout) === tokenOf(first.stdout), 'the same token is served'); // assert.ok: a failure must not print tokens
     assert.equal(statSync(memo).mtimeMs, before);
     assert.equal(leases(), 1);
+  });
+
+  it('loads no file but the launcher, and for a keychain hit its D-Bus reader', async () => {
+    const traced = await runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env: { ...tool.env, NODE_DEBUG: 'module' } });
+    assert.equal(traced.status, 0);
+    const loaded = [...traced.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((match) => relative(dirname(BIN_DIR), match[1]!));
+    assert.deepEqual(loaded, [join('bin', 'kubectl-tempcreds'), ...(store === 'keychain' ? [join('dist', 'exec', 'secret-service.cjs')] : [])]);
   });
 
   it('goes back to the full path when the role changes, and issues under the new definition', async () => {

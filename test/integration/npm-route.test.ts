@@ -35,7 +35,7 @@ describe('npm install -g of the packed package', () => {
   it('installs the launchers, dist/ and keytar\'s addon, and no test build', () => {
     assert.deepEqual(readdirSync(join(prefix, 'bin')).sort(), ['kubectl-tempcreds', 'kubectl_complete-tempcreds']);
     const installed = join(prefix, 'lib', 'node_modules', 'kubectl-tempcreds');
-    assert.ok(existsSync(join(installed, 'dist', 'exec', 'hit.cjs')));
+    for (const file of [join('bin', 'kubectl-tempcreds'), join('dist', 'exec', 'main.cjs'), join('dist', 'cli', 'main.cjs')]) assert.ok(existsSync(join(installed, file)), file);
     assert.ok(!existsSync(join(installed, '.test-build')));
     assert.ok(existsSync(join(installed, 'node_modules', 'keytar', 'build', 'Release', 'keytar.node')), 'keytar\'s install script built its addon');
   });
