@@ -5,7 +5,7 @@
 //                                  cache hit, small, loads nothing else on a hit; the rest it
 //                                  requires from dist/ on first use ↓
 //   dist/exec/main.cjs             the full exec credential entry (a miss)
-//   dist/exec/secret-service.cjs   the keychain's D-Bus reader (a keychain hit on Linux)
+//   dist/exec/keychain.cjs         the keychain's reader (a keychain hit)
 //   dist/cli/main.cjs              every other command: the command table's specs (enough for
 //                                  __complete) and, initialised only when called, each handler
 //   dist/vendor/*.cjs              the packages (yargs, @kubernetes/client-node, js-yaml,
@@ -45,7 +45,7 @@ export const TEST_BUILD = join(ROOT, '.test-build');
 export type Flavour = 'release' | 'test';
 
 /** The bundles in dist/: output path (without .cjs) → source. The launcher requires them by these paths. */
-export const ENTRY_POINTS = { 'exec/main': 'src/exec/main.ts', 'exec/secret-service': 'src/adapters/secret-service.ts', 'cli/main': 'src/cli/main.ts' };
+export const ENTRY_POINTS = { 'exec/main': 'src/exec/main.ts', 'exec/keychain': 'src/adapters/keychain.ts', 'cli/main': 'src/cli/main.ts' };
 
 /** Native addons cannot be bundled. */
 export const EXTERNAL = ['keytar'];

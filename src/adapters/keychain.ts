@@ -44,8 +44,8 @@ export class KeychainStore implements TokenStore {
  */
 export async function recallKeychainEntry(key: string, env: NodeJS.ProcessEnv): Promise<CachedToken | undefined> {
   if (process.platform !== 'linux') return new KeychainStore(await loadKeytar()).get(key);
-  // Loaded only here (the launcher requires it from dist/exec/secret-service.cjs): a file-store
-  // hit neither parses it nor loads node:net.
+  // Loaded only here: the single executable's cache hit holds this module, and a file-store hit
+  // has no socket to open (node:net).
   const { lookupSecret } = await import('./secret-service.js');
   return parseCachedToken(await lookupSecret({ service: KEYCHAIN_SERVICE, account: checkTokenCacheKey(key) }, env, KEYCHAIN_TIMEOUT_MS));
 }

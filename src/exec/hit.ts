@@ -9,12 +9,11 @@
 // here for its answer (a burst of kubectl on a cold cache then loads the full entry once).
 //
 // Bundled into the launcher (../launcher.ts, built to bin/kubectl-tempcreds): nothing else
-// loads on a file-store hit; a keychain hit on Linux adds the D-Bus reader (dist/exec/secret-service.cjs).
+// loads on a file-store hit; a keychain hit adds the keychain's reader (dist/exec/keychain.cjs).
 
 import { readFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { claimInvocation, invocationClaimed, memoInvocation, memoWritten, recallMemo, type MemoTarget } from '../adapters/credential-memo.js';
-import { recallKeychainEntry } from '../adapters/keychain.js';
 import { leaseRecordFile, statePaths, tokenDirectory, type StatePaths } from '../adapters/paths.js';
 import { directoriesTrusted, directoryChain } from '../adapters/private-dirs.js';
 import { execApiVersion, renderExecCredential } from '../core/exec-credential.js';
@@ -97,6 +96,8 @@ async function cachedCredential(paths: StatePaths, memoDirectory: string, invoca
 
 async function readToken(target: MemoTarget, env: NodeJS.ProcessEnv): Promise<CachedToken | undefined> {
   if (target.store === 'file') return parseCachedToken(readFileSync(target.file, 'utf8'));
+  // A bundle of its own in the launcher (dist/exec/keychain.cjs): a file-store hit does not parse it.
+  const { recallKeychainEntry } = await import('../adapters/keychain.js');
   return recallKeychainEntry(target.key, env);
 }
 

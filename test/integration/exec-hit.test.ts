@@ -1,7 +1,8 @@
 // The exec plugin's cache-hit path (src/exec/hit.ts, in the launcher bin/kubectl-tempcreds): a
 // repeated call is served by it, loading no file but the launcher (and the keychain's reader for
-// a keychain hit), and anything the credential depends on sends the call back to the full path. Files younger than 2 s are never remembered (see credential-memo.ts), so the
-// setup waits that long once.
+// a keychain hit), and anything the credential depends on sends the call back to the full path.
+// Files younger than 2 s are never remembered (see credential-memo.ts), so the setup waits that
+// long once.
 
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -45,11 +46,11 @@ for (const store of ['file', 'keychain'] as const) describe(`a repeated token ca
     assert.equal(leases(), 1);
   });
 
-  it('loads no file but the launcher, and for a keychain hit its D-Bus reader', async () => {
+  it('loads no file but the launcher, and for a keychain hit the keychain reader', async () => {
     const traced = await runProcess(join(BIN_DIR, 'kubectl-tempcreds'), ['token', role, '-n', ns, '--context', 'issuer'], { env: { ...tool.env, NODE_DEBUG: 'module' } });
     assert.equal(traced.status, 0);
     const loaded = [...traced.stderr.matchAll(/^MODULE \d+: load "([^"]+)"/gm)].map((match) => relative(dirname(BIN_DIR), match[1]!));
-    assert.deepEqual(loaded, [join('bin', 'kubectl-tempcreds'), ...(store === 'keychain' ? [join('dist', 'exec', 'secret-service.cjs')] : [])]);
+    assert.deepEqual(loaded, [join('bin', 'kubectl-tempcreds'), ...(store === 'keychain' ? [join('dist', 'exec', 'keychain.cjs')] : [])]);
   });
 
   it('goes back to the full path when the role changes, and issues under the new definition', async () => {

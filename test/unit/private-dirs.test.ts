@@ -151,3 +151,15 @@ describe('state files', () => {
     assert.equal(readFileSync(victim, 'utf8'), 'precious\n');
   });
 });
+
+describe('directoryChain', () => {
+  it('lists the root and each directory down to the one asked for, however the path is written', () => {
+    assert.deepEqual(directoryChain('/s', '/s'), ['/s']);
+    assert.deepEqual(directoryChain('/s', '/s/leases/reader'), ['/s', '/s/leases', '/s/leases/reader']);
+    assert.deepEqual(directoryChain('/s/', '/s/cache'), ['/s/', '/s/cache']);
+    assert.deepEqual(directoryChain('/s', '/s/./cache//memo'), ['/s', '/s/cache', '/s/cache/memo']);
+  });
+  it('refuses a directory that is not under the root, written plainly or not', () => {
+    for (const outside of ['/other', '/s2/cache', '/s/leases/../../etc', '/s/..']) assert.throws(() => directoryChain('/s', outside), /is not under \/s$/, outside);
+  });
+});
