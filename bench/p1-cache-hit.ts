@@ -17,6 +17,8 @@ import type { BenchContext, Figures } from './run.ts';
 
 const EXEC_INFO = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', spec: { interactive: false } });
 const GKE_PLUGIN = 'gke-gcloud-auth-plugin';
+/** The floor of any exec plugin on Node (floor/exec-plugin.cjs), run by `node` and as an npm-installed script. */
+const FLOOR_PLUGIN = join(ROOT, 'bench', 'floor', 'exec-plugin.cjs');
 
 interface KubeconfigFile {
   'current-context': string;
@@ -67,7 +69,7 @@ async function measureHits(ctx: BenchContext, busAddress: string | undefined): P
   const kubeconfig = yaml.load(readFileSync(home.kubeconfig, 'utf8')) as KubeconfigFile;
   const gke = await prepareGkePlugin(home.kubeconfig, kubeconfig['current-context'], env);
   const sea = seaBinary(ctx.log);
-  const commands: Record<string, string> = { node: 'node -e 0', hit: `${TOOL} ${argsFor('file')}`, sea_hit: `${sea} ${argsFor('file')}`, node_plugin_floor: `node ${join(ROOT, 'bench', 'floor', 'exec-plugin.cjs')} ${cachedToken(home.home).tokenFile}` };
+  const commands: Record<string, string> = { node: 'node -e 0', hit: `${TOOL} ${argsFor('file')}`, sea_hit: `${sea} ${argsFor('file')}`, node_plugin_floor: `node ${FLOOR_PLUGIN} ${cachedToken(home.home).tokenFile}`, npm_plugin_floor: `${FLOOR_PLUGIN} ${cachedToken(home.home).tokenFile}` };
   if (busAddress) commands.keychain_hit = `${TOOL} ${argsFor('keychain')}`;
   if (gke) commands.gke = GKE_PLUGIN;
   if (baseHome && baseArgsFor) {
@@ -87,6 +89,9 @@ async function measureHits(ctx: BenchContext, busAddress: string | undefined): P
     // The floor of any exec plugin on Node serving a token from a file (floor/exec-plugin.cjs).
     p1_cache_hit_vs_node_plugin_floor: round(hit / timed.node_plugin_floor!.medianMs),
     p1_node_plugin_floor_vs_node: round(timed.node_plugin_floor!.medianMs / node),
+    // The same plugin started as npm installs one (#!/usr/bin/env node), as kubectl starts the tool.
+    p1_npm_plugin_floor_vs_node: round(timed.npm_plugin_floor!.medianMs / node),
+    p1_cache_hit_vs_npm_plugin_floor: round(hit / timed.npm_plugin_floor!.medianMs),
     p1_cache_hit_ms: round(hit, 1),
     ...(keychain ? { p1_keychain_hit_ms: round(keychain, 1) } : {}),
     p1_node_ms: round(node, 1),
