@@ -19,6 +19,9 @@ const EXEC_INFO = JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1'
 const GKE_PLUGIN = 'gke-gcloud-auth-plugin';
 /** The floor of any exec plugin on Node (floor/exec-plugin.cjs), run by `node` and as an npm-installed script. */
 const FLOOR_PLUGIN = join(ROOT, 'bench', 'floor', 'exec-plugin.cjs');
+/** The floors of a keychain hit: two round trips to the Secret Service; the tool's reader alone. */
+const SECRET_SERVICE_FLOOR = join(ROOT, 'bench', 'floor', 'secret-service.cjs');
+const KEYCHAIN_READ_FLOOR = join(ROOT, 'bench', 'floor', 'keychain-read.cjs');
 
 interface KubeconfigFile {
   'current-context': string;
@@ -70,7 +73,12 @@ async function measureHits(ctx: BenchContext, busAddress: string | undefined): P
   const gke = await prepareGkePlugin(home.kubeconfig, kubeconfig['current-context'], env);
   const sea = seaBinary(ctx.log);
   const commands: Record<string, string> = { node: 'node -e 0', hit: `${TOOL} ${argsFor('file')}`, sea_hit: `${sea} ${argsFor('file')}`, node_plugin_floor: `node ${FLOOR_PLUGIN} ${cachedToken(home.home).tokenFile}`, npm_plugin_floor: `${FLOOR_PLUGIN} ${cachedToken(home.home).tokenFile}` };
-  if (busAddress) commands.keychain_hit = `${TOOL} ${argsFor('keychain')}`;
+  if (busAddress) {
+    commands.keychain_hit = `${TOOL} ${argsFor('keychain')}`;
+    commands.secret_service_floor = `node ${SECRET_SERVICE_FLOOR} ${cachedToken(home.home).tokenFile}`;
+    const keychainKey = rememberedTargets(home.home).find((target) => target.store === 'keychain')?.key;
+    if (keychainKey) commands.keychain_read_floor = `node ${KEYCHAIN_READ_FLOOR} ${keychainKey}`;
+  }
   if (gke) commands.gke = GKE_PLUGIN;
   if (baseHome && baseArgsFor) {
     commands.hit_via_env = viaEnv(home, TOOL, argsFor('file'));
@@ -86,6 +94,15 @@ async function measureHits(ctx: BenchContext, busAddress: string | undefined): P
   return {
     p1_cache_hit_vs_node: round(hit / node),
     p1_keychain_hit_vs_node: keychain ? round(keychain / node) : 'not measured: no Secret Service (apt-get install -y dbus gnome-keyring)',
+    ...(keychain
+      ? {
+          // Any Node plugin's two round trips to the Secret Service (floor/secret-service.cjs), and the tool's reader alone (floor/keychain-read.cjs).
+          p1_secret_service_floor_vs_node: round(timed.secret_service_floor!.medianMs / node),
+          ...(timed.keychain_read_floor
+            ? { p1_keychain_read_floor_vs_node: round(timed.keychain_read_floor.medianMs / node), p1_keychain_hit_vs_read_floor: round(keychain / timed.keychain_read_floor.medianMs) }
+            : {}),
+        }
+      : {}),
     // The floor of any exec plugin on Node serving a token from a file (floor/exec-plugin.cjs).
     p1_cache_hit_vs_node_plugin_floor: round(hit / timed.node_plugin_floor!.medianMs),
     p1_node_plugin_floor_vs_node: round(timed.node_plugin_floor!.medianMs / node),
@@ -111,18 +128,20 @@ async function measureHits(ctx: BenchContext, busAddress: string | undefined): P
   };
 }
 
-/** The stores remembered hits read. */
-function rememberedStores(home: string): string[] {
+/** Where the remembered hits read their tokens (the memo entries' targets). */
+function rememberedTargets(home: string): { store: string; key: string }[] {
   const directory = join(home, 'cache', 'memo');
   try {
     return readdirSync(directory)
       .filter((name) => name.endsWith('.json') && !name.endsWith('.young.json'))
-      .map((file) => (JSON.parse(readFileSync(join(directory, file), 'utf8')) as { target: { store: string } }).target.store)
-      .sort();
+      .map((file) => (JSON.parse(readFileSync(join(directory, file), 'utf8')) as { target: { store: string; key: string } }).target);
   } catch {
     return [];
   }
 }
+
+/** The stores remembered hits read. */
+const rememberedStores = (home: string) => rememberedTargets(home).map((target) => target.store).sort();
 
 function leaseCount(home: string, role: string): number {
   try {
