@@ -28,7 +28,7 @@
 // hooks and goes to .test-build/ (its own bin/ and dist/), never to dist/, which npm publishes.
 //
 //   tsx scripts/build.ts                 type-check + dist/
-//   tsx scripts/build.ts --no-typecheck  dist/ only
+//   tsx scripts/build.ts --no-typecheck  the launcher and dist/ only
 
 import { spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';

@@ -49,8 +49,8 @@ function platformDirectories(platform: NodeJS.Platform, env: NodeJS.ProcessEnv, 
 
 /**
  * The user's home directory as os.homedir() finds it: the variable libuv reads first ($HOME,
- * %USERPROFILE% on Windows), else the user database. node:os is loaded only for the latter: the
- * exec hot path (a cache hit) would otherwise pay for loading it on every kubectl call.
+ * %USERPROFILE% on Windows) when it is set and not empty, else os.homedir() itself. node:os is
+ * loaded only then: the exec hot path (a cache hit) would otherwise load it on every kubectl call.
  */
 export function homeDirectory(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   return (platform === 'win32' ? env.USERPROFILE : env.HOME) || process.getBuiltinModule('node:os').homedir();

@@ -9,15 +9,16 @@
 
 import { lstatSync, type Stats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
-import { join, normalize, relative, sep } from 'node:path';
+import { isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { operationFailed } from '../core/errors.js';
 
 /** `root` and every directory below it down to `directory` (which must lie within it). */
 export function directoryChain(root: string, directory: string): string[] {
-  // The callers join() directories below their root: a normalized path under it needs no
+  // The callers join() directories below an absolute root: a normalized path under it needs no
   // relative(), whose first call costs the exec cache hit ~50 µs.
   const prefix = root.endsWith(sep) ? root : `${root}${sep}`;
-  const below = directory.startsWith(prefix) && normalize(directory) === directory ? directory.slice(prefix.length) : relative(root, directory);
+  const plainlyBelow = isAbsolute(root) && directory.startsWith(prefix) && !directory.endsWith(sep) && normalize(directory) === directory;
+  const below = plainlyBelow ? directory.slice(prefix.length) : relative(root, directory);
   if (below === '') return [root];
   if (below.startsWith('..') || below.startsWith(sep)) throw new Error(`${directory} is not under ${root}`);
   const chain = [root];

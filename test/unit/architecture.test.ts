@@ -93,6 +93,8 @@ describe('the built bundles (the release build, without test hooks)', () => {
     // (keytar, or the D-Bus reader with node:net) on a keychain hit. exec-hit.test.ts checks what a hit loads when it runs.
     assert.deepEqual([...required].sort(), ['../dist/cli/main.cjs', '../dist/exec/keychain.cjs', '../dist/exec/main.cjs', 'node:fs', 'node:path']);
     for (const file of required) if (file.startsWith('../')) assert.ok(existsSync(join(out, 'bin', file)), `${file} was not built`);
+    // node:os only through process.getBuiltinModule, where $HOME is not set (adapters/paths.ts).
+    assert.deepEqual([...new Set([...source.matchAll(/getBuiltinModule\("([^"]+)"\)/g)].map((match) => match[1]))], ['node:os']);
     // No import(): it would start the ES module loader (keytar is imported by dist/exec/keychain.cjs).
     assert.equal([...source.matchAll(/import\(/g)].length, 0);
   });

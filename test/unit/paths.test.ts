@@ -67,10 +67,9 @@ describe('statePaths', () => {
 });
 
 describe('homeDirectory', () => {
-  it('reads the variable libuv reads first, and asks the user database only when it is unset or empty', () => {
+  it('reads the variable libuv reads first, and falls back to os.homedir() only when it is unset or empty', () => {
     assert.equal(homeDirectory({ HOME: '/home/bob' }, 'linux'), '/home/bob');
-    assert.equal(homeDirectory({ USERPROFILE: 'C:\\Users\\bob' }, 'win32'), 'C:\\Users\\bob');
-    assert.equal(homeDirectory({}, 'linux'), homedir());
+    assert.equal(homeDirectory({ USERPROFILE: 'C:\\Users\\bob', HOME: '/ignored' }, 'win32'), 'C:\\Users\\bob');
     assert.equal(homeDirectory({ HOME: '' }, 'darwin'), homedir());
   });
 });

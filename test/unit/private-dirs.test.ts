@@ -158,6 +158,7 @@ describe('directoryChain', () => {
     assert.deepEqual(directoryChain('/s', '/s/leases/reader'), ['/s', '/s/leases', '/s/leases/reader']);
     assert.deepEqual(directoryChain('/s/', '/s/cache'), ['/s/', '/s/cache']);
     assert.deepEqual(directoryChain('/s', '/s/./cache//memo'), ['/s', '/s/cache', '/s/cache/memo']);
+    assert.deepEqual(directoryChain('/s', '/s/cache/'), ['/s', '/s/cache']);
   });
   it('refuses a directory that is not under the root, written plainly or not', () => {
     for (const outside of ['/other', '/s2/cache', '/s/leases/../../etc', '/s/..']) assert.throws(() => directoryChain('/s', outside), /is not under \/s$/, outside);
