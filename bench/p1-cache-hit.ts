@@ -66,17 +66,20 @@ async function measureHits(ctx: BenchContext, busAddress: string | undefined): P
   const baseArgsFor = baseHome ? (await rememberedHit(ctx, baseHome, BASELINE_TOOL!, ['file'])).argsFor : undefined;
   const viaEnv = (target: ToolHome, tool: string, args: string) => `/usr/bin/env KUBECTL_TEMPCREDS_HOME=${target.home} KUBECONFIG=${target.kubeconfig} ${tool} ${args}`;
   const leasesBefore = leaseCount(home.home, roleA) + (baseHome ? leaseCount(baseHome.home, roleA) : 0);
-  const remembered = rememberedStores(home.home);
+  const targets = rememberedTargets(home.home);
+  const remembered = targets.map((target) => target.store).sort();
   for (const store of stores) if (!remembered.includes(store)) ctx.log(`p1: warning: no ${store} cache-hit memo was written; its numbers are the full path`);
 
   const kubeconfig = yaml.load(readFileSync(home.kubeconfig, 'utf8')) as KubeconfigFile;
   const gke = await prepareGkePlugin(home.kubeconfig, kubeconfig['current-context'], env);
   const sea = seaBinary(ctx.log);
-  const commands: Record<string, string> = { node: 'node -e 0', hit: `${TOOL} ${argsFor('file')}`, sea_hit: `${sea} ${argsFor('file')}`, node_plugin_floor: `node ${FLOOR_PLUGIN} ${cachedToken(home.home).tokenFile}`, npm_plugin_floor: `${FLOOR_PLUGIN} ${cachedToken(home.home).tokenFile}` };
+  // The file cache's token, copied where the floors read it.
+  const floorToken = cachedToken(home.home).tokenFile;
+  const commands: Record<string, string> = { node: 'node -e 0', hit: `${TOOL} ${argsFor('file')}`, sea_hit: `${sea} ${argsFor('file')}`, node_plugin_floor: `node ${FLOOR_PLUGIN} ${floorToken}`, npm_plugin_floor: `${FLOOR_PLUGIN} ${floorToken}` };
   if (busAddress) {
     commands.keychain_hit = `${TOOL} ${argsFor('keychain')}`;
-    commands.secret_service_floor = `node ${SECRET_SERVICE_FLOOR} ${cachedToken(home.home).tokenFile}`;
-    const keychainKey = rememberedTargets(home.home).find((target) => target.store === 'keychain')?.key;
+    commands.secret_service_floor = `node ${SECRET_SERVICE_FLOOR} ${floorToken}`;
+    const keychainKey = targets.find((target) => target.store === 'keychain')?.key;
     if (keychainKey) commands.keychain_read_floor = `node ${KEYCHAIN_READ_FLOOR} ${keychainKey}`;
   }
   if (gke) commands.gke = GKE_PLUGIN;
@@ -139,9 +142,6 @@ function rememberedTargets(home: string): { store: string; key: string }[] {
     return [];
   }
 }
-
-/** The stores remembered hits read. */
-const rememberedStores = (home: string) => rememberedTargets(home).map((target) => target.store).sort();
 
 function leaseCount(home: string, role: string): number {
   try {
